@@ -1,0 +1,180 @@
+#include "scheduler/bus.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace tock {
+
+namespace {
+
+// Control topics start with a NUL byte, which no component topic does.
+constexpr std::string_view kHelloPrefix{"\0tock.hello\0", 12};
+
+void put_u64(char* p, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+std::uint64_t get_u64(const char* p) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= std::uint64_t(static_cast<unsigned char>(p[i])) << (8 * i);
+    return v;
+}
+
+}  // namespace
+
+BusMessage decode_bus_frame(Multipart& parts) {
+    if (parts.size() != 3) {
+        throw std::invalid_argument(fmt::format("bus frame has {} parts, want 3", parts.size()));
+    }
+    if (parts[1].size() < 16) throw std::invalid_argument("bus frame header shorter than 16 bytes");
+    BusMessage m;
+    m.topic = parts[0].to_string();
+    const char* h = static_cast<const char*>(parts[1].data());
+    m.seq = get_u64(h);
+    m.prev = get_u64(h + 8);
+    m.sender.assign(h + 16, parts[1].size() - 16);
+    m.body = parts[2].to_string();
+    return m;
+}
+
+Publisher::Publisher(Loop& loop, std::string sender_id, const std::string& endpoint,
+                     PublisherOptions opts)
+    : sock_(loop, zmq::socket_type::xpub), id_(std::move(sender_id)), joined_(loop), scope_(loop) {
+    sock_.raw().set(zmq::sockopt::sndhwm, opts.hwm);
+    if (opts.policy == HwmPolicy::block) sock_.raw().set(zmq::sockopt::xpub_nodrop, 1);
+    sock_.bind(endpoint);
+    scope_.spawn(serve_subscriptions());
+}
+
+std::string Publisher::endpoint() const {
+    return const_cast<ZSocket&>(sock_).raw().get(zmq::sockopt::last_endpoint);
+}
+
+Multipart Publisher::frame(std::string_view topic, std::uint64_t prev, std::string_view body) {
+    Multipart m;
+    m.reserve(3);
+    m.emplace_back(topic.data(), topic.size());
+    zmq::message_t header(16 + id_.size());
+    char* h = static_cast<char*>(header.data());
+    put_u64(h, seq_);
+    put_u64(h + 8, prev);
+    std::memcpy(h + 16, id_.data(), id_.size());
+    m.push_back(std::move(header));
+    m.emplace_back(body.data(), body.size());
+    return m;
+}
+
+ZSocket::Send Publisher::publish(std::string_view topic, std::string_view body) {
+    ++seq_;
+    auto [it, fresh] = last_on_topic_.try_emplace(std::string(topic), 0);
+    const std::uint64_t prev = it->second;
+    it->second = seq_;
+    return sock_.send(frame(topic, prev, body));
+}
+
+Task<void> Publisher::wait_for_subscribers(std::size_t n) {
+    while (subscribers_.size() < n) {
+        joined_.reset();
+        co_await joined_.wait();
+    }
+}
+
+Task<void> Publisher::serve_subscriptions() {
+    for (;;) {
+        Multipart parts = co_await sock_.recv();
+        if (parts.size() != 1 || parts[0].size() < 1) continue;
+        std::string_view s(static_cast<const char*>(parts[0].data()), parts[0].size());
+        // 0x01 + topic subscribes, 0x00 + topic unsubscribes.
+        if (s[0] != 1) continue;
+        std::string_view topic = s.substr(1);
+        if (topic.substr(0, kHelloPrefix.size()) != kHelloPrefix) continue;
+        // hello topic: prefix, subscriber id, NUL, round
+        std::string_view rest = topic.substr(kHelloPrefix.size());
+        std::string subscriber(rest.substr(0, rest.find('\0')));
+        // The welcome goes out in order after everything published so far, and
+        // carries the seq of the last of it.
+        co_await sock_.send(frame(topic, 0, ""));
+        if (subscribers_.insert(subscriber).second) joined_.set();
+    }
+}
+
+Subscriber::Subscriber(Loop& loop, std::string subscriber_id, int hwm)
+    : sock_(loop, zmq::socket_type::sub), id_(std::move(subscriber_id)) {
+    sock_.raw().set(zmq::sockopt::rcvhwm, hwm);
+}
+
+void Subscriber::subscribe(std::string_view prefix) {
+    sock_.raw().set(zmq::sockopt::subscribe, prefix);
+}
+
+void Subscriber::connect(const std::string& endpoint) {
+    sock_.connect(endpoint);
+    ++publishers_;
+}
+
+Task<void> Subscriber::ready() {
+    ++round_;
+    hello_ = std::string(kHelloPrefix) + id_ + '\0' + std::to_string(round_);
+    welcomed_this_round_.clear();
+    sock_.raw().set(zmq::sockopt::subscribe, hello_);
+    while (welcomed_this_round_.size() < publishers_) {
+        Multipart parts = co_await sock_.recv();
+        BusMessage m = decode_bus_frame(parts);
+        if (!control(m)) early_.push_back(std::move(m));
+    }
+    sock_.raw().set(zmq::sockopt::unsubscribe, hello_);
+}
+
+bool Subscriber::control(const BusMessage& m) {
+    if (m.topic.empty() || m.topic[0] != '\0') return false;
+    if (m.topic == hello_) {
+        Chain& c = chains_[m.sender];
+        c.welcomed = true;
+        c.welcome_seq = m.seq;
+        welcomed_this_round_.insert(m.sender);
+    }
+    return true;  // someone's welcome: never data
+}
+
+void Subscriber::check(const BusMessage& m) {
+    Chain& c = chains_[m.sender];
+    if (m.seq <= c.last_seq) {
+        const auto last = c.last_seq;
+        c = Chain{};
+        c.last_seq = m.seq;
+        c.last_on_topic[m.topic] = m.seq;
+        throw BusGap(fmt::format("bus: sender '{}' went back from seq {} to {} (restarted?)",
+                                 m.sender, last, m.seq),
+                     m);
+    }
+    c.last_seq = m.seq;
+    auto [it, fresh] = c.last_on_topic.try_emplace(m.topic, 0);
+    const std::uint64_t seen = it->second;
+    it->second = m.seq;
+    const bool hole = fresh ? (c.welcomed && m.prev > c.welcome_seq) : (m.prev != seen);
+    if (hole) {
+        throw BusGap(fmt::format("bus: missed messages from '{}' on '{}': got seq {} whose "
+                                 "predecessor {} never arrived (last seen {})",
+                                 m.sender, m.topic, m.seq, m.prev, seen),
+                     m);
+    }
+}
+
+Task<BusMessage> Subscriber::recv() {
+    for (;;) {
+        BusMessage m;
+        if (!early_.empty()) {
+            m = std::move(early_.front());
+            early_.pop_front();
+        } else {
+            Multipart parts = co_await sock_.recv();
+            m = decode_bus_frame(parts);
+            if (control(m)) continue;
+        }
+        check(m);
+        co_return m;
+    }
+}
+
+}  // namespace tock

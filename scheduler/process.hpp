@@ -1,0 +1,93 @@
+// Child processes and signals as awaitables.
+//
+// Process::spawn starts a child with uv_spawn (no fork on the loop's behalf,
+// no blocking wait); `co_await proc.wait()` suspends until it exits and returns
+// how. The Process object may be dropped before the child exits: the child
+// keeps running and its exit is reaped by the loop, never left a zombie.
+// While a child runs, the loop is held, so the virtual clock does not jump past
+// an exit that is still to come.
+//
+// `co_await SignalWait(loop, SIGTERM)` suspends until the signal arrives. Its
+// handler is installed for as long as the wait is pending.
+#pragma once
+
+#include <uv.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "scheduler/loop.hpp"
+
+namespace tock {
+
+struct ExitStatus {
+    long exit_code = 0;
+    int term_signal = 0;  // non-zero if the child was killed by a signal
+    bool ok() const noexcept { return exit_code == 0 && term_signal == 0; }
+};
+
+struct ProcessOptions {
+    std::vector<std::string> argv = {};     // argv[0] is looked up in PATH
+    std::optional<std::string> cwd = {};
+    std::map<std::string, std::string> env = {}; // added to (and overriding) ours
+    std::optional<std::string> stdout_path = {}; // appended; else inherited
+    std::optional<std::string> stderr_path = {}; // appended; else inherited
+};
+
+class Process {
+public:
+    // Throws std::system_error if the child cannot be started.
+    static Process spawn(Loop& loop, const ProcessOptions& opts);
+    Process(Process&& o) noexcept : st_(std::exchange(o.st_, nullptr)) {}
+    Process& operator=(Process&&) = delete;
+    Process(const Process&) = delete;
+    ~Process();
+
+    int pid() const noexcept;
+    bool exited() const noexcept;
+    // Send a signal; false if the child is already gone.
+    bool kill(int signum) noexcept;
+
+    class Wait {
+    public:
+        explicit Wait(Process& p) : p_(p) {}
+        ~Wait();
+        bool await_ready() const noexcept { return p_.exited(); }
+        void await_suspend(std::coroutine_handle<> h) noexcept;
+        ExitStatus await_resume() const noexcept;
+
+    private:
+        Process& p_;
+        Ready ready_;
+    };
+    Wait wait() noexcept { return Wait(*this); }
+
+    struct State;
+
+private:
+    explicit Process(State* st) : st_(st) {}
+    State* st_;
+};
+
+class SignalWait {
+public:
+    SignalWait(Loop& loop, int signum);
+    ~SignalWait();
+    SignalWait(const SignalWait&) = delete;
+    SignalWait& operator=(const SignalWait&) = delete;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) noexcept;
+    int await_resume() const noexcept { return signum_; }
+
+private:
+    static void on_signal(uv_signal_t* h, int signum);
+    Loop& loop_;
+    int signum_;
+    uv_signal_t* handle_ = nullptr;
+    Ready ready_;
+};
+
+}  // namespace tock
