@@ -47,6 +47,14 @@ Publisher::Publisher(Loop& loop, std::string sender_id, const std::string& endpo
     scope_.spawn(serve_subscriptions());
 }
 
+Publisher::~Publisher() {
+    try {
+        sock_.raw().unbind(endpoint());
+    } catch (const zmq::error_t&) {
+        // already gone with its context: nothing to release
+    }
+}
+
 std::string Publisher::endpoint() const {
     return const_cast<ZSocket&>(sock_).raw().get(zmq::sockopt::last_endpoint);
 }

@@ -69,6 +69,8 @@ class Publisher {
 public:
     Publisher(Loop& loop, std::string sender_id, const std::string& endpoint,
               PublisherOptions opts = {});
+    // Unbinds at once, so that a successor can bind the same endpoint.
+    ~Publisher();
     Publisher(const Publisher&) = delete;
     Publisher& operator=(const Publisher&) = delete;
 

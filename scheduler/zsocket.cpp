@@ -73,7 +73,9 @@ bool ZSocket::send_now(Multipart& parts) {
     auto flags = n > 1 ? zmq::send_flags::dontwait | zmq::send_flags::sndmore
                        : zmq::send_flags::dontwait;
     if (!sock_.send(parts[0], flags)) {
-        if (!receivers_.empty()) schedule_drain();
+        // The failed send may have consumed the signal a receiver waits for.
+        // drain() re-checks by itself; scheduling from there would spin.
+        if (!receivers_.empty() && !draining_) schedule_drain();
         return false;
     }
     // Once the first part is accepted ZeroMQ accepts the whole message, so the
@@ -81,7 +83,7 @@ bool ZSocket::send_now(Multipart& parts) {
     for (std::size_t i = 1; i < n; ++i) {
         sock_.send(parts[i], i + 1 < n ? zmq::send_flags::sndmore : zmq::send_flags::none);
     }
-    if (!receivers_.empty() || !senders_.empty()) schedule_drain();
+    if ((!receivers_.empty() || !senders_.empty()) && !draining_) schedule_drain();
     return true;
 }
 
@@ -116,6 +118,8 @@ void ZSocket::schedule_drain() {
 }
 
 void ZSocket::drain() {
+    draining_ = true;
+    bool rechecked = false;
     for (;;) {
         // Reading ZMQ_EVENTS also clears ZMQ_FD's signal; do it even with no
         // waiters so that a level-triggered poll does not spin.
@@ -144,10 +148,16 @@ void ZSocket::drain() {
                     loop_.post(o->ready);
                 }
                 progressed = true;
+            } else if (!rechecked) {
+                // The refused send processed ZeroMQ's commands, which may have
+                // made a message readable: look once more before sleeping.
+                rechecked = true;
+                progressed = true;
             }
         }
         if (!progressed) break;
     }
+    draining_ = false;
     update_ref();
 }
 

@@ -113,6 +113,7 @@ private:
     ReadyList senders_;
     Ready drain_;
     std::uint64_t dropped_ = 0;
+    bool draining_ = false;
 };
 
 }  // namespace tock
