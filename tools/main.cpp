@@ -1,1 +1,58 @@
-int main() { return 0; }
+// The `tock` command line.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+
+#include "tools/demo.hpp"
+#include "tools/help.hpp"
+
+#ifndef TOCK_VERSION
+#define TOCK_VERSION "unknown"
+#endif
+
+int main(int argc, char** argv) {
+    CLI::App app{"tock - an event-driven scheduler for cycling workflows", "tock"};
+    app.require_subcommand(0, 1);
+    app.set_help_flag("-h,--help", "show help");
+
+    std::string topic;
+    auto* help = app.add_subcommand("help", "show the overview or one command's help");
+    help->add_option("topic", topic, "a command");
+
+    app.add_subcommand("version", "print tock's version");
+
+    tock::demo::Options demo_opts;
+    auto* demo = app.add_subcommand("demo", "run the runtime demo");
+    demo->add_option("--ticks", demo_opts.ticks, "how many ticks")->check(CLI::Range(1, 1000000));
+    demo->add_option("--period", demo_opts.period_s, "seconds between ticks")
+        ->check(CLI::Range(0.0, 86400.0 * 366));
+    demo->add_flag("--virtual", demo_opts.virtual_clock, "run on the virtual clock");
+    demo->add_option("--command", demo_opts.command, "the job, run with sh -c");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help is a "parse error" that exits 0; a real one exits 2.
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+
+    try {
+        if (app.got_subcommand(help) || app.get_subcommands().empty()) {
+            if (!tock::help::print(topic)) {
+                fmt::print(stderr, "tock help: no help on '{}'; try 'tock help'\n", topic);
+                return 2;
+            }
+            return 0;
+        }
+        if (app.got_subcommand("version")) {
+            fmt::print("tock {}\n", TOCK_VERSION);
+            return 0;
+        }
+        if (app.got_subcommand(demo)) return tock::demo::run(demo_opts);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "tock: {}\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,61 @@
+#include "tools/help.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace tock::help {
+
+namespace {
+
+const char* const kOverview = R"(tock - an event-driven scheduler for cycling workflows
+
+Usage: tock COMMAND [OPTIONS]
+
+Commands:
+  demo       run the runtime demo: a ticker, a worker and a monitor talking
+             over the bus and the RPC channel, with real child processes
+  help       show this overview, or the help of one command: tock help demo
+  version    print tock's version
+
+Every command also takes --help. The documentation is in docs/ (start with
+docs/architecture.md).
+)";
+
+const std::map<std::string, const char*> kTopics = {
+    {"demo", R"(tock demo [--ticks N] [--period SECONDS] [--virtual] [--command CMD]
+
+Runs three components in one process that know each other only by endpoint:
+a ticker publishes "tick" on the bus every period; a driver receives each
+tick and calls the worker over the RPC channel; the worker runs CMD as a child
+process and publishes job.started / job.done; a monitor prints it all.
+
+  --ticks N         how many ticks (default 5)
+  --period SECONDS  time between ticks (default 1)
+  --virtual         run on the virtual clock: no waiting between ticks, but the
+                    jobs are still real processes
+  --command CMD     the job, run with sh -c; $TOCK_DEMO_TICK holds the tick
+
+Exit status: 0 when every job succeeded, 1 when one failed, 2 on bad options.
+
+Example:
+  tock demo --ticks 24 --period 3600 --virtual   # a day of hourly ticks, at once
+)"},
+    {"help", "tock help [COMMAND]: the overview, or one command's help.\n"},
+    {"version", "tock version: print the version of tock.\n"},
+};
+
+}  // namespace
+
+bool print(const std::string& topic) {
+    if (topic.empty()) {
+        fmt::print("{}", kOverview);
+        return true;
+    }
+    auto it = kTopics.find(topic);
+    if (it == kTopics.end()) return false;
+    fmt::print("{}", it->second);
+    return true;
+}
+
+}  // namespace tock::help
