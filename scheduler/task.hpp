@@ -3,10 +3,15 @@
 // Semantics
 // - Lazy: creating a Task runs nothing. The body starts when the Task is
 //   co_awaited (or handed to a Scope, which starts it on the next loop turn).
-// - Symmetric transfer: `co_await task` transfers control straight into the
-//   child frame, and the child's final suspend transfers straight back to the
-//   awaiter. No recursion on the native stack however deep a chain of awaits
-//   goes, and no trip through the event loop between parent and child.
+// - Direct transfer, no stack growth: `co_await task` runs the child at once,
+//   and a child that finishes hands control straight back to its awaiter;
+//   no trip through the event loop between parent and child. A child that
+//   completes without suspending is noticed in the awaiter's await_suspend,
+//   which then returns false, so a loop of a million synchronous awaits runs
+//   in constant stack. A child that suspended resumes its awaiter from its
+//   final suspend by symmetric transfer. Neither relies on the compiler
+//   turning a resume into a tail call, which -O0 and AddressSanitizer builds
+//   do not do.
 // - Exceptions: an exception that escapes the body is stored in the frame and
 //   rethrown from `co_await` in the awaiter.
 // - Ownership: a Task is a move-only owner of its frame and destroys it exactly
@@ -36,12 +41,23 @@ class PromiseBase {
 public:
     std::suspend_always initial_suspend() noexcept { return {}; }
 
+    // How the coroutine is being run, for the awaiter's benefit.
+    enum class Flow : unsigned char {
+        detached,     // resumed by the loop (or not started): resume the awaiter at the end
+        inline_run,   // started from its awaiter's await_suspend, not yet suspended
+        inline_done,  // finished inside that start: the awaiter continues by itself
+    };
+
     struct FinalAwaiter {
         bool await_ready() noexcept { return false; }
         template <typename P>
         std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
-            auto cont = h.promise().continuation_;
-            return cont ? cont : std::noop_coroutine();
+            PromiseBase& p = h.promise();
+            if (p.flow_ == Flow::inline_run) {
+                p.flow_ = Flow::inline_done;
+                return std::noop_coroutine();  // back into the awaiter's await_suspend
+            }
+            return p.continuation_ ? p.continuation_ : std::noop_coroutine();
         }
         void await_resume() noexcept {}
     };
@@ -49,6 +65,16 @@ public:
 
     void unhandled_exception() noexcept { error_ = std::current_exception(); }
     void set_continuation(std::coroutine_handle<> c) noexcept { continuation_ = c; }
+
+    // Start (or resume) this coroutine on behalf of an awaiter that has just
+    // suspended; true if it finished before suspending.
+    bool run_inline(std::coroutine_handle<> self) noexcept {
+        flow_ = Flow::inline_run;
+        self.resume();
+        const bool finished = flow_ == Flow::inline_done;
+        flow_ = Flow::detached;
+        return finished;
+    }
 
 protected:
     void rethrow_if_failed() const {
@@ -58,6 +84,7 @@ protected:
 private:
     std::coroutine_handle<> continuation_;
     std::exception_ptr error_;
+    Flow flow_ = Flow::detached;
 };
 
 template <typename T>
@@ -115,9 +142,10 @@ public:
     struct Awaiter {
         Handle h;
         bool await_ready() const noexcept { return !h || h.done(); }
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiter) noexcept {
+        bool await_suspend(std::coroutine_handle<> awaiter) noexcept {
             h.promise().set_continuation(awaiter);
-            return h;
+            // false: the child is done, so the awaiter goes on without suspending.
+            return !h.promise().run_inline(h);
         }
         T await_resume() { return h.promise().take(); }
     };

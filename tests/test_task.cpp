@@ -46,7 +46,7 @@ TEST_SUITE("task") {
         CHECK_THROWS_WITH(run_until(loop, twice(fails())), "boom");
     }
 
-    TEST_CASE("symmetric transfer: a million synchronous awaits do not grow the stack") {
+    TEST_CASE("a million synchronous awaits do not grow the stack") {
         Loop loop;
         auto many = []() -> Task<long> {
             long sum = 0;

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set up, build, and run the whole test suite through ctest.
+#   ./test.sh              normal build (build/)
+#   ./test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
+set -euo pipefail
+cd "$(dirname "$0")"
+build=$(./setup.sh "$@" | tail -n 1)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+ctest --test-dir "$build" --output-on-failure -j 2 --timeout 900
