@@ -59,26 +59,39 @@ std::string Publisher::endpoint() const {
     return const_cast<ZSocket&>(sock_).raw().get(zmq::sockopt::last_endpoint);
 }
 
-Multipart Publisher::frame(std::string_view topic, std::uint64_t prev, std::string_view body) {
+Multipart Publisher::frame(std::string_view topic, std::string_view body) const {
     Multipart m;
     m.reserve(3);
     m.emplace_back(topic.data(), topic.size());
-    zmq::message_t header(16 + id_.size());
-    char* h = static_cast<char*>(header.data());
-    put_u64(h, seq_);
-    put_u64(h + 8, prev);
-    std::memcpy(h + 16, id_.data(), id_.size());
+    zmq::message_t header(16 + id_.size());  // seq and prev are stamped as it leaves
+    std::memcpy(static_cast<char*>(header.data()) + 16, id_.data(), id_.size());
     m.push_back(std::move(header));
     m.emplace_back(body.data(), body.size());
     return m;
 }
 
+void Publisher::Stamp::before(Multipart& parts) {
+    char* h = static_cast<char*>(parts[1].data());
+    if (welcome) {
+        put_u64(h, pub.seq_);
+        put_u64(h + 8, 0);
+        return;
+    }
+    const std::string_view topic = parts[0].to_string_view();
+    auto it = pub.last_on_topic_.find(topic);
+    if (it == pub.last_on_topic_.end()) it = pub.last_on_topic_.emplace(topic, 0).first;
+    topic_last = &it->second;
+    put_u64(h, pub.seq_ + 1);
+    put_u64(h + 8, *topic_last);
+}
+
+void Publisher::Stamp::sent() {
+    if (welcome) return;
+    *topic_last = ++pub.seq_;
+}
+
 ZSocket::Send Publisher::publish(std::string_view topic, std::string_view body) {
-    ++seq_;
-    auto [it, fresh] = last_on_topic_.try_emplace(std::string(topic), 0);
-    const std::uint64_t prev = it->second;
-    it->second = seq_;
-    return sock_.send(frame(topic, prev, body));
+    return sock_.send(frame(topic, body), &data_stamp_);
 }
 
 Task<void> Publisher::wait_for_subscribers(std::size_t n) {
@@ -102,7 +115,7 @@ Task<void> Publisher::serve_subscriptions() {
         std::string subscriber(rest.substr(0, rest.find('\0')));
         // The welcome goes out in order after everything published so far, and
         // carries the seq of the last of it.
-        co_await sock_.send(frame(topic, 0, ""));
+        co_await sock_.send(frame(topic, ""), &welcome_stamp_);
         if (subscribers_.insert(subscriber).second) joined_.set();
     }
 }

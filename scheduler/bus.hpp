@@ -76,6 +76,8 @@ public:
 
     // Publish one message. Under HwmPolicy::block this waits while a matching
     // subscriber is full; concurrent publishes keep the order of their calls.
+    // The message is numbered when it leaves, so cancelling a waiting publish
+    // leaves no gap.
     ZSocket::Send publish(std::string_view topic, std::string_view body);
     // Wait until at least n distinct subscribers have completed the handshake.
     Task<void> wait_for_subscribers(std::size_t n);
@@ -86,13 +88,32 @@ public:
     std::string endpoint() const;
 
 private:
+    // Numbers a message as it leaves (see ZSocket::Hook): a data message gets
+    // the next seq and its topic's prev; a welcome carries the current seq.
+    struct Stamp final : ZSocket::Hook {
+        Stamp(Publisher& p, bool w) : pub(p), welcome(w) {}
+        void before(Multipart& parts) override;
+        void sent() override;
+        Publisher& pub;
+        bool welcome;
+        std::uint64_t* topic_last = nullptr;
+    };
+    struct TopicHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+
     Task<void> serve_subscriptions();
-    Multipart frame(std::string_view topic, std::uint64_t prev, std::string_view body);
+    Multipart frame(std::string_view topic, std::string_view body) const;
 
     ZSocket sock_;
     std::string id_;
     std::uint64_t seq_ = 0;
-    std::unordered_map<std::string, std::uint64_t> last_on_topic_;
+    std::unordered_map<std::string, std::uint64_t, TopicHash, std::equal_to<>> last_on_topic_;
+    Stamp data_stamp_{*this, false};
+    Stamp welcome_stamp_{*this, true};
     std::unordered_set<std::string> subscribers_;
     Event joined_;
     Scope scope_;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "scheduler/clock.hpp"
+#include "scheduler/process.hpp"
 
 namespace tock {
 
@@ -87,19 +88,23 @@ Loop::~Loop() {
     clock_.reset();
     uv_close(reinterpret_cast<uv_handle_t*>(&idle_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), nullptr);
-    // Let every pending close callback run. Handles still open here belong to
-    // objects that outlived their loop; close them so the loop can be freed.
+    // Close what is still open, without waiting for it: a child whose Process
+    // was dropped keeps running on its own (its handle is let go, not killed);
+    // handles of objects that outlived their loop are closed. Then run the
+    // close callbacks, which is all that is left, and free the loop.
+    uv_walk(
+        &uv_,
+        [](uv_handle_t* h, void*) {
+            if (uv_is_closing(h)) return;
+            if (h->type == UV_PROCESS) {
+                Process::abandon(reinterpret_cast<uv_process_t*>(h));
+            } else {
+                uv_close(h, nullptr);
+            }
+        },
+        nullptr);
     uv_run(&uv_, UV_RUN_DEFAULT);
-    if (uv_loop_close(&uv_) == UV_EBUSY) {
-        uv_walk(
-            &uv_,
-            [](uv_handle_t* h, void*) {
-                if (!uv_is_closing(h)) uv_close(h, nullptr);
-            },
-            nullptr);
-        uv_run(&uv_, UV_RUN_DEFAULT);
-        uv_loop_close(&uv_);
-    }
+    uv_loop_close(&uv_);
 }
 
 void Loop::post(Ready& r) noexcept {

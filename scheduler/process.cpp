@@ -14,14 +14,25 @@ struct Process::State {
     Loop* loop = nullptr;
     uv_process_t handle{};
     std::optional<ExitStatus> status;
-    Ready* waiter = nullptr;
+    ReadyList waiters;
     bool owned = true;  // a Process object still refers to this state
     bool closed = false;
 
     void maybe_free() {
         if (!owned && closed) delete this;
     }
+    static void on_close(uv_handle_t* h) {
+        auto* s = static_cast<State*>(h->data);
+        s->closed = true;
+        s->maybe_free();
+    }
 };
+
+void Process::abandon(uv_process_t* h) noexcept {
+    auto* st = static_cast<State*>(h->data);
+    st->owned = false;  // its Process, if any, must not outlive the loop either
+    uv_close(reinterpret_cast<uv_handle_t*>(h), &State::on_close);
+}
 
 namespace {
 
@@ -78,12 +89,8 @@ Process Process::spawn(Loop& loop, const ProcessOptions& opts) {
         auto* st = static_cast<State*>(h->data);
         st->status = ExitStatus{static_cast<long>(code), sig};
         st->loop->unhold();
-        if (st->waiter) st->loop->post(*st->waiter);
-        uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* hh) {
-            auto* s = static_cast<State*>(hh->data);
-            s->closed = true;
-            s->maybe_free();
-        });
+        while (Ready* r = st->waiters.pop_front()) st->loop->post(*r);
+        uv_close(reinterpret_cast<uv_handle_t*>(h), &State::on_close);
     };
 
     auto* st = new State;
@@ -95,11 +102,7 @@ Process Process::spawn(Loop& loop, const ProcessOptions& opts) {
     if (rc != 0) {
         // libuv requires the handle to be closed even when spawning failed.
         st->owned = false;
-        uv_close(reinterpret_cast<uv_handle_t*>(&st->handle), [](uv_handle_t* hh) {
-            auto* s = static_cast<State*>(hh->data);
-            s->closed = true;
-            s->maybe_free();
-        });
+        uv_close(reinterpret_cast<uv_handle_t*>(&st->handle), &State::on_close);
         throw std::system_error(-rc, std::generic_category(), "spawn " + opts.argv[0]);
     }
     loop.hold();
@@ -109,7 +112,8 @@ Process Process::spawn(Loop& loop, const ProcessOptions& opts) {
 Process::~Process() {
     if (!st_) return;
     st_->owned = false;
-    st_->waiter = nullptr;
+    while (st_->waiters.pop_front()) {
+    }
     st_->maybe_free();
 }
 
@@ -121,13 +125,11 @@ bool Process::kill(int signum) noexcept {
     return uv_process_kill(&st_->handle, signum) == 0;
 }
 
-Process::Wait::~Wait() {
-    if (p_.st_ && p_.st_->waiter == &ready_) p_.st_->waiter = nullptr;
-}
+Process::Wait::~Wait() = default;  // ready_ unlinks itself
 
 void Process::Wait::await_suspend(std::coroutine_handle<> h) noexcept {
     ready_.handle = h;
-    p_.st_->waiter = &ready_;
+    p_.st_->waiters.push_back(ready_);
 }
 
 ExitStatus Process::Wait::await_resume() const noexcept { return *p_.st_->status; }

@@ -66,6 +66,9 @@ public:
     Wait wait() noexcept { return Wait(*this); }
 
     struct State;
+    friend class Loop;
+    // Let go of a child still running when its loop is destroyed.
+    static void abandon(uv_process_t* h) noexcept;
 
 private:
     explicit Process(State* st) : st_(st) {}

@@ -11,11 +11,10 @@ namespace {
 std::atomic<std::uint64_t> monitor_counter{0};
 }
 
-class Channel::CallAwaiter {
+class Channel::ReplyAwaiter {
 public:
-    CallAwaiter(Channel& ch, std::uint64_t id) : ch_(ch), id_(id) { ch_.pending_[id_] = &p_; }
-    ~CallAwaiter() { ch_.pending_.erase(id_); }
-    bool await_ready() const noexcept { return false; }
+    explicit ReplyAwaiter(Pending& p) : p_(p) {}
+    bool await_ready() const noexcept { return p_.settled; }
     void await_suspend(std::coroutine_handle<> h) noexcept { p_.ready.handle = h; }
     Json await_resume() {
         if (p_.lost) throw PeerLost(*p_.error);
@@ -24,14 +23,17 @@ public:
     }
 
 private:
-    Channel& ch_;
-    std::uint64_t id_;
-    Pending p_;
+    Pending& p_;
 };
+
+Channel::Ticket::~Ticket() {
+    if (p && p->owner) p->owner->forget(*p);
+}
 
 Channel::Channel(Loop& loop, const std::string& endpoint, ChannelOptions opts)
     : loop_(loop),
       opts_(opts),
+      external_(endpoint.rfind("inproc://", 0) != 0),
       sock_(loop, zmq::socket_type::dealer),
       monitor_(loop, zmq::socket_type::pair),
       flush_([this] { flush(); }),
@@ -50,6 +52,8 @@ Channel::Channel(Loop& loop, const std::string& endpoint, ChannelOptions opts)
 
 Channel::~Channel() {
     scope_.cancel();
+    fail_all("peer lost: channel closed");
+    for (auto& [id, p] : pending_) p->owner = nullptr;
     zmq_socket_monitor(sock_.raw().handle(), nullptr, 0);
 }
 
@@ -58,9 +62,11 @@ void Channel::enqueue(Json msg) {
     if (!flush_.linked()) loop_.at_turn_end(flush_);
 }
 
-void Channel::flush() {
+void Channel::flush() noexcept {
     if (outbox_.empty()) return;
-    const std::string payload = outbox_.dump();
+    // Runs at turn end, outside any coroutine: it must not throw. Invalid
+    // UTF-8 is replaced rather than refused.
+    const std::string payload = outbox_.dump(-1, ' ', false, Json::error_handler_t::replace);
     outbox_ = Json::array();
     ++batches_sent_;
     sock_.send_later(make_multipart(payload));
@@ -72,21 +78,40 @@ void Channel::send(std::string op, Json args) {
 
 Task<Json> Channel::call(std::string op, Json args) {
     const std::uint64_t id = next_id_++;
-    CallAwaiter waiter(*this, id);
-    if (pending_.size() == 1) {
+    auto p = std::make_shared<Pending>();
+    p->owner = this;
+    p->id = id;
+    pending_.emplace(id, p);
+    if (outstanding_++ == 0) {
         // The first call after a quiet spell: start listening for the peer now.
         last_heard_ = loop_.clock().now();
         busy_.set();
+        if (external_) loop_.hold();
     }
     enqueue(Json{{"id", id}, {"op", std::move(op)}, {"args", std::move(args)}});
-    co_return co_await waiter;
+    return wait_reply(Ticket(std::move(p)));
 }
 
-void Channel::settle(Pending& p) { loop_.post(p.ready); }
+Task<Json> Channel::wait_reply(Ticket t) { co_return co_await ReplyAwaiter(*t.p); }
+
+void Channel::settle(Pending& p) {
+    p.settled = true;
+    if (--outstanding_ == 0 && external_) loop_.unhold();
+    if (p.ready.handle) loop_.post(p.ready);
+}
+
+void Channel::forget(Pending& p) noexcept {
+    if (!p.settled) {
+        // Abandoned before its reply: a late reply will find no one.
+        p.settled = true;
+        if (--outstanding_ == 0 && external_) loop_.unhold();
+    }
+    pending_.erase(p.id);
+}
 
 void Channel::fail_all(const std::string& why) {
     for (auto& [id, p] : pending_) {
-        if (p->ready.linked()) continue;  // already settled
+        if (p->settled) continue;
         p->lost = true;
         p->error = why;
         settle(*p);
@@ -103,7 +128,7 @@ Task<void> Channel::read_replies() {
         for (auto& r : batch) {
             if (!r.is_object() || !r.contains("id") || !r["id"].is_number_unsigned()) continue;
             auto it = pending_.find(r["id"].get<std::uint64_t>());
-            if (it == pending_.end() || it->second->ready.linked()) continue;
+            if (it == pending_.end() || it->second->settled) continue;
             Pending& p = *it->second;
             if (auto e = r.find("error"); e != r.end()) {
                 p.error = e->is_string() ? e->get<std::string>() : e->dump();
@@ -119,10 +144,10 @@ Task<void> Channel::watchdog() {
     auto& clock = loop_.clock();
     for (;;) {
         busy_.reset();
-        if (pending_.empty()) co_await busy_.wait();
-        while (!pending_.empty()) {
+        if (outstanding_ == 0) co_await busy_.wait();
+        while (outstanding_ > 0) {
             co_await clock.sleep_for(opts_.heartbeat_interval);
-            if (pending_.empty()) break;
+            if (outstanding_ == 0) break;
             const auto silent = clock.now() - last_heard_;
             if (silent >= opts_.heartbeat_timeout) {
                 fail_all(fmt::format(
@@ -166,10 +191,11 @@ void Server::reply(const std::string& peer, Json msg) {
     if (!flush_.linked()) loop_.at_turn_end(flush_);
 }
 
-void Server::flush() {
+void Server::flush() noexcept {
     for (auto& [peer, batch] : outboxes_) {
         if (batch.empty()) continue;
-        sock_.send_later(make_multipart(peer, batch.dump()));
+        sock_.send_later(
+            make_multipart(peer, batch.dump(-1, ' ', false, Json::error_handler_t::replace)));
         batch = Json::array();
     }
 }
@@ -185,6 +211,8 @@ Task<void> Server::run(std::string peer, std::optional<std::uint64_t> id, std::s
         if (id) reply(peer, Json{{"id", *id}, {"ok", std::move(result)}});
     } catch (const std::exception& e) {
         if (id) reply(peer, Json{{"id", *id}, {"error", e.what()}});
+    } catch (...) {
+        if (id) reply(peer, Json{{"id", *id}, {"error", fmt::format("'{}' failed", op)}});
     }
 }
 

@@ -22,10 +22,19 @@
 // silence, or at once when the transport reports the connection dropped
 // (tcp://, ipc://), every pending call fails with PeerLost. With no call
 // pending there are no heartbeats and no timers: an idle channel costs nothing.
+//
+// Under the virtual clock, a channel to an ipc:// or tcp:// endpoint holds
+// the loop while calls are pending: their replies are real events, and time
+// must not jump past them (which would fail them with a false PeerLost).
+// A dropped connection still fails them at once; a silent peer there is only
+// detected under the real clock.
+//
+// Strings must be UTF-8; invalid bytes are sent as U+FFFD.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
@@ -58,29 +67,48 @@ struct ChannelOptions {
 class Channel {
 public:
     Channel(Loop& loop, const std::string& endpoint, ChannelOptions opts = {});
+    // Pending calls fail with PeerLost ("channel closed").
     ~Channel();
     Channel(const Channel&) = delete;
     Channel& operator=(const Channel&) = delete;
 
     // Call `op` on the server; the handler's result, or RemoteError / PeerLost.
+    // The request is queued when call() is made, not when the returned Task
+    // is first awaited, so calls and sends keep the order in which they were
+    // made even when a call is awaited later.
     Task<Json> call(std::string op, Json args = Json::object());
     // One-way message: ordered with calls, no reply.
     void send(std::string op, Json args = Json::object());
 
-    std::size_t pending() const noexcept { return pending_.size(); }
+    // Calls sent and not yet answered (or failed).
+    std::size_t pending() const noexcept { return outstanding_; }
     std::uint64_t batches_sent() const noexcept { return batches_sent_; }
 
 private:
     struct Pending {
+        Channel* owner = nullptr;  // null once the channel is gone
+        std::uint64_t id = 0;
         Ready ready;
         std::optional<Json> result;
         std::optional<std::string> error;
         bool lost = false;
+        bool settled = false;
     };
-    class CallAwaiter;
+    // Held by the frame that waits for the reply; forgets the call when that
+    // frame goes, whether it ever ran or not.
+    struct Ticket {
+        std::shared_ptr<Pending> p;
+        explicit Ticket(std::shared_ptr<Pending> q) : p(std::move(q)) {}
+        Ticket(Ticket&&) noexcept = default;
+        Ticket& operator=(Ticket&&) = delete;
+        ~Ticket();
+    };
+    class ReplyAwaiter;
+    static Task<Json> wait_reply(Ticket t);
     void enqueue(Json msg);
-    void flush();
+    void flush() noexcept;
     void settle(Pending& p);
+    void forget(Pending& p) noexcept;
     void fail_all(const std::string& why);
     Task<void> read_replies();
     Task<void> watchdog();
@@ -88,10 +116,12 @@ private:
 
     Loop& loop_;
     ChannelOptions opts_;
+    bool external_;  // ipc:// or tcp://: replies are real events, see call()
     ZSocket sock_;
     ZSocket monitor_;
     std::uint64_t next_id_ = 1;
-    std::unordered_map<std::uint64_t, Pending*> pending_;
+    std::unordered_map<std::uint64_t, std::shared_ptr<Pending>> pending_;
+    std::size_t outstanding_ = 0;
     Json outbox_ = Json::array();
     Ready flush_;
     TimePoint last_heard_{};
@@ -117,7 +147,7 @@ private:
     Task<void> serve();
     Task<void> run(std::string peer, std::optional<std::uint64_t> id, std::string op, Json args);
     void reply(const std::string& peer, Json msg);
-    void flush();
+    void flush() noexcept;
 
     Loop& loop_;
     ZSocket sock_;

@@ -92,7 +92,9 @@ void Scope::cancel() noexcept {
 void Scope::stop() noexcept { loop_.post(stop_); }
 
 Task<void> Scope::join() {
-    co_await idle_.wait();
+    // A child spawned after the last one finished, but before we resumed,
+    // resets idle_: wait again.
+    while (live_ > 0) co_await idle_.wait();
     if (first_error_) std::rethrow_exception(first_error_);
 }
 

@@ -32,6 +32,11 @@ void ZSocket::on_poll(uv_poll_t* h, int, int) {
 }
 
 bool ZSocket::try_recv(Multipart& out) {
+    if (!stash_.empty()) {
+        out = std::move(stash_.front());
+        stash_.pop_front();
+        return true;
+    }
     zmq::message_t first;
     if (!sock_.recv(first, zmq::recv_flags::dontwait)) return false;
     out.clear();
@@ -48,14 +53,14 @@ bool ZSocket::try_recv(Multipart& out) {
     return true;
 }
 
-bool ZSocket::try_send(Multipart& parts) {
+bool ZSocket::try_send(Multipart& parts, Hook* hook) {
     if (!senders_.empty()) return false;
-    return send_now(parts);
+    return send_now(parts, hook);
 }
 
 void ZSocket::send_later(Multipart parts) {
     try {
-        if (try_send(parts)) return;
+        if (try_send(parts, nullptr)) return;
     } catch (const zmq::error_t&) {
         ++dropped_;
         return;
@@ -67,8 +72,9 @@ void ZSocket::send_later(Multipart parts) {
     schedule_drain();
 }
 
-bool ZSocket::send_now(Multipart& parts) {
+bool ZSocket::send_now(Multipart& parts, Hook* hook) {
     if (parts.empty()) return true;
+    if (hook) hook->before(parts);
     const std::size_t n = parts.size();
     auto flags = n > 1 ? zmq::send_flags::dontwait | zmq::send_flags::sndmore
                        : zmq::send_flags::dontwait;
@@ -83,8 +89,16 @@ bool ZSocket::send_now(Multipart& parts) {
     for (std::size_t i = 1; i < n; ++i) {
         sock_.send(parts[i], i + 1 < n ? zmq::send_flags::sndmore : zmq::send_flags::none);
     }
+    if (hook) hook->sent();
     if ((!receivers_.empty() || !senders_.empty()) && !draining_) schedule_drain();
     return true;
+}
+
+ZSocket::Recv::~Recv() {
+    if (!served_) return;
+    // Cancelled between being handed a message and taking it: give it back.
+    s_.stash_.push_back(std::move(parts_));
+    if (!s_.receivers_.empty()) s_.schedule_drain();
 }
 
 bool ZSocket::Recv::await_ready() {
@@ -101,7 +115,7 @@ void ZSocket::Recv::await_suspend(std::coroutine_handle<> h) {
     s_.update_ref();
 }
 
-bool ZSocket::Send::await_ready() { return s_.try_send(out_.parts); }
+bool ZSocket::Send::await_ready() { return s_.try_send(out_.parts, out_.hook); }
 
 void ZSocket::Send::await_suspend(std::coroutine_handle<> h) {
     out_.ready.handle = h;
@@ -125,9 +139,10 @@ void ZSocket::drain() {
         // waiters so that a level-triggered poll does not spin.
         const int ev = sock_.get(zmq::sockopt::events);
         bool progressed = false;
-        if ((ev & ZMQ_POLLIN) && !receivers_.empty()) {
+        if (((ev & ZMQ_POLLIN) || !stash_.empty()) && !receivers_.empty()) {
             auto* w = static_cast<Recv*>(receivers_.front()->owner);
             if (try_recv(w->parts_)) {
+                w->served_ = true;
                 loop_.post(w->ready_);
                 progressed = true;
             }
@@ -136,7 +151,7 @@ void ZSocket::drain() {
             auto* o = static_cast<Outgoing*>(senders_.front()->owner);
             bool sent = false;
             try {
-                sent = send_now(o->parts);
+                sent = send_now(o->parts, o->hook);
             } catch (const zmq::error_t&) {
                 ++dropped_;
                 sent = true;  // refused outright: waiting will not help

@@ -12,12 +12,15 @@
 // Without that, a message sits unread until some unrelated event happens.
 //
 // Waiters are served in FIFO order. The poll handle keeps the loop alive only
-// while someone waits on the socket. Messages are multipart and atomic.
+// while someone waits on the socket. Messages are multipart and atomic. A
+// receiver that is cancelled after a message was read for it but before it
+// resumed gives the message back: the next receiver gets it, nothing is lost.
 // Sockets default to linger 0: closing drops what was not yet sent.
 #pragma once
 
 #include <uv.h>
 
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,11 +48,25 @@ public:
     ZSocket(const ZSocket&) = delete;
     ZSocket& operator=(const ZSocket&) = delete;
 
+    // Lets a sender fill in a message at the moment it goes, not when it was
+    // queued: before() runs before each attempt, sent() right after an attempt
+    // succeeded (the parts are empty by then: ZeroMQ took them).
+    // The bus numbers its messages this way, so that a publish cancelled while
+    // it waited for room leaves no hole in the numbering.
+    struct Hook {
+        virtual void before(Multipart& parts) = 0;
+        virtual void sent() = 0;
+
+    protected:
+        ~Hook() = default;
+    };
+
     // A message waiting to be sent, queued in order with all others.
     struct Outgoing {
         Multipart parts;
         Ready ready;
         bool owned = false;  // queued by send_later: freed once sent
+        Hook* hook = nullptr;
     };
 
     Loop& loop() noexcept { return loop_; }
@@ -60,20 +77,28 @@ public:
     class Recv {
     public:
         explicit Recv(ZSocket& s) : s_(s) {}
+        Recv(const Recv&) = delete;
+        Recv& operator=(const Recv&) = delete;
+        ~Recv();
         bool await_ready();
         void await_suspend(std::coroutine_handle<> h);
-        Multipart await_resume() { return std::move(parts_); }
+        Multipart await_resume() {
+            served_ = false;
+            return std::move(parts_);
+        }
 
     private:
         friend class ZSocket;
         ZSocket& s_;
         Multipart parts_;
         Ready ready_;
+        bool served_ = false;  // parts_ holds a message not yet taken
     };
 
     class Send {
     public:
-        Send(ZSocket& s, Multipart parts) : s_(s), out_{std::move(parts), {}, false} {}
+        Send(ZSocket& s, Multipart parts, Hook* hook = nullptr)
+            : s_(s), out_{std::move(parts), {}, false, hook} {}
         bool await_ready();
         void await_suspend(std::coroutine_handle<> h);
         void await_resume() const noexcept {}
@@ -87,10 +112,10 @@ public:
     // Receive one whole multipart message.
     Recv recv() { return Recv(*this); }
     // Send one multipart message, waiting while the socket cannot take it.
-    Send send(Multipart parts) { return Send(*this, std::move(parts)); }
+    Send send(Multipart parts, Hook* hook = nullptr) { return Send(*this, std::move(parts), hook); }
     // Send now if the socket can take it and nothing is queued before it;
     // false (and nothing sent) if not.
-    bool try_send(Multipart& parts);
+    bool try_send(Multipart& parts, Hook* hook = nullptr);
     // Send without waiting: now if possible, else queued (in order with every
     // other send) and sent by the loop when the socket has room. For callers
     // that are not coroutines, such as turn-end flushes. A message the socket
@@ -100,7 +125,7 @@ public:
 
 private:
     bool try_recv(Multipart& out);
-    bool send_now(Multipart& parts);
+    bool send_now(Multipart& parts, Hook* hook);
     void drain();
     void schedule_drain();
     void update_ref();
@@ -111,6 +136,7 @@ private:
     uv_poll_t* poll_;  // heap: libuv closes it asynchronously
     ReadyList receivers_;
     ReadyList senders_;
+    std::deque<Multipart> stash_;  // given back by cancelled receivers
     Ready drain_;
     std::uint64_t dropped_ = 0;
     bool draining_ = false;

@@ -145,6 +145,41 @@ TEST_SUITE("bus") {
         CHECK(got == n);
     }
 
+    TEST_CASE("a publish cancelled while it waits for room leaves no gap") {
+        Loop loop(ClockMode::virtual_time);
+        Publisher pub(loop, "pub", "inproc://cancel-publish", {.policy = HwmPolicy::block, .hwm = 10});
+        Subscriber sub(loop, "sub", 10);
+        sub.subscribe("");
+        sub.connect("inproc://cancel-publish");
+        std::vector<std::uint64_t> seqs;
+        std::string error;
+        test::run_guarded(loop, [&]() -> Task<void> {
+            co_await sub.ready();
+            {
+                Scope doomed(loop);
+                doomed.spawn([](Publisher& p) -> Task<void> {
+                    for (int i = 0; i < 100; ++i) co_await p.publish("t", "early");
+                }(pub));
+                for (int i = 0; i < 10; ++i) co_await test::Yield(loop);
+                REQUIRE(doomed.live() == 1);  // blocked at the high-water mark
+            }
+            Scope late(loop);
+            late.spawn([](Publisher& p) -> Task<void> { co_await p.publish("t", "late"); }(pub));
+            try {
+                for (;;) {
+                    BusMessage m = co_await sub.recv();
+                    seqs.push_back(m.seq);
+                    if (m.body == "late") break;
+                }
+            } catch (const BusGap& g) {
+                error = g.what();
+            }
+        }(), 1h, "the late message");
+        CHECK(error == "");
+        REQUIRE(seqs.size() >= 2);
+        CHECK(seqs.back() == seqs.size());  // 1, 2, ... n: nothing numbered and lost
+    }
+
     TEST_CASE("a publisher restarted under the same id is detected") {
         // Real clock and ipc: the subscriber reconnects to the new publisher
         // on ZeroMQ's own reconnect timer.

@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <sys/wait.h>
 
 #include <csignal>
 #include <fstream>
@@ -75,14 +76,44 @@ TEST_SUITE("process") {
 
     TEST_CASE("a signal wakes its waiter") {
         Loop loop;
-        int sig = run_until(loop, [](Loop& l) -> Task<int> {
+        int sig = test::run_guarded(loop, [](Loop& l) -> Task<int> {
             Scope s(l);
             s.spawn([]() -> Task<void> {
                 ::raise(SIGUSR1);
                 co_return;
             }());
             co_return co_await SignalWait(l, SIGUSR1);
-        }(loop));
+        }(loop), 30s, "SIGUSR1");
         CHECK(sig == SIGUSR1);
+    }
+
+    TEST_CASE("two coroutines can wait for the same child") {
+        Loop loop;
+        Process p = Process::spawn(loop, {.argv = {"sh", "-c", "exit 7"}});
+        std::vector<long> codes;
+        test::run_guarded(loop, [](Loop& l, Process& p, std::vector<long>& codes) -> Task<void> {
+            Scope sc(l);
+            for (int i = 0; i < 2; ++i) {
+                sc.spawn([](Process& p, std::vector<long>& c) -> Task<void> {
+                    ExitStatus st = co_await p.wait();
+                    c.push_back(st.exit_code);
+                }(p, codes));
+            }
+            co_await sc.join();
+        }(loop, p, codes), 30s, "both waiters");
+        CHECK(codes == std::vector<long>{7, 7});
+    }
+
+    TEST_CASE("a loop destroyed while a dropped child runs lets the child go, without waiting") {
+        int pid = 0;
+        {
+            Loop loop;
+            Process p = Process::spawn(loop, {.argv = {"sleep", "1000"}});
+            pid = p.pid();
+        }
+        // Had the loop waited for the child, we would not be here for 1000 s.
+        CHECK(::kill(pid, 0) == 0);
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
     }
 }

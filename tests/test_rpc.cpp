@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <future>
+#include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -215,5 +218,136 @@ TEST_SUITE("rpc") {
         Channel peer(loop, "inproc://rpc-bad");
         CHECK(run_until(loop, peer.call("add", {{"x", 1}, {"y", 2}})) == 3);
         CHECK(server.malformed() == 4);
+    }
+
+    TEST_CASE("a call awaited later still goes before a send made after it") {
+        Loop loop;
+        std::vector<std::string> log;
+        Server server(loop, "inproc://rpc-late-await");
+        add_handlers(server, log);
+        Channel peer(loop, "inproc://rpc-late-await");
+        run_until(loop, [](Channel& p) -> Task<void> {
+            Task<Json> first = p.call("note", "A");
+            p.send("note", "B");
+            co_await std::move(first);
+        }(peer));
+        CHECK(run_until(loop, peer.call("log")) == Json{"A", "B"});
+    }
+
+    TEST_CASE("invalid UTF-8 is replaced, and the channel carries on") {
+        Loop loop;
+        Server server(loop, "inproc://rpc-utf8");
+        server.handle("echo", [](Json a) -> Task<Json> { co_return a; });
+        Channel peer(loop, "inproc://rpc-utf8");
+        CHECK(run_until(loop, peer.call("echo", std::string("ok \xff"))) == "ok \xef\xbf\xbd");
+        CHECK(run_until(loop, peer.call("echo", 7)) == 7);
+    }
+
+    TEST_CASE("a handler that throws something other than std::exception still answers") {
+        Loop loop;
+        Server server(loop, "inproc://rpc-odd-throw");
+        server.handle("weird", [](Json) -> Task<Json> {
+            throw 42;
+            co_return nullptr;
+        });
+        Channel peer(loop, "inproc://rpc-odd-throw");
+        CHECK_THROWS_WITH_AS(test::run_guarded(loop, peer.call("weird"), 30s, "the reply"), "'weird' failed",
+                             RemoteError);
+    }
+
+    TEST_CASE("destroying a channel fails its pending calls, awaited or cancelled") {
+        Loop loop;
+        Server server(loop, "inproc://rpc-close");
+        Event never(loop);
+        server.handle("block", [&never](Json) -> Task<Json> {
+            co_await never.wait();
+            co_return nullptr;
+        });
+        auto ch = std::make_unique<Channel>(loop, "inproc://rpc-close");
+        std::string error;
+        Scope waiting(loop), doomed(loop);
+        auto caller = [](Channel& c, std::string& err) -> Task<void> {
+            try {
+                co_await c.call("block");
+            } catch (const PeerLost& e) {
+                err = e.what();
+            }
+        };
+        waiting.spawn(caller(*ch, error));
+        std::string unused;
+        doomed.spawn(caller(*ch, unused));
+        run_until(loop, [](Loop& l) -> Task<void> {
+            for (int i = 0; i < 5; ++i) co_await test::Yield(l);
+        }(loop));
+        REQUIRE(ch->pending() == 2);
+        ch.reset();
+        doomed.cancel();  // its call outlived the channel: must not touch it
+        run_until(loop, waiting.join());
+        CHECK(error == "peer lost: channel closed");
+    }
+
+    TEST_CASE("after PeerLost, a new call gets a whole heartbeat timeout") {
+        Loop loop(ClockMode::virtual_time);
+        Channel peer(loop, "inproc://rpc-nobody-2", {.heartbeat_interval = 1s, .heartbeat_timeout = 5s});
+        std::vector<Duration> retry_waits;
+        run_until(loop, [](Loop& l, Channel& p, std::vector<Duration>& waits) -> Task<void> {
+            Scope sc(l);
+            for (int i = 0; i < 2; ++i) {
+                sc.spawn([](Loop& l, Channel& p, std::vector<Duration>& waits) -> Task<void> {
+                    try {
+                        co_await p.call("x");
+                    } catch (const PeerLost&) {
+                    }
+                    const TimePoint t0 = l.clock().now();
+                    try {
+                        co_await p.call("x");  // at once, beside the other failed call
+                    } catch (const PeerLost&) {
+                        waits.push_back(l.clock().now() - t0);
+                    }
+                }(l, p, waits));
+            }
+            co_await sc.join();
+        }(loop, peer, retry_waits));
+        REQUIRE(retry_waits.size() == 2);
+        for (auto w : retry_waits) CHECK(w >= 5s);
+    }
+
+    TEST_CASE("a call over ipc under the virtual clock waits for its reply") {
+        // The server runs in another thread on the real clock and takes 200 ms
+        // of real time. Virtual time must not jump through the heartbeat
+        // timeout while the reply is on its way.
+        zmq::context_t ctx;
+        const std::string ep = test::ipc_endpoint("rpc-virtual");
+        std::promise<void> bound;
+        std::thread server_thread([&] {
+            Loop loop(ClockMode::real, &ctx);
+            Server server(loop, ep);
+            Event done(loop);
+            server.handle("slow", [&loop, &done](Json) -> Task<Json> {
+                co_await loop.clock().sleep_for(200ms);
+                done.set();
+                co_return "slow reply";
+            });
+            bound.set_value();
+            run_until(loop, [](Loop& l, Event& e) -> Task<void> {
+                co_await e.wait();
+                co_await l.clock().sleep_for(100ms);  // let the reply leave
+            }(loop, done));
+        });
+        bound.get_future().wait();
+        Json reply;
+        std::string error;
+        {
+            Loop loop(ClockMode::virtual_time, &ctx);
+            Channel ch(loop, ep, {.heartbeat_interval = 1s, .heartbeat_timeout = 3s});
+            try {
+                reply = run_until(loop, ch.call("slow"));
+            } catch (const std::exception& e) {
+                error = e.what();
+            }
+        }
+        server_thread.join();
+        CHECK(error == "");
+        CHECK(reply == "slow reply");
     }
 }

@@ -149,4 +149,23 @@ TEST_SUITE("task") {
             CHECK(lv == 0);
         }(loop, never, live));
     }
+
+    TEST_CASE("join waits for a child spawned after the others finished but before it resumed") {
+        Loop loop;
+        bool late_done = false;
+        run_until(loop, [](Loop& l, bool& late_done) -> Task<void> {
+            Scope sc(l), other(l);
+            sc.spawn([](Loop& l) -> Task<void> { co_await test::Yield(l); }(l));
+            other.spawn([](Loop& l, Scope& sc, bool& done) -> Task<void> {
+                co_await test::Yield(l);  // runs just after the child above ends
+                sc.spawn([](Loop& l, bool& d) -> Task<void> {
+                    co_await test::Yield(l);
+                    d = true;
+                }(l, done));
+            }(l, sc, late_done));
+            co_await sc.join();
+            CHECK(sc.live() == 0);
+        }(loop, late_done));
+        CHECK(late_done);
+    }
 }

@@ -163,4 +163,27 @@ TEST_SUITE("zsocket") {
         test::run_guarded(loop, body(loop, a, b, got), 1h, "the second receiver");
         CHECK(got == std::vector<std::string>{"only"});
     }
+
+    TEST_CASE("a receiver cancelled after a message was read for it gives the message back") {
+        Loop loop(ClockMode::virtual_time);
+        ZSocket a(loop, zmq::socket_type::pair);
+        a.bind("inproc://giveback");
+        zmq::socket_t b(loop.zmq(), zmq::socket_type::pair);
+        b.connect("inproc://giveback");
+        auto turns = [](Loop& l, int n) -> Task<void> {
+            for (int i = 0; i < n; ++i) co_await test::Yield(l);
+        };
+        {
+            // A receiver whose coroutine is resumed (a no-op) but never takes
+            // the message, and is then destroyed: a frame cancelled in between.
+            ZSocket::Recv r = a.recv();
+            REQUIRE_FALSE(r.await_ready());
+            r.await_suspend(std::noop_coroutine());
+            b.send(zmq::buffer(std::string_view("precious")));
+            test::run_guarded(loop, turns(loop, 10), 1h, "ten turns");
+        }
+        std::vector<std::string> got;
+        test::run_guarded(loop, receive_into(a, got), 1h, "the message given back");
+        CHECK(got == std::vector<std::string>{"precious"});
+    }
 }
