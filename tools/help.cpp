@@ -13,13 +13,17 @@ const char* const kOverview = R"(tock - an event-driven scheduler for cycling wo
 Usage: tock COMMAND [OPTIONS]
 
 Commands:
+  validate   check a workflow file: every error with file:line:col, or a summary
+  list       a workflow's tasks, or its family tree (--tree)
+  graph      the expanded graph over a range of cycle points (text, dot, svg)
   demo       run the runtime demo: a ticker, a worker and a monitor talking
              over the bus and the RPC channel, with real child processes
   help       show this overview, or the help of one command: tock help demo
   version    print tock's version
 
-Every command also takes --help. The documentation is in docs/ (start with
-docs/architecture.md).
+Every command also takes --help. The documentation is in docs/: workflow.md
+for writing workflows, commands.md for the commands, architecture.md for
+how tock works.
 )";
 
 const std::map<std::string, const char*> kTopics = {
@@ -40,6 +44,31 @@ Exit status: 0 when every job succeeded, 1 when one failed, 2 on bad options.
 
 Example:
   tock demo --ticks 24 --period 3600 --virtual   # a day of hourly ticks, at once
+)"},
+    {"validate", R"(tock validate FLOW.yaml
+
+Reads and checks a workflow file. Exit 0 with a one-line summary (tasks,
+families, and the cycle points of each recurrence up to the final point), or
+exit 1 with every error found, each as FILE:LINE:COL: error: what is wrong
+and how to fix it.
+
+Example:
+  tock validate examples/forecast.yaml
+)"},
+    {"list", R"(tock list FLOW.yaml [--tree]
+
+The tasks of the workflow, one a line; with --tree, the family tree under
+root (a task with several parents appears under each).
+)"},
+    {"graph", R"(tock graph FLOW.yaml [--from POINT] [--to POINT] [--format text|dot|svg] [-o FILE]
+
+The graph expanded over cycle points (default: from the initial point, ten
+cycle points or up to the final point, whichever comes first). text: one task instance a line with
+what triggers it ("CYCLE/TASK <= CYCLE/UP:OUTPUT & ..."); dot: graphviz
+source; svg: drawn by graphviz's dot (apt-get install graphviz).
+
+Example:
+  tock graph examples/forecast.yaml --from 2026-01-01T00Z --to 2026-01-01T12Z
 )"},
     {"help", "tock help [COMMAND]: the overview, or one command's help.\n"},
     {"version", "tock version: print the version of tock.\n"},

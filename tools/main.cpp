@@ -6,6 +6,7 @@
 
 #include "tools/demo.hpp"
 #include "tools/help.hpp"
+#include "tools/workflow_cmds.hpp"
 
 #ifndef TOCK_VERSION
 #define TOCK_VERSION "unknown"
@@ -30,6 +31,24 @@ int main(int argc, char** argv) {
     demo->add_flag("--virtual", demo_opts.virtual_clock, "run on the virtual clock");
     demo->add_option("--command", demo_opts.command, "the job, run with sh -c");
 
+    std::string flow;
+    auto* validate = app.add_subcommand("validate", "check a workflow file and summarise it");
+    validate->add_option("FLOW", flow, "the workflow YAML file")->required();
+
+    bool tree = false;
+    auto* list = app.add_subcommand("list", "list a workflow's tasks, or its family tree");
+    list->add_option("FLOW", flow, "the workflow YAML file")->required();
+    list->add_flag("--tree", tree, "draw the family tree");
+
+    tock::cmd::GraphOptions graph_opts;
+    auto* graph = app.add_subcommand("graph", "the expanded graph over a range of cycle points");
+    graph->add_option("FLOW", graph_opts.file, "the workflow YAML file")->required();
+    graph->add_option("--from", graph_opts.from, "first cycle point (default: initial)");
+    graph->add_option("--to", graph_opts.to, "last cycle point (default: final, or three cycles)");
+    graph->add_option("--format", graph_opts.format, "text, dot or svg")
+        ->check(CLI::IsMember({"text", "dot", "svg"}));
+    graph->add_option("-o,--output", graph_opts.output, "svg: the file to write (default NAME.svg)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -50,6 +69,9 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (app.got_subcommand(demo)) return tock::demo::run(demo_opts);
+        if (app.got_subcommand(validate)) return tock::cmd::validate(flow);
+        if (app.got_subcommand(list)) return tock::cmd::list(flow, tree);
+        if (app.got_subcommand(graph)) return tock::cmd::graph(graph_opts);
     } catch (const std::exception& e) {
         fmt::print(stderr, "tock: {}\n", e.what());
         return 1;

@@ -1,0 +1,1444 @@
+// Cycle points, intervals and recurrences, following Cylc 8 (whose date-time
+// arithmetic is metomi-isodatetime's). Decisions worth knowing:
+//
+// * Nominal months are added one month at a time, clamping the day at each
+//   step, exactly as isodatetime does: 2026-01-31 + P1M = 2026-02-28, and
+//   2026-01-31 + P2M = 2026-03-28 (not 03-31). Exact parts (days, hours, ...)
+//   are added first, then months, then years (a year clamps only Feb 29).
+//   An Interval keeps years*12+months in one field, so P13M behaves as P1Y1M.
+// * A bare offset heading such as "-PT6H" or "+PT6H" is rejected, as Cylc 8
+//   rejects it (a start point with neither interval nor R1 is no recurrence);
+//   the message suggests "R1/-PT6H" (one point) or "-PT6H/PT6H".
+// * "Rn/start/end" with two date-times is ISO 8601 format 1 as Cylc 8 reads
+//   it: the second date-time ends the first interval (R3/T00/T06 gives T00,
+//   T06, T12). In integer mode Cylc spreads n points evenly from start to end
+//   (R3/1/5 gives 1, 3, 5); so does tock, and the division must be exact.
+// * "-01-01T00" is year-of-century 01, January (every 100 years), as in ISO
+//   8601:2000 and Cylc; a yearly date is written "--01-01T00" or "0101T00".
+// * "previous(X)" is the last point matching X strictly before now, "next(X)"
+//   the first at or after now; with a ';' list the nearest to now wins.
+// * Points are written CCYYMMDDThhmmZ; a point with non-zero seconds gets
+//   CCYYMMDDThhmmssZ so that it reads back unchanged.
+// * "P" and "PT" with no number are errors (isodatetime reads them as P0Y).
+// * A heading is a comma list at top level (commas inside parentheses belong
+//   to exclusion lists); each item keeps its own exclusions.
+#include "config/cycling.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <limits>
+
+namespace tock::config {
+
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+// Points are clamped to this magnitude so that no arithmetic overflows.
+constexpr std::int64_t kPointLimit = std::int64_t{1} << 52;
+constexpr std::int64_t kYearLimit = 1'000'000;
+// Nominal sequences remember every kStride-th point, so a query steps at most
+// kStride times from a checkpoint.
+constexpr std::int64_t kStride = 64;
+// Upper bound on consecutive excluded points skipped in one query.
+constexpr int kMaxSkips = 100'000;
+
+std::int64_t floordiv(std::int64_t a, std::int64_t b) {
+    std::int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    return q;
+}
+
+std::int64_t floormod(std::int64_t a, std::int64_t b) { return a - floordiv(a, b) * b; }
+
+std::int64_t clamp_point(__int128 v) {
+    if (v > kPointLimit) return kPointLimit;
+    if (v < -kPointLimit) return -kPointLimit;
+    return static_cast<std::int64_t>(v);
+}
+
+// ---------------------------------------------------------------------------
+// Calendars. Day 0 is 0001-01-01 in every calendar.
+
+bool is_leap(Calendar c, std::int64_t y) {
+    switch (c) {
+    case Calendar::gregorian: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    case Calendar::d366: return true;
+    case Calendar::d360:
+    case Calendar::d365: return false;
+    }
+    return false;
+}
+
+int days_in_month(Calendar c, std::int64_t y, int m) {
+    if (c == Calendar::d360) return 30;
+    static constexpr std::array<int, 12> dm{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && is_leap(c, y)) return 29;
+    return dm[static_cast<std::size_t>(m - 1)];
+}
+
+std::int64_t days_before_year(Calendar c, std::int64_t y) {
+    std::int64_t n = y - 1;
+    switch (c) {
+    case Calendar::d360: return n * 360;
+    case Calendar::d365: return n * 365;
+    case Calendar::d366: return n * 366;
+    case Calendar::gregorian:
+        return n * 365 + floordiv(n, 4) - floordiv(n, 100) + floordiv(n, 400);
+    }
+    return 0;
+}
+
+std::int64_t days_from_civil(Calendar c, std::int64_t y, int m, int d) {
+    std::int64_t days = days_before_year(c, y);
+    for (int i = 1; i < m; ++i) days += days_in_month(c, y, i);
+    return days + d - 1;
+}
+
+struct Civil {
+    std::int64_t year = 1;
+    int month = 1;
+    int day = 1;
+    std::int64_t sod = 0;  // second of day
+};
+
+Civil civil_from_days(Calendar c, std::int64_t days) {
+    Civil r;
+    std::int64_t doy = 0;
+    switch (c) {
+    case Calendar::gregorian: {
+        std::int64_t n400 = floordiv(days, 146097);
+        std::int64_t rem = days - n400 * 146097;
+        std::int64_t n100 = std::min<std::int64_t>(rem / 36524, 3);
+        rem -= n100 * 36524;
+        std::int64_t n4 = rem / 1461;
+        rem -= n4 * 1461;
+        std::int64_t n1 = std::min<std::int64_t>(rem / 365, 3);
+        rem -= n1 * 365;
+        r.year = 1 + 400 * n400 + 100 * n100 + 4 * n4 + n1;
+        doy = rem;
+        break;
+    }
+    case Calendar::d360:
+    case Calendar::d365:
+    case Calendar::d366: {
+        std::int64_t len = c == Calendar::d360 ? 360 : c == Calendar::d365 ? 365 : 366;
+        r.year = 1 + floordiv(days, len);
+        doy = floormod(days, len);
+        break;
+    }
+    }
+    int m = 1;
+    while (m < 12 && doy >= days_in_month(c, r.year, m)) {
+        doy -= days_in_month(c, r.year, m);
+        ++m;
+    }
+    r.month = m;
+    r.day = static_cast<int>(doy) + 1;
+    return r;
+}
+
+// Local wall-clock fields of a point in a fixed UTC offset.
+Civil to_civil(Calendar c, std::int64_t value, int offset_min) {
+    std::int64_t local = value + std::int64_t{offset_min} * 60;
+    Civil r = civil_from_days(c, floordiv(local, kDay));
+    r.sod = floormod(local, kDay);
+    return r;
+}
+
+std::int64_t from_civil(Calendar c, const Civil& f, int offset_min) {
+    if (f.year > kYearLimit) return kPointLimit;
+    if (f.year < -kYearLimit) return -kPointLimit;
+    __int128 v = static_cast<__int128>(days_from_civil(c, f.year, f.month, f.day)) * kDay + f.sod -
+                 std::int64_t{offset_min} * 60;
+    return clamp_point(v);
+}
+
+// ISO weekday (1 = Monday). 0001-01-01 is a Monday in the proleptic Gregorian
+// calendar; the other calendars count weeks from the same day.
+int weekday(std::int64_t days) { return static_cast<int>(floormod(days, 7)) + 1; }
+
+// ---------------------------------------------------------------------------
+// Small text helpers.
+
+[[noreturn]] void fail(std::size_t off, const std::string& msg) { throw ParseError(msg, off); }
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+bool all_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
+}
+
+int num(std::string_view s) {  // s holds only digits and is short
+    int v = 0;
+    for (char c : s) v = v * 10 + (c - '0');
+    return v;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// A piece of the caller's string together with its byte offset there.
+struct Piece {
+    std::string_view s;
+    std::size_t off = 0;
+    Piece sub(std::size_t pos, std::size_t n = std::string_view::npos) const {
+        return {s.substr(pos, n), off + pos};
+    }
+    Piece trimmed() const {
+        std::size_t b = 0, e = s.size();
+        while (b < e && is_space(s[b])) ++b;
+        while (e > b && is_space(s[e - 1])) --e;
+        return {s.substr(b, e - b), off + b};
+    }
+};
+
+std::string show(std::string_view s) {
+    // Keep messages printable and short whatever the input holds.
+    std::string out;
+    for (char c : s.substr(0, 60)) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
+        else out += c;
+    }
+    if (s.size() > 60) out += "...";
+    return out;
+}
+
+// Splits on `sep` outside parentheses; checks the parentheses balance.
+std::vector<Piece> split_top(Piece p, char sep) {
+    std::vector<Piece> out;
+    int depth = 0;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < p.s.size(); ++i) {
+        char c = p.s[i];
+        if (c == '(') ++depth;
+        else if (c == ')') {
+            if (--depth < 0) fail(p.off + i, "unmatched ')': remove it or add the '(' it closes");
+        } else if (c == sep && depth == 0) {
+            out.push_back(p.sub(start, i - start));
+            start = i + 1;
+        }
+    }
+    if (depth != 0) {
+        fail(p.off + p.s.find('('), "unclosed '(': close the exclusion list with ')'");
+    }
+    out.push_back(p.sub(start));
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// ISO 8601 date-times: complete points and truncated ones ("T00", "01T00").
+
+struct DateTime {
+    bool truncated = false;
+    // complete
+    std::int64_t year = 1;
+    int month = 1, day = 1;
+    // truncated date fields (-1 = absent)
+    int year_of_century = -1, month_of_year = -1, day_of_month = -1, day_of_week = -1;
+    // time fields (-1 = absent; a complete point has all three)
+    int hour = -1, minute = -1, second = -1;
+    std::optional<int> zone;  // minutes east of UTC
+};
+
+const char* const kPointHelp =
+    "expected e.g. 2026-01-01T00Z, 20260101T0000Z, 2026-01-01, or a truncated form like T00, "
+    "01T00, W-1T00";
+
+// Parses the zone designator `z` ("Z", "+hh", "+hhmm", "+hh:mm").
+int parse_zone(Piece z) {
+    std::string_view s = z.s;
+    if (s == "Z") return 0;
+    int sign = s[0] == '-' ? -1 : 1;
+    std::string_view r = s.substr(1);
+    int h = -1, m = 0;
+    if (r.size() == 2 && all_digits(r)) h = num(r);
+    else if (r.size() == 4 && all_digits(r)) h = num(r.substr(0, 2)), m = num(r.substr(2));
+    else if (r.size() == 5 && r[2] == ':' && all_digits(r.substr(0, 2)) && all_digits(r.substr(3)))
+        h = num(r.substr(0, 2)), m = num(r.substr(3));
+    if (h < 0 || h > 23 || m > 59) {
+        fail(z.off, fmt::format("'{}' is not a time zone (expected Z, +01, +0100 or +01:00)",
+                                show(s)));
+    }
+    return sign * (h * 60 + m);
+}
+
+// `shift`: characters prepended to the user's text (Cylc's "01T00" ->
+// "---01T00"), removed again when reporting offsets.
+DateTime parse_datetime(Piece in, Calendar cal, bool allow_truncated, std::size_t shift = 0) {
+    auto at = [&](std::size_t i) { return in.off + (i >= shift ? i - shift : 0); };
+    auto bad = [&](std::size_t i, const std::string& what) -> void {
+        fail(at(i), fmt::format("'{}' is not an ISO 8601 date-time: {} ({})",
+                                show(in.s.substr(shift)), what, kPointHelp));
+    };
+    std::string_view s = in.s;
+    DateTime dt;
+    if (s.empty()) bad(0, "it is empty");
+    std::size_t tpos = s.find('T');
+    std::string_view date = s.substr(0, tpos);
+    std::string_view timez = tpos == std::string_view::npos ? std::string_view{} : s.substr(tpos + 1);
+    bool has_time = tpos != std::string_view::npos;
+    bool date_extended = false;
+
+    // --- date
+    if (date.empty()) {
+        if (!has_time) bad(0, "it is empty");
+        dt.truncated = true;
+    } else if (date.substr(0, 3) == "---") {
+        std::string_view r = date.substr(3);
+        if (r.size() != 2 || !all_digits(r)) bad(3, "expected two digits of day after '---'");
+        dt.truncated = true;
+        dt.day_of_month = num(r);
+        if (dt.day_of_month < 1 || dt.day_of_month > (cal == Calendar::d360 ? 30 : 31))
+            bad(3, "day of month out of range");
+    } else if (date.substr(0, 3) == "-W-") {
+        std::string_view r = date.substr(3);
+        if (r.size() != 1 || !is_digit(r[0]) || r[0] < '1' || r[0] > '7')
+            bad(3, "expected a weekday digit 1 (Monday) to 7 (Sunday) after 'W-'");
+        dt.truncated = true;
+        dt.day_of_week = r[0] - '0';
+    } else if (date.substr(0, 2) == "--") {
+        std::string_view r = date.substr(2);
+        dt.truncated = true;
+        if (r.size() == 2 && all_digits(r)) {
+            dt.month_of_year = num(r);
+        } else if (r.size() == 4 && all_digits(r)) {
+            dt.month_of_year = num(r.substr(0, 2));
+            dt.day_of_month = num(r.substr(2));
+        } else if (r.size() == 5 && r[2] == '-' && all_digits(r.substr(0, 2)) &&
+                   all_digits(r.substr(3))) {
+            dt.month_of_year = num(r.substr(0, 2));
+            dt.day_of_month = num(r.substr(3));
+        } else {
+            bad(2, "expected --MM, --MMDD or --MM-DD");
+        }
+    } else if (date[0] == '-') {
+        std::string_view r = date.substr(1);
+        dt.truncated = true;
+        if (r.size() == 2 && all_digits(r)) {
+            dt.year_of_century = num(r);
+        } else if (r.size() == 4 && all_digits(r)) {
+            dt.year_of_century = num(r.substr(0, 2));
+            dt.month_of_year = num(r.substr(2));
+        } else if (r.size() == 5 && r[2] == '-' && all_digits(r.substr(0, 2)) &&
+                   all_digits(r.substr(3))) {
+            dt.year_of_century = num(r.substr(0, 2));
+            dt.month_of_year = num(r.substr(3));
+        } else {
+            bad(1, "expected -YY, -YYMM or -YY-MM (a yearly date is --MM-DD)");
+        }
+    } else {
+        bool reduced = false;
+        if (date.size() == 10 && date[4] == '-' && date[7] == '-' &&
+            all_digits(date.substr(0, 4)) && all_digits(date.substr(5, 2)) &&
+            all_digits(date.substr(8))) {
+            dt.year = num(date.substr(0, 4));
+            dt.month = num(date.substr(5, 2));
+            dt.day = num(date.substr(8));
+            date_extended = true;
+        } else if (date.size() == 8 && all_digits(date)) {
+            dt.year = num(date.substr(0, 4));
+            dt.month = num(date.substr(4, 2));
+            dt.day = num(date.substr(6));
+        } else if (date.size() == 7 && date[4] == '-' && all_digits(date.substr(0, 4)) &&
+                   all_digits(date.substr(5))) {
+            dt.year = num(date.substr(0, 4));
+            dt.month = num(date.substr(5));
+            reduced = true;
+        } else if (date.size() == 4 && all_digits(date)) {
+            dt.year = num(date);
+            reduced = true;
+        } else if (date.size() == 2 && all_digits(date)) {
+            bad(0, "2-digit centuries are not allowed (did you mean T" + std::string(date) + "?)");
+        } else {
+            bad(0, "bad date");
+        }
+        if (dt.month < 1 || dt.month > 12) bad(0, "month out of range 01-12");
+        if (dt.day < 1 || dt.day > days_in_month(cal, dt.year, dt.month))
+            bad(0, fmt::format("day out of range for the month in the calendar"));
+        if (reduced && has_time) bad(tpos, "a reduced-precision date cannot take a time");
+    }
+    if (dt.month_of_year != -1 && (dt.month_of_year < 1 || dt.month_of_year > 12))
+        bad(0, "month out of range 01-12");
+    if (dt.truncated && dt.day_of_month != -1 &&
+        (dt.day_of_month < 1 || dt.day_of_month > (cal == Calendar::d360 ? 30 : 31)))
+        bad(0, "day of month out of range");
+    if (dt.truncated && !allow_truncated)
+        bad(0, "a truncated date-time is not allowed here, give a full one");
+
+    // --- time and zone
+    if (has_time) {
+        std::size_t tbase = tpos + 1;
+        std::string_view t = timez;
+        if (t.empty()) t = "00";  // Cylc reads "01T" as "01T00"
+        std::size_t zpos = std::string_view::npos;
+        if (t.back() == 'Z') {
+            zpos = t.size() - 1;
+        } else {
+            std::size_t lead = 0;
+            while (lead < t.size() && t[lead] == '-') ++lead;
+            for (std::size_t i = lead; i < t.size(); ++i) {
+                if (t[i] == '+' || t[i] == '-') {
+                    zpos = i;
+                    break;
+                }
+            }
+        }
+        if (zpos != std::string_view::npos) {
+            Piece z{t.substr(zpos), at(tbase + zpos)};
+            dt.zone = parse_zone(z);
+            // isodatetime pairs +hh:mm with extended dates, +hhmm with basic ones.
+            bool zcolon = z.s.find(':') != std::string_view::npos;
+            if (!dt.truncated && z.s.size() > 3 && zcolon != date_extended) {
+                fail(z.off, fmt::format("'{}': write the zone as {} to match the {} date",
+                                        show(in.s.substr(shift)),
+                                        date_extended ? "+hh:mm" : "+hhmm",
+                                        date_extended ? "extended" : "basic"));
+            }
+            t = t.substr(0, zpos);
+        }
+        auto tbad = [&](const std::string& what) { bad(tbase, what); };
+        if (t.substr(0, 2) == "--") {
+            std::string_view r = t.substr(2);
+            if (r.size() != 2 || !all_digits(r)) tbad("expected --ss");
+            dt.second = num(r);
+        } else if (!t.empty() && t[0] == '-') {
+            std::string_view r = t.substr(1);
+            if (r.size() == 2 && all_digits(r)) {
+                dt.minute = num(r);
+            } else if (r.size() == 4 && all_digits(r)) {
+                dt.minute = num(r.substr(0, 2)), dt.second = num(r.substr(2));
+            } else if (r.size() == 5 && r[2] == ':' && all_digits(r.substr(0, 2)) &&
+                       all_digits(r.substr(3))) {
+                dt.minute = num(r.substr(0, 2)), dt.second = num(r.substr(3));
+            } else {
+                tbad("expected a truncated time -mm, -mmss or -mm:ss");
+            }
+            if (!dt.truncated) tbad("a full date needs a full time (hh, hhmm or hh:mm)");
+        } else {
+            bool colon = t.find(':') != std::string_view::npos;
+            if (t.size() == 2 && all_digits(t)) {
+                dt.hour = num(t);
+            } else if (t.size() == 4 && all_digits(t)) {
+                dt.hour = num(t.substr(0, 2)), dt.minute = num(t.substr(2));
+            } else if (t.size() == 6 && all_digits(t)) {
+                dt.hour = num(t.substr(0, 2)), dt.minute = num(t.substr(2, 2));
+                dt.second = num(t.substr(4));
+            } else if (t.size() == 5 && t[2] == ':' && all_digits(t.substr(0, 2)) &&
+                       all_digits(t.substr(3))) {
+                dt.hour = num(t.substr(0, 2)), dt.minute = num(t.substr(3));
+            } else if (t.size() == 8 && t[2] == ':' && t[5] == ':' && all_digits(t.substr(0, 2)) &&
+                       all_digits(t.substr(3, 2)) && all_digits(t.substr(6))) {
+                dt.hour = num(t.substr(0, 2)), dt.minute = num(t.substr(3, 2));
+                dt.second = num(t.substr(6));
+            } else if (t.find_first_of(".,") != std::string_view::npos) {
+                tbad("decimal fractions of a time are not supported");
+            } else {
+                tbad("bad time (expected hh, hhmm, hhmmss, hh:mm or hh:mm:ss)");
+            }
+            // isodatetime does not mix the basic and extended formats.
+            if (!dt.truncated && t.size() > 2 && colon != date_extended) {
+                tbad(date_extended ? "write the time as hh:mm to match the extended date"
+                                   : "write the time as hhmm to match the basic date");
+            }
+        }
+        if (dt.hour > 23) tbad("hour out of range 00-23");
+        if (dt.minute > 59) tbad("minute out of range 00-59");
+        if (dt.second > 59) tbad("second out of range 00-59");
+    }
+    // Missing smaller time fields are zero (T06 is 06:00:00), as in isodatetime.
+    if (dt.hour != -1 && dt.minute == -1) dt.minute = 0;
+    if ((dt.hour != -1 || dt.minute != -1) && dt.second == -1) dt.second = 0;
+    if (!dt.truncated) {
+        if (dt.hour == -1) dt.hour = dt.minute = dt.second = 0;
+    }
+    return dt;
+}
+
+// Cylc's shorthand: "01T00" is "---01T00", "0101T00" is "--0101T00",
+// "W-1T00" is "-W-1T00". Returns the prefix to prepend ("" for none).
+std::string_view cylc_truncation_prefix(std::string_view s) {
+    auto digits_then_t = [&](std::size_t n) {
+        return s.size() > n && all_digits(s.substr(0, n)) && s[n] == 'T';
+    };
+    if (digits_then_t(2)) return "---";
+    if (digits_then_t(4)) return "--";
+    if (s.substr(0, 2) == "W-") return "-";
+    return "";
+}
+
+DateTime parse_datetime_cylc(Piece in, Calendar cal, bool allow_truncated) {
+    std::string_view prefix = allow_truncated ? cylc_truncation_prefix(in.s) : std::string_view{};
+    if (prefix.empty()) return parse_datetime(in, cal, allow_truncated);
+    std::string buf = std::string(prefix) + std::string(in.s);
+    return parse_datetime(Piece{buf, in.off}, cal, true, prefix.size());
+}
+
+// Does a day (local days since 0001-01-01) satisfy the truncated date fields?
+bool day_matches(const DateTime& t, Calendar cal, std::int64_t days) {
+    if (t.day_of_week != -1 && weekday(days) != t.day_of_week) return false;
+    if (t.year_of_century == -1 && t.month_of_year == -1 && t.day_of_month == -1) return true;
+    Civil c = civil_from_days(cal, days);
+    if (t.year_of_century != -1 && floormod(c.year, 100) != t.year_of_century) return false;
+    if (t.month_of_year != -1 && c.month != t.month_of_year) return false;
+    if (t.day_of_month != -1 && c.day != t.day_of_month) return false;
+    return true;
+}
+
+// Times of day matching the truncated time fields, ascending.
+std::vector<std::int64_t> matching_times(const DateTime& t) {
+    std::vector<std::int64_t> out;
+    if (t.hour == -1 && t.minute == -1 && t.second == -1) {
+        out.push_back(0);  // a truncated date alone means midnight
+        return out;
+    }
+    for (int h = 0; h < 24; ++h) {
+        if (t.hour != -1 && h != t.hour) continue;
+        for (int m = 0; m < 60; ++m) {
+            if (t.minute != -1 && m != t.minute) continue;
+            for (int s = 0; s < 60; ++s) {
+                if (t.second != -1 && s != t.second) continue;
+                out.push_back(h * 3600 + m * 60 + s);
+            }
+        }
+    }
+    return out;
+}
+
+// The first point matching truncated `t` at or after `from` (forward), or
+// the last strictly before `from` (backward). Searches up to ~110 years.
+std::optional<std::int64_t> match_truncated(const DateTime& t, const CyclingSettings& st,
+                                            std::int64_t from, bool forward) {
+    int zone = t.zone.value_or(st.utc_offset_minutes);
+    std::int64_t local = from + std::int64_t{zone} * 60;
+    std::int64_t day0 = floordiv(local, kDay);
+    std::int64_t sod0 = floormod(local, kDay);
+    std::vector<std::int64_t> times = matching_times(t);
+    const std::int64_t span = t.year_of_century != -1 ? 40'000 : 3'000;
+    for (std::int64_t i = 0; i <= span; ++i) {
+        std::int64_t day = forward ? day0 + i : day0 - i;
+        if (!day_matches(t, st.calendar, day)) continue;
+        if (forward) {
+            for (std::int64_t tod : times) {
+                if (i == 0 && tod < sod0) continue;
+                return clamp_point(static_cast<__int128>(day) * kDay + tod - zone * 60);
+            }
+        } else {
+            for (auto it = times.rbegin(); it != times.rend(); ++it) {
+                if (i == 0 && *it >= sod0) continue;
+                return clamp_point(static_cast<__int128>(day) * kDay + *it - zone * 60);
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+// The interval a truncated start implies (Cylc: "T00" recurs daily).
+std::optional<Interval> truncation_interval(const DateTime& t) {
+    if (t.year_of_century != -1) return Interval{0, 1200, 0};
+    if (t.month_of_year != -1) return Interval{0, 12, 0};
+    if (t.day_of_month != -1) return Interval{0, 1, 0};
+    if (t.day_of_week != -1) return Interval{0, 0, 7 * kDay};
+    if (t.hour != -1) return Interval{0, 0, kDay};
+    if (t.minute != -1) return Interval{0, 0, 3600};
+    if (t.second != -1) return Interval{0, 0, 60};
+    return std::nullopt;
+}
+
+std::int64_t complete_value(const DateTime& dt, const CyclingSettings& st) {
+    Civil c{dt.year, dt.month, dt.day, std::int64_t{dt.hour} * 3600 + dt.minute * 60 + dt.second};
+    return from_civil(st.calendar, c, dt.zone.value_or(st.utc_offset_minutes));
+}
+
+// ---------------------------------------------------------------------------
+// Intervals.
+
+const char* const kDurationHelp = "expected e.g. PT6H, P1D, P1W, P1M, P1Y or P1Y2M3DT4H5M6S";
+
+Interval parse_interval_impl(Piece in, CyclingMode mode) {
+    std::string_view s = in.s;
+    auto bad = [&](std::size_t i, const std::string& what) -> void {
+        if (mode == CyclingMode::integer) {
+            fail(in.off + i, fmt::format("'{}' is not an integer interval: {} (expected e.g. P1, "
+                                         "P3, -P1)", show(s), what));
+        }
+        fail(in.off + i, fmt::format("'{}' is not an ISO 8601 duration: {} ({})", show(s), what,
+                                     kDurationHelp));
+    };
+    std::size_t i = 0;
+    int sign = 1;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) sign = s[i++] == '-' ? -1 : 1;
+    if (i >= s.size() || s[i] != 'P') bad(i, "it must start with P");
+    ++i;
+    auto read_number = [&](std::int64_t& v) {
+        std::size_t b = i;
+        while (i < s.size() && is_digit(s[i])) ++i;
+        if (i == b) return false;
+        if (i - b > 9) bad(b, "number too large (at most 9 digits)");
+        v = num(s.substr(b, i - b));
+        return true;
+    };
+    if (mode == CyclingMode::integer) {
+        std::int64_t v = 0;
+        if (!read_number(v)) bad(i, "expected a number after P");
+        if (i != s.size()) bad(i, "unexpected text after the number");
+        return Interval{sign * v, 0, 0};
+    }
+    Interval r;
+    bool any = false;
+    bool in_time = false;
+    // Designators must come in this order; each at most once.
+    const std::string_view date_units = "YMWD";
+    const std::string_view time_units = "HMS";
+    int last_rank = -1;
+    bool weeks = false;
+    while (i < s.size()) {
+        if (s[i] == 'T') {
+            if (in_time) bad(i, "a second 'T'");
+            in_time = true;
+            last_rank = -1;
+            ++i;
+            if (i >= s.size()) bad(i, "expected hours, minutes or seconds after T");
+            continue;
+        }
+        std::size_t numpos = i;
+        std::int64_t v = 0;
+        if (!read_number(v)) bad(i, fmt::format("unexpected '{}'", show(s.substr(i, 1))));
+        if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
+            bad(i, "fractions are not supported, use a smaller unit (PT90M, not PT1.5H)");
+        }
+        if (i >= s.size()) bad(i, "a number needs a unit designator");
+        char u = s[i];
+        std::string_view units = in_time ? time_units : date_units;
+        std::size_t rank = units.find(u);
+        if (rank == std::string_view::npos) bad(i, fmt::format("'{}' is not a unit here", show(s.substr(i, 1))));
+        if (static_cast<int>(rank) <= last_rank) bad(i, "units out of order or repeated");
+        last_rank = static_cast<int>(rank);
+        ++i;
+        any = true;
+        switch (in_time ? u + 1 : u) {  // time 'M' is shifted to tell it from months
+        case 'Y': r.months += v * 12; break;
+        case 'M': r.months += v; break;
+        case 'W': r.seconds += v * 7 * kDay; weeks = true; break;
+        case 'D': r.seconds += v * kDay; break;
+        case 'H' + 1: r.seconds += v * 3600; break;
+        case 'M' + 1: r.seconds += v * 60; break;
+        case 'S' + 1: r.seconds += v; break;
+        default: break;
+        }
+        if (weeks && (r.months != 0 || r.seconds != v * 7 * kDay || in_time)) {
+            bad(numpos, "weeks cannot be combined with other units (write P1W or P7DT6H)");
+        }
+    }
+    if (!any) bad(i, "no amount given (write e.g. P0Y for a zero interval)");
+    r.months *= sign;
+    r.seconds *= sign;
+    return r;
+}
+
+// Moves `c` by k months one at a time, clamping the day at every step as
+// isodatetime does. After 48 steps every calendar has shown its shortest
+// month (four Februaries include a common year), so the rest is a jump.
+void step_months(Calendar cal, Civil& c, std::int64_t k) {
+    int dir = k > 0 ? 1 : -1;
+    std::int64_t n = k > 0 ? k : -k;
+    std::int64_t first = std::min<std::int64_t>(n, 48);
+    for (std::int64_t i = 0; i < first; ++i) {
+        c.month += dir;
+        if (c.month > 12) c.month = 1, ++c.year;
+        if (c.month < 1) c.month = 12, --c.year;
+        c.day = std::min(c.day, days_in_month(cal, c.year, c.month));
+    }
+    n -= first;
+    if (n == 0) return;
+    int shortest = cal == Calendar::d360 ? 30 : cal == Calendar::d366 ? 29 : 28;
+    c.day = std::min(c.day, shortest);
+    n = std::min<std::int64_t>(n, 12 * 2 * kYearLimit);
+    std::int64_t total = c.year * 12 + (c.month - 1) + dir * n;
+    c.year = floordiv(total, 12);
+    c.month = static_cast<int>(floormod(total, 12)) + 1;
+    if (c.year > -kYearLimit && c.year < kYearLimit) {
+        c.day = std::min(c.day, days_in_month(cal, c.year, c.month));
+    }
+}
+
+std::int64_t mul_sat(std::int64_t a, std::int64_t b) {
+    return clamp_point(static_cast<__int128>(a) * b);
+}
+
+// p + n * i in the workflow's calendar and zone, the isodatetime way (where
+// multiplying a duration scales its years and months separately): exact
+// seconds first, then the months one at a time (clamping the day each time),
+// then whole years (clamping Feb 29). An Interval's months below 12 are taken
+// as its M designator, the rest as its Y.
+std::int64_t add_scaled(const CyclingSettings& st, std::int64_t p, const Interval& i,
+                        std::int64_t n) {
+    if (st.mode == CyclingMode::integer) {
+        return clamp_point(static_cast<__int128>(p) + static_cast<__int128>(i.steps) * n);
+    }
+    std::int64_t v = clamp_point(static_cast<__int128>(p) + static_cast<__int128>(i.seconds) * n);
+    if (i.months == 0 || n == 0) return v;
+    Civil c = to_civil(st.calendar, v, st.utc_offset_minutes);
+    std::int64_t months = mul_sat(i.months % 12, n);
+    std::int64_t years = mul_sat(i.months / 12, n);
+    if (months != 0) step_months(st.calendar, c, months);
+    if (years > kYearLimit || years < -kYearLimit) return years > 0 ? kPointLimit : -kPointLimit;
+    c.year += years;
+    if (c.year > kYearLimit || c.year < -kYearLimit) {
+        return c.year > 0 ? kPointLimit : -kPointLimit;
+    }
+    c.day = std::min(c.day, days_in_month(st.calendar, c.year, c.month));
+    return from_civil(st.calendar, c, st.utc_offset_minutes);
+}
+
+std::int64_t add_value(const CyclingSettings& st, std::int64_t p, const Interval& i) {
+    return add_scaled(st, p, i, 1);
+}
+
+bool is_negative(const Interval& i) { return i.steps < 0 || i.months < 0 || i.seconds < 0; }
+
+// Offsets chained after a point: "2026+P1M-P1D" -> head "2026", offsets.
+struct Chain {
+    Piece head;
+    std::vector<std::pair<Interval, Piece>> offsets;
+};
+
+Chain split_chain(Piece p, CyclingMode mode) {
+    Chain c;
+    std::size_t first = std::string_view::npos;
+    for (std::size_t i = 0; i + 1 < p.s.size(); ++i) {
+        if ((p.s[i] == '+' || p.s[i] == '-') && p.s[i + 1] == 'P') {
+            first = i;
+            break;
+        }
+    }
+    c.head = p.sub(0, first).trimmed();
+    if (first == std::string_view::npos) return c;
+    std::size_t b = first;
+    while (b < p.s.size()) {
+        std::size_t e = b + 1;
+        while (e < p.s.size() && !((p.s[e] == '+' || p.s[e] == '-') && e + 1 < p.s.size() &&
+                                   p.s[e + 1] == 'P')) {
+            ++e;
+        }
+        Piece item = p.sub(b, e - b).trimmed();
+        c.offsets.emplace_back(parse_interval_impl(item, mode), item);
+        b = e;
+    }
+    return c;
+}
+
+// ---------------------------------------------------------------------------
+// Rules: one recurrence, bounded, with its own exclusions.
+
+struct RuleImpl {
+    enum class Kind { single, exact, nominal };
+    Kind kind = Kind::single;
+    CyclingSettings st;
+    std::int64_t start = 0;       // first point of the recurrence (may lie below lo)
+    std::int64_t step = 0;        // exact: seconds, or integer steps
+    Interval istep;               // nominal
+    std::int64_t lo = 0, hi = -1; // inclusive bounds on values
+    std::vector<std::int64_t> checkpoints;  // nominal: every kStride-th point
+    std::int64_t count = 0;                 // nominal: points from start to hi
+    std::vector<RuleImpl> excl;
+
+    std::optional<std::int64_t> raw_first_ge(std::int64_t q) const {
+        q = std::max(q, lo);
+        if (q > hi) return std::nullopt;
+        switch (kind) {
+        case Kind::single:
+            return start >= q && start <= hi ? std::optional(start) : std::nullopt;
+        case Kind::exact: {
+            __int128 k = (static_cast<__int128>(q) - start + step - 1) / step;
+            if (k < 0) k = 0;
+            __int128 x = start + k * step;
+            if (x > hi) return std::nullopt;
+            return static_cast<std::int64_t>(x);
+        }
+        case Kind::nominal: {
+            if (count == 0) return std::nullopt;
+            auto it = std::upper_bound(checkpoints.begin(), checkpoints.end(), q);
+            if (it == checkpoints.begin()) return start <= hi ? std::optional(start) : std::nullopt;
+            std::size_t idx = static_cast<std::size_t>(it - checkpoints.begin()) - 1;
+            std::int64_t x = checkpoints[idx];
+            std::int64_t n = static_cast<std::int64_t>(idx) * kStride;
+            while (x < q && n + 1 < count) {
+                x = add_value(st, x, istep);
+                ++n;
+            }
+            if (x < q || x > hi) return std::nullopt;
+            return x;
+        }
+        }
+        return std::nullopt;
+    }
+
+    std::optional<std::int64_t> raw_last_le(std::int64_t q) const {
+        q = std::min(q, hi);
+        if (q < lo) return std::nullopt;
+        switch (kind) {
+        case Kind::single:
+            return start <= q && start >= lo ? std::optional(start) : std::nullopt;
+        case Kind::exact: {
+            if (q < start) return std::nullopt;
+            __int128 k = (static_cast<__int128>(q) - start) / step;
+            __int128 x = start + k * step;
+            if (x < lo) return std::nullopt;
+            return static_cast<std::int64_t>(x);
+        }
+        case Kind::nominal: {
+            if (count == 0) return std::nullopt;
+            auto it = std::upper_bound(checkpoints.begin(), checkpoints.end(), q);
+            if (it == checkpoints.begin()) return std::nullopt;
+            std::size_t idx = static_cast<std::size_t>(it - checkpoints.begin()) - 1;
+            std::int64_t x = checkpoints[idx];
+            std::int64_t n = static_cast<std::int64_t>(idx) * kStride;
+            while (n + 1 < count) {
+                std::int64_t nx = add_value(st, x, istep);
+                if (nx > q) break;
+                x = nx;
+                ++n;
+            }
+            if (x < lo) return std::nullopt;
+            return x;
+        }
+        }
+        return std::nullopt;
+    }
+
+    bool raw_contains(std::int64_t p) const { return raw_first_ge(p) == p; }
+
+    bool excluded(std::int64_t p) const {
+        return std::any_of(excl.begin(), excl.end(),
+                           [&](const RuleImpl& r) { return r.raw_contains(p); });
+    }
+
+    std::optional<std::int64_t> first_ge(std::int64_t q) const {
+        for (int i = 0; i < kMaxSkips; ++i) {
+            auto c = raw_first_ge(q);
+            if (!c || !excluded(*c)) return c;
+            if (*c >= kPointLimit) return std::nullopt;
+            q = *c + 1;
+        }
+        return std::nullopt;
+    }
+
+    std::optional<std::int64_t> last_le(std::int64_t q) const {
+        for (int i = 0; i < kMaxSkips; ++i) {
+            auto c = raw_last_le(q);
+            if (!c || !excluded(*c)) return c;
+            if (*c <= -kPointLimit) return std::nullopt;
+            q = *c - 1;
+        }
+        return std::nullopt;
+    }
+};
+
+using Rule = RuleImpl;
+// Nominal sequences stop after this many points from their start (about
+// 250,000 years of months): bounds work on absurd inputs.
+constexpr std::int64_t kMaxNominalSteps = 3'000'000;
+
+// The latest value sequences may reach: year 9999 ends every recurrence, as
+// CCYY cannot write later years.
+std::int64_t horizon(const CyclingSettings& st) {
+    if (st.mode == CyclingMode::integer) return kPointLimit;
+    return days_before_year(st.calendar, 10000) * kDay - 1 - std::int64_t{st.utc_offset_minutes} * 60;
+}
+
+struct RuleSpec {
+    std::int64_t start = 0;
+    Interval step;                       // zero: a single point
+    std::optional<std::int64_t> count;   // number of points
+    std::optional<std::int64_t> end;     // last value allowed
+};
+
+Rule make_rule(const CyclingSettings& st, const RuleSpec& spec, std::int64_t lo, std::int64_t hi) {
+    Rule r;
+    r.st = st;
+    r.start = spec.start;
+    r.lo = std::max(lo, spec.start);
+    r.hi = std::min(hi, horizon(st));
+    if (spec.end) r.hi = std::min(r.hi, *spec.end);
+    bool single = spec.step.is_zero() || (spec.count && *spec.count <= 1);
+    if (single) {
+        r.kind = Rule::Kind::single;
+        return r;
+    }
+    std::int64_t exact = st.mode == CyclingMode::integer ? spec.step.steps
+                         : spec.step.months == 0         ? spec.step.seconds
+                                                         : 0;
+    if (exact > 0) {
+        r.kind = Rule::Kind::exact;
+        r.step = exact;
+        if (spec.count) {
+            __int128 last = static_cast<__int128>(spec.start) + static_cast<__int128>(exact) * (*spec.count - 1);
+            r.hi = std::min<std::int64_t>(r.hi, clamp_point(last));
+        }
+        return r;
+    }
+    r.kind = Rule::Kind::nominal;
+    r.istep = spec.step;
+    std::int64_t x = spec.start;
+    std::int64_t limit = spec.count.value_or(std::numeric_limits<std::int64_t>::max());
+    std::int64_t n = 0;
+    // Bounded: every step advances at least 28 days and stops at r.hi, which
+    // is at most year 9999.
+    while (n < limit && x <= r.hi && n < kMaxNominalSteps) {
+        if (n % kStride == 0) r.checkpoints.push_back(x);
+        ++n;
+        std::int64_t nx = add_value(st, x, spec.step);
+        if (nx <= x) break;
+        x = nx;
+    }
+    r.count = n;
+    return r;
+}
+
+}  // namespace
+
+// The type Sequence holds; all the work is in RuleImpl.
+struct Sequence::Rule : RuleImpl {
+    explicit Rule(RuleImpl r) : RuleImpl(std::move(r)) {}
+};
+
+// ---------------------------------------------------------------------------
+// Sequence.
+
+std::optional<Point> Sequence::first_at_or_after(Point p) const {
+    std::optional<std::int64_t> best;
+    for (const auto& r : include_) {
+        auto c = r->first_ge(p.value);
+        if (c && (!best || *c < *best)) best = c;
+    }
+    if (!best) return std::nullopt;
+    return Point{*best};
+}
+
+std::optional<Point> Sequence::next_after(Point p) const {
+    if (p.value >= kPointLimit) return std::nullopt;
+    return first_at_or_after(Point{p.value + 1});
+}
+
+std::optional<Point> Sequence::prev_before(Point p) const {
+    if (p.value <= -kPointLimit) return std::nullopt;
+    std::optional<std::int64_t> best;
+    for (const auto& r : include_) {
+        auto c = r->last_le(p.value - 1);
+        if (c && (!best || *c > *best)) best = c;
+    }
+    if (!best) return std::nullopt;
+    return Point{*best};
+}
+
+bool Sequence::contains(Point p) const {
+    return std::any_of(include_.begin(), include_.end(), [&](const auto& r) {
+        return r->raw_contains(p.value) && !r->excluded(p.value);
+    });
+}
+
+std::vector<Point> Sequence::points(Point from, Point to, std::size_t limit) const {
+    std::vector<Point> out;
+    auto x = first_at_or_after(from);
+    while (x && *x <= to && out.size() < limit) {
+        out.push_back(*x);
+        x = next_after(*x);
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// Cycling.
+
+Cycling::Cycling(CyclingSettings s) : s_(s) {}
+
+namespace {
+
+std::int64_t parse_int_point(Piece p) {
+    std::string_view s = p.s;
+    std::size_t i = (!s.empty() && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
+    if (!all_digits(s.substr(i)) || s.size() - i > 15) {
+        fail(p.off, fmt::format("'{}' is not an integer cycle point (expected e.g. 1, 20; "
+                                "relative points are written +P1)", show(s)));
+    }
+    std::int64_t v = 0;
+    for (char c : s.substr(i)) v = v * 10 + (c - '0');
+    return s[0] == '-' ? -v : v;
+}
+
+}  // namespace
+
+Point Cycling::parse_point(std::string_view text) const {
+    Piece p = Piece{text, 0}.trimmed();
+    if (s_.mode == CyclingMode::integer) return Point{parse_int_point(p)};
+    DateTime dt = parse_datetime(p, s_.calendar, false);
+    return Point{complete_value(dt, s_)};
+}
+
+namespace {
+
+// An expression resolved to a value: absolute, truncated-against-context,
+// "^", "$", or "" (the context), plus chained offsets.
+struct Resolved {
+    std::int64_t value = 0;
+    std::optional<DateTime> truncated;  // set when the head was truncated
+};
+
+}  // namespace
+
+Point Cycling::parse_point_expr(std::string_view text, std::optional<Point> base, Point now) const {
+    Piece p = Piece{text, 0}.trimmed();
+    if (p.s.empty()) fail(0, "empty cycle point (expected e.g. 2026-01-01T00Z, now, +P1D)");
+    const bool dt_mode = s_.mode == CyclingMode::datetime;
+    std::int64_t ctx = base ? base->value : now.value;
+
+    if (dt_mode && p.s == "now") return now;
+    if (dt_mode && (p.s.substr(0, 5) == "next(" || p.s.substr(0, 9) == "previous(")) {
+        bool next = p.s[0] == 'n';
+        std::size_t open = p.s.find('(');
+        std::size_t close = p.s.find(')');
+        if (close == std::string_view::npos) {
+            fail(p.off + p.s.size(), "missing ')' (expected e.g. next(T00) or previous(T06;T18))");
+        }
+        std::int64_t best = 0;
+        std::int64_t best_diff = -1;
+        for (Piece item : split_top(p.sub(open + 1, close - open - 1), ';')) {
+            item = item.trimmed();
+            DateTime dt = parse_datetime_cylc(item, s_.calendar, true);
+            if (!dt.truncated) {
+                fail(item.off, fmt::format("'{}' inside {}() must be a truncated date-time such "
+                                           "as T00, 01T00 or W-1T00", show(item.s),
+                                           next ? "next" : "previous"));
+            }
+            auto m = match_truncated(dt, s_, now.value, next);
+            if (!m) fail(item.off, fmt::format("no date-time matches '{}'", show(item.s)));
+            std::int64_t diff = *m > now.value ? *m - now.value : now.value - *m;
+            if (best_diff < 0 || diff < best_diff) best = *m, best_diff = diff;
+        }
+        Chain tail = split_chain(p.sub(close + 1), s_.mode);
+        if (!tail.head.s.empty()) {
+            fail(tail.head.off, fmt::format("unexpected '{}' after ')' (only offsets like "
+                                            "+PT6H may follow)", show(tail.head.s)));
+        }
+        for (const auto& [iv, _] : tail.offsets) best = add_value(s_, best, iv);
+        return Point{best};
+    }
+
+    Chain chain = split_chain(p, s_.mode);
+    std::int64_t v = 0;
+    if (chain.head.s.empty() || chain.head.s[0] == 'P') {
+        // "+P1D", "-P1D", and a bare "P1D" (Cylc reads that as an offset too).
+        if (!base && !dt_mode) {
+            fail(p.off, "a relative cycle point like +P1 needs an initial cycle point");
+        }
+        v = ctx;
+        if (!chain.head.s.empty()) v = add_value(s_, v, parse_interval_impl(chain.head, s_.mode));
+    } else if (!dt_mode) {
+        v = parse_int_point(chain.head);
+    } else {
+        DateTime dt = parse_datetime_cylc(chain.head, s_.calendar, true);
+        if (dt.truncated) {
+            auto m = match_truncated(dt, s_, ctx, true);
+            if (!m) fail(chain.head.off, fmt::format("no date-time matches '{}'", show(chain.head.s)));
+            v = *m;
+        } else {
+            v = complete_value(dt, s_);
+        }
+    }
+    for (const auto& [iv, _] : chain.offsets) v = add_value(s_, v, iv);
+    return Point{v};
+}
+
+std::string Cycling::format(Point p) const {
+    if (s_.mode == CyclingMode::integer) return std::to_string(p.value);
+    Civil c = to_civil(s_.calendar, p.value, s_.utc_offset_minutes);
+    std::string year = c.year >= 0 && c.year <= 9999 ? fmt::format("{:04d}", c.year)
+                                                     : fmt::format("{:+05d}", c.year);
+    std::int64_t h = c.sod / 3600, m = c.sod / 60 % 60, sec = c.sod % 60;
+    std::string out = fmt::format("{}{:02d}{:02d}T{:02d}{:02d}", year, c.month, c.day, h, m);
+    if (sec != 0) out += fmt::format("{:02d}", sec);
+    int z = s_.utc_offset_minutes;
+    if (z == 0) return out + "Z";
+    int az = z < 0 ? -z : z;
+    return out + fmt::format("{}{:02d}{:02d}", z < 0 ? '-' : '+', az / 60, az % 60);
+}
+
+Point Cycling::now() const {
+    if (s_.mode == CyclingMode::integer) return Point{0};
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+    std::int64_t unix_days = floordiv(secs, kDay);
+    Civil g = civil_from_days(Calendar::gregorian,
+                              unix_days + days_from_civil(Calendar::gregorian, 1970, 1, 1));
+    // The same wall-clock date in the workflow's calendar (Jan 31 becomes
+    // Jan 30 in the 360-day calendar).
+    g.day = std::min(g.day, days_in_month(s_.calendar, g.year, g.month));
+    g.sod = floormod(secs, kDay);
+    return Point{from_civil(s_.calendar, g, 0)};
+}
+
+Interval Cycling::parse_interval(std::string_view text) const {
+    return parse_interval_impl(Piece{text, 0}.trimmed(), s_.mode);
+}
+
+std::string Cycling::format(const Interval& i) const {
+    if (s_.mode == CyclingMode::integer) {
+        return i.steps < 0 ? fmt::format("-P{}", -i.steps) : fmt::format("P{}", i.steps);
+    }
+    if (i.months == 0 && i.seconds == 0) return "P0Y";
+    bool neg = i.months <= 0 && i.seconds <= 0;
+    std::int64_t mo = neg ? -i.months : i.months;
+    std::int64_t s = neg ? -i.seconds : i.seconds;
+    std::string out = neg ? "-P" : "P";
+    if (mo / 12) out += fmt::format("{}Y", mo / 12);
+    if (mo % 12) out += fmt::format("{}M", mo % 12);
+    if (s / kDay) out += fmt::format("{}D", s / kDay);
+    s %= kDay;
+    if (s != 0) {
+        out += "T";
+        if (s / 3600) out += fmt::format("{}H", s / 3600);
+        if (s / 60 % 60) out += fmt::format("{}M", s / 60 % 60);
+        if (s % 60) out += fmt::format("{}S", s % 60);
+    }
+    return out;
+}
+
+Point Cycling::add(Point p, const Interval& i) const { return Point{add_value(s_, p.value, i)}; }
+
+// ---------------------------------------------------------------------------
+// Recurrences.
+
+namespace {
+
+struct SeqParser {
+    const CyclingSettings& st;
+    std::int64_t initial;
+    std::optional<std::int64_t> final;
+    bool dt_mode() const { return st.mode == CyclingMode::datetime; }
+
+    Interval interval(Piece p) const { return parse_interval_impl(p, st.mode); }
+
+    // Resolves a start or end expression against its context point.
+    Resolved resolve(Piece p, std::optional<std::int64_t> context, bool is_end) const {
+        Chain chain = split_chain(p, st.mode);
+        Resolved r;
+        std::string_view h = chain.head.s;
+        auto need_final = [&](std::size_t off) -> std::int64_t {
+            if (!final) {
+                fail(off, "this recurrence counts from the final cycle point, but there is none: "
+                          "set a final cycle point or start from the initial point");
+            }
+            return *final;
+        };
+        if (h.empty()) {
+            if (!context) r.value = is_end ? need_final(p.off) : initial;
+            else r.value = *context;
+        } else if (h == "^") {
+            r.value = initial;
+        } else if (h == "$") {
+            r.value = need_final(chain.head.off);
+        } else if (!dt_mode()) {
+            r.value = parse_int_point(chain.head);
+        } else {
+            DateTime dt = parse_datetime_cylc(chain.head, st.calendar, true);
+            if (dt.truncated) {
+                std::int64_t c = context ? *context : need_final(chain.head.off);
+                auto m = match_truncated(dt, st, c, true);
+                if (!m) {
+                    fail(chain.head.off, fmt::format("no date-time matches '{}'", show(h)));
+                }
+                r.value = *m;
+                r.truncated = dt;
+            } else {
+                r.value = complete_value(dt, st);
+            }
+        }
+        for (const auto& [iv, _] : chain.offsets) r.value = add_value(st, r.value, iv);
+        return r;
+    }
+
+    // One recurrence (no list, no '!'), expanded against context points.
+    RuleSpec recurrence(Piece p, std::int64_t ctx_start, std::optional<std::int64_t> ctx_end) const {
+        if (p.s.empty()) {
+            fail(p.off, "empty recurrence (expected e.g. " +
+                            std::string(dt_mode() ? "T00, PT6H, R1, R/^/P1D)" : "P1, R1, R3/2/P2)"));
+        }
+        std::vector<Piece> parts;
+        {
+            std::size_t b = 0;
+            for (std::size_t i = 0; i <= p.s.size(); ++i) {
+                if (i == p.s.size() || p.s[i] == '/') {
+                    parts.push_back(p.sub(b, i - b).trimmed());
+                    b = i + 1;
+                }
+            }
+        }
+        auto kind = [](const Piece& x) {
+            if (x.s.empty()) return 'E';
+            if (x.s[0] == 'P') return 'I';
+            if (x.s[0] == 'R') return 'R';
+            return 'S';
+        };
+        const std::string example = dt_mode() ? "R/^/PT6H, R1/$, R3/T00/P1D, T00, PT6H"
+                                              : "P1, R1, R3/2/P2, +P2/P3, R2/P2/$";
+        auto bad_form = [&](std::size_t off, const std::string& what) {
+            fail(off, fmt::format("'{}' is not a recurrence: {} (expected e.g. {})", show(p.s),
+                                  what, example));
+        };
+
+        std::optional<std::int64_t> reps;
+        bool has_r = kind(parts[0]) == 'R';
+        if (has_r) {
+            std::string_view d = parts[0].s.substr(1);
+            if (!d.empty() && !all_digits(d)) bad_form(parts[0].off + 1, "R must be followed by a count or '/'");
+            if (d.size() > 9) bad_form(parts[0].off + 1, "repetition count too large");
+            if (!d.empty()) {
+                reps = num(d);
+                if (*reps == 0) bad_form(parts[0].off + 1, "R0 gives no points (use R1 or more)");
+            }
+            parts.erase(parts.begin());
+            if (parts.empty()) parts.push_back(Piece{std::string_view{}, p.off + p.s.size()});
+        }
+        // Trailing '/' as in "R1/" or "T00/PT6H/" is allowed by Cylc.
+        if (parts.size() >= 2 && parts.back().s.empty()) parts.pop_back();
+        if (parts.size() > 2) bad_form(parts[2].off, "too many '/' parts");
+        std::string sig;
+        for (const auto& x : parts) sig += kind(x);
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+            if (sig[i] == 'R') bad_form(parts[i].off, "'R' may only start a recurrence");
+        }
+
+        int format = 0;  // 1: start/end, 3: start + interval, 4: interval before end
+        std::optional<Piece> s_txt, i_txt, e_txt;
+        if (!has_r) {
+            if (sig == "S") format = 3, s_txt = parts[0];
+            else if (sig == "I") format = 3, i_txt = parts[0];
+            else if (sig == "SI") format = 3, s_txt = parts[0], i_txt = parts[1];
+            else if (sig == "IS") format = 4, i_txt = parts[0], e_txt = parts[1];
+            else if (sig == "SS") bad_form(p.off, "two points need a repetition count, as in R3/start/end");
+            else bad_form(p.off, "unrecognised form");
+        } else {
+            if (sig == "E") {
+                if (reps != 1) bad_form(p.off, "give a start or an interval after R/");
+                format = 3;
+            } else if (sig == "S") format = 3, s_txt = parts[0];
+            else if (sig == "SS") format = 1, s_txt = parts[0], e_txt = parts[1];
+            else if (sig == "SI") format = 3, s_txt = parts[0], i_txt = parts[1];
+            else if (sig == "EI") format = 3, i_txt = parts[1];
+            else if (sig == "IS") format = 4, i_txt = parts[0], e_txt = parts[1];
+            else if (sig == "I") format = 4, i_txt = parts[0];
+            else if (sig == "ES") format = 4, e_txt = parts[1];
+            else bad_form(p.off, "unrecognised form");
+        }
+        if (!has_r && sig == "S" && !dt_mode()) {
+            bad_form(p.off, "integer cycling has no bare start point; write R1/" +
+                                std::string(parts[0].s) + " for one point");
+        }
+
+        std::optional<Resolved> start, end;
+        if (s_txt) start = resolve(*s_txt, ctx_start, false);
+        else if (format == 1 || format == 3) start = Resolved{ctx_start, std::nullopt};
+        if (e_txt) end = resolve(*e_txt, ctx_end, true);
+        else if (format == 1 || format == 4) {
+            if (!ctx_end) {
+                fail(p.off, fmt::format("'{}' counts back from the final cycle point, but there is "
+                                        "none: set a final cycle point", show(p.s)));
+            }
+            end = Resolved{*ctx_end, std::nullopt};
+        }
+
+        std::optional<Interval> step;
+        std::size_t step_off = i_txt ? i_txt->off : p.off;
+        if (i_txt) {
+            step = interval(*i_txt);
+        } else if (end && end->truncated) {
+            step = truncation_interval(*end->truncated);
+        } else if (start && start->truncated) {
+            step = truncation_interval(*start->truncated);
+        }
+        if (step && is_negative(*step)) {
+            fail(step_off, fmt::format("'{}': a recurrence interval cannot be negative (to count "
+                                       "back from an end point write R3/P1D/$)",
+                                       show(i_txt ? i_txt->s : p.s)));
+        }
+
+        RuleSpec spec;
+        if (reps == 1) {
+            spec.start = format == 4 ? end->value : start->value;
+            return spec;
+        }
+        if (format == 1) {
+            std::int64_t s = start->value, e = end->value;
+            if (e < s) {
+                fail(parts[1].off, fmt::format("'{}': the second point is before the first",
+                                               show(p.s)));
+            }
+            spec.start = s;
+            if (e == s) return spec;
+            if (dt_mode()) {
+                // ISO 8601 format 1: the second point ends the first interval.
+                spec.step = Interval{0, 0, e - s};
+                spec.count = reps;
+                if (reps) spec.end = clamp_point(static_cast<__int128>(s) + static_cast<__int128>(e - s) * (*reps - 1));
+            } else {
+                // Integer cycling spreads the repetitions evenly from start to end.
+                if (!reps) bad_form(p.off, "integer start/end needs a count, as in R3/1/5");
+                if ((e - s) % (*reps - 1) != 0) {
+                    fail(p.off, fmt::format("'{}': {} points cannot be evenly spaced from {} to {}",
+                                            show(p.s), *reps, s, e));
+                }
+                spec.step = Interval{(e - s) / (*reps - 1), 0, 0};
+                spec.count = reps;
+                spec.end = e;
+            }
+            return spec;
+        }
+        if (!step) {
+            std::string_view shown = s_txt ? s_txt->s : e_txt ? e_txt->s : p.s;
+            fail(p.off, fmt::format("'{}' gives a point but no interval: write R1/{} for that "
+                                    "one point, or {}/{} to repeat it", show(p.s), show(shown),
+                                    show(shown), dt_mode() ? "PT6H" : "P1"));
+        }
+        if (step->is_zero()) {  // isodatetime: a zero interval means one point
+            spec.start = format == 4 ? end->value : start->value;
+            return spec;
+        }
+        spec.step = *step;
+        if (format == 3) {
+            spec.start = start->value;
+            spec.count = reps;
+            if (reps) spec.end = add_scaled(st, start->value, *step, *reps - 1);
+            return spec;
+        }
+        // format 4
+        if (reps) {
+            spec.start = add_scaled(st, end->value, -*step, *reps - 1);
+            spec.end = end->value;
+            spec.count = reps;
+            return spec;
+        }
+        // Unbounded, counting back from the end: walk back to at or before the
+        // start context, then count forward (Cylc reverses it the same way).
+        std::int64_t e = end->value;
+        std::int64_t exact = dt_mode() ? (step->months == 0 ? step->seconds : 0) : step->steps;
+        if (exact > 0) {
+            std::int64_t k = e > ctx_start ? (e - ctx_start + exact - 1) / exact : 0;
+            spec.start = clamp_point(static_cast<__int128>(e) - static_cast<__int128>(k) * exact);
+            spec.count = k + 1;
+        } else {
+            std::int64_t x = e, n = 1;
+            while (x > ctx_start && x > -kPointLimit) {
+                if (n > kMaxNominalSteps) {
+                    fail(p.off, fmt::format("'{}': the end point is too far from the initial "
+                                            "point for this interval", show(p.s)));
+                }
+                std::int64_t nx = add_value(st, x, -*step);
+                if (nx >= x) break;
+                x = nx;
+                ++n;
+            }
+            spec.start = x;
+            spec.count = n;
+        }
+        return spec;
+    }
+
+    // An exclusion: a point if it reads as one, otherwise a recurrence in the
+    // context of the recurrence it excludes from.
+    Rule exclusion(Piece e, const RuleSpec& main) const {
+        bool point_like = false;
+        std::int64_t v = 0;
+        try {
+            Chain chain = split_chain(e, st.mode);
+            std::string_view h = chain.head.s;
+            if (h == "^" || h == "$") {
+                v = resolve(e, std::nullopt, h == "$").value;
+                point_like = true;
+            } else if (!h.empty()) {
+                if (!dt_mode()) {
+                    v = parse_int_point(chain.head);
+                } else {
+                    v = complete_value(parse_datetime(chain.head, st.calendar, false), st);
+                }
+                for (const auto& [iv, _] : chain.offsets) v = add_value(st, v, iv);
+                point_like = true;
+            }
+        } catch (const ParseError&) {
+            point_like = false;
+        }
+        if (point_like) {
+            RuleSpec one;
+            one.start = v;
+            return make_rule(st, one, -kPointLimit, kPointLimit);
+        }
+        std::optional<std::int64_t> end = main.end ? main.end : final;
+        RuleSpec spec = recurrence(e, main.start, end);
+        return make_rule(st, spec, -kPointLimit, kPointLimit);
+    }
+
+    Rule item(Piece it) const {
+        std::size_t bang = it.s.find('!');
+        if (bang != std::string_view::npos && it.s.find('!', bang + 1) != std::string_view::npos) {
+            fail(it.off + it.s.find('!', bang + 1),
+                 "only one '!' is allowed; list several exclusions as PT6H!(T00,T12)");
+        }
+        Piece main = it.sub(0, bang).trimmed();
+        RuleSpec spec = recurrence(main, initial, final);
+        Rule r = make_rule(st, spec, initial, final.value_or(kPointLimit));
+        if (bang == std::string_view::npos) return r;
+        Piece ex = it.sub(bang + 1).trimmed();
+        if (ex.s.empty()) {
+            fail(ex.off, "nothing after '!': name the excluded points, as in PT6H!T00");
+        }
+        std::vector<Piece> items;
+        if (ex.s.front() == '(') {
+            if (ex.s.back() != ')') {
+                fail(ex.off + ex.s.size(), "the exclusion list must end with ')'");
+            }
+            Piece inner = ex.sub(1, ex.s.size() - 2);
+            if (inner.s.find_first_of("()") != std::string_view::npos) {
+                fail(inner.off + inner.s.find_first_of("()"),
+                     "exclusion lists cannot be nested; write PT6H!(T00,T12)");
+            }
+            for (Piece x : split_top(inner, ',')) items.push_back(x.trimmed());
+        } else {
+            if (ex.s.find_first_of("()") != std::string_view::npos) {
+                fail(ex.off + ex.s.find_first_of("()"),
+                     "parentheses must enclose the whole exclusion list, as in PT6H!(T00,T12)");
+            }
+            items.push_back(ex);
+        }
+        for (const Piece& x : items) {
+            if (x.s.empty()) fail(x.off, "empty exclusion: remove the extra comma");
+            r.excl.push_back(exclusion(x, spec));
+        }
+        return r;
+    }
+};
+
+}  // namespace
+
+Sequence Cycling::parse_sequence(std::string_view text, Point initial,
+                                 std::optional<Point> final) const {
+    Sequence seq;
+    seq.text_ = std::string(text);
+    SeqParser sp{s_, initial.value, final ? std::optional(final->value) : std::nullopt};
+    Piece whole = Piece{text, 0}.trimmed();
+    if (whole.s.empty()) {
+        fail(0, s_.mode == CyclingMode::datetime
+                    ? "empty recurrence (expected e.g. T00, PT6H, R1, R/^/P1D)"
+                    : "empty recurrence (expected e.g. P1, R1, R3/2/P2)");
+    }
+    for (Piece it : split_top(whole, ',')) {
+        it = it.trimmed();
+        if (it.s.empty()) fail(it.off, "empty item in the recurrence list: remove the extra comma");
+        seq.include_.push_back(std::make_shared<const Sequence::Rule>(Sequence::Rule(sp.item(it))));
+    }
+    return seq;
+}
+
+}  // namespace tock::config

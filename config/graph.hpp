@@ -1,0 +1,58 @@
+// The graph syntax of Cylc, parsed: "a => b & c", qualifiers, offsets,
+// optional outputs, xtriggers, family triggers, chains, comments and line
+// continuation. Parsing only: names are not resolved here (the workflow model
+// checks them against runtime and xtriggers).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/error.hpp"
+
+namespace tock::config {
+
+// One node reference, left or right of "=>": foo, foo[-P1], foo:fail?,
+// FAM:succeed-all, @wall_clock, foo[^], foo[$], foo[^+PT6H].
+struct NodeRef {
+    std::string name;        // task or family name; xtrigger name without '@'
+    bool xtrigger = false;   // "@name"
+    std::string offset;      // text inside [...] with spaces removed: "-P1", "-PT6H", "^", "$", "^+PT6H"; "" = none
+    std::string qualifier;   // text after ':' ("" = none = succeeded): fail, succeed, submit,
+                             // submit-fail, start, finish, expire, succeed-all, fail-any, ...,
+                             // or a custom output name. Aliases are normalised: failed -> fail,
+                             // succeeded -> succeed, started -> start, submitted -> submit,
+                             // submit-failed -> submit-fail, finished -> finish, expired -> expire
+    bool optional = false;   // trailing '?'
+    int line = 1;            // position of the node's first character in the graph string:
+    int col = 1;             // 1-based line (counting the string's own lines) and column
+};
+
+// The left side of a dependency: a tree of & and | over node references.
+struct Expr {
+    enum class Kind { node, all_of, any_of };
+    Kind kind = Kind::node;
+    NodeRef node;                 // Kind::node
+    std::vector<Expr> children;   // all_of / any_of: two or more
+};
+
+// One dependency: every node of `right` depends on `left`. A graph line with
+// no "=>" at all ("foo" alone, "foo & bar") gives one Dependency with no left
+// for each node: the task exists on that recurrence with no prerequisites.
+// A chain "a => b => c" gives (a => b) and (b => c).
+struct Dependency {
+    std::optional<Expr> left;
+    NodeRef right;
+};
+
+// Parse a whole graph string (the value of one recurrence key, possibly many
+// lines). Throws ParseError whose offset is the byte offset in `text` of the
+// offending token, with a message that says what is wrong and how to fix it.
+std::vector<Dependency> parse_graph(std::string_view text);
+
+// Render an Expr back to graph syntax (for messages and `tock graph --format text`).
+std::string to_string(const Expr& e);
+std::string to_string(const NodeRef& n);
+
+}  // namespace tock::config

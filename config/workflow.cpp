@@ -1,0 +1,1538 @@
+#include "config/workflow.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+namespace tock::config {
+
+ConfigErrors::ConfigErrors(std::vector<Diagnostic> d)
+    : std::runtime_error(d.empty() ? "invalid workflow" : d.front().str()), errors(std::move(d)) {}
+
+namespace {
+
+// ---- helpers ----------------------------------------------------------------
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+// " (did you mean 'x'?)" for the closest candidate, or "" if none is close.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+    for (const auto& c : candidates) {
+        const std::size_t d = edit_distance(word, c);
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    }
+    return best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best);
+}
+
+// Schema keys may be written with '-' or '_': env-script and env_script are
+// the same key. User-chosen names (tasks, variables, outputs) are not touched.
+std::string norm_key(std::string k) {
+    std::replace(k.begin(), k.end(), '-', '_');
+    return k;
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep = ", ") {
+    std::string out;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (i) out += sep;
+        out += v[i];
+    }
+    return out;
+}
+
+bool valid_name(std::string_view n) {
+    if (n.empty()) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(n[0])) || n[0] == '_')) return false;
+    for (char c : n) {
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '+' ||
+              c == '%')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// The outputs a qualifier names, for single tasks.
+const std::map<std::string, std::string>& task_qualifiers() {
+    static const std::map<std::string, std::string> q = {
+        {"", "succeeded"},          {"succeed", "succeeded"}, {"fail", "failed"},
+        {"submit", "submitted"},    {"submit-fail", "submit-failed"},
+        {"start", "started"},       {"finish", "finished"},   {"expire", "expired"}};
+    return q;
+}
+
+// ---- the reader: YAML nodes to values, collecting every error -------------
+
+class Reader {
+public:
+    Reader(std::string file, const std::string& text, std::vector<Diagnostic>& errs)
+        : file_(std::move(file)), errs_(errs) {
+        std::istringstream in(text);
+        std::string line;
+        while (std::getline(in, line)) lines_.push_back(line);
+    }
+
+    Location loc(const YAML::Node& n) const {
+        const YAML::Mark m = n.Mark();
+        if (m.line < 0) return {file_, 0, 0};
+        return {file_, m.line + 1, m.column + 1};
+    }
+    Location loc(const YAML::Mark& m) const { return {file_, m.line + 1, m.column + 1}; }
+
+    void error(const Location& where, std::string msg) { errs_.push_back({where, std::move(msg)}); }
+    void error(const YAML::Node& n, std::string msg) { error(loc(n), std::move(msg)); }
+
+    // Check a map's keys against the schema; report unknown and repeated keys.
+    bool keys(const YAML::Node& map, const std::string& what, const std::vector<std::string>& allowed) {
+        if (!map.IsMap()) {
+            error(map, fmt::format("{} must be a mapping of keys to values", what));
+            return false;
+        }
+        std::set<std::string> seen;
+        for (const auto& kv : map) {
+            const std::string key = norm_key(kv.first.as<std::string>(""));
+            if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+                error(kv.first, fmt::format("unknown key '{}' in {}{}; allowed keys: {}",
+                                            kv.first.as<std::string>(""), what,
+                                            did_you_mean(key, allowed), join(allowed)));
+            }
+            if (!seen.insert(key).second) {
+                error(kv.first, fmt::format("key '{}' appears twice in {}: keep one",
+                                            kv.first.as<std::string>(""), what));
+            }
+        }
+        return true;
+    }
+
+    // map[key] by normalised key (so "env-script" finds env_script).
+    YAML::Node get(const YAML::Node& map, std::string_view key) const {
+        if (!map.IsMap()) return YAML::Node();
+        for (const auto& kv : map) {
+            if (norm_key(kv.first.as<std::string>("")) == key) return kv.second;
+        }
+        return YAML::Node();
+    }
+
+    std::optional<std::string> str(const YAML::Node& n, const std::string& what) {
+        if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+        if (!n.IsScalar()) {
+            error(n, fmt::format("{} must be a single value (text), not a {}", what,
+                                 n.IsMap() ? "mapping" : "list"));
+            return std::nullopt;
+        }
+        return n.Scalar();
+    }
+
+    std::optional<bool> boolean(const YAML::Node& n, const std::string& what) {
+        auto s = str(n, what);
+        if (!s) return std::nullopt;
+        if (*s == "true" || *s == "True" || *s == "yes") return true;
+        if (*s == "false" || *s == "False" || *s == "no") return false;
+        error(n, fmt::format("{} must be true or false, not '{}'", what, *s));
+        return std::nullopt;
+    }
+
+    std::optional<long> integer(const YAML::Node& n, const std::string& what, long min, long max) {
+        auto s = str(n, what);
+        if (!s) return std::nullopt;
+        try {
+            std::size_t used = 0;
+            const long v = std::stol(*s, &used);
+            if (used == s->size() && v >= min && v <= max) return v;
+        } catch (const std::exception&) {
+        }
+        error(n, fmt::format("{} must be a whole number from {} to {}, not '{}'", what, min, max, *s));
+        return std::nullopt;
+    }
+
+    // A scalar or a list of scalars; a scalar "a, b" is split at commas.
+    std::vector<std::string> strings(const YAML::Node& n, const std::string& what, bool split = true) {
+        std::vector<std::string> out;
+        if (!n.IsDefined() || n.IsNull()) return out;
+        auto add = [&](const std::string& s) {
+            if (!split) {
+                out.push_back(s);
+                return;
+            }
+            std::size_t start = 0;
+            while (start <= s.size()) {
+                std::size_t comma = s.find(',', start);
+                if (comma == std::string::npos) comma = s.size();
+                std::string item = s.substr(start, comma - start);
+                item.erase(0, item.find_first_not_of(" \t"));
+                item.erase(item.find_last_not_of(" \t") + 1);
+                if (!item.empty()) out.push_back(item);
+                start = comma + 1;
+            }
+        };
+        if (n.IsScalar()) {
+            add(n.Scalar());
+        } else if (n.IsSequence()) {
+            for (const auto& item : n) {
+                if (item.IsScalar()) {
+                    add(item.Scalar());
+                } else {
+                    error(item, fmt::format("each item of {} must be a single value", what));
+                }
+            }
+        } else {
+            error(n, fmt::format("{} must be a value or a list of values", what));
+        }
+        return out;
+    }
+
+    // The location of byte `offset` inside the scalar `n`'s text.
+    Location inside(const YAML::Node& n, std::size_t offset) const {
+        const YAML::Mark m = n.Mark();
+        if (m.line < 0 || static_cast<std::size_t>(m.line) >= lines_.size()) return loc(n);
+        const std::string& text = n.Scalar();
+        // line and column of the offset within the scalar's own text
+        int sline = 0;
+        std::size_t line_start = 0;
+        for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+            if (text[i] == '\n') {
+                ++sline;
+                line_start = i + 1;
+            }
+        }
+        const int scol = static_cast<int>(offset - std::min(offset, line_start));
+        const std::string& first = lines_[m.line];
+        const char lead = m.column < static_cast<int>(first.size()) ? first[m.column] : ' ';
+        if (lead == '|' || lead == '>') {
+            // Block scalar: content starts on the next line, at its indentation.
+            int fline = m.line + 1 + sline;
+            // skip blank lines the scalar's text also has (they are in `text`)
+            int indent = 0;
+            for (std::size_t l = m.line + 1; l < lines_.size(); ++l) {
+                const auto nb = lines_[l].find_first_not_of(' ');
+                if (nb != std::string::npos) {
+                    indent = static_cast<int>(nb);
+                    break;
+                }
+            }
+            return {file_, fline + 1, indent + scol + 1};
+        }
+        const int quote = (lead == '"' || lead == '\'') ? 1 : 0;
+        if (sline == 0) return {file_, m.line + 1, m.column + quote + scol + 1};
+        // A multi-line plain or quoted scalar: continuation lines are folded;
+        // point at the start of the scalar's line instead.
+        return {file_, m.line + 1 + sline, scol + 1};
+    }
+
+    const std::string& file() const { return file_; }
+
+private:
+    std::string file_;
+    std::vector<std::string> lines_;
+    std::vector<Diagnostic>& errs_;
+};
+
+// ---- runtime: raw per-namespace settings, then inheritance ---------------
+
+struct RawRuntime {
+    Location where;
+    std::vector<std::string> parents;
+    YAML::Node inherit_node;
+    std::optional<std::string> script, env_script, pre_script, post_script, err_script;
+    std::vector<std::pair<std::string, std::string>> environment;
+    std::optional<std::vector<Interval>> exec_retries, submit_retries;
+    std::optional<Interval> time_limit, submission_timeout, execution_timeout, run_length;
+    std::vector<std::pair<std::string, std::string>> outputs;
+    std::optional<std::string> platform, job_runner;
+    std::vector<std::pair<std::string, std::string>> directives;
+    std::map<std::string, std::vector<std::string>> handlers;
+};
+
+const std::vector<std::string> kTopKeys = {"name", "meta", "scheduler", "scheduling", "runtime"};
+const std::vector<std::string> kSchedulerKeys = {"utc_mode", "cycle_point_format",
+                                                 "cycle_point_time_zone", "allow_implicit_tasks",
+                                                 "events"};
+const std::vector<std::string> kWorkflowEventKeys = {
+    "stall_timeout",    "abort_on_stall_timeout",    "inactivity_timeout",
+    "abort_on_inactivity_timeout", "workflow_timeout", "abort_on_workflow_timeout", "handlers"};
+const std::vector<std::string> kWorkflowHandlerEvents = {
+    "startup", "shutdown", "stall", "abort", "stall_timeout", "inactivity_timeout",
+    "workflow_timeout"};
+const std::vector<std::string> kSchedulingKeys = {
+    "cycling", "calendar", "initial", "final", "stop", "hold_after", "exclusions", "runahead",
+    "queues", "xtriggers", "special_tasks", "graph"};
+const std::vector<std::string> kRuntimeKeys = {
+    "inherit",  "script",   "env_script", "pre_script", "post_script", "err_script",
+    "environment", "retries", "time_limit", "outputs",  "platform",    "job_runner",
+    "directives", "events",  "simulation", "meta"};
+const std::vector<std::string> kRetryKeys = {"execution", "submission"};
+const std::vector<std::string> kTaskEventKeys = {"handlers", "submission_timeout",
+                                                 "execution_timeout"};
+const std::vector<std::string> kJobRunners = {"background", "slurm", "at"};
+const std::vector<std::string> kTemplates = {"point", "name", "workflow", "id", "user_name",
+                                             "workflow_run_dir", "workflow_share_dir", "debug"};
+
+// C3 linearisation, as Cylc (and Python) order multiple inheritance.
+std::optional<std::vector<std::string>> c3(const std::string& name,
+                                           const std::map<std::string, RawRuntime>& raw,
+                                           std::map<std::string, std::vector<std::string>>& memo,
+                                           std::set<std::string>& visiting) {
+    if (auto it = memo.find(name); it != memo.end()) return it->second;
+    if (!visiting.insert(name).second) return std::nullopt;  // an inheritance loop
+    std::vector<std::vector<std::string>> seqs;
+    const auto& parents = raw.at(name).parents;
+    for (const auto& p : parents) {
+        auto lin = c3(p, raw, memo, visiting);
+        if (!lin) return std::nullopt;
+        seqs.push_back(*lin);
+    }
+    seqs.push_back(parents);
+    std::vector<std::string> out = {name};
+    for (;;) {
+        seqs.erase(std::remove_if(seqs.begin(), seqs.end(), [](auto& s) { return s.empty(); }),
+                   seqs.end());
+        if (seqs.empty()) break;
+        std::optional<std::string> pick;
+        for (const auto& s : seqs) {
+            const std::string& cand = s.front();
+            bool in_tail = false;
+            for (const auto& t : seqs) {
+                if (std::find(t.begin() + 1, t.end(), cand) != t.end()) in_tail = true;
+            }
+            if (!in_tail) {
+                pick = cand;
+                break;
+            }
+        }
+        if (!pick) return std::nullopt;
+        out.push_back(*pick);
+        for (auto& s : seqs) {
+            if (!s.empty() && s.front() == *pick) s.erase(s.begin());
+        }
+    }
+    visiting.erase(name);
+    memo[name] = out;
+    return out;
+}
+
+// ---- the loader -------------------------------------------------------------
+
+class Loader {
+public:
+    Loader(Workflow& wf, const std::string& text, const std::string& file)
+        : wf_(wf), r_(file, text, errs_), text_(text) {}
+
+    void run() {
+        YAML::Node top;
+        try {
+            top = YAML::Load(text_);
+        } catch (const YAML::ParserException& e) {
+            r_.error(r_.loc(e.mark), "not valid YAML: " + e.msg);
+            throw ConfigErrors(errs_);
+        }
+        if (!top.IsMap()) {
+            r_.error(Location{r_.file(), 1, 1},
+                     "a workflow file is a YAML mapping with keys scheduling, runtime, ...");
+            throw ConfigErrors(errs_);
+        }
+        r_.keys(top, "the workflow file", kTopKeys);
+        if (auto n = r_.str(r_.get(top, "name"), "name")) wf_.name = *n;
+        scheduler(r_.get(top, "scheduler"));
+        const YAML::Node sched = r_.get(top, "scheduling");
+        if (!sched.IsDefined() || sched.IsNull()) {
+            r_.error(r_.loc(top), "missing 'scheduling': a workflow needs at least scheduling.graph");
+            throw ConfigErrors(errs_);
+        }
+        scheduling(sched);
+        runtime(r_.get(top, "runtime"));
+        graph(r_.get(sched, "graph"));
+        queues(r_.get(sched, "queues"));
+        special_tasks(r_.get(sched, "special_tasks"));
+        if (errs_.empty()) check_cycles_and_offsets();
+        if (!errs_.empty()) {
+            std::stable_sort(errs_.begin(), errs_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+                return std::pair(a.where.line, a.where.col) < std::pair(b.where.line, b.where.col);
+            });
+            throw ConfigErrors(errs_);
+        }
+    }
+
+private:
+    // -- scheduler --
+    void scheduler(const YAML::Node& n) {
+        if (!n.IsDefined() || n.IsNull()) return;
+        if (!r_.keys(n, "scheduler", kSchedulerKeys)) return;
+        if (auto b = r_.boolean(r_.get(n, "utc_mode"), "scheduler.utc_mode")) wf_.utc_mode = *b;
+        if (auto b = r_.boolean(r_.get(n, "allow_implicit_tasks"), "scheduler.allow_implicit_tasks")) {
+            wf_.allow_implicit_tasks = *b;
+        }
+        if (auto s = r_.str(r_.get(n, "cycle_point_format"), "scheduler.cycle_point_format")) {
+            wf_.cycle_point_format = *s;
+        }
+        const YAML::Node tz = r_.get(n, "cycle_point_time_zone");
+        if (auto s = r_.str(tz, "scheduler.cycle_point_time_zone")) {
+            wf_.cycle_point_time_zone = *s;
+            if (auto off = parse_zone(*s)) {
+                settings_.utc_offset_minutes = *off;
+            } else {
+                r_.error(tz, fmt::format("cycle_point_time_zone '{}' is not a UTC offset: write Z, "
+                                         "+01:00, -0530 or similar",
+                                         *s));
+            }
+        }
+        const YAML::Node ev = r_.get(n, "events");
+        if (ev.IsDefined() && !ev.IsNull() && r_.keys(ev, "scheduler.events", kWorkflowEventKeys)) {
+            auto& e = wf_.events;
+            e.stall_timeout = exact_interval(r_.get(ev, "stall_timeout"));
+            e.inactivity_timeout = exact_interval(r_.get(ev, "inactivity_timeout"));
+            e.workflow_timeout = exact_interval(r_.get(ev, "workflow_timeout"));
+            if (auto b = r_.boolean(r_.get(ev, "abort_on_stall_timeout"), "abort_on_stall_timeout")) {
+                e.abort_on_stall_timeout = *b;
+            }
+            if (auto b = r_.boolean(r_.get(ev, "abort_on_inactivity_timeout"),
+                                    "abort_on_inactivity_timeout")) {
+                e.abort_on_inactivity_timeout = *b;
+            }
+            if (auto b = r_.boolean(r_.get(ev, "abort_on_workflow_timeout"), "abort_on_workflow_timeout")) {
+                e.abort_on_workflow_timeout = *b;
+            }
+            const YAML::Node h = r_.get(ev, "handlers");
+            if (h.IsDefined() && !h.IsNull() &&
+                r_.keys(h, "scheduler.events.handlers", kWorkflowHandlerEvents)) {
+                for (const auto& kv : h) {
+                    e.handlers[norm_key(kv.first.Scalar())] = r_.strings(kv.second, "a handler", false);
+                }
+            }
+        }
+    }
+
+    static std::optional<int> parse_zone(const std::string& s) {
+        if (s == "Z" || s == "UTC" || s == "+00" || s == "+0000" || s == "+00:00") return 0;
+        if (s.size() < 3 || (s[0] != '+' && s[0] != '-')) return std::nullopt;
+        std::string digits;
+        for (char c : s.substr(1)) {
+            if (c == ':') continue;
+            if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+            digits += c;
+        }
+        if (digits.size() != 2 && digits.size() != 4) return std::nullopt;
+        const int h = std::stoi(digits.substr(0, 2));
+        const int m = digits.size() == 4 ? std::stoi(digits.substr(2, 2)) : 0;
+        if (h > 23 || m > 59) return std::nullopt;
+        return (s[0] == '-' ? -1 : 1) * (h * 60 + m);
+    }
+
+
+    std::optional<Interval> interval(const YAML::Node& n, const Cycling& c, const char* example) {
+        auto s = r_.str(n, "a duration");
+        if (!s) return std::nullopt;
+        try {
+            return c.parse_interval(*s);
+        } catch (const ParseError& e) {
+            (void)example;
+            r_.error(r_.inside(n, e.offset), e.what());
+            return std::nullopt;
+        }
+    }
+
+    // -- scheduling --
+    void scheduling(const YAML::Node& n) {
+        r_.keys(n, "scheduling", kSchedulingKeys);
+        const YAML::Node mode = r_.get(n, "cycling");
+        if (auto m = r_.str(mode, "scheduling.cycling")) {
+            if (*m == "integer") {
+                settings_.mode = CyclingMode::integer;
+            } else if (*m == "datetime") {
+                settings_.mode = CyclingMode::datetime;
+            } else {
+                r_.error(mode, fmt::format("scheduling.cycling is 'integer' or 'datetime', not '{}'{}",
+                                           *m, did_you_mean(*m, {"integer", "datetime"})));
+            }
+        } else {
+            // Cylc's default: date-time cycling when the initial point is one.
+            const auto init = r_.get(n, "initial");
+            const std::string s = init.IsScalar() ? init.Scalar() : "";
+            const bool integer_like =
+                s.empty() || (s.size() < 4 && std::all_of(s.begin(), s.end(), [](char c) {
+                                  return std::isdigit(static_cast<unsigned char>(c)) || c == '-' ||
+                                         c == '+';
+                              }));
+            settings_.mode = integer_like ? CyclingMode::integer : CyclingMode::datetime;
+        }
+        const YAML::Node cal = r_.get(n, "calendar");
+        if (auto c = r_.str(cal, "scheduling.calendar")) {
+            static const std::map<std::string, Calendar> names = {
+                {"gregorian", Calendar::gregorian}, {"360day", Calendar::d360},
+                {"365day", Calendar::d365},         {"366day", Calendar::d366},
+                {"360_day", Calendar::d360},        {"365_day", Calendar::d365},
+                {"366_day", Calendar::d366}};
+            if (auto it = names.find(*c); it != names.end()) {
+                settings_.calendar = it->second;
+            } else {
+                r_.error(cal, fmt::format("unknown calendar '{}': use gregorian, 360day, 365day or 366day{}",
+                                          *c, did_you_mean(*c, {"gregorian", "360day", "365day", "366day"})));
+            }
+            if (settings_.mode == CyclingMode::integer) {
+                r_.error(cal, "a calendar only applies to date-time cycling: set cycling: datetime");
+            }
+        }
+        wf_.cycling = Cycling(settings_);
+        const Cycling& cy = wf_.cycling;
+        const Point now = cy.now();
+
+        const YAML::Node init = r_.get(n, "initial");
+        if (auto s = r_.str(init, "scheduling.initial")) {
+            try {
+                wf_.initial = cy.parse_point_expr(*s, std::nullopt, now);
+                have_initial_ = true;
+            } catch (const ParseError& e) {
+                r_.error(r_.inside(init, e.offset), fmt::format("initial point: {}", e.what()));
+            }
+        } else if (settings_.mode == CyclingMode::integer) {
+            wf_.initial = Point{1};
+            have_initial_ = true;
+        } else {
+            r_.error(n, "date-time cycling needs scheduling.initial, e.g. initial: 2026-01-01T00Z");
+        }
+        auto point_setting = [&](const char* key) -> std::optional<Point> {
+            const YAML::Node v = r_.get(n, key);
+            auto s = r_.str(v, std::string("scheduling.") + key);
+            if (!s || !have_initial_) return std::nullopt;
+            try {
+                return cy.parse_point_expr(*s, wf_.initial, now);
+            } catch (const ParseError& e) {
+                r_.error(r_.inside(v, e.offset), fmt::format("{} point: {}", key, e.what()));
+                return std::nullopt;
+            }
+        };
+        wf_.final = point_setting("final");
+        wf_.stop = point_setting("stop");
+        wf_.hold_after = point_setting("hold_after");
+        if (wf_.final && have_initial_ && *wf_.final < wf_.initial) {
+            r_.error(r_.get(n, "final"), fmt::format("the final point {} is before the initial point {}",
+                                                     cy.format(*wf_.final), cy.format(wf_.initial)));
+        }
+        exclusions_node_ = r_.get(n, "exclusions");
+        wf_.exclusions = r_.strings(exclusions_node_, "scheduling.exclusions");
+        if (have_initial_) exclusions();
+        const YAML::Node ra = r_.get(n, "runahead");
+        if (auto s = r_.str(ra, "scheduling.runahead")) {
+            // P4 means four cycles in either mode; a datetime duration is a span.
+            const bool cycles = s->size() > 1 && (*s)[0] == 'P' &&
+                                std::all_of(s->begin() + 1, s->end(),
+                                            [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+            try {
+                wf_.runahead = cycles ? Interval{std::stoll(s->substr(1)), 0, 0} : cy.parse_interval(*s);
+            } catch (const ParseError& e) {
+                r_.error(r_.inside(ra, e.offset),
+                         fmt::format("runahead (a number of cycles like P4, or a duration): {}",
+                                     e.what()));
+            } catch (const std::exception&) {
+                r_.error(ra, "runahead: too large");
+            }
+        }
+        xtriggers(r_.get(n, "xtriggers"));
+    }
+
+    void xtriggers(const YAML::Node& n) {
+        if (!n.IsDefined() || n.IsNull()) return;
+        if (!n.IsMap()) {
+            r_.error(n, "scheduling.xtriggers maps labels to calls, e.g. clock: wall_clock(offset=PT1H)");
+            return;
+        }
+        for (const auto& kv : n) {
+            XTrigger x;
+            x.label = kv.first.Scalar();
+            x.where = r_.loc(kv.first);
+            if (!valid_name(x.label)) {
+                r_.error(kv.first, fmt::format("'{}' is not a valid xtrigger label: use letters, "
+                                               "digits and _",
+                                               x.label));
+            }
+            auto s = r_.str(kv.second, "an xtrigger");
+            if (!s) continue;
+            parse_xtrigger(*s, kv.second, x);
+            wf_.xtriggers[x.label] = std::move(x);
+        }
+    }
+
+    // function(arg, key=value, ...)[:INTERVAL]
+    void parse_xtrigger(const std::string& s, const YAML::Node& node, XTrigger& x) {
+        const auto open = s.find('(');
+        const auto close = s.rfind(')');
+        if (open == std::string::npos || close == std::string::npos || close < open) {
+            r_.error(node, fmt::format("xtrigger '{}' must be a call like wall_clock(offset=PT1H)", s));
+            return;
+        }
+        x.function = s.substr(0, open);
+        x.function.erase(x.function.find_last_not_of(" ") + 1);
+        if (!valid_name(x.function)) {
+            r_.error(r_.inside(node, 0), fmt::format("'{}' is not a function name", x.function));
+        }
+        // Split arguments at top-level commas, honouring quotes.
+        std::vector<std::pair<std::string, std::size_t>> args;
+        std::string cur;
+        std::size_t cur_start = open + 1;
+        char quote = 0;
+        for (std::size_t i = open + 1; i < close; ++i) {
+            const char c = s[i];
+            if (quote) {
+                if (c == quote) quote = 0;
+                cur += c;
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+                cur += c;
+            } else if (c == ',') {
+                args.emplace_back(cur, cur_start);
+                cur.clear();
+                cur_start = i + 1;
+            } else {
+                cur += c;
+            }
+        }
+        if (quote) {
+            r_.error(r_.inside(node, cur_start), "unterminated quote in xtrigger arguments");
+            return;
+        }
+        if (!cur.empty() || !args.empty()) args.emplace_back(cur, cur_start);
+        for (auto& [a, at] : args) {
+            std::string t = a;
+            t.erase(0, t.find_first_not_of(" "));
+            t.erase(t.find_last_not_of(" ") + 1);
+            if (t.empty()) {
+                r_.error(r_.inside(node, at), "empty argument in xtrigger call");
+                continue;
+            }
+            check_templates(t, node, at);
+            const auto eq = t.find('=');
+            if (eq != std::string::npos && t.find_first_of("\"'") > eq) {
+                std::string k = t.substr(0, eq), v = t.substr(eq + 1);
+                k.erase(k.find_last_not_of(" ") + 1);
+                v.erase(0, v.find_first_not_of(" "));
+                x.kwargs.emplace_back(k, unquote(v));
+            } else {
+                x.args.push_back(unquote(t));
+            }
+        }
+        std::string rest = s.substr(close + 1);
+        rest.erase(0, rest.find_first_not_of(" "));
+        if (!rest.empty()) {
+            if (rest[0] != ':') {
+                r_.error(r_.inside(node, close + 1),
+                         fmt::format("unexpected '{}' after the xtrigger call: only :INTERVAL may follow",
+                                     rest));
+                return;
+            }
+            Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0});
+            try {
+                x.interval = dt.parse_interval(rest.substr(1));
+            } catch (const ParseError& e) {
+                r_.error(r_.inside(node, s.find(':', close) + 1 + e.offset),
+                         fmt::format("xtrigger call interval: {}", e.what()));
+            }
+        }
+    }
+
+    static std::string unquote(std::string v) {
+        if (v.size() >= 2 && (v[0] == '"' || v[0] == '\'') && v.back() == v[0]) {
+            return v.substr(1, v.size() - 2);
+        }
+        return v;
+    }
+
+    void check_templates(const std::string& t, const YAML::Node& node, std::size_t base) {
+        for (std::size_t i = t.find("%("); i != std::string::npos; i = t.find("%(", i + 2)) {
+            const auto end = t.find(")s", i);
+            if (end == std::string::npos) {
+                r_.error(r_.inside(node, base), fmt::format("unterminated template in '{}': write "
+                                                            "%(point)s",
+                                                            t));
+                return;
+            }
+            const std::string name = t.substr(i + 2, end - i - 2);
+            if (std::find(kTemplates.begin(), kTemplates.end(), name) == kTemplates.end()) {
+                r_.error(r_.inside(node, base), fmt::format("unknown template %({})s{}; known: {}", name,
+                                                            did_you_mean(name, kTemplates),
+                                                            join(kTemplates)));
+            }
+        }
+    }
+
+    // -- runtime --
+    void runtime(const YAML::Node& n) {
+        raw_["root"] = RawRuntime{};
+        if (n.IsDefined() && !n.IsNull()) {
+            if (!n.IsMap()) {
+                r_.error(n, "runtime maps task and family names to their settings");
+            } else {
+                for (const auto& kv : n) {
+                    const std::string name = kv.first.Scalar();
+                    if (!valid_name(name)) {
+                        r_.error(kv.first, fmt::format("'{}' is not a valid task or family name: use "
+                                                       "letters, digits, _ - + %",
+                                                       name));
+                        continue;
+                    }
+                    if (raw_.count(name) && name != "root") {
+                        r_.error(kv.first, fmt::format("'{}' is defined twice in runtime", name));
+                        continue;
+                    }
+                    raw_[name] = read_namespace(name, kv.first, kv.second);
+                }
+            }
+        }
+        // Parents must exist, and root is everyone's last ancestor.
+        std::vector<std::string> names;
+        for (auto& [name, r] : raw_) names.push_back(name);
+        for (auto& [name, r] : raw_) {
+            std::vector<std::string> ok;
+            for (const auto& p : r.parents) {
+                if (raw_.count(p)) {
+                    ok.push_back(p);
+                } else {
+                    r_.error(r.inherit_node.IsDefined() ? r_.loc(r.inherit_node) : r.where,
+                             fmt::format("'{}' inherits '{}', which is not in runtime{}: define the "
+                                         "family or remove it from inherit",
+                                         name, p, did_you_mean(p, names)));
+                }
+            }
+            r.parents = ok;
+            if (name != "root" && r.parents.empty()) r.parents = {"root"};
+        }
+        std::map<std::string, std::vector<std::string>> memo;
+        for (auto& [name, r] : raw_) {
+            std::set<std::string> visiting;
+            auto lin = c3(name, raw_, memo, visiting);
+            if (!lin) {
+                r_.error(r.where, fmt::format("the inheritance of '{}' has a loop or no consistent "
+                                              "order (C3): check its inherit list",
+                                              name));
+                continue;
+            }
+            wf_.runtime[name] = merge(name, *lin);
+        }
+        for (auto& [name, r] : raw_) {
+            for (const auto& p : r.parents) {
+                if (auto it = wf_.runtime.find(p); it != wf_.runtime.end()) it->second.is_family = true;
+            }
+        }
+        for (auto& [name, rt] : wf_.runtime) {
+            if (rt.is_family && name != "root") wf_.families.push_back(name);
+        }
+    }
+
+    RawRuntime read_namespace(const std::string& name, const YAML::Node& key, const YAML::Node& n) {
+        RawRuntime r;
+        r.where = r_.loc(key);
+        if (n.IsNull()) return r;
+        const std::string what = "runtime." + name;
+        if (!r_.keys(n, what, kRuntimeKeys)) return r;
+        const YAML::Node inh = r_.get(n, "inherit");
+        r.inherit_node = inh;
+        r.parents = r_.strings(inh, what + ".inherit");
+        if (std::find(r.parents.begin(), r.parents.end(), name) != r.parents.end()) {
+            r_.error(inh, fmt::format("'{}' cannot inherit itself", name));
+            r.parents.erase(std::remove(r.parents.begin(), r.parents.end(), name), r.parents.end());
+        }
+        if (name == "root" && !r.parents.empty()) {
+            r_.error(inh, "root is the base of every namespace and cannot inherit");
+            r.parents.clear();
+        }
+        r.script = r_.str(r_.get(n, "script"), what + ".script");
+        r.env_script = r_.str(r_.get(n, "env_script"), what + ".env-script");
+        r.pre_script = r_.str(r_.get(n, "pre_script"), what + ".pre-script");
+        r.post_script = r_.str(r_.get(n, "post_script"), what + ".post-script");
+        r.err_script = r_.str(r_.get(n, "err_script"), what + ".err-script");
+        r.environment = pairs(r_.get(n, "environment"), what + ".environment", true);
+        const YAML::Node retries = r_.get(n, "retries");
+        if (retries.IsDefined() && !retries.IsNull() && r_.keys(retries, what + ".retries", kRetryKeys)) {
+            r.exec_retries = delays(r_.get(retries, "execution"));
+            r.submit_retries = delays(r_.get(retries, "submission"));
+        }
+        r.time_limit = exact_interval(r_.get(n, "time_limit"));
+        r.outputs = pairs(r_.get(n, "outputs"), what + ".outputs", false);
+        static const std::vector<std::string> reserved = {
+            "submitted", "submit-failed", "started", "succeeded", "failed", "expired",
+            "submit",    "fail",          "start",   "succeed",   "finish", "expire", "finished"};
+        for (const auto& [o, msg] : r.outputs) {
+            if (std::find(reserved.begin(), reserved.end(), o) != reserved.end()) {
+                r_.error(r_.get(n, "outputs"), fmt::format("'{}' is a built-in output: choose another "
+                                                           "name for the custom output",
+                                                           o));
+            } else if (!valid_name(o)) {
+                r_.error(r_.get(n, "outputs"), fmt::format("'{}' is not a valid output name", o));
+            }
+            if (msg.empty()) {
+                r_.error(r_.get(n, "outputs"), fmt::format("output '{}' needs a message: the text the "
+                                                           "job sends with tock message",
+                                                           o));
+            }
+        }
+        r.platform = r_.str(r_.get(n, "platform"), what + ".platform");
+        const YAML::Node jr = r_.get(n, "job_runner");
+        r.job_runner = r_.str(jr, what + ".job_runner");
+        if (r.job_runner && std::find(kJobRunners.begin(), kJobRunners.end(), *r.job_runner) == kJobRunners.end()) {
+            r_.error(jr, fmt::format("unknown job runner '{}'{}: use {}", *r.job_runner,
+                                     did_you_mean(*r.job_runner, kJobRunners), join(kJobRunners)));
+        }
+        r.directives = pairs(r_.get(n, "directives"), what + ".directives", false);
+        const YAML::Node ev = r_.get(n, "events");
+        if (ev.IsDefined() && !ev.IsNull() && r_.keys(ev, what + ".events", kTaskEventKeys)) {
+            r.submission_timeout = exact_interval(r_.get(ev, "submission_timeout"));
+            r.execution_timeout = exact_interval(r_.get(ev, "execution_timeout"));
+            const YAML::Node h = r_.get(ev, "handlers");
+            if (h.IsDefined() && !h.IsNull() && r_.keys(h, what + ".events.handlers", task_events())) {
+                for (const auto& kv : h) {
+                    r.handlers[norm_key(kv.first.Scalar())] = r_.strings(kv.second, "a handler", false);
+                }
+            }
+        }
+        const YAML::Node sim = r_.get(n, "simulation");
+        if (sim.IsDefined() && !sim.IsNull() && r_.keys(sim, what + ".simulation", {"run_length"})) {
+            r.run_length = exact_interval(r_.get(sim, "run_length"));
+        }
+        return r;
+    }
+
+    // Ordered key: value pairs from a mapping.
+    std::vector<std::pair<std::string, std::string>> pairs(const YAML::Node& n, const std::string& what,
+                                                           bool env_names) {
+        std::vector<std::pair<std::string, std::string>> out;
+        if (!n.IsDefined() || n.IsNull()) return out;
+        if (!n.IsMap()) {
+            r_.error(n, fmt::format("{} must be a mapping of names to values", what));
+            return out;
+        }
+        for (const auto& kv : n) {
+            const std::string k = kv.first.Scalar();
+            if (env_names && (k.empty() || std::isdigit(static_cast<unsigned char>(k[0])) ||
+                              !std::all_of(k.begin(), k.end(), [](char c) {
+                                  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                              }))) {
+                r_.error(kv.first, fmt::format("'{}' is not a valid environment variable name", k));
+                continue;
+            }
+            auto v = r_.str(kv.second, what + "." + k);
+            out.emplace_back(k, v.value_or(""));
+        }
+        return out;
+    }
+
+    // Execution time limits, timeouts, run lengths and retry delays are
+    // always real time, in either cycling mode.
+    std::optional<Interval> exact_interval(const YAML::Node& n) {
+        Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0});
+        return interval(n, dt, "a duration such as PT10M");
+    }
+
+    // [PT10S, 3*PT1M] or "PT10S, 3*PT1M": 3*X repeats X three times.
+    std::optional<std::vector<Interval>> delays(const YAML::Node& n) {
+        if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+        std::vector<Interval> out;
+        Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0});
+        auto items = r_.strings(n, "retry delays");
+        for (const auto& item : items) {
+            std::size_t times = 1;
+            std::string d = item;
+            if (const auto star = item.find('*'); star != std::string::npos) {
+                try {
+                    std::size_t used = 0;
+                    times = std::stoul(item.substr(0, star), &used);
+                    if (used != star || times == 0 || times > 1000) throw std::out_of_range("times");
+                } catch (const std::exception&) {
+                    r_.error(n, fmt::format("'{}': write N*DURATION with N from 1 to 1000, e.g. 3*PT1M",
+                                            item));
+                    continue;
+                }
+                d = item.substr(star + 1);
+            }
+            try {
+                const Interval i = dt.parse_interval(d);
+                out.insert(out.end(), times, i);
+            } catch (const ParseError& e) {
+                r_.error(n, fmt::format("retry delay '{}': {}", item, e.what()));
+            }
+        }
+        return out;
+    }
+
+    Runtime merge(const std::string& name, const std::vector<std::string>& lineage) {
+        Runtime rt;
+        rt.name = name;
+        rt.lineage = lineage;
+        rt.where = raw_.at(name).where;
+        rt.parents = raw_.at(name).parents;
+        // Apply from the most distant ancestor (root) to the namespace itself.
+        for (auto it = lineage.rbegin(); it != lineage.rend(); ++it) {
+            const RawRuntime& r = raw_.at(*it);
+            if (r.script) rt.script = *r.script;
+            if (r.env_script) rt.env_script = *r.env_script;
+            if (r.pre_script) rt.pre_script = *r.pre_script;
+            if (r.post_script) rt.post_script = *r.post_script;
+            if (r.err_script) rt.err_script = *r.err_script;
+            for (const auto& [k, v] : r.environment) {
+                auto e = std::find_if(rt.environment.begin(), rt.environment.end(),
+                                      [&](auto& kv) { return kv.first == k; });
+                if (e != rt.environment.end()) {
+                    e->second = v;
+                } else {
+                    rt.environment.emplace_back(k, v);
+                }
+            }
+            if (r.exec_retries) rt.execution_retry_delays = *r.exec_retries;
+            if (r.submit_retries) rt.submission_retry_delays = *r.submit_retries;
+            if (r.time_limit) rt.time_limit = r.time_limit;
+            if (r.submission_timeout) rt.submission_timeout = r.submission_timeout;
+            if (r.execution_timeout) rt.execution_timeout = r.execution_timeout;
+            if (r.run_length) rt.run_length = r.run_length;
+            for (const auto& o : r.outputs) {
+                auto e = std::find_if(rt.outputs.begin(), rt.outputs.end(),
+                                      [&](auto& kv) { return kv.first == o.first; });
+                if (e != rt.outputs.end()) {
+                    e->second = o.second;
+                } else {
+                    rt.outputs.push_back(o);
+                }
+            }
+            if (r.platform) rt.platform = *r.platform;
+            if (r.job_runner) rt.job_runner = *r.job_runner;
+            for (const auto& d : r.directives) {
+                auto e = std::find_if(rt.directives.begin(), rt.directives.end(),
+                                      [&](auto& kv) { return kv.first == d.first; });
+                if (e != rt.directives.end()) {
+                    e->second = d.second;
+                } else {
+                    rt.directives.push_back(d);
+                }
+            }
+            for (const auto& [ev, cmds] : r.handlers) rt.handlers[ev] = cmds;
+        }
+        if (rt.job_runner.empty()) rt.job_runner = "background";
+        return rt;
+    }
+
+    // -- graph --
+    void graph(const YAML::Node& n) {
+        if (!n.IsDefined() || n.IsNull()) {
+            r_.error(Location{r_.file(), 1, 1}, "scheduling.graph is missing: add at least one "
+                                                "recurrence, e.g. graph: {R1: foo => bar}");
+            return;
+        }
+        if (!n.IsMap()) {
+            r_.error(n, "scheduling.graph maps recurrences to graph strings, e.g. T00: foo => bar");
+            return;
+        }
+        if (n.size() == 0) {
+            r_.error(n, "scheduling.graph is empty: add a recurrence, e.g. R1: foo => bar");
+            return;
+        }
+        if (!have_initial_) return;
+        const Cycling& cy = wf_.cycling;
+        std::set<std::string> headings;
+        for (const auto& kv : n) {
+            if (!headings.insert(kv.first.Scalar()).second) {
+                r_.error(kv.first, fmt::format("the recurrence '{}' appears twice in the graph: put all "
+                                               "its lines under one key",
+                                               kv.first.Scalar()));
+                continue;
+            }
+            GraphSection gs;
+            gs.recurrence = kv.first.Scalar();
+            gs.where = r_.loc(kv.first);
+            try {
+                gs.sequence = cy.parse_sequence(gs.recurrence, wf_.initial, wf_.final);
+            } catch (const ParseError& e) {
+                r_.error(e.offset < gs.recurrence.size() ? r_.inside(kv.first, e.offset) : gs.where,
+                         fmt::format("recurrence '{}': {}", gs.recurrence, e.what()));
+                continue;
+            }
+            auto text = r_.str(kv.second, "a graph string");
+            if (!text) continue;
+            try {
+                gs.deps = parse_graph(*text);
+            } catch (const ParseError& e) {
+                r_.error(r_.inside(kv.second, e.offset), e.what());
+                continue;
+            }
+            sections_nodes_.push_back(kv.second);
+            wf_.graph.push_back(std::move(gs));
+        }
+        resolve_names();
+        // Number every graph node in the order tasks_at() walks them.
+        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+            for (const auto& d : wf_.graph[s].deps) {
+                if (d.left) for_each_node(*d.left, [&](const NodeRef& r) { (void)source(s, r); });
+                (void)source(s, d.right);
+            }
+        }
+    }
+
+    // scheduling.exclusions: points or recurrences left out of every section.
+    void exclusions() {
+        const Cycling& cy = wf_.cycling;
+        for (const auto& ex : wf_.exclusions) {
+            try {
+                wf_.excluded_points.push_back(cy.parse_point(ex));
+                continue;
+            } catch (const ParseError&) {
+            }
+            try {
+                wf_.excluded_sequences.push_back(cy.parse_sequence(ex, wf_.initial, wf_.final));
+            } catch (const ParseError& e) {
+                r_.error(exclusions_node_, fmt::format("exclusion '{}' is neither a cycle point nor a "
+                                                       "recurrence: {}",
+                                                       ex, e.what()));
+            }
+        }
+    }
+
+    Location node_loc(std::size_t section, const NodeRef& ref) {
+        const YAML::Node& n = sections_nodes_[section];
+        // NodeRef line/col are 1-based within the graph string: find the offset.
+        const std::string& text = n.Scalar();
+        std::size_t off = 0;
+        for (int l = 1; l < ref.line && off < text.size(); ++off) {
+            if (text[off] == '\n') ++l;
+        }
+        return r_.inside(n, off + static_cast<std::size_t>(ref.col - 1));
+    }
+
+    int source(std::size_t section, const NodeRef& ref) {
+        wf_.sources.push_back(node_loc(section, ref));
+        return static_cast<int>(wf_.sources.size() - 1);
+    }
+
+    void for_each_node(const Expr& e, const std::function<void(const NodeRef&)>& f) {
+        if (e.kind == Expr::Kind::node) {
+            f(e.node);
+            return;
+        }
+        for (const auto& c : e.children) for_each_node(c, f);
+    }
+
+    void resolve_names() {
+        std::set<std::string> tasks;
+        std::vector<std::string> known;
+        for (auto& [name, rt] : wf_.runtime) known.push_back(name);
+        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+            auto& gs = wf_.graph[s];
+            for (const auto& d : gs.deps) {
+                auto check_node = [&](const NodeRef& ref, bool left) {
+                    if (ref.xtrigger) {
+                        if (!wf_.xtriggers.count(ref.name) && ref.name != "wall_clock") {
+                            std::vector<std::string> labels;
+                            for (auto& [l, x] : wf_.xtriggers) labels.push_back(l);
+                            r_.error(node_loc(s, ref),
+                                     fmt::format("xtrigger '@{}' is not defined{}: add it under "
+                                                 "scheduling.xtriggers",
+                                                 ref.name, did_you_mean(ref.name, labels)));
+                        }
+                        return;
+                    }
+                    const bool family = wf_.is_family(ref.name);
+                    const bool family_q = ref.qualifier.ends_with("-all") || ref.qualifier.ends_with("-any");
+                    if (family && family_q) {
+                        const std::string q = ref.qualifier.substr(0, ref.qualifier.rfind('-'));
+                        if (q.empty() || !task_qualifiers().count(q)) {
+                            r_.error(node_loc(s, ref),
+                                     fmt::format("unknown family trigger ':{}': use succeed, fail, finish, "
+                                                 "start, submit, submit-fail or expire, with -all or -any",
+                                                 ref.qualifier));
+                        }
+                    }
+                    if (family) {
+                        const auto m = wf_.members(ref.name);
+                        if (m.empty()) {
+                            r_.error(node_loc(s, ref), fmt::format("family '{}' has no tasks: give it a "
+                                                                   "task that inherits it",
+                                                                   ref.name));
+                        }
+                        tasks.insert(m.begin(), m.end());
+                        if (left && !family_q) {
+                            r_.error(node_loc(s, ref),
+                                     fmt::format("'{}' is a family: on the left of => write "
+                                                 "{}:succeed-all or {}:succeed-any (or another -all/-any "
+                                                 "trigger)",
+                                                 ref.name, ref.name, ref.name));
+                        }
+                        return;
+                    }
+                    if (family_q) {
+                        r_.error(node_loc(s, ref),
+                                 fmt::format("'{}:{}' is a family trigger but '{}' is not a family{}",
+                                             ref.name, ref.qualifier, ref.name,
+                                             did_you_mean(ref.name, wf_.families)));
+                        return;
+                    }
+                    if (auto rt = wf_.runtime.find(ref.name); rt == wf_.runtime.end()) {
+                        if (!wf_.allow_implicit_tasks) {
+                            r_.error(node_loc(s, ref),
+                                     fmt::format("task '{}' is in the graph but not in runtime{}: add it "
+                                                 "to runtime, or set scheduler.allow_implicit_tasks",
+                                                 ref.name, did_you_mean(ref.name, known)));
+                            return;
+                        }
+                    }
+                    if (ref.name == "root") {
+                        r_.error(node_loc(s, ref), "root cannot be in the graph");
+                        return;
+                    }
+                    tasks.insert(ref.name);
+                };
+                if (d.left) for_each_node(*d.left, [&](const NodeRef& r) { check_node(r, true); });
+                check_node(d.right, false);
+            }
+        }
+        for (const auto& t : tasks) {
+            if (!wf_.runtime.count(t)) {
+                Runtime rt = wf_.runtime.at("root");
+                rt.name = t;
+                rt.implicit = true;
+                rt.is_family = false;
+                rt.parents = {"root"};
+                rt.lineage = {t, "root"};
+                wf_.runtime[t] = rt;
+            }
+        }
+        wf_.tasks.assign(tasks.begin(), tasks.end());
+        // Qualifiers must name an output the task has.
+        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+            for (const auto& d : wf_.graph[s].deps) {
+                if (!d.left) continue;
+                for_each_node(*d.left, [&](const NodeRef& ref) {
+                    if (ref.xtrigger || wf_.is_family(ref.name)) return;
+                    if (task_qualifiers().count(ref.qualifier)) return;
+                    auto rt = wf_.runtime.find(ref.name);
+                    if (rt == wf_.runtime.end()) return;
+                    const auto& outs = rt->second.outputs;
+                    if (std::none_of(outs.begin(), outs.end(), [&](auto& o) { return o.first == ref.qualifier; })) {
+                        std::vector<std::string> names;
+                        for (auto& o : outs) names.push_back(o.first);
+                        for (auto& [q, o] : task_qualifiers()) {
+                            if (!q.empty()) names.push_back(q);
+                        }
+                        r_.error(node_loc(s, ref),
+                                 fmt::format("'{}' has no output '{}'{}: add it under runtime.{}.outputs",
+                                             ref.name, ref.qualifier, did_you_mean(ref.qualifier, names),
+                                             ref.name));
+                    }
+                });
+                // Offsets: parse now so that errors point at them.
+                for_each_node(*d.left, [&](const NodeRef& ref) {
+                    if (ref.offset.empty()) return;
+                    try {
+                        (void)offset_point(ref.offset, wf_.initial);
+                    } catch (const ParseError& e) {
+                        r_.error(node_loc(s, ref), fmt::format("offset [{}]: {}", ref.offset, e.what()));
+                    }
+                });
+            }
+        }
+    }
+
+    // The upstream point for an offset written as [-P1], [^], [$], [^+PT6H].
+    Point offset_point(const std::string& off, Point p) const {
+        const Cycling& cy = wf_.cycling;
+        if (off == "^") return wf_.initial;
+        if (off == "$") {
+            if (!wf_.final) throw ParseError("[$] needs a final point: set scheduling.final", 0);
+            return *wf_.final;
+        }
+        if (off[0] == '^' || off[0] == '$') {
+            Point base = off[0] == '^' ? wf_.initial : wf_.final.value_or(wf_.initial);
+            if (off[0] == '$' && !wf_.final) throw ParseError("[$] needs a final point", 0);
+            return cy.add(base, cy.parse_interval(off.substr(1)));
+        }
+        return cy.add(p, cy.parse_interval(off));
+    }
+
+    void queues(const YAML::Node& n) {
+        if (!n.IsDefined() || n.IsNull()) return;
+        if (!n.IsMap()) {
+            r_.error(n, "scheduling.queues maps queue names to {limit, members}");
+            return;
+        }
+        std::vector<std::string> candidates = wf_.tasks;
+        candidates.insert(candidates.end(), wf_.families.begin(), wf_.families.end());
+        for (const auto& kv : n) {
+            Queue q;
+            q.name = kv.first.Scalar();
+            q.where = r_.loc(kv.first);
+            if (!r_.keys(kv.second, "queue " + q.name, {"limit", "members"})) continue;
+            if (auto l = r_.integer(r_.get(kv.second, "limit"), "queue limit", 0, 1000000)) {
+                q.limit = static_cast<int>(*l);
+            }
+            const YAML::Node m = r_.get(kv.second, "members");
+            q.members = r_.strings(m, "queue members");
+            for (const auto& name : q.members) {
+                if (wf_.is_family(name)) {
+                    for (const auto& t : wf_.members(name)) q.tasks.push_back(t);
+                } else if (wf_.is_task(name)) {
+                    q.tasks.push_back(name);
+                } else {
+                    r_.error(m, fmt::format("queue '{}' member '{}' is neither a task in the graph nor a "
+                                            "family{}",
+                                            q.name, name, did_you_mean(name, candidates)));
+                }
+            }
+            wf_.queues[q.name] = std::move(q);
+        }
+    }
+
+    void special_tasks(const YAML::Node& n) {
+        if (!n.IsDefined() || n.IsNull()) return;
+        if (!r_.keys(n, "scheduling.special_tasks", {"clock_trigger", "clock_expire"})) return;
+        for (const char* kind : {"clock_trigger", "clock_expire"}) {
+            const YAML::Node m = r_.get(n, kind);
+            if (!m.IsDefined() || m.IsNull()) continue;
+            if (settings_.mode != CyclingMode::datetime) {
+                r_.error(m, fmt::format("{} needs date-time cycling", kind));
+                continue;
+            }
+            for (const auto& [task, off] : pairs(m, kind, false)) {
+                if (!wf_.is_task(task)) {
+                    r_.error(m, fmt::format("{}: '{}' is not a task in the graph{}", kind, task,
+                                            did_you_mean(task, wf_.tasks)));
+                    continue;
+                }
+                try {
+                    const Interval i = wf_.cycling.parse_interval(off.empty() ? "PT0S" : off);
+                    (std::string(kind) == "clock_trigger" ? wf_.clock_trigger : wf_.clock_expire)[task] = i;
+                } catch (const ParseError& e) {
+                    r_.error(m, fmt::format("{} offset for '{}': {}", kind, task, e.what()));
+                }
+            }
+        }
+    }
+
+    // -- whole-workflow checks --
+    void check_cycles_and_offsets() {
+        // Sample the first cycle points of the workflow: enough to meet every
+        // section several times, bounded so that validation stays fast.
+        std::vector<Point> sample;
+        std::optional<Point> p = wf_.first_point();
+        for (int i = 0; p && i < 50; ++i) {
+            sample.push_back(*p);
+            p = wf_.next_point(*p);
+        }
+        std::set<int> reported;
+        for (const Point& at : sample) {
+            const auto tasks = wf_.tasks_at(at);
+            // Cycles among triggers within this point.
+            std::map<std::string, std::vector<std::pair<std::string, int>>> up;
+            std::function<void(const Prereq&, const std::string&)> collect =
+                [&](const Prereq& pr, const std::string& task) {
+                    if (pr.kind == Prereq::Kind::trigger) {
+                        const Trigger& t = pr.trigger;
+                        if (!t.task.empty() && t.point == at) up[task].emplace_back(t.task, t.source);
+                        if (!t.task.empty() && !t.pre_initial && !reported.count(t.source)) {
+                            check_reachable(t, task, at, reported);
+                        }
+                        return;
+                    }
+                    for (const auto& c : pr.children) collect(c, task);
+                };
+            for (const auto& t : tasks) {
+                for (const auto& pr : t.prereqs) collect(pr, t.name);
+            }
+            std::map<std::string, int> state;  // 1 visiting, 2 done
+            std::vector<std::string> stack;
+            std::function<bool(const std::string&)> dfs = [&](const std::string& v) -> bool {
+                state[v] = 1;
+                stack.push_back(v);
+                for (const auto& [u, src] : up[v]) {
+                    if (state[u] == 1) {
+                        auto from = std::find(stack.begin(), stack.end(), u);
+                        std::vector<std::string> loop(from, stack.end());
+                        loop.push_back(u);
+                        std::reverse(loop.begin(), loop.end());
+                        if (reported.insert(-1000 - src).second) {
+                            r_.error(src >= 0 ? wf_.sources[src] : Location{r_.file(), 0, 0},
+                                     fmt::format("dependency loop at cycle point {}: {}: no task in it "
+                                                 "can ever start; break it or use an offset like {}[-P1]",
+                                                 wf_.cycling.format(at), join(loop, " => "), u));
+                        }
+                        return true;
+                    }
+                    if (state[u] == 0 && dfs(u)) return true;
+                }
+                stack.pop_back();
+                state[v] = 2;
+                return false;
+            };
+            for (const auto& t : tasks) {
+                if (state[t.name] == 0 && dfs(t.name)) break;
+            }
+        }
+    }
+
+    // An upstream task at a point where it never runs can never satisfy.
+    void check_reachable(const Trigger& t, const std::string& task, Point at, std::set<int>& reported) {
+        if (wf_.final && t.point > *wf_.final) return;  // beyond the end: Cylc ignores it too
+        for (const auto& gs : wf_.graph) {
+            if (!wf_.on(gs, t.point)) continue;
+            for (const auto& d : gs.deps) {
+                if (d.right.name == t.task || wf_.is_family(d.right.name)) {
+                    if (d.right.name == t.task) return;
+                    auto m = wf_.members(d.right.name);
+                    if (std::find(m.begin(), m.end(), t.task) != m.end()) return;
+                }
+                bool defined = false;
+                if (d.left) {
+                    for_each_node(*d.left, [&](const NodeRef& r) {
+                        if (!r.xtrigger && r.offset.empty() && r.name == t.task) defined = true;
+                    });
+                }
+                if (defined) return;
+            }
+        }
+        reported.insert(t.source);
+        r_.error(t.source >= 0 ? wf_.sources[t.source] : Location{r_.file(), 0, 0},
+                 fmt::format("'{}' at {} waits for '{}' at {}, but '{}' never runs at that point: the "
+                             "offset can never be satisfied; fix the offset or the recurrences",
+                             task, wf_.cycling.format(at), t.task, wf_.cycling.format(t.point), t.task));
+    }
+
+    Workflow& wf_;
+    std::vector<Diagnostic> errs_;
+    Reader r_;
+    const std::string& text_;
+    CyclingSettings settings_;
+    bool have_initial_ = false;
+    std::map<std::string, RawRuntime> raw_;
+    std::vector<YAML::Node> sections_nodes_;
+    YAML::Node exclusions_node_;
+
+    friend class ::tock::config::Workflow;
+};
+
+}  // namespace
+
+Workflow Workflow::load(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw ConfigErrors({{Location{path, 0, 0}, "cannot read the file: " + std::string(std::strerror(errno))}});
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse(ss.str(), path);
+}
+
+Workflow Workflow::parse(const std::string& text, const std::string& file) {
+    Workflow wf;
+    wf.file = file;
+    Loader(wf, text, file).run();
+    if (wf.name.empty()) {
+        // The file's name without directory or extension, as Cylc names by directory.
+        std::string base = file.substr(file.find_last_of('/') + 1);
+        base = base.substr(0, base.find('.'));
+        wf.name = base.empty() ? "workflow" : base;
+    }
+    return wf;
+}
+
+bool Workflow::is_task(const std::string& n) const {
+    return std::binary_search(tasks.begin(), tasks.end(), n);
+}
+
+bool Workflow::is_family(const std::string& n) const {
+    auto it = runtime.find(n);
+    return it != runtime.end() && it->second.is_family && n != "root";
+}
+
+std::vector<std::string> Workflow::members(const std::string& family) const {
+    // Every task namespace below the family, used in the graph or not: in
+    // Cylc, naming a family in the graph brings in all of its tasks.
+    std::vector<std::string> out;
+    for (const auto& [name, rt] : runtime) {
+        if (name == "root" || rt.is_family) continue;
+        if (std::find(rt.lineage.begin() + 1, rt.lineage.end(), family) != rt.lineage.end()) {
+            out.push_back(name);
+        }
+    }
+    return out;
+}
+
+namespace {
+
+bool same(const Prereq& a, const Prereq& b) {
+    if (a.kind != b.kind) return false;
+    if (a.kind == Prereq::Kind::trigger) {
+        const Trigger &x = a.trigger, &y = b.trigger;
+        return x.task == y.task && x.xtrigger == y.xtrigger && x.point == y.point && x.output == y.output;
+    }
+    if (a.children.size() != b.children.size()) return false;
+    for (std::size_t i = 0; i < a.children.size(); ++i) {
+        if (!same(a.children[i], b.children[i])) return false;
+    }
+    return true;
+}
+
+Prereq trigger_leaf(Trigger t) {
+    Prereq p;
+    p.kind = Prereq::Kind::trigger;
+    p.trigger = std::move(t);
+    return p;
+}
+
+}  // namespace
+
+std::vector<TaskAt> Workflow::tasks_at(Point p) const {
+    std::map<std::string, TaskAt> out;
+    auto present = [&](const std::string& name) -> TaskAt& {
+        auto [it, fresh] = out.try_emplace(name);
+        if (fresh) {
+            it->second.name = name;
+            it->second.point = p;
+        }
+        return it->second;
+    };
+    // Source indices were assigned in graph order while loading; recompute
+    // the same walk to find each node's index.
+    int src = 0;
+    for (const auto& gs : graph) {
+        const bool here = on(gs, p);
+        for (const auto& d : gs.deps) {
+            // Number the nodes as the loader did: left nodes, then right.
+            std::function<std::optional<Prereq>(const Expr&)> build =
+                [&](const Expr& e) -> std::optional<Prereq> {
+                if (e.kind == Expr::Kind::node) {
+                    const NodeRef& r = e.node;
+                    const int my_src = src++;
+                    if (!here) return std::nullopt;
+                    Trigger t;
+                    t.source = my_src;
+                    Point up = p;
+                    if (!r.offset.empty()) {
+                        const std::string& off = r.offset;
+                        if (off == "^") {
+                            up = initial;
+                        } else if (off == "$") {
+                            up = final.value_or(initial);
+                        } else if (off[0] == '^' || off[0] == '$') {
+                            up = cycling.add(off[0] == '^' ? initial : final.value_or(initial),
+                                             cycling.parse_interval(off.substr(1)));
+                        } else {
+                            up = cycling.add(p, cycling.parse_interval(off));
+                        }
+                    }
+                    t.point = up;
+                    t.pre_initial = up < initial;
+                    if (r.xtrigger) {
+                        t.xtrigger = r.name;
+                        return trigger_leaf(t);
+                    }
+                    if (is_family(r.name)) {
+                        // FAM:succeed-all -> every member succeeded; -any -> one of them.
+                        const auto dash = r.qualifier.rfind('-');
+                        const std::string q = r.qualifier.substr(0, dash);
+                        const bool all = r.qualifier.substr(dash + 1) == "all";
+                        Prereq group;
+                        group.kind = all ? Prereq::Kind::all_of : Prereq::Kind::any_of;
+                        const auto out = task_qualifiers().find(q);  // checked when loading
+                        for (const auto& m : members(r.name)) {
+                            Trigger mt = t;
+                            mt.task = m;
+                            mt.output = out != task_qualifiers().end() ? out->second : q;
+                            group.children.push_back(trigger_leaf(mt));
+                        }
+                        return group;
+                    }
+                    t.task = r.name;
+                    auto q = task_qualifiers().find(r.qualifier);
+                    t.output = q != task_qualifiers().end() ? q->second : r.qualifier;
+                    if (r.offset.empty()) present(r.name);  // a left node without offset runs here
+                    return trigger_leaf(t);
+                }
+                Prereq group;
+                group.kind = e.kind == Expr::Kind::all_of ? Prereq::Kind::all_of : Prereq::Kind::any_of;
+                for (const auto& c : e.children) {
+                    if (auto sub = build(c)) group.children.push_back(std::move(*sub));
+                }
+                if (!here) return std::nullopt;
+                return group;
+            };
+            std::optional<Prereq> left;
+            if (d.left) left = build(*d.left);
+            ++src;  // the right node
+            if (!here) continue;
+            std::vector<std::string> targets;
+            if (is_family(d.right.name)) {
+                targets = members(d.right.name);
+            } else {
+                targets = {d.right.name};
+            }
+            for (const auto& t : targets) {
+                TaskAt& ta = present(t);
+                // The same prerequisite written twice is one prerequisite.
+                if (left && std::none_of(ta.prereqs.begin(), ta.prereqs.end(),
+                                         [&](const Prereq& q) { return same(q, *left); })) {
+                    ta.prereqs.push_back(*left);
+                }
+            }
+        }
+    }
+    std::vector<TaskAt> v;
+    v.reserve(out.size());
+    for (auto& [n, t] : out) v.push_back(std::move(t));
+    return v;
+}
+
+bool Workflow::excluded(Point p) const {
+    if (std::find(excluded_points.begin(), excluded_points.end(), p) != excluded_points.end()) {
+        return true;
+    }
+    return std::any_of(excluded_sequences.begin(), excluded_sequences.end(),
+                       [&](const Sequence& s) { return s.contains(p); });
+}
+
+bool Workflow::on(const GraphSection& gs, Point p) const {
+    return gs.sequence.contains(p) && !excluded(p);
+}
+
+std::optional<Point> Workflow::next_on(const GraphSection& gs, std::optional<Point> n) const {
+    // Step over excluded points; bounded, since exclusions are finite in
+    // practice and a sequence wholly excluded must not hang us.
+    for (int i = 0; n && excluded(*n) && i < 100000; ++i) n = gs.sequence.next_after(*n);
+    if (n && excluded(*n)) return std::nullopt;
+    return n;
+}
+
+std::optional<Point> Workflow::next_point(Point p) const {
+    std::optional<Point> best;
+    for (const auto& gs : graph) {
+        if (auto n = next_on(gs, gs.sequence.next_after(p)); n && (!best || *n < *best)) best = n;
+    }
+    return best;
+}
+
+std::optional<Point> Workflow::first_point() const {
+    std::optional<Point> best;
+    for (const auto& gs : graph) {
+        if (auto n = next_on(gs, gs.sequence.first_at_or_after(initial)); n && (!best || *n < *best)) {
+            best = n;
+        }
+    }
+    return best;
+}
+
+}  // namespace tock::config

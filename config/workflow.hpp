@@ -1,0 +1,185 @@
+// The workflow model: a YAML file read, checked and expanded.
+//
+// load() reads the file, checks every key against the schema (an unknown key
+// is an error with a "did you mean"), resolves runtime inheritance (C3, as
+// Cylc linearises it), parses every graph section and recurrence, and checks
+// the whole: families and xtriggers that exist, queue members, dependency
+// cycles within a cycle point, offsets that can never be satisfied. It keeps
+// going after an error and reports them all, each with file:line:col.
+//
+// The scheduler then asks the model what exists at a cycle point:
+// tasks_at(p) and, for each task there, the prerequisites that trigger it.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/cycling.hpp"
+#include "config/error.hpp"
+#include "config/graph.hpp"
+
+namespace tock::config {
+
+struct Diagnostic {
+    Location where;
+    std::string message;  // what is wrong, and how to fix it
+    std::string str() const { return where.str() + ": " + message; }
+};
+
+// Thrown by load() with every error found.
+class ConfigErrors : public std::runtime_error {
+public:
+    explicit ConfigErrors(std::vector<Diagnostic> d);
+    std::vector<Diagnostic> errors;
+};
+
+// Task event names that can carry handlers.
+inline const std::vector<std::string>& task_events() {
+    static const std::vector<std::string> e = {
+        "submitted", "started",           "succeeded", "failed",  "retry",
+        "submit_failed", "submit_retry",  "execution_timeout", "submission_timeout",
+        "expired", "custom", "warning",   "critical"};
+    return e;
+}
+
+// One runtime namespace (task or family) after inheritance: every setting is
+// its own or the nearest ancestor's, in C3 order.
+struct Runtime {
+    std::string name;
+    Location where;
+    std::vector<std::string> parents;    // as written in `inherit`
+    std::vector<std::string> lineage;    // C3 linearisation: self first, root last
+    bool is_family = false;              // some namespace inherits it
+    bool implicit = false;               // a graph task with no runtime entry
+    std::string script, env_script, pre_script, post_script, err_script;
+    std::vector<std::pair<std::string, std::string>> environment;  // in order, ancestors first
+    std::vector<Interval> execution_retry_delays;
+    std::vector<Interval> submission_retry_delays;
+    std::optional<Interval> time_limit;          // execution time limit
+    std::optional<Interval> submission_timeout;  // event timeouts
+    std::optional<Interval> execution_timeout;
+    std::vector<std::pair<std::string, std::string>> outputs;  // custom: name, message
+    std::string platform;                // "" = localhost background
+    std::string job_runner;              // background (default), slurm, at
+    std::vector<std::pair<std::string, std::string>> directives;
+    std::map<std::string, std::vector<std::string>> handlers;  // event -> commands
+    std::optional<Interval> run_length;  // simulation mode
+};
+
+struct Queue {
+    std::string name;
+    int limit = 0;                       // 0: unlimited
+    std::vector<std::string> members;    // as written: tasks or families
+    std::vector<std::string> tasks;      // expanded to tasks
+    Location where;
+};
+
+struct XTrigger {
+    std::string label;                   // the name used as @label
+    std::string function;                // wall_clock, file_exists, ...
+    std::vector<std::string> args;       // positional, templates unexpanded
+    std::vector<std::pair<std::string, std::string>> kwargs;
+    std::optional<Interval> interval;    // ":PT10S" call interval
+    Location where;
+};
+
+struct WorkflowEvents {
+    std::optional<Interval> stall_timeout, inactivity_timeout, workflow_timeout;
+    bool abort_on_stall_timeout = false;
+    bool abort_on_inactivity_timeout = false;
+    bool abort_on_workflow_timeout = false;
+    std::map<std::string, std::vector<std::string>> handlers;  // startup, shutdown, stall, abort, ...
+};
+
+// A prerequisite term resolved at a cycle point.
+struct Trigger {
+    std::string task;                    // task name ("" for an xtrigger)
+    std::string xtrigger;                // xtrigger label
+    Point point;                         // the upstream task's cycle point
+    std::string output;                  // succeeded, failed, submitted, submit-failed,
+                                         // started, finished, expired, or a custom output
+    bool pre_initial = false;            // before the initial point: satisfied from the start
+    int source = -1;                     // index into Workflow::sources: where the graph says it
+};
+
+// A prerequisite tree: all_of / any_of over triggers (family triggers are
+// expanded to their member tasks).
+struct Prereq {
+    enum class Kind { trigger, all_of, any_of };
+    Kind kind = Kind::trigger;
+    Trigger trigger;
+    std::vector<Prereq> children;
+};
+
+// A task at a cycle point, with what triggers it. Several graph lines may
+// name the same task: their prerequisites are and-ed, as in Cylc.
+struct TaskAt {
+    std::string name;
+    Point point;
+    std::vector<Prereq> prereqs;         // all must hold
+    bool parentless() const { return prereqs.empty(); }
+};
+
+struct GraphSection {
+    std::string recurrence;
+    Sequence sequence;
+    std::vector<Dependency> deps;
+    Location where;                      // of the recurrence key
+};
+
+class Workflow {
+public:
+    // Read and check `path`; throws ConfigErrors with every error found.
+    static Workflow load(const std::string& path);
+    // The same from text (tests; `file` names it in errors).
+    static Workflow parse(const std::string& text, const std::string& file);
+
+    std::string name;
+    std::string file;
+    Cycling cycling{CyclingSettings{}};
+    Point initial;
+    std::optional<Point> final;
+    std::optional<Point> stop, hold_after;
+    std::optional<Interval> runahead;    // nullopt: default P4
+    std::vector<std::string> exclusions;     // as written
+    std::vector<Point> excluded_points;      // ... parsed: single points
+    std::vector<Sequence> excluded_sequences;  // ... and recurrences
+    bool utc_mode = true;
+    bool allow_implicit_tasks = true;
+    std::string cycle_point_format, cycle_point_time_zone;
+    WorkflowEvents events;
+    std::map<std::string, Interval> clock_trigger;  // task -> offset from its point
+    std::map<std::string, Interval> clock_expire;
+    std::map<std::string, Queue> queues;
+    std::map<std::string, XTrigger> xtriggers;
+    std::map<std::string, Runtime> runtime;  // every namespace, root included
+    std::vector<GraphSection> graph;
+    std::vector<std::string> tasks;          // every task in the graph, sorted
+    std::vector<std::string> families;       // namespaces inherited by others (root excluded)
+    std::vector<Location> sources;           // graph node locations, see Trigger::source
+
+    bool is_task(const std::string& n) const;
+    bool is_family(const std::string& n) const;
+    // Tasks that inherit `family`, directly or not.
+    std::vector<std::string> members(const std::string& family) const;
+
+    // The tasks that exist at p (on some graph section whose sequence has p),
+    // each with its prerequisites, sorted by name.
+    std::vector<TaskAt> tasks_at(Point p) const;
+    // The next cycle point after p at which any task exists (nullopt: none).
+    std::optional<Point> next_point(Point p) const;
+    // The first cycle point at or after initial at which any task exists.
+    std::optional<Point> first_point() const;
+    // p is on this section's recurrence and not excluded.
+    bool on(const GraphSection& gs, Point p) const;
+    bool excluded(Point p) const;
+
+private:
+    std::optional<Point> next_on(const GraphSection& gs, std::optional<Point> n) const;
+};
+
+}  // namespace tock::config
