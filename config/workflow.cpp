@@ -9,6 +9,8 @@
 #include <functional>
 #include <set>
 #include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace tock::config {
 
@@ -207,10 +209,7 @@ public:
 
     // The location of byte `offset` inside the scalar `n`'s text.
     Location inside(const YAML::Node& n, std::size_t offset) const {
-        const YAML::Mark m = n.Mark();
-        if (m.line < 0 || static_cast<std::size_t>(m.line) >= lines_.size()) return loc(n);
         const std::string& text = n.Scalar();
-        // line and column of the offset within the scalar's own text
         int sline = 0;
         std::size_t line_start = 0;
         for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
@@ -219,13 +218,19 @@ public:
                 line_start = i + 1;
             }
         }
-        const int scol = static_cast<int>(offset - std::min(offset, line_start));
+        return inside_lc(n, sline, static_cast<int>(offset - std::min(offset, line_start)));
+    }
+
+    // The location of line `sline`, column `scol` (both from 0) of the
+    // scalar `n`'s text.
+    Location inside_lc(const YAML::Node& n, int sline, int scol) const {
+        const YAML::Mark m = n.Mark();
+        if (m.line < 0 || static_cast<std::size_t>(m.line) >= lines_.size()) return loc(n);
         const std::string& first = lines_[m.line];
         const char lead = m.column < static_cast<int>(first.size()) ? first[m.column] : ' ';
         if (lead == '|' || lead == '>') {
-            // Block scalar: content starts on the next line, at its indentation.
-            int fline = m.line + 1 + sline;
-            // skip blank lines the scalar's text also has (they are in `text`)
+            // Block scalar: content starts on the next line, at the indentation
+            // of its first non-blank line.
             int indent = 0;
             for (std::size_t l = m.line + 1; l < lines_.size(); ++l) {
                 const auto nb = lines_[l].find_first_not_of(' ');
@@ -234,7 +239,7 @@ public:
                     break;
                 }
             }
-            return {file_, fline + 1, indent + scol + 1};
+            return {file_, m.line + 2 + sline, indent + scol + 1};
         }
         const int quote = (lead == '"' || lead == '\'') ? 1 : 0;
         if (sline == 0) return {file_, m.line + 1, m.column + quote + scol + 1};
@@ -1006,14 +1011,7 @@ private:
     }
 
     Location node_loc(std::size_t section, const NodeRef& ref) {
-        const YAML::Node& n = sections_nodes_[section];
-        // NodeRef line/col are 1-based within the graph string: find the offset.
-        const std::string& text = n.Scalar();
-        std::size_t off = 0;
-        for (int l = 1; l < ref.line && off < text.size(); ++off) {
-            if (text[off] == '\n') ++l;
-        }
-        return r_.inside(n, off + static_cast<std::size_t>(ref.col - 1));
+        return r_.inside_lc(sections_nodes_[section], ref.line - 1, ref.col - 1);
     }
 
     int source(std::size_t section, const NodeRef& ref) {
@@ -1226,6 +1224,25 @@ private:
 
     // -- whole-workflow checks --
     void check_cycles_and_offsets() {
+        // Which tasks each section places on its points: right-hand tasks
+        // (families expanded) and left-hand tasks without an offset.
+        defines_.assign(wf_.graph.size(), {});
+        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+            for (const auto& d : wf_.graph[s].deps) {
+                if (wf_.is_family(d.right.name)) {
+                    for (const auto& m : wf_.members(d.right.name)) defines_[s].insert(m);
+                } else {
+                    defines_[s].insert(d.right.name);
+                }
+                if (d.left) {
+                    for_each_node(*d.left, [&](const NodeRef& r) {
+                        if (!r.xtrigger && r.offset.empty() && !wf_.is_family(r.name)) {
+                            defines_[s].insert(r.name);
+                        }
+                    });
+                }
+            }
+        }
         // Sample the first cycle points of the workflow: enough to meet every
         // section several times, bounded so that validation stays fast.
         std::vector<Point> sample;
@@ -1235,17 +1252,19 @@ private:
             p = wf_.next_point(*p);
         }
         std::set<int> reported;
+        bool loop_reported = false;
         for (const Point& at : sample) {
             const auto tasks = wf_.tasks_at(at);
-            // Cycles among triggers within this point.
-            std::map<std::string, std::vector<std::pair<std::string, int>>> up;
+            std::unordered_map<std::string, std::vector<std::pair<std::string, int>>> up;
             std::function<void(const Prereq&, const std::string&)> collect =
                 [&](const Prereq& pr, const std::string& task) {
                     if (pr.kind == Prereq::Kind::trigger) {
                         const Trigger& t = pr.trigger;
-                        if (!t.task.empty() && t.point == at) up[task].emplace_back(t.task, t.source);
-                        if (!t.task.empty() && !t.pre_initial && !reported.count(t.source)) {
-                            check_reachable(t, task, at, reported);
+                        if (t.task.empty()) return;
+                        if (t.point == at) up[task].emplace_back(t.task, t.source);
+                        if (!t.pre_initial && !reported.count(t.source) && !runs_at(t.task, t.point)) {
+                            unreachable(t, task, at);
+                            reported.insert(t.source);
                         }
                         return;
                     }
@@ -1254,62 +1273,86 @@ private:
             for (const auto& t : tasks) {
                 for (const auto& pr : t.prereqs) collect(pr, t.name);
             }
-            std::map<std::string, int> state;  // 1 visiting, 2 done
-            std::vector<std::string> stack;
-            std::function<bool(const std::string&)> dfs = [&](const std::string& v) -> bool {
-                state[v] = 1;
-                stack.push_back(v);
-                for (const auto& [u, src] : up[v]) {
-                    if (state[u] == 1) {
-                        auto from = std::find(stack.begin(), stack.end(), u);
-                        std::vector<std::string> loop(from, stack.end());
-                        loop.push_back(u);
-                        std::reverse(loop.begin(), loop.end());
-                        if (reported.insert(-1000 - src).second) {
-                            r_.error(src >= 0 ? wf_.sources[src] : Location{r_.file(), 0, 0},
-                                     fmt::format("dependency loop at cycle point {}: {}: no task in it "
-                                                 "can ever start; break it or use an offset like {}[-P1]",
-                                                 wf_.cycling.format(at), join(loop, " => "), u));
-                        }
-                        return true;
-                    }
-                    if (state[u] == 0 && dfs(u)) return true;
-                }
-                stack.pop_back();
-                state[v] = 2;
-                return false;
-            };
-            for (const auto& t : tasks) {
-                if (state[t.name] == 0 && dfs(t.name)) break;
-            }
+            if (!loop_reported) loop_reported = find_loop(tasks, up, at);
         }
     }
 
-    // An upstream task at a point where it never runs can never satisfy.
-    void check_reachable(const Trigger& t, const std::string& task, Point at, std::set<int>& reported) {
-        if (wf_.final && t.point > *wf_.final) return;  // beyond the end: Cylc ignores it too
-        for (const auto& gs : wf_.graph) {
-            if (!wf_.on(gs, t.point)) continue;
-            for (const auto& d : gs.deps) {
-                if (d.right.name == t.task || wf_.is_family(d.right.name)) {
-                    if (d.right.name == t.task) return;
-                    auto m = wf_.members(d.right.name);
-                    if (std::find(m.begin(), m.end(), t.task) != m.end()) return;
-                }
-                bool defined = false;
-                if (d.left) {
-                    for_each_node(*d.left, [&](const NodeRef& r) {
-                        if (!r.xtrigger && r.offset.empty() && r.name == t.task) defined = true;
-                    });
-                }
-                if (defined) return;
-            }
+    bool runs_at(const std::string& task, Point q) const {
+        if (wf_.final && q > *wf_.final) return true;  // beyond the end: Cylc ignores it too
+        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+            if (defines_[s].count(task) && wf_.on(wf_.graph[s], q)) return true;
         }
-        reported.insert(t.source);
+        return false;
+    }
+
+    void unreachable(const Trigger& t, const std::string& task, Point at) {
         r_.error(t.source >= 0 ? wf_.sources[t.source] : Location{r_.file(), 0, 0},
                  fmt::format("'{}' at {} waits for '{}' at {}, but '{}' never runs at that point: the "
                              "offset can never be satisfied; fix the offset or the recurrences",
                              task, wf_.cycling.format(at), t.task, wf_.cycling.format(t.point), t.task));
+    }
+
+    // A dependency loop within one point: Kahn's algorithm removes every
+    // task whose upstream tasks can all run; what remains is in or behind a
+    // loop. Iterative, so a chain of 100,000 tasks is no deeper than one.
+    bool find_loop(const std::vector<TaskAt>& tasks,
+                   std::unordered_map<std::string, std::vector<std::pair<std::string, int>>>& up,
+                   Point at) {
+        std::unordered_map<std::string, int> waiting;  // upstream count within the point
+        std::unordered_map<std::string, std::vector<std::string>> down;
+        for (const auto& t : tasks) waiting[t.name] = 0;
+        for (auto& [task, ups] : up) {
+            for (const auto& [u, src] : ups) {
+                if (!waiting.count(u)) continue;  // not at this point
+                ++waiting[task];
+                down[u].push_back(task);
+            }
+        }
+        std::vector<std::string> ready;
+        for (const auto& [n, w] : waiting) {
+            if (w == 0) ready.push_back(n);
+        }
+        std::size_t done = 0;
+        while (!ready.empty()) {
+            const std::string n = ready.back();
+            ready.pop_back();
+            ++done;
+            for (const auto& d : down[n]) {
+                if (--waiting[d] == 0) ready.push_back(d);
+            }
+        }
+        if (done == waiting.size()) return false;
+        // Walk upstream from a stuck task until a task repeats: that is a loop.
+        std::string v;
+        for (const auto& t : tasks) {
+            if (waiting[t.name] > 0) {
+                v = t.name;
+                break;
+            }
+        }
+        std::vector<std::string> path;
+        std::unordered_map<std::string, std::size_t> seen;
+        int src = -1;
+        while (!seen.count(v)) {
+            seen[v] = path.size();
+            path.push_back(v);
+            for (const auto& [u, s] : up[v]) {
+                if (waiting.count(u) && waiting[u] > 0) {
+                    v = u;
+                    src = s;
+                    break;
+                }
+            }
+        }
+        std::vector<std::string> loop(path.begin() + static_cast<long>(seen[v]), path.end());
+        std::reverse(loop.begin(), loop.end());
+        std::rotate(loop.begin(), std::min_element(loop.begin(), loop.end()), loop.end());
+        loop.push_back(loop.front());
+        r_.error(src >= 0 ? wf_.sources[src] : Location{r_.file(), 0, 0},
+                 fmt::format("dependency loop at cycle point {}: {}: no task in it can ever start; "
+                             "break it or use an offset like {}[-P1]",
+                             wf_.cycling.format(at), join(loop, " => "), loop.front()));
+        return true;
     }
 
     Workflow& wf_;
@@ -1321,6 +1364,7 @@ private:
     std::map<std::string, RawRuntime> raw_;
     std::vector<YAML::Node> sections_nodes_;
     YAML::Node exclusions_node_;
+    std::vector<std::unordered_set<std::string>> defines_;
 
     friend class ::tock::config::Workflow;
 };
