@@ -63,9 +63,11 @@ root (a task with several parents appears under each).
     {"graph", R"(tock graph FLOW.yaml [--from POINT] [--to POINT] [--format text|dot|svg] [-o FILE]
 
 The graph expanded over cycle points (default: from the initial point, ten
-cycle points or up to the final point, whichever comes first). text: one task instance a line with
-what triggers it ("CYCLE/TASK <= CYCLE/UP:OUTPUT & ..."); dot: graphviz
-source; svg: drawn by graphviz's dot (apt-get install graphviz).
+cycle points or up to the final point, whichever comes first).
+  text  one task instance a line with what triggers it:
+        CYCLE/TASK <= CYCLE/UP:OUTPUT & ...
+  dot   graphviz source
+  svg   drawn by graphviz's dot (apt-get install graphviz)
 
 Example:
   tock graph examples/forecast.yaml --from 2026-01-01T00Z --to 2026-01-01T12Z
