@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -171,13 +172,19 @@ public:
         return std::nullopt;
     }
 
+    struct Item {
+        std::string text;
+        YAML::Node node;  // the item's own node, for error locations
+    };
+
     // A scalar or a list of scalars; a scalar "a, b" is split at commas.
-    std::vector<std::string> strings(const YAML::Node& n, const std::string& what, bool split = true) {
-        std::vector<std::string> out;
+    std::vector<Item> items(const YAML::Node& n, const std::string& what, bool split = true) {
+        std::vector<Item> out;
         if (!n.IsDefined() || n.IsNull()) return out;
-        auto add = [&](const std::string& s) {
+        auto add = [&](const YAML::Node& node) {
+            const std::string& s = node.Scalar();
             if (!split) {
-                out.push_back(s);
+                out.push_back({s, node});
                 return;
             }
             std::size_t start = 0;
@@ -187,16 +194,16 @@ public:
                 std::string item = s.substr(start, comma - start);
                 item.erase(0, item.find_first_not_of(" \t"));
                 item.erase(item.find_last_not_of(" \t") + 1);
-                if (!item.empty()) out.push_back(item);
+                if (!item.empty()) out.push_back({item, node});
                 start = comma + 1;
             }
         };
         if (n.IsScalar()) {
-            add(n.Scalar());
+            add(n);
         } else if (n.IsSequence()) {
             for (const auto& item : n) {
                 if (item.IsScalar()) {
-                    add(item.Scalar());
+                    add(item);
                 } else {
                     error(item, fmt::format("each item of {} must be a single value", what));
                 }
@@ -204,6 +211,12 @@ public:
         } else {
             error(n, fmt::format("{} must be a value or a list of values", what));
         }
+        return out;
+    }
+
+    std::vector<std::string> strings(const YAML::Node& n, const std::string& what, bool split = true) {
+        std::vector<std::string> out;
+        for (auto& i : items(n, what, split)) out.push_back(std::move(i.text));
         return out;
     }
 
@@ -227,8 +240,16 @@ public:
         const YAML::Mark m = n.Mark();
         if (m.line < 0 || static_cast<std::size_t>(m.line) >= lines_.size()) return loc(n);
         const std::string& first = lines_[m.line];
-        const char lead = m.column < static_cast<int>(first.size()) ? first[m.column] : ' ';
-        if (lead == '|' || lead == '>') {
+        // Skip an anchor (&name) or a tag (!tag) before the scalar itself.
+        std::size_t c = static_cast<std::size_t>(m.column);
+        while (c < first.size() && (first[c] == '&' || first[c] == '!')) {
+            c = first.find(' ', c);
+            if (c == std::string::npos) break;
+            c = first.find_first_not_of(' ', c);
+        }
+        const char lead = c < first.size() ? first[c] : ' ';
+        if (lead == '>') return loc(n);  // folded: lines joined, no exact place
+        if (lead == '|') {
             // Block scalar: content starts on the next line, at the indentation
             // of its first non-blank line.
             int indent = 0;
@@ -242,10 +263,13 @@ public:
             return {file_, m.line + 2 + sline, indent + scol + 1};
         }
         const int quote = (lead == '"' || lead == '\'') ? 1 : 0;
-        if (sline == 0) return {file_, m.line + 1, m.column + quote + scol + 1};
-        // A multi-line plain or quoted scalar: continuation lines are folded;
-        // point at the start of the scalar's line instead.
-        return {file_, m.line + 1 + sline, scol + 1};
+        // A plain or quoted scalar spread over several lines is folded into
+        // one; only a single-line one maps exactly.
+        const bool one_line = n.Scalar().find('\n') == std::string::npos &&
+                              first.size() >= c + n.Scalar().size() + 2 * quote &&
+                              first.compare(c + quote, n.Scalar().size(), n.Scalar()) == 0;
+        if (sline == 0 && one_line) return {file_, m.line + 1, static_cast<int>(c) + quote + scol + 1};
+        return loc(n);
     }
 
     const std::string& file() const { return file_; }
@@ -387,6 +411,14 @@ private:
         if (!n.IsDefined() || n.IsNull()) return;
         if (!r_.keys(n, "scheduler", kSchedulerKeys)) return;
         if (auto b = r_.boolean(r_.get(n, "utc_mode"), "scheduler.utc_mode")) wf_.utc_mode = *b;
+        if (!wf_.utc_mode) {
+            // Cylc's utc mode = False: points in this machine's zone, unless
+            // cycle_point_time_zone says otherwise (read below).
+            const std::time_t now = std::time(nullptr);
+            std::tm local{};
+            localtime_r(&now, &local);
+            settings_.utc_offset_minutes = static_cast<int>(local.tm_gmtoff / 60);
+        }
         if (auto b = r_.boolean(r_.get(n, "allow_implicit_tasks"), "scheduler.allow_implicit_tasks")) {
             wf_.allow_implicit_tasks = *b;
         }
@@ -536,8 +568,10 @@ private:
             r_.error(r_.get(n, "final"), fmt::format("the final point {} is before the initial point {}",
                                                      cy.format(*wf_.final), cy.format(wf_.initial)));
         }
-        exclusions_node_ = r_.get(n, "exclusions");
-        wf_.exclusions = r_.strings(exclusions_node_, "scheduling.exclusions");
+        for (auto& item : r_.items(r_.get(n, "exclusions"), "scheduling.exclusions")) {
+            wf_.exclusions.push_back(item.text);
+            exclusion_nodes_.push_back(item.node);
+        }
         if (have_initial_) exclusions();
         const YAML::Node ra = r_.get(n, "runahead");
         if (auto s = r_.str(ra, "scheduling.runahead")) {
@@ -564,9 +598,14 @@ private:
             r_.error(n, "scheduling.xtriggers maps labels to calls, e.g. clock: wall_clock(offset=PT1H)");
             return;
         }
+        std::set<std::string> seen;
         for (const auto& kv : n) {
             XTrigger x;
             x.label = kv.first.Scalar();
+            if (!seen.insert(x.label).second) {
+                r_.error(kv.first, fmt::format("xtrigger '{}' is defined twice: keep one", x.label));
+                continue;
+            }
             x.where = r_.loc(kv.first);
             if (!valid_name(x.label)) {
                 r_.error(kv.first, fmt::format("'{}' is not a valid xtrigger label: use letters, "
@@ -689,16 +728,17 @@ private:
             if (!n.IsMap()) {
                 r_.error(n, "runtime maps task and family names to their settings");
             } else {
+                std::set<std::string> seen;
                 for (const auto& kv : n) {
                     const std::string name = kv.first.Scalar();
+                    if (!seen.insert(name).second) {
+                        r_.error(kv.first, fmt::format("'{}' is defined twice in runtime: keep one", name));
+                        continue;
+                    }
                     if (!valid_name(name)) {
                         r_.error(kv.first, fmt::format("'{}' is not a valid task or family name: use "
                                                        "letters, digits, _ - + %",
                                                        name));
-                        continue;
-                    }
-                    if (raw_.count(name) && name != "root") {
-                        r_.error(kv.first, fmt::format("'{}' is defined twice in runtime", name));
                         continue;
                     }
                     raw_[name] = read_namespace(name, kv.first, kv.second);
@@ -827,8 +867,13 @@ private:
             r_.error(n, fmt::format("{} must be a mapping of names to values", what));
             return out;
         }
+        std::set<std::string> seen;
         for (const auto& kv : n) {
             const std::string k = kv.first.Scalar();
+            if (!seen.insert(k).second) {
+                r_.error(kv.first, fmt::format("'{}' appears twice in {}: keep one", k, what));
+                continue;
+            }
             if (env_names && (k.empty() || std::isdigit(static_cast<unsigned char>(k[0])) ||
                               !std::all_of(k.begin(), k.end(), [](char c) {
                                   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
@@ -854,8 +899,8 @@ private:
         if (!n.IsDefined() || n.IsNull()) return std::nullopt;
         std::vector<Interval> out;
         Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0});
-        auto items = r_.strings(n, "retry delays");
-        for (const auto& item : items) {
+        for (const auto& it : r_.items(n, "retry delays")) {
+            const std::string& item = it.text;
             std::size_t times = 1;
             std::string d = item;
             if (const auto star = item.find('*'); star != std::string::npos) {
@@ -864,7 +909,7 @@ private:
                     times = std::stoul(item.substr(0, star), &used);
                     if (used != star || times == 0 || times > 1000) throw std::out_of_range("times");
                 } catch (const std::exception&) {
-                    r_.error(n, fmt::format("'{}': write N*DURATION with N from 1 to 1000, e.g. 3*PT1M",
+                    r_.error(it.node, fmt::format("'{}': write N*DURATION with N from 1 to 1000, e.g. 3*PT1M",
                                             item));
                     continue;
                 }
@@ -874,7 +919,7 @@ private:
                 const Interval i = dt.parse_interval(d);
                 out.insert(out.end(), times, i);
             } catch (const ParseError& e) {
-                r_.error(n, fmt::format("retry delay '{}': {}", item, e.what()));
+                r_.error(it.node, fmt::format("retry delay '{}': {}", item, e.what()));
             }
         }
         return out;
@@ -971,7 +1016,13 @@ private:
                 continue;
             }
             auto text = r_.str(kv.second, "a graph string");
-            if (!text) continue;
+            if (!text || text->find_first_not_of(" \t\r\n") == std::string::npos) {
+                if (!text && kv.second.IsScalar() == false && !kv.second.IsNull()) continue;
+                r_.error(kv.first, fmt::format("the graph of '{}' is empty: give it a line such as "
+                                               "foo => bar, or remove it",
+                                               gs.recurrence));
+                continue;
+            }
             try {
                 gs.deps = parse_graph(*text);
             } catch (const ParseError& e) {
@@ -994,7 +1045,8 @@ private:
     // scheduling.exclusions: points or recurrences left out of every section.
     void exclusions() {
         const Cycling& cy = wf_.cycling;
-        for (const auto& ex : wf_.exclusions) {
+        for (std::size_t i = 0; i < wf_.exclusions.size(); ++i) {
+            const std::string& ex = wf_.exclusions[i];
             try {
                 wf_.excluded_points.push_back(cy.parse_point(ex));
                 continue;
@@ -1003,9 +1055,9 @@ private:
             try {
                 wf_.excluded_sequences.push_back(cy.parse_sequence(ex, wf_.initial, wf_.final));
             } catch (const ParseError& e) {
-                r_.error(exclusions_node_, fmt::format("exclusion '{}' is neither a cycle point nor a "
-                                                       "recurrence: {}",
-                                                       ex, e.what()));
+                r_.error(exclusion_nodes_[i], fmt::format("exclusion '{}' is neither a cycle point nor "
+                                                          "a recurrence: {}",
+                                                          ex, e.what()));
             }
         }
     }
@@ -1036,6 +1088,14 @@ private:
             for (const auto& d : gs.deps) {
                 auto check_node = [&](const NodeRef& ref, bool left) {
                     if (ref.xtrigger) {
+                        const auto decl = wf_.xtriggers.find(ref.name);
+                        const bool clock = decl != wf_.xtriggers.end() ? decl->second.function == "wall_clock"
+                                                                       : ref.name == "wall_clock";
+                        if (clock && settings_.mode != CyclingMode::datetime) {
+                            r_.error(node_loc(s, ref), fmt::format("'@{}' is a wall-clock trigger, which "
+                                                                   "needs date-time cycling",
+                                                                   ref.name));
+                        }
                         if (!wf_.xtriggers.count(ref.name) && ref.name != "wall_clock") {
                             std::vector<std::string> labels;
                             for (auto& [l, x] : wf_.xtriggers) labels.push_back(l);
@@ -1112,6 +1172,8 @@ private:
             }
         }
         wf_.tasks.assign(tasks.begin(), tasks.end());
+        check_placement();
+        check_outputs();
         // Qualifiers must name an output the task has.
         for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
             for (const auto& d : wf_.graph[s].deps) {
@@ -1147,6 +1209,100 @@ private:
         }
     }
 
+    // A task named only with offsets is on no recurrence: it would never run.
+    void check_placement() {
+        std::set<std::string> placed;
+        std::map<std::string, Location> first_seen;
+        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+            for (const auto& d : wf_.graph[s].deps) {
+                auto place = [&](const NodeRef& r, bool with_offset_ok) {
+                    if (r.xtrigger) return;
+                    std::vector<std::string> names =
+                        wf_.is_family(r.name) ? wf_.members(r.name) : std::vector<std::string>{r.name};
+                    for (const auto& n : names) {
+                        if (!first_seen.count(n)) first_seen[n] = node_loc(s, r);
+                        if (with_offset_ok || r.offset.empty()) placed.insert(n);
+                    }
+                };
+                if (d.left) for_each_node(*d.left, [&](const NodeRef& r) { place(r, false); });
+                place(d.right, true);
+            }
+        }
+        for (const auto& t : wf_.tasks) {
+            if (placed.count(t)) continue;
+            r_.error(first_seen.count(t) ? first_seen[t] : Location{r_.file(), 0, 0},
+                     fmt::format("task '{}' appears only with offsets, so it is on no recurrence and "
+                                 "would never run: add it to a graph line without an offset",
+                                 t));
+        }
+    }
+
+    // Outputs are required unless marked optional with '?'; each output must
+    // be one or the other everywhere, and a task's succeeded and failed may
+    // only both appear if both are optional (Cylc 8's rules).
+    void check_outputs() {
+        struct Use {
+            bool required = false, optional = false;
+            Location where;
+        };
+        std::map<std::pair<std::string, std::string>, Use> uses;
+        auto note = [&](const std::string& task, const std::string& output, bool optional,
+                        const Location& where) {
+            Use& u = uses[{task, output}];
+            if (!u.required && !u.optional) u.where = where;
+            (optional ? u.optional : u.required) = true;
+        };
+        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+            for (const auto& d : wf_.graph[s].deps) {
+                if (d.left) {
+                    for_each_node(*d.left, [&](const NodeRef& r) {
+                        if (r.xtrigger) return;
+                        const bool family = wf_.is_family(r.name);
+                        std::string q = r.qualifier;
+                        if (family) q = q.substr(0, q.rfind('-'));
+                        auto known = task_qualifiers().find(q);
+                        const std::string out = known != task_qualifiers().end() ? known->second : q;
+                        const auto names = family ? wf_.members(r.name) : std::vector<std::string>{r.name};
+                        for (const auto& n : names) {
+                            if (out == "finished") {  // succeeded or failed: both optional
+                                note(n, "succeeded", true, node_loc(s, r));
+                                note(n, "failed", true, node_loc(s, r));
+                            } else {
+                                note(n, out, r.optional || family, node_loc(s, r));
+                            }
+                        }
+                    });
+                }
+                if (d.right.optional) {
+                    const auto names = wf_.is_family(d.right.name) ? wf_.members(d.right.name)
+                                                                   : std::vector<std::string>{d.right.name};
+                    for (const auto& n : names) note(n, "succeeded", true, node_loc(s, d.right));
+                }
+            }
+        }
+        for (const auto& [key, u] : uses) {
+            const auto& [task, output] = key;
+            if (u.required && u.optional) {
+                r_.error(u.where, fmt::format("output '{}:{}' is both required and optional: mark every "
+                                              "use of it with '?', or none",
+                                              task, output));
+            }
+            if (auto rt = wf_.runtime.find(task); rt != wf_.runtime.end()) {
+                rt->second.optional_outputs[output] = u.optional && !u.required;
+            }
+        }
+        for (const auto& t : wf_.tasks) {
+            auto s = uses.find({t, "succeeded"}), f = uses.find({t, "failed"});
+            if (s == uses.end() || f == uses.end()) continue;
+            if (s->second.required || f->second.required) {
+                r_.error(f->second.where,
+                         fmt::format("'{}' has both succeeded and failed in the graph, so both must be "
+                                     "optional: write {}? and {}:fail?",
+                                     t, t, t));
+            }
+        }
+    }
+
     // The upstream point for an offset written as [-P1], [^], [$], [^+PT6H].
     Point offset_point(const std::string& off, Point p) const {
         const Cycling& cy = wf_.cycling;
@@ -1171,25 +1327,31 @@ private:
         }
         std::vector<std::string> candidates = wf_.tasks;
         candidates.insert(candidates.end(), wf_.families.begin(), wf_.families.end());
+        std::set<std::string> seen;
         for (const auto& kv : n) {
             Queue q;
             q.name = kv.first.Scalar();
+            if (!seen.insert(q.name).second) {
+                r_.error(kv.first, fmt::format("queue '{}' is defined twice: keep one", q.name));
+                continue;
+            }
             q.where = r_.loc(kv.first);
             if (!r_.keys(kv.second, "queue " + q.name, {"limit", "members"})) continue;
             if (auto l = r_.integer(r_.get(kv.second, "limit"), "queue limit", 0, 1000000)) {
                 q.limit = static_cast<int>(*l);
             }
             const YAML::Node m = r_.get(kv.second, "members");
-            q.members = r_.strings(m, "queue members");
-            for (const auto& name : q.members) {
+            for (const auto& item : r_.items(m, "queue members")) {
+                const std::string& name = item.text;
+                q.members.push_back(name);
                 if (wf_.is_family(name)) {
                     for (const auto& t : wf_.members(name)) q.tasks.push_back(t);
                 } else if (wf_.is_task(name)) {
                     q.tasks.push_back(name);
                 } else {
-                    r_.error(m, fmt::format("queue '{}' member '{}' is neither a task in the graph nor a "
-                                            "family{}",
-                                            q.name, name, did_you_mean(name, candidates)));
+                    r_.error(item.node, fmt::format("queue '{}' member '{}' is neither a task in the graph "
+                                                    "nor a family{}",
+                                                    q.name, name, did_you_mean(name, candidates)));
                 }
             }
             wf_.queues[q.name] = std::move(q);
@@ -1236,7 +1398,10 @@ private:
                 }
                 if (d.left) {
                     for_each_node(*d.left, [&](const NodeRef& r) {
-                        if (!r.xtrigger && r.offset.empty() && !wf_.is_family(r.name)) {
+                        if (r.xtrigger || !r.offset.empty()) return;
+                        if (wf_.is_family(r.name)) {
+                            for (const auto& m : wf_.members(r.name)) defines_[s].insert(m);
+                        } else {
                             defines_[s].insert(r.name);
                         }
                     });
@@ -1363,7 +1528,7 @@ private:
     bool have_initial_ = false;
     std::map<std::string, RawRuntime> raw_;
     std::vector<YAML::Node> sections_nodes_;
-    YAML::Node exclusions_node_;
+    std::vector<YAML::Node> exclusion_nodes_;
     std::vector<std::unordered_set<std::string>> defines_;
 
     friend class ::tock::config::Workflow;
@@ -1498,6 +1663,7 @@ std::vector<TaskAt> Workflow::tasks_at(Point p) const {
                             mt.task = m;
                             mt.output = out != task_qualifiers().end() ? out->second : q;
                             group.children.push_back(trigger_leaf(mt));
+                            if (r.offset.empty()) present(m);  // as Cylc places a family trigger's tasks
                         }
                         return group;
                     }
@@ -1553,18 +1719,22 @@ bool Workflow::on(const GraphSection& gs, Point p) const {
     return gs.sequence.contains(p) && !excluded(p);
 }
 
-std::optional<Point> Workflow::next_on(const GraphSection& gs, std::optional<Point> n) const {
-    // Step over excluded points; bounded, since exclusions are finite in
-    // practice and a sequence wholly excluded must not hang us.
-    for (int i = 0; n && excluded(*n) && i < 100000; ++i) n = gs.sequence.next_after(*n);
-    if (n && excluded(*n)) return std::nullopt;
+std::optional<Point> Workflow::next_on(const GraphSection& gs, std::optional<Point> n,
+                                       std::optional<Point> beat) const {
+    // Step over excluded points, but not past a point another section already
+    // offers, and not for ever: a section whose points are all excluded is
+    // treated as having no more after 10,000 of them.
+    for (int i = 0; n && excluded(*n); ++i) {
+        if (i == 10000 || (beat && *n >= *beat)) return std::nullopt;
+        n = gs.sequence.next_after(*n);
+    }
     return n;
 }
 
 std::optional<Point> Workflow::next_point(Point p) const {
     std::optional<Point> best;
     for (const auto& gs : graph) {
-        if (auto n = next_on(gs, gs.sequence.next_after(p)); n && (!best || *n < *best)) best = n;
+        if (auto n = next_on(gs, gs.sequence.next_after(p), best); n && (!best || *n < *best)) best = n;
     }
     return best;
 }
@@ -1572,7 +1742,7 @@ std::optional<Point> Workflow::next_point(Point p) const {
 std::optional<Point> Workflow::first_point() const {
     std::optional<Point> best;
     for (const auto& gs : graph) {
-        if (auto n = next_on(gs, gs.sequence.first_at_or_after(initial)); n && (!best || *n < *best)) {
+        if (auto n = next_on(gs, gs.sequence.first_at_or_after(initial), best); n && (!best || *n < *best)) {
             best = n;
         }
     }

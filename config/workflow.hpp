@@ -68,6 +68,13 @@ struct Runtime {
     std::vector<std::pair<std::string, std::string>> directives;
     std::map<std::string, std::vector<std::string>> handlers;  // event -> commands
     std::optional<Interval> run_length;  // simulation mode
+    // Outputs the graph uses, and whether each is optional ('?'). An output
+    // not listed is required if it is succeeded, optional otherwise.
+    std::map<std::string, bool> optional_outputs;
+    bool output_required(const std::string& output) const {
+        auto it = optional_outputs.find(output);
+        return it != optional_outputs.end() ? !it->second : output == "succeeded";
+    }
 };
 
 struct Queue {
@@ -179,7 +186,8 @@ public:
     bool excluded(Point p) const;
 
 private:
-    std::optional<Point> next_on(const GraphSection& gs, std::optional<Point> n) const;
+    std::optional<Point> next_on(const GraphSection& gs, std::optional<Point> n,
+                                 std::optional<Point> beat) const;
 };
 
 }  // namespace tock::config
