@@ -1646,6 +1646,7 @@ std::vector<TaskAt> Workflow::tasks_at(Point p) const {
                     }
                     t.point = up;
                     t.pre_initial = up < initial;
+                    t.absolute = !r.offset.empty() && (r.offset[0] == '^' || r.offset[0] == '$');
                     if (r.xtrigger) {
                         t.xtrigger = r.name;
                         return trigger_leaf(t);

@@ -110,6 +110,7 @@ struct Trigger {
     std::string output;                  // succeeded, failed, submitted, submit-failed,
                                          // started, finished, expired, or a custom output
     bool pre_initial = false;            // before the initial point: satisfied from the start
+    bool absolute = false;               // [^] or [$] forms: the same upstream point for all
     int source = -1;                     // index into Workflow::sources: where the graph says it
 };
 

@@ -6,6 +6,7 @@
 
 #include "tools/demo.hpp"
 #include "tools/help.hpp"
+#include "tools/play.hpp"
 #include "tools/workflow_cmds.hpp"
 
 #ifndef TOCK_VERSION
@@ -49,6 +50,14 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"text", "dot", "svg"}));
     graph->add_option("-o,--output", graph_opts.output, "svg: the file to write (default NAME.svg)");
 
+    tock::cmd::PlayOptions play_opts;
+    auto* play = app.add_subcommand("play", "run a workflow");
+    play->add_option("FLOW", play_opts.flow, "the workflow YAML file")->required();
+    play->add_option("--mode", play_opts.mode, "live or simulation")
+        ->check(CLI::IsMember({"live", "simulation"}));
+    play->add_flag("--fast", play_opts.fast, "simulation on the virtual clock");
+    play->add_flag("--no-detach", play_opts.no_detach, "stay in the foreground");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -72,6 +81,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand(validate)) return tock::cmd::validate(flow);
         if (app.got_subcommand(list)) return tock::cmd::list(flow, tree);
         if (app.got_subcommand(graph)) return tock::cmd::graph(graph_opts);
+        if (app.got_subcommand(play)) return tock::cmd::play(play_opts);
     } catch (const std::exception& e) {
         fmt::print(stderr, "tock: {}\n", e.what());
         return 1;

@@ -1,0 +1,372 @@
+#include "coroutines/task_pool.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+
+namespace tock::pool {
+
+using config::Expr;
+using config::NodeRef;
+using config::Prereq;
+
+const char* to_string(State s) {
+    switch (s) {
+        case State::waiting: return "waiting";
+        case State::preparing: return "preparing";
+        case State::submitted: return "submitted";
+        case State::running: return "running";
+        case State::succeeded: return "succeeded";
+        case State::failed: return "failed";
+        case State::submit_failed: return "submit-failed";
+        case State::expired: return "expired";
+    }
+    return "?";
+}
+
+namespace {
+
+// The output a graph qualifier names ("" = succeeded; family forms lose -all/-any).
+std::string output_of(const NodeRef& r, bool family) {
+    std::string q = r.qualifier;
+    if (family) q = q.substr(0, q.rfind('-'));
+    static const std::map<std::string, std::string> names = {
+        {"", "succeeded"},       {"succeed", "succeeded"}, {"fail", "failed"},
+        {"submit", "submitted"}, {"submit-fail", "submit-failed"},
+        {"start", "started"},    {"finish", "finished"},   {"expire", "expired"}};
+    auto it = names.find(q);
+    return it != names.end() ? it->second : q;
+}
+
+void each_node(const Expr& e, const std::function<void(const NodeRef&)>& f) {
+    if (e.kind == Expr::Kind::node) {
+        f(e.node);
+        return;
+    }
+    for (const auto& c : e.children) each_node(c, f);
+}
+
+void each_trigger(const Prereq& p, const std::function<void(const config::Trigger&)>& f) {
+    if (p.kind == Prereq::Kind::trigger) {
+        f(p.trigger);
+        return;
+    }
+    for (const auto& c : p.children) each_trigger(c, f);
+}
+
+bool finished_state(State s) {
+    return s == State::succeeded || s == State::failed || s == State::submit_failed ||
+           s == State::expired;
+}
+
+}  // namespace
+
+TaskPool::TaskPool(const config::Workflow& wf) : wf_(wf) {
+    // Who waits for which output: (task, output) -> downstream tasks, by section.
+    for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+        for (const auto& d : wf_.graph[s].deps) {
+            if (!d.left) continue;
+            const std::vector<std::string> targets =
+                wf_.is_family(d.right.name) ? wf_.members(d.right.name)
+                                            : std::vector<std::string>{d.right.name};
+            each_node(*d.left, [&](const NodeRef& r) {
+                if (r.xtrigger) return;
+                const bool family = wf_.is_family(r.name);
+                const std::string out = output_of(r, family);
+                const auto names = family ? wf_.members(r.name) : std::vector<std::string>{r.name};
+                for (const auto& n : names) downstream_[{n, out}].push_back({s, targets, r.offset});
+            });
+        }
+    }
+}
+
+const std::vector<config::TaskAt>& TaskPool::at(Point p) {
+    auto it = at_cache_.find(p);
+    if (it == at_cache_.end()) it = at_cache_.emplace(p, wf_.tasks_at(p)).first;
+    return it->second;
+}
+
+bool TaskPool::parentless(const config::TaskAt& t) const {
+    bool has_parent = false;
+    for (const auto& p : t.prereqs) {
+        each_trigger(p, [&](const config::Trigger& tr) {
+            if (!tr.task.empty() && !tr.pre_initial && !tr.absolute) has_parent = true;
+        });
+    }
+    return !has_parent;
+}
+
+void TaskPool::start() {
+    next_parentless_ = wf_.first_point();
+    spawn_parentless();
+}
+
+void TaskPool::spawn(const TaskId& id, const std::string& why) {
+    if (pool_.count(id) || done_.count(id)) {
+        if (auto it = pool_.find(id); it != pool_.end() && !why.empty()) {
+            it->second.triggered_by.push_back(why);
+        }
+        return;  // already here, or already ran: a task runs once per cycle point
+    }
+    if (wf_.stop && id.point > *wf_.stop) return;
+    const auto& tasks = at(id.point);
+    auto t = std::find_if(tasks.begin(), tasks.end(), [&](const auto& x) { return x.name == id.name; });
+    if (t == tasks.end()) return;  // not on any recurrence at that point
+    Task task;
+    task.id = id;
+    task.prereqs = t->prereqs;
+    if (!why.empty()) task.triggered_by.push_back(why);
+    pool_.emplace(id, std::move(task));
+    ++spawned_total_;
+}
+
+void TaskPool::spawn_parentless() {
+    for (;;) {
+        if (!next_parentless_) return;
+        const auto limit = runahead_limit();
+        if (limit && *next_parentless_ > *limit) return;
+        if (wf_.stop && *next_parentless_ > *wf_.stop) {
+            next_parentless_.reset();
+            return;
+        }
+        const Point p = *next_parentless_;
+        for (const auto& t : at(p)) {
+            if (parentless(t)) spawn({p, t.name}, "");
+        }
+        next_parentless_ = wf_.next_point(p);
+    }
+}
+
+std::optional<Point> TaskPool::runahead_limit() const {
+    // The base: the oldest point with a task still in the pool, or else the
+    // next point whose parentless tasks are due.
+    std::optional<Point> base;
+    if (!pool_.empty()) base = pool_.begin()->first.point;
+    if (next_parentless_ && (!base || *next_parentless_ < *base)) base = next_parentless_;
+    if (!base) return std::nullopt;
+    const config::Interval r = wf_.runahead.value_or(config::Interval{4, 0, 0});
+    if (r.steps > 0 && r.months == 0 && r.seconds == 0) {
+        Point limit = *base;
+        for (std::int64_t i = 0; i < r.steps; ++i) {
+            auto n = wf_.next_point(limit);
+            if (!n) break;
+            limit = *n;
+        }
+        return limit;
+    }
+    return wf_.cycling.add(*base, r);
+}
+
+void TaskPool::update_runahead() {
+    const auto limit = runahead_limit();
+    for (auto& [id, t] : pool_) t.runahead = limit && id.point > *limit;
+}
+
+bool TaskPool::satisfied(const Prereq& p) const {
+    switch (p.kind) {
+        case Prereq::Kind::trigger: {
+            const auto& t = p.trigger;
+            if (!t.xtrigger.empty()) return xtriggers_.count({t.xtrigger, t.point}) > 0;
+            if (t.pre_initial) return true;
+            auto it = done_.find({t.point, t.task});
+            if (it != done_.end()) return it->second.count(t.output) > 0;
+            auto in = pool_.find({t.point, t.task});
+            return in != pool_.end() && in->second.outputs.count(t.output) > 0;
+        }
+        case Prereq::Kind::all_of:
+            return std::all_of(p.children.begin(), p.children.end(), [&](auto& c) { return satisfied(c); });
+        case Prereq::Kind::any_of:
+            return std::any_of(p.children.begin(), p.children.end(), [&](auto& c) { return satisfied(c); });
+    }
+    return false;
+}
+
+bool TaskPool::ready(const Task& t) const {
+    if (t.state != State::waiting || t.retry_pending || t.runahead) return false;
+    return std::all_of(t.prereqs.begin(), t.prereqs.end(), [&](auto& p) { return satisfied(p); });
+}
+
+std::string TaskPool::queue_of(const std::string& task) const {
+    for (const auto& [name, q] : wf_.queues) {
+        if (std::find(q.tasks.begin(), q.tasks.end(), task) != q.tasks.end()) return name;
+    }
+    return "";
+}
+
+std::vector<TaskId> TaskPool::release() {
+    update_runahead();
+    std::vector<TaskId> out;
+    for (auto& [id, t] : pool_) {
+        if (!ready(t)) continue;
+        const std::string q = queue_of(id.name);
+        if (!q.empty()) {
+            const int limit = wf_.queues.at(q).limit;
+            if (limit > 0 && queue_active_[q] >= limit) {
+                t.queued = true;
+                continue;
+            }
+        }
+        t.queued = false;
+        t.state = State::preparing;
+        ++t.submit_num;
+        ++queue_active_[q];
+        out.push_back(id);
+    }
+    return out;
+}
+
+void TaskPool::complete_output(const TaskId& id, const std::string& output) {
+    auto it = pool_.find(id);
+    if (it == pool_.end()) return;
+    if (!it->second.outputs.insert(output).second) return;
+    auto dn = downstream_.find({id.name, output});
+    if (dn == downstream_.end()) return;
+    const std::string why = fmt::format("{}/{}:{}", wf_.cycling.format(id.point), id.name, output);
+    for (const auto& d : dn->second) {
+        if (!d.offset.empty() && (d.offset[0] == '^' || d.offset[0] == '$')) continue;  // looked up lazily
+        Point down = id.point;
+        if (!d.offset.empty()) down = wf_.cycling.add(id.point, -wf_.cycling.parse_interval(d.offset));
+        if (down < wf_.initial || (wf_.final && down > *wf_.final)) continue;
+        if (!wf_.on(wf_.graph[d.section], down)) continue;
+        for (const auto& name : d.tasks) spawn({down, name}, why);
+    }
+}
+
+void TaskPool::submitted(const TaskId& id) {
+    auto it = pool_.find(id);
+    if (it == pool_.end()) return;
+    it->second.state = State::submitted;
+    complete_output(id, "submitted");
+}
+
+void TaskPool::started(const TaskId& id) {
+    auto it = pool_.find(id);
+    if (it == pool_.end()) return;
+    it->second.state = State::running;
+    complete_output(id, "started");
+}
+
+void TaskPool::output(const TaskId& id, const std::string& output) { complete_output(id, output); }
+
+void TaskPool::finished(const TaskId& id, bool succeeded) {
+    auto it = pool_.find(id);
+    if (it == pool_.end()) return;
+    Task& t = it->second;
+    --queue_active_[queue_of(id.name)];
+    if (succeeded) {
+        t.state = State::succeeded;
+        complete_output(id, "succeeded");
+        complete_output(id, "finished");
+    } else {
+        const auto& delays = wf_.runtime.at(id.name).execution_retry_delays;
+        if (static_cast<std::size_t>(t.retries_used) < delays.size()) {
+            t.retry_delay = delays[t.retries_used++];
+            t.retry_pending = true;
+            t.state = State::waiting;
+            return;
+        }
+        t.state = State::failed;
+        complete_output(id, "failed");
+        complete_output(id, "finished");
+    }
+    maybe_remove(id);
+    spawn_parentless();
+}
+
+void TaskPool::retry_due(const TaskId& id) {
+    auto it = pool_.find(id);
+    if (it == pool_.end()) return;
+    it->second.retry_pending = false;
+    it->second.retry_delay.reset();
+}
+
+void TaskPool::xtrigger(const std::string& label, Point p) { xtriggers_.insert({label, p}); }
+
+void TaskPool::maybe_remove(const TaskId& id) {
+    auto it = pool_.find(id);
+    if (it == pool_.end() || !finished_state(it->second.state)) return;
+    const Task& t = it->second;
+    const config::Runtime& rt = wf_.runtime.at(id.name);
+    std::vector<std::string> required = {"succeeded"};
+    for (const auto& [o, optional] : rt.optional_outputs) {
+        if (!optional && o != "succeeded") required.push_back(o);
+    }
+    for (const auto& o : required) {
+        if (rt.output_required(o) && !t.outputs.count(o)) return;  // incomplete: it stays
+    }
+    done_[id] = t.outputs;
+    pool_.erase(it);
+    ++completed_total_;
+}
+
+const Task* TaskPool::find(const TaskId& id) const {
+    auto it = pool_.find(id);
+    return it == pool_.end() ? nullptr : &it->second;
+}
+
+std::size_t TaskPool::active() const {
+    std::size_t n = 0;
+    for (const auto& [id, t] : pool_) {
+        if (t.state == State::preparing || t.state == State::submitted || t.state == State::running) ++n;
+    }
+    return n;
+}
+
+std::set<std::pair<std::string, Point>> TaskPool::wanted_xtriggers() const {
+    std::set<std::pair<std::string, Point>> out;
+    for (const auto& [id, t] : pool_) {
+        if (t.state != State::waiting || t.runahead) continue;
+        for (const auto& p : t.prereqs) {
+            each_trigger(p, [&](const config::Trigger& tr) {
+                if (!tr.xtrigger.empty() && !xtriggers_.count({tr.xtrigger, tr.point})) {
+                    out.insert({tr.xtrigger, tr.point});
+                }
+            });
+        }
+    }
+    return out;
+}
+
+bool TaskPool::complete() const { return pool_.empty() && !next_parentless_; }
+
+bool TaskPool::stalled() const {
+    if (complete() || active() > 0) return false;
+    if (!wanted_xtriggers().empty()) return false;
+    for (const auto& [id, t] : pool_) {
+        if (t.retry_pending || ready(t)) return false;
+    }
+    // Parentless tasks still to come within the limit would have been spawned.
+    return true;
+}
+
+std::string TaskPool::stall_reason() const {
+    std::vector<std::string> parts;
+    for (const auto& [id, t] : pool_) {
+        const std::string name = fmt::format("{}/{}", wf_.cycling.format(id.point), id.name);
+        if (finished_state(t.state)) {
+            parts.push_back(fmt::format("{} {} and is incomplete (a required output is missing)", name,
+                                        to_string(t.state)));
+            continue;
+        }
+        std::vector<std::string> waits;
+        for (const auto& p : t.prereqs) {
+            each_trigger(p, [&](const config::Trigger& tr) {
+                if (tr.task.empty() || tr.pre_initial) return;
+                Prereq leaf;
+                leaf.trigger = tr;
+                if (!satisfied(leaf)) {
+                    waits.push_back(fmt::format("{}/{}:{}", wf_.cycling.format(tr.point), tr.task, tr.output));
+                }
+            });
+        }
+        std::string w;
+        for (std::size_t i = 0; i < waits.size(); ++i) w += (i ? ", " : "") + waits[i];
+        parts.push_back(fmt::format("{} is waiting for {}", name, w.empty() ? "nothing it can get" : w));
+    }
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "; " : "") + parts[i];
+    return out;
+}
+
+}  // namespace tock::pool

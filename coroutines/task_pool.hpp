@@ -1,0 +1,130 @@
+// The task pool: Cylc 8's spawn-on-demand model of which task instances
+// exist, what they wait for, and when they may run.
+//
+// It is pure state: events go in (a job started, an output completed, a job
+// finished, an xtrigger was satisfied), decisions come out (these tasks may
+// be submitted now; the workflow is complete; it is stalled). It never waits,
+// reads the clock or does I/O, so the same pool runs under a live scheduler,
+// in simulation, and in tests, deterministically.
+//
+// Semantics:
+// - A task instance exists only when it is parentless (no prerequisites on
+//   other tasks' outputs, or only on outputs before the initial point or at
+//   the initial/final point) and within the runahead limit, or when an output
+//   it depends on has been completed.
+// - Outputs are required or optional as the graph says. A task that finishes
+//   with every required output is complete and leaves the pool; one that
+//   finishes without them is incomplete and stays.
+// - Runahead: tasks run only at cycle points from the oldest point with an
+//   unfinished task ("the base") up to `runahead` points beyond it (P4: the
+//   base and the four points after it).
+// - Queues limit how many of their tasks are active (submitted or running).
+// - Execution retries: a failed job with retry delays left puts its task back
+//   to waiting with a retry time; the driver calls retry_due() at that time.
+#pragma once
+
+#include <compare>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/workflow.hpp"
+
+namespace tock::pool {
+
+using config::Point;
+
+enum class State { waiting, preparing, submitted, running, succeeded, failed, submit_failed, expired };
+const char* to_string(State s);
+
+struct TaskId {
+    Point point;
+    std::string name;
+    auto operator<=>(const TaskId&) const = default;
+};
+
+struct Task {
+    TaskId id;
+    State state = State::waiting;
+    std::vector<config::Prereq> prereqs;   // all must hold
+    std::set<std::string> outputs;         // completed outputs
+    int submit_num = 0;                    // jobs submitted so far
+    int retries_used = 0;
+    std::optional<config::Interval> retry_delay;  // set while waiting to retry
+    bool retry_pending = false;
+    bool queued = false;                   // prerequisites met, held back by its queue
+    bool runahead = false;                 // beyond the runahead limit
+    std::vector<std::string> triggered_by; // the upstream outputs that were met, for the record
+};
+
+class TaskPool {
+public:
+    explicit TaskPool(const config::Workflow& wf);
+
+    // Spawn the first parentless tasks. Call once.
+    void start();
+
+    // The tasks that may be submitted now, in order; each is marked preparing
+    // (its queue slot taken). The driver submits them and reports back.
+    std::vector<TaskId> release();
+
+    // Job events. `output` is a custom output's name, or started.
+    void submitted(const TaskId& id);
+    void started(const TaskId& id);
+    void output(const TaskId& id, const std::string& output);
+    // The job ended: succeeded, or failed (then a retry may follow).
+    void finished(const TaskId& id, bool succeeded);
+    // The retry delay of a task is over: it may be submitted again.
+    void retry_due(const TaskId& id);
+    // An xtrigger (by label) is satisfied for cycle point `p`.
+    void xtrigger(const std::string& label, Point p);
+
+    // What the driver needs to know.
+    bool complete() const;                 // nothing left to do: shut down
+    bool stalled() const;                  // not complete, and nothing can happen
+    std::string stall_reason() const;
+    // xtriggers that unspawned-or-waiting tasks wait for: (label, point).
+    std::set<std::pair<std::string, Point>> wanted_xtriggers() const;
+    const std::map<TaskId, Task>& tasks() const { return pool_; }
+    const Task* find(const TaskId& id) const;
+    std::size_t active() const;            // preparing, submitted or running
+    const config::Workflow& workflow() const { return wf_; }
+
+    // Counters for progress lines and tests.
+    std::size_t spawned_total() const { return spawned_total_; }
+    std::size_t completed_total() const { return completed_total_; }
+
+private:
+    struct Downstream {
+        std::size_t section;
+        std::vector<std::string> tasks;
+        std::string offset;  // as written on the upstream node
+    };
+    void spawn(const TaskId& id, const std::string& why);
+    void spawn_parentless();
+    bool parentless(const config::TaskAt& t) const;
+    const std::vector<config::TaskAt>& at(Point p);
+    void complete_output(const TaskId& id, const std::string& output);
+    bool satisfied(const config::Prereq& p) const;
+    bool ready(const Task& t) const;
+    void maybe_remove(const TaskId& id);
+    std::optional<Point> runahead_limit() const;
+    void update_runahead();
+    std::string queue_of(const std::string& task) const;
+
+    const config::Workflow& wf_;
+    std::map<TaskId, Task> pool_;
+    std::map<TaskId, std::set<std::string>> done_;  // outputs of every task, in the pool or gone
+    std::set<std::pair<std::string, Point>> xtriggers_;
+    std::map<std::pair<std::string, std::string>, std::vector<Downstream>> downstream_;
+    std::map<Point, std::vector<config::TaskAt>> at_cache_;
+    std::optional<Point> next_parentless_;  // the next point whose parentless tasks are unspawned
+    std::map<std::string, int> queue_active_;
+    std::size_t spawned_total_ = 0;
+    std::size_t completed_total_ = 0;
+};
+
+}  // namespace tock::pool

@@ -1,0 +1,200 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "coroutines/task_pool.hpp"
+
+using namespace tock;
+using namespace tock::pool;
+
+namespace {
+
+config::Workflow wf(const std::string& text) { return config::Workflow::parse(text, "flow.yaml"); }
+
+std::vector<std::string> names(const std::vector<TaskId>& ids) {
+    std::vector<std::string> out;
+    for (const auto& id : ids) out.push_back(std::to_string(id.point.value) + "/" + id.name);
+    return out;
+}
+
+std::vector<std::string> in_pool(const TaskPool& p) {
+    std::vector<std::string> out;
+    for (const auto& [id, t] : p.tasks()) out.push_back(std::to_string(id.point.value) + "/" + id.name);
+    return out;
+}
+
+// Run each released task to success, in release order, until nothing is released.
+std::vector<std::string> run_all(TaskPool& p, const std::set<std::string>& fail = {}) {
+    std::vector<std::string> ran;
+    for (int guard = 0; guard < 10000; ++guard) {
+        auto ids = p.release();
+        if (ids.empty()) break;
+        for (const auto& id : ids) {
+            const std::string n = std::to_string(id.point.value) + "/" + id.name;
+            ran.push_back(n);
+            p.submitted(id);
+            p.started(id);
+            p.finished(id, !fail.count(n));
+        }
+    }
+    return ran;
+}
+
+}  // namespace
+
+TEST_SUITE("task_pool") {
+    TEST_CASE("tasks spawn on demand: only parentless tasks exist at the start") {
+        auto w = wf("scheduling:\n  cycling: integer\n  final: 1\n  graph:\n    R1: a => b => c\n");
+        TaskPool p(w);
+        p.start();
+        CHECK(in_pool(p) == std::vector<std::string>{"1/a"});
+        auto ids = p.release();
+        REQUIRE(names(ids) == std::vector<std::string>{"1/a"});
+        p.submitted(ids[0]);
+        p.started(ids[0]);
+        CHECK(in_pool(p) == std::vector<std::string>{"1/a"});
+        p.finished(ids[0], true);
+        CHECK(in_pool(p) == std::vector<std::string>{"1/b"});  // a is gone, b spawned
+        CHECK(run_all(p) == std::vector<std::string>{"1/b", "1/c"});
+        CHECK(p.complete());
+    }
+
+    TEST_CASE("the runahead limit holds parentless tasks back") {
+        auto w = wf("scheduling:\n  cycling: integer\n  final: 10\n  runahead: P2\n  graph:\n    P1: a\n");
+        TaskPool p(w);
+        p.start();
+        CHECK(in_pool(p) == std::vector<std::string>{"1/a", "2/a", "3/a"});
+        auto ids = p.release();
+        REQUIRE(ids.size() == 3);
+        p.finished(ids[0], true);  // 1/a done: the window moves on by one
+        CHECK(in_pool(p) == std::vector<std::string>{"2/a", "3/a", "4/a"});
+        p.finished(ids[2], true);  // 3/a done, but 2/a still holds the base
+        CHECK(in_pool(p) == std::vector<std::string>{"2/a", "4/a"});
+    }
+
+    TEST_CASE("inter-cycle dependencies wait for the previous cycle") {
+        auto w = wf("scheduling:\n  cycling: integer\n  final: 3\n  graph:\n    P1: foo[-P1] => foo\n");
+        TaskPool p(w);
+        p.start();
+        CHECK(in_pool(p) == std::vector<std::string>{"1/foo"});  // 0/foo is pre-initial
+        CHECK(run_all(p) == std::vector<std::string>{"1/foo", "2/foo", "3/foo"});
+        CHECK(p.complete());
+    }
+
+    TEST_CASE("a queue limits how many of its tasks are active") {
+        auto w = wf(R"(
+scheduling:
+  cycling: integer
+  final: 1
+  queues:
+    q: {limit: 2, members: [FAM]}
+  graph:
+    R1: FAM
+runtime:
+  FAM: {}
+  m1: {inherit: FAM}
+  m2: {inherit: FAM}
+  m3: {inherit: FAM}
+)");
+        TaskPool p(w);
+        p.start();
+        auto first = p.release();
+        CHECK(first.size() == 2);
+        CHECK(p.release().empty());
+        CHECK(p.find({config::Point{1}, "m3"})->queued);
+        p.finished(first[0], true);
+        CHECK(names(p.release()) == std::vector<std::string>{"1/m3"});
+    }
+
+    TEST_CASE("an optional failure runs the recovery task and completes") {
+        auto w = wf("scheduling:\n  cycling: integer\n  final: 1\n  graph:\n    R1: |\n      a? => b\n"
+                    "      a:fail? => recover\n");
+        TaskPool p(w);
+        p.start();
+        CHECK(run_all(p, {"1/a"}) == std::vector<std::string>{"1/a", "1/recover"});
+        CHECK(p.complete());
+    }
+
+    TEST_CASE("a task that fails a required output is incomplete and the workflow stalls") {
+        auto w = wf("scheduling:\n  cycling: integer\n  final: 1\n  graph:\n    R1: a => b\n");
+        TaskPool p(w);
+        p.start();
+        CHECK(run_all(p, {"1/a"}) == std::vector<std::string>{"1/a"});
+        CHECK_FALSE(p.complete());
+        CHECK(p.stalled());
+        CHECK(p.stall_reason().find("1/a failed and is incomplete") != std::string::npos);
+    }
+
+    TEST_CASE("execution retries put a failed task back to waiting") {
+        auto w = wf(R"(
+scheduling:
+  cycling: integer
+  final: 1
+  graph:
+    R1: a
+runtime:
+  a:
+    retries: {execution: [PT1M]}
+)");
+        TaskPool p(w);
+        p.start();
+        auto ids = p.release();
+        REQUIRE(ids.size() == 1);
+        p.finished(ids[0], false);
+        const Task* a = p.find(ids[0]);
+        REQUIRE(a);
+        CHECK(a->state == State::waiting);
+        CHECK(a->retry_pending);
+        CHECK(a->retry_delay->seconds == 60);
+        CHECK(p.release().empty());
+        CHECK_FALSE(p.stalled());  // a retry is pending
+        p.retry_due(ids[0]);
+        ids = p.release();
+        REQUIRE(ids.size() == 1);
+        CHECK(p.find(ids[0])->submit_num == 2);
+        p.finished(ids[0], true);
+        CHECK(p.complete());
+    }
+
+    TEST_CASE("family triggers wait for every member") {
+        auto w = wf(R"(
+scheduling:
+  cycling: integer
+  final: 1
+  graph:
+    R1: |
+      FAM:succeed-all => done
+runtime:
+  FAM: {}
+  m1: {inherit: FAM}
+  m2: {inherit: FAM}
+)");
+        TaskPool p(w);
+        p.start();
+        auto ids = p.release();
+        REQUIRE(names(ids) == std::vector<std::string>{"1/m1", "1/m2"});
+        p.finished(ids[0], true);
+        CHECK(p.release().empty());  // done waits for m2 too
+        p.finished(ids[1], true);
+        CHECK(names(p.release()) == std::vector<std::string>{"1/done"});
+    }
+
+    TEST_CASE("xtriggers hold a task until satisfied") {
+        auto w = wf(R"(
+scheduling:
+  cycling: integer
+  final: 1
+  xtriggers:
+    upstream: workflow_state(workflow=other)
+  graph:
+    R1: "@upstream => a"
+)");
+        TaskPool p(w);
+        p.start();
+        CHECK(p.release().empty());
+        CHECK(p.wanted_xtriggers().size() == 1);
+        CHECK_FALSE(p.stalled());
+        p.xtrigger("upstream", config::Point{1});
+        CHECK(names(p.release()) == std::vector<std::string>{"1/a"});
+    }
+}
