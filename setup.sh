@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(
-  g++ cmake ninja-build pkg-config
+  g++ cmake ninja-build pkg-config time
   libzmq3-dev cppzmq-dev libuv1-dev libyaml-cpp-dev libfmt-dev doctest-dev
   libsqlite3-dev nlohmann-json3-dev libcli11-dev libhowardhinnant-date-dev
   python3 python3-isodatetime
