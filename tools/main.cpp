@@ -57,6 +57,13 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"live", "simulation"}));
     play->add_flag("--fast", play_opts.fast, "simulation on the virtual clock");
     play->add_flag("--no-detach", play_opts.no_detach, "stay in the foreground");
+    play->add_option("--run-dir", play_opts.run_dir, "the run directory (default ~/tock-run/NAME/runN)");
+
+    std::string job;
+    std::vector<std::string> words;
+    auto* message = app.add_subcommand("message", "send a message from a job to its scheduler");
+    message->add_option("--job", job, "CYCLE/TASK/NN (default $TOCK_TASK_JOB)");
+    message->add_option("MESSAGE", words, "the message: started, an output's message, ...")->required();
 
     try {
         app.parse(argc, argv);
@@ -82,6 +89,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand(list)) return tock::cmd::list(flow, tree);
         if (app.got_subcommand(graph)) return tock::cmd::graph(graph_opts);
         if (app.got_subcommand(play)) return tock::cmd::play(play_opts);
+        if (app.got_subcommand(message)) return tock::cmd::message(job, words);
     } catch (const std::exception& e) {
         fmt::print(stderr, "tock: {}\n", e.what());
         return 1;

@@ -9,8 +9,17 @@
 #include <chrono>
 #include <set>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "coroutines/job_script.hpp"
 #include "coroutines/task_pool.hpp"
 #include "scheduler/clock.hpp"
+#include "scheduler/process.hpp"
+#include "scheduler/rpc.hpp"
 #include "scheduler/scope.hpp"
 
 namespace tock::cmd {
@@ -43,6 +52,9 @@ struct Run {
     std::set<std::pair<std::string, config::Point>> armed_xtriggers;
     std::set<TaskId> armed_retries;
     std::size_t succeeded = 0, failed = 0, submitted = 0;
+    bool live = false;
+    std::string run_dir, endpoint, tock_bin;
+    std::ofstream log_file;
 
     Run(Loop& l, const config::Workflow& w)
         : loop(l), wf(w), pool(w), changed(l), jobs(l), start(l.clock().now()) {}
@@ -54,7 +66,96 @@ struct Run {
     std::string name(const TaskId& id) const { return wf.cycling.format(id.point) + "/" + id.name; }
 
     void log(const TaskId& id, std::string_view what) {
-        fmt::print("{}  {}  {}\n", stamp(), name(id), what);
+        const std::string line = fmt::format("{}  {}  {}\n", stamp(), name(id), what);
+        fmt::print("{}", line);
+        if (log_file) log_file << line << std::flush;
+    }
+
+    std::string job_dir(const TaskId& id, int submit_num) const {
+        return fmt::format("{}/log/job/{}/{}/{:02}", run_dir, wf.cycling.format(id.point), id.name,
+                           submit_num);
+    }
+
+    // A live job: write its script, run it with the background runner, and
+    // let its exit status decide success; messages it sends on the way
+    // (started, custom outputs) arrive through handle_message().
+    Task<void> run_live(TaskId id) {
+        const config::Runtime& rt = wf.runtime.at(id.name);
+        const pool::Task* t = pool.find(id);
+        const int num = t ? t->submit_num : 1;
+        jobs::JobInfo j{wf.name, id.name, wf.cycling.format(id.point), num, run_dir, job_dir(id, num),
+                        endpoint, tock_bin};
+        std::error_code ec;
+        std::filesystem::create_directories(j.job_dir, ec);
+        const std::string script = j.job_dir + "/job";
+        {
+            std::ofstream f(script);
+            f << jobs::job_script(j, rt);
+        }
+        std::filesystem::permissions(script, std::filesystem::perms::owner_all, ec);
+        std::optional<Process> proc;
+        try {
+            proc.emplace(Process::spawn(loop, {.argv = {"bash", script},
+                                               .cwd = run_dir,
+                                               .stdout_path = j.job_dir + "/job.out",
+                                               .stderr_path = j.job_dir + "/job.err"}));
+        } catch (const std::exception& e) {
+            log(id, fmt::format("submit-failed: {}", e.what()));
+            pool.finished(id, false);
+            ++failed;
+            changed.set();
+            co_return;
+        }
+        ++submitted;
+        pool.submitted(id);
+        log(id, fmt::format("submitted (job {:02}, pid {})", num, proc->pid()));
+        changed.set();
+        const ExitStatus st = co_await proc->wait();
+        if (const pool::Task* now = pool.find(id); now && now->state == pool::State::submitted) {
+            pool.started(id);  // it ran, whether or not its message got through
+        }
+        pool.finished(id, st.ok());
+        if (st.ok()) {
+            ++succeeded;
+            log(id, "succeeded");
+        } else {
+            ++failed;
+            const pool::Task* after = pool.find(id);
+            const bool retrying = after && after->retry_pending;
+            log(id, st.term_signal ? fmt::format("failed (signal {}){}", st.term_signal, retrying ? ", will retry" : "")
+                                   : fmt::format("failed (exit {}){}", st.exit_code, retrying ? ", will retry" : ""));
+        }
+        changed.set();
+    }
+
+    // `tock message` from a job: {"job": "CYCLE/TASK/NN", "message": "..."}.
+    Json handle_message(const Json& args) {
+        const std::string job = args.at("job").get<std::string>();
+        const std::string text = args.at("message").get<std::string>();
+        const auto a = job.find('/'), b = job.rfind('/');
+        if (a == std::string::npos || b == a) throw std::runtime_error("bad job id '" + job + "'");
+        TaskId id{wf.cycling.parse_point(job.substr(0, a)), job.substr(a + 1, b - a - 1)};
+        const pool::Task* t = pool.find(id);
+        if (!t) throw std::runtime_error("no active task for job " + job);
+        if (text == "started") {
+            if (t->state == pool::State::submitted) {
+                pool.started(id);
+                log(id, "running");
+            }
+        } else if (text.rfind("succeeded", 0) == 0 || text.rfind("failed", 0) == 0) {
+            // The job's exit status is the final word; nothing to do yet.
+        } else {
+            const auto& outs = wf.runtime.at(id.name).outputs;
+            auto o = std::find_if(outs.begin(), outs.end(), [&](auto& kv) { return kv.second == text; });
+            if (o == outs.end()) {
+                log(id, fmt::format("message: {}", text));
+            } else {
+                pool.output(id, o->first);
+                log(id, fmt::format("output {} completed", o->first));
+            }
+        }
+        changed.set();
+        return Json{{"ok", true}};
     }
 
     Task<void> simulate(TaskId id) {
@@ -108,7 +209,7 @@ struct Run {
         pool.start();
         for (;;) {
             changed.reset();
-            for (const auto& id : pool.release()) jobs.spawn(simulate(id));
+            for (const auto& id : pool.release()) jobs.spawn(live ? run_live(id) : simulate(id));
             for (const auto& x : pool.wanted_xtriggers()) {
                 if (armed_xtriggers.insert(x).second) jobs.spawn(satisfy(x.first, x.second));
             }
@@ -129,13 +230,57 @@ struct Run {
 
 }  // namespace
 
+namespace {
+
+// A new run directory: --run-dir, or ~/tock-run/NAME/runN with the next N.
+// An existing run is never overwritten.
+std::optional<std::string> make_run_dir(const PlayOptions& o, const std::string& name) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    std::string dir = o.run_dir;
+    if (dir.empty()) {
+        const char* home = std::getenv("HOME");
+        const fs::path base = fs::path(home ? home : ".") / "tock-run" / name;
+        for (int n = 1;; ++n) {
+            const fs::path cand = base / fmt::format("run{}", n);
+            if (!fs::exists(cand)) {
+                dir = cand.string();
+                break;
+            }
+        }
+    } else if (fs::exists(fs::path(dir) / "log" / "scheduler")) {
+        fmt::print(stderr, "tock play: {} already holds a run; choose another --run-dir\n", dir);
+        return std::nullopt;
+    }
+    for (const char* sub : {"log/scheduler", "log/job", ".service"}) {
+        fs::create_directories(fs::path(dir) / sub, ec);
+        if (ec) {
+            fmt::print(stderr, "tock play: cannot create {}/{}: {}\n", dir, sub, ec.message());
+            return std::nullopt;
+        }
+    }
+    return fs::absolute(dir).lexically_normal().string();
+}
+
+std::string self_exe() {
+    char buf[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "tock";
+}
+
+}  // namespace
+
 int play(const PlayOptions& o) {
-    if (o.mode != "simulation") {
-        fmt::print(stderr, "tock play: only --mode simulation is available in this version\n");
+    if (o.mode != "simulation" && o.mode != "live") {
+        fmt::print(stderr, "tock play: unknown mode '{}': use live or simulation\n", o.mode);
         return 2;
     }
     if (!o.no_detach) {
         fmt::print(stderr, "tock play: this version runs in the foreground only: add --no-detach\n");
+        return 2;
+    }
+    if (o.fast && o.mode != "simulation") {
+        fmt::print(stderr, "tock play: --fast is for simulation mode: live jobs run in real time\n");
         return 2;
     }
     std::optional<config::Workflow> wf;
@@ -148,18 +293,63 @@ int play(const PlayOptions& o) {
     }
     Loop loop(o.fast ? ClockMode::virtual_time : ClockMode::real);
     Run run(loop, *wf);
-    fmt::print("tock play: workflow '{}' in simulation mode{}\n", wf->name, o.fast ? " (fast)" : "");
+    std::optional<Server> server;
+    if (o.mode == "live") {
+        auto dir = make_run_dir(o, wf->name);
+        if (!dir) return 1;
+        run.live = true;
+        run.run_dir = *dir;
+        run.endpoint = "ipc://" + *dir + "/.service/scheduler.sock";
+        run.tock_bin = self_exe();
+        run.log_file.open(*dir + "/log/scheduler/log", std::ios::app);
+        try {
+            server.emplace(loop, run.endpoint);
+        } catch (const zmq::error_t& e) {
+            fmt::print(stderr, "tock play: cannot listen on {}: {}\n", run.endpoint, e.what());
+            return 1;
+        }
+        server->handle("message", [&run](Json args) -> Task<Json> { co_return run.handle_message(args); });
+        fmt::print("tock play: workflow '{}' running in {}\n", wf->name, *dir);
+    } else {
+        fmt::print("tock play: workflow '{}' in simulation mode{}\n", wf->name, o.fast ? " (fast)" : "");
+    }
     const auto wall0 = std::chrono::steady_clock::now();
     const int rc = run_until(loop, run.drive());
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    std::string last;
     if (rc == 0) {
-        fmt::print("tock play: workflow '{}' complete: {} jobs, {} succeeded, {} failed; {} on the "
-                   "workflow clock, {:.2f}s of wall time\n",
-                   wf->name, run.submitted, run.succeeded, run.failed, run.stamp(), wall);
+        last = fmt::format("tock play: workflow '{}' complete: {} jobs, {} succeeded, {} failed; {} on the "
+                           "workflow clock, {:.2f}s of wall time\n",
+                           wf->name, run.submitted, run.succeeded, run.failed, run.stamp(), wall);
     } else {
-        fmt::print("tock play: workflow '{}' stalled after {} jobs\n", wf->name, run.submitted);
+        last = fmt::format("tock play: workflow '{}' stalled after {} jobs\n", wf->name, run.submitted);
     }
+    fmt::print("{}", last);
+    if (run.log_file) run.log_file << last;
     return rc;
+}
+
+int message(const std::string& job_arg, const std::vector<std::string>& words) {
+    const char* env_job = std::getenv("TOCK_TASK_JOB");
+    const char* endpoint = std::getenv("TOCK_SCHEDULER");
+    const std::string job = !job_arg.empty() ? job_arg : env_job ? env_job : "";
+    if (job.empty() || !endpoint) {
+        fmt::print(stderr, "tock message: run it from a tock job (TOCK_TASK_JOB and TOCK_SCHEDULER unset)\n");
+        return 2;
+    }
+    std::string text;
+    for (std::size_t i = 0; i < words.size(); ++i) text += (i ? " " : "") + words[i];
+    Loop loop;
+    Channel ch(loop, endpoint, {.heartbeat_interval = std::chrono::seconds(1),
+                                .heartbeat_timeout = std::chrono::seconds(5)});
+    try {
+        Json args = {{"job", job}, {"message", text}};
+        run_until(loop, ch.call("message", std::move(args)));
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "tock message: {}\n", e.what());
+        return 1;
+    }
+    return 0;
 }
 
 }  // namespace tock::cmd

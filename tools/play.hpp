@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace tock::cmd {
 
@@ -10,7 +11,11 @@ struct PlayOptions {
     std::string mode = "live";  // live, simulation
     bool fast = false;          // simulation on the virtual clock
     bool no_detach = false;
+    std::string run_dir;        // "" = ~/tock-run/NAME/runN
 };
 int play(const PlayOptions& o);
+
+// `tock message [--job CYCLE/TASK/NN] MESSAGE...`: from a job to its scheduler.
+int message(const std::string& job, const std::vector<std::string>& words);
 
 }  // namespace tock::cmd

@@ -1,0 +1,89 @@
+#include "coroutines/job_script.hpp"
+
+#include <fmt/format.h>
+
+namespace tock::jobs {
+
+std::string shell_quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'') {
+            out += "'\\''";
+        } else {
+            out += c;
+        }
+    }
+    return out + "'";
+}
+
+std::string job_id(const JobInfo& j) { return fmt::format("{}/{}/{:02}", j.cycle, j.task, j.submit_num); }
+
+std::string job_script(const JobInfo& j, const config::Runtime& rt) {
+    std::string s;
+    s += "#!/bin/bash\n";
+    s += fmt::format("# tock job {} of workflow {}\n", job_id(j), j.workflow);
+    s += "set -o pipefail\n";
+    s += fmt::format("export TOCK_WORKFLOW_ID={}\n", shell_quote(j.workflow));
+    s += fmt::format("export TOCK_TASK_NAME={}\n", shell_quote(j.task));
+    s += fmt::format("export TOCK_TASK_CYCLE_POINT={}\n", shell_quote(j.cycle));
+    s += fmt::format("export TOCK_TASK_JOB={}\n", shell_quote(job_id(j)));
+    s += fmt::format("export TOCK_RUN_DIR={}\n", shell_quote(j.run_dir));
+    s += fmt::format("export TOCK_SCHEDULER={}\n", shell_quote(j.endpoint));
+    s += fmt::format("TOCK_JOB_DIR={}\n", shell_quote(j.job_dir));
+    s += fmt::format("TOCK_BIN={}\n", shell_quote(j.tock));
+    s += "export PATH=\"${TOCK_BIN%/*}:$PATH\"  # so that scripts can call tock message\n";
+    s += R"(
+# Report to the scheduler; if it cannot be reached, the message still lands
+# in job.status, which the scheduler reads when it next looks.
+tock_message() {
+    echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $*" >>"$TOCK_JOB_DIR/job.status"
+    "$TOCK_BIN" message --job "$TOCK_TASK_JOB" "$@" 2>>"$TOCK_JOB_DIR/job.err" || true
+}
+tock_job_failed() {
+    local code=$1 why=$2
+    trap '' ERR EXIT HUP INT TERM XCPU
+    echo "TOCK_JOB_EXIT=$why" >>"$TOCK_JOB_DIR/job.status"
+    tock_message failed "$why"
+)";
+    if (!rt.err_script.empty()) s += "    ( " + rt.err_script + "\n    ) || true\n";
+    s += R"(    exit "$code"
+}
+trap 'tock_job_failed $? ERR' ERR
+trap 'tock_job_failed 143 SIGTERM' TERM
+trap 'tock_job_failed 130 SIGINT' INT
+trap 'tock_job_failed 129 SIGHUP' HUP
+trap 'tock_job_failed 152 SIGXCPU' XCPU
+set -eE
+echo "TOCK_JOB_PID=$$" >"$TOCK_JOB_DIR/job.status"
+tock_message started
+)";
+    auto section = [&](const char* name, const std::string& body) {
+        if (body.empty()) return;
+        s += fmt::format("\n# {}\n{}\n", name, body);
+    };
+    section("env-script", rt.env_script);
+    if (!rt.environment.empty()) {
+        s += "\n# environment\n";
+        for (const auto& [k, v] : rt.environment) {
+            // Values may refer to earlier variables, as in Cylc: expand them.
+            std::string escaped;
+            for (char c : v) {
+                if (c == '"' || c == '\\' || c == '`') escaped += '\\';
+                escaped += c;
+            }
+            s += fmt::format("export {}=\"{}\"\n", k, escaped);
+        }
+    }
+    section("pre-script", rt.pre_script);
+    section("script", rt.script);
+    section("post-script", rt.post_script);
+    s += R"(
+trap '' ERR
+echo "TOCK_JOB_EXIT=SUCCEEDED" >>"$TOCK_JOB_DIR/job.status"
+tock_message succeeded
+exit 0
+)";
+    return s;
+}
+
+}  // namespace tock::jobs
