@@ -16,7 +16,8 @@ Commands:
   validate   check a workflow file: every error with file:line:col, or a summary
   list       a workflow's tasks, or its family tree (--tree)
   graph      the expanded graph over a range of cycle points (text, dot, svg)
-  play       run a workflow (this version: simulation mode, in the foreground)
+  play       run a workflow in the foreground, live or in simulation
+  message    from a job: send a message (an output) to the scheduler
   demo       run the runtime demo: a ticker, a worker and a monitor talking
              over the bus and the RPC channel, with real child processes
   help       show this overview, or the help of one command: tock help demo
@@ -73,24 +74,29 @@ cycle points or up to the final point, whichever comes first).
 Example:
   tock graph examples/forecast.yaml --from 2026-01-01T00Z --to 2026-01-01T12Z
 )"},
-    {"play", R"(tock play FLOW.yaml --mode simulation [--fast] --no-detach
+    {"play", R"(tock play FLOW.yaml --no-detach [--mode live|simulation] [--fast] [--run-dir DIR]
 
-Runs a workflow. In simulation mode no jobs run: each task "runs" for its
-runtime.simulation.run_length (default PT10S) on the scheduler's clock,
-completes its required outputs and succeeds. xtriggers are satisfied at once,
-except wall_clock, which waits for the cycle point plus its offset. With
---fast the scheduler runs on the virtual clock: time jumps to the next event
-whenever everything is waiting, so months of cycles take seconds.
+Runs a workflow in the foreground, printing each state change.
+  live        (default) jobs are bash scripts run in the background, in a new
+              run directory (--run-dir, or ~/tock-run/NAME/runN); they report
+              with tock message; logs under DIR/log/
+  simulation  no jobs: each task "runs" for its simulation run_length
+              (default PT10S) and succeeds
+  --fast      simulation on the virtual clock: a year of cycles in a second
 
-Each state change is printed with the time since the start on the workflow's
-clock. Exit status: 0 when the workflow completed; 1 when it stalled (the
-last line says which tasks wait for what); 2 on bad options.
-
-This version runs simulation mode in the foreground only; live jobs and
-detaching come next.
+Exit status: 0 complete; 1 stalled (the reason is on the last line); 2 bad
+options. See docs/commands.md.
 
 Example:
-  tock play examples/forecast.yaml --mode simulation --fast --no-detach
+  tock play examples/quickstart.yaml --no-detach
+)"},
+    {"message", R"(tock message [--job CYCLE/TASK/NN] MESSAGE...
+
+From inside a job: tell the scheduler something. A message equal to one of
+the task's outputs' messages completes that output.
+
+Example (in a task's script):
+  tock message "restart file written"
 )"},
     {"help", "tock help [COMMAND]: the overview, or one command's help.\n"},
     {"version", "tock version: print the version of tock.\n"},

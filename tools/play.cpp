@@ -55,6 +55,7 @@ struct Run {
     bool live = false;
     std::string run_dir, endpoint, tock_bin;
     std::ofstream log_file;
+    std::string stall_reason;
 
     Run(Loop& l, const config::Workflow& w)
         : loop(l), wf(w), pool(w), changed(l), jobs(l), start(l.clock().now()) {}
@@ -176,24 +177,51 @@ struct Run {
         changed.set();
     }
 
+    // Cylc's xtrigger templates, for a trigger at point p.
+    std::string expand(std::string text, const std::string& label, config::Point p) const {
+        const std::pair<const char*, std::string> subs[] = {
+            {"%(point)s", wf.cycling.format(p)},   {"%(name)s", label},
+            {"%(workflow)s", wf.name},             {"%(id)s", wf.name + "//" + wf.cycling.format(p)},
+            {"%(workflow_run_dir)s", run_dir},     {"%(workflow_share_dir)s", run_dir + "/share"},
+            {"%(user_name)s", std::getenv("USER") ? std::getenv("USER") : ""},
+            {"%(debug)s", "False"}};
+        for (const auto& [key, value] : subs) {
+            for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size())) {
+                text.replace(at, std::string(key).size(), value);
+            }
+        }
+        return text;
+    }
+
+    static std::string arg(const config::XTrigger& x, const std::string& key, std::size_t pos) {
+        for (const auto& [k, v] : x.kwargs) {
+            if (k == key) return v;
+        }
+        return pos < x.args.size() ? x.args[pos] : "";
+    }
+
     Task<void> satisfy(std::string label, config::Point p) {
-        // wall_clock(offset=...) waits for the cycle point plus the offset;
-        // in simulation every other xtrigger is satisfied at once.
         auto decl = wf.xtriggers.find(label);
-        const bool clock = decl != wf.xtriggers.end() ? decl->second.function == "wall_clock"
-                                                      : label == "wall_clock";
-        if (clock && wf.cycling.settings().mode == config::CyclingMode::datetime) {
+        const std::string function = decl != wf.xtriggers.end() ? decl->second.function : label;
+        if (function == "wall_clock" && wf.cycling.settings().mode == config::CyclingMode::datetime) {
+            // The cycle point plus the offset, on the scheduler's clock: a
+            // timer, not a poll.
             config::Interval offset{};
             if (decl != wf.xtriggers.end()) {
-                std::string text;
-                for (const auto& [k, v] : decl->second.kwargs) {
-                    if (k == "offset") text = v;
-                }
-                if (text.empty() && !decl->second.args.empty()) text = decl->second.args[0];
+                const std::string text = arg(decl->second, "offset", 0);
                 if (!text.empty()) offset = wf.cycling.parse_interval(text);
             }
             co_await loop.clock().sleep_until(wall_time(wf, wf.cycling.add(p, offset)));
+        } else if (live && function == "file_exists") {
+            // Checked at the xtrigger's call interval (default PT10S), as Cylc
+            // calls xtrigger functions.
+            const std::string path = expand(arg(decl->second, "path", 0), label, p);
+            const Duration every = decl->second.interval ? to_duration(*decl->second.interval)
+                                                         : std::chrono::seconds(10);
+            std::error_code ec;
+            while (!std::filesystem::exists(path, ec)) co_await loop.clock().sleep_for(every);
         }
+        // In simulation every other xtrigger is satisfied at once.
         pool.xtrigger(label, p);
         changed.set();
     }
@@ -220,7 +248,7 @@ struct Run {
             }
             if (pool.complete()) co_return 0;
             if (pool.stalled()) {
-                fmt::print("{}  workflow stalled: {}\n", stamp(), pool.stall_reason());
+                stall_reason = pool.stall_reason();
                 co_return 1;
             }
             co_await changed.wait();
@@ -291,6 +319,18 @@ int play(const PlayOptions& o) {
         fmt::print(stderr, "tock play: {} is not a valid workflow\n", o.flow);
         return 1;
     }
+    if (o.mode == "live") {
+        // Live xtriggers are real: refuse a function tock cannot call yet,
+        // rather than pretend it is satisfied.
+        for (const auto& [label, x] : wf->xtriggers) {
+            if (x.function != "wall_clock" && x.function != "file_exists") {
+                fmt::print(stderr, "tock play: xtrigger '{}' calls '{}', which this version cannot run "
+                                   "live (available: wall_clock, file_exists); try --mode simulation\n",
+                           label, x.function);
+                return 1;
+            }
+        }
+    }
     Loop loop(o.fast ? ClockMode::virtual_time : ClockMode::real);
     Run run(loop, *wf);
     std::optional<Server> server;
@@ -322,7 +362,8 @@ int play(const PlayOptions& o) {
                            "workflow clock, {:.2f}s of wall time\n",
                            wf->name, run.submitted, run.succeeded, run.failed, run.stamp(), wall);
     } else {
-        last = fmt::format("tock play: workflow '{}' stalled after {} jobs\n", wf->name, run.submitted);
+        last = fmt::format("tock play: workflow '{}' stalled after {} jobs: {}\n", wf->name, run.submitted,
+                           run.stall_reason);
     }
     fmt::print("{}", last);
     if (run.log_file) run.log_file << last;
