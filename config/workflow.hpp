@@ -73,7 +73,10 @@ struct Runtime {
     std::map<std::string, bool> optional_outputs;
     bool output_required(const std::string& output) const {
         auto it = optional_outputs.find(output);
-        return it != optional_outputs.end() ? !it->second : output == "succeeded";
+        if (it != optional_outputs.end()) return !it->second;
+        // As in Cylc 8: succeeded is required by default, unless the graph
+        // uses the task's failure (then it may end either way).
+        return output == "succeeded" && !optional_outputs.count("failed");
     }
 };
 

@@ -33,14 +33,15 @@ std::string job_script(const JobInfo& j, const config::Runtime& rt) {
     s += fmt::format("TOCK_BIN={}\n", shell_quote(j.tock));
     s += "export PATH=\"${TOCK_BIN%/*}:$PATH\"  # so that scripts can call tock message\n";
     s += R"(
-# Report to the scheduler; if it cannot be reached, the message still lands
-# in job.status, which the scheduler reads when it next looks.
+# Report to the scheduler; every message also lands in job.status, the
+# record that outlives a scheduler that could not be reached.
 tock_message() {
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $*" >>"$TOCK_JOB_DIR/job.status"
     "$TOCK_BIN" message --job "$TOCK_TASK_JOB" "$@" 2>>"$TOCK_JOB_DIR/job.err" || true
 }
 tock_job_failed() {
     local code=$1 why=$2
+    [[ $BASHPID == "$$" ]] || exit "$code"  # in a subshell: let the shell itself fail
     trap '' ERR EXIT HUP INT TERM XCPU
     echo "TOCK_JOB_EXIT=$why" >>"$TOCK_JOB_DIR/job.status"
     tock_message failed "$why"

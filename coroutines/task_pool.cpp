@@ -11,6 +11,8 @@ using config::Expr;
 using config::NodeRef;
 using config::Prereq;
 
+std::string clock_trigger_label(const std::string& task) { return "clock_trigger." + task; }
+
 const char* to_string(State s) {
     switch (s) {
         case State::waiting: return "waiting";
@@ -116,6 +118,13 @@ void TaskPool::spawn(const TaskId& id, const std::string& why) {
     Task task;
     task.id = id;
     task.prereqs = t->prereqs;
+    if (wf_.clock_trigger.count(id.name)) {
+        // special_tasks.clock_trigger: an implicit wall-clock xtrigger.
+        config::Prereq clock;
+        clock.trigger.xtrigger = clock_trigger_label(id.name);
+        clock.trigger.point = id.point;
+        task.prereqs.push_back(clock);
+    }
     if (!why.empty()) task.triggered_by.push_back(why);
     pool_.emplace(id, std::move(task));
     ++spawned_total_;
@@ -124,6 +133,24 @@ void TaskPool::spawn(const TaskId& id, const std::string& why) {
 void TaskPool::spawn_parentless() {
     for (;;) {
         if (!next_parentless_) return;
+        if (pool_.empty()) {
+            // Nothing in the pool to hold the runahead base: move straight to
+            // the next point that has a parentless task, or conclude there is
+            // none (within 10,000 points) and that nothing can start again.
+            std::optional<Point> p = next_parentless_;
+            int scanned = 0;
+            while (p && scanned++ < 10000 && !(wf_.stop && *p > *wf_.stop)) {
+                const auto& tasks = at(*p);
+                if (std::any_of(tasks.begin(), tasks.end(), [&](auto& t) { return parentless(t); })) break;
+                at_cache_.erase(*p);
+                p = wf_.next_point(*p);
+            }
+            if (!p || scanned > 10000 || (wf_.stop && *p > *wf_.stop)) {
+                next_parentless_.reset();
+                return;
+            }
+            next_parentless_ = p;
+        }
         const auto limit = runahead_limit();
         if (limit && *next_parentless_ > *limit) return;
         if (wf_.stop && *next_parentless_ > *wf_.stop) {
@@ -270,6 +297,24 @@ void TaskPool::finished(const TaskId& id, bool succeeded) {
         complete_output(id, "failed");
         complete_output(id, "finished");
     }
+    maybe_remove(id);
+    spawn_parentless();
+}
+
+void TaskPool::submit_failed(const TaskId& id) {
+    auto it = pool_.find(id);
+    if (it == pool_.end()) return;
+    Task& t = it->second;
+    --queue_active_[queue_of(id.name)];
+    const auto& delays = wf_.runtime.at(id.name).submission_retry_delays;
+    if (static_cast<std::size_t>(t.submit_retries_used) < delays.size()) {
+        t.retry_delay = delays[t.submit_retries_used++];
+        t.retry_pending = true;
+        t.state = State::waiting;
+        return;
+    }
+    t.state = State::submit_failed;
+    complete_output(id, "submit-failed");
     maybe_remove(id);
     spawn_parentless();
 }

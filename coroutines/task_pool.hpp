@@ -39,6 +39,8 @@ using config::Point;
 
 enum class State { waiting, preparing, submitted, running, succeeded, failed, submit_failed, expired };
 const char* to_string(State s);
+// The xtrigger label a special_tasks.clock_trigger task waits for.
+std::string clock_trigger_label(const std::string& task);
 
 struct TaskId {
     Point point;
@@ -53,6 +55,7 @@ struct Task {
     std::set<std::string> outputs;         // completed outputs
     int submit_num = 0;                    // jobs submitted so far
     int retries_used = 0;
+    int submit_retries_used = 0;
     std::optional<config::Interval> retry_delay;  // set while waiting to retry
     bool retry_pending = false;
     bool queued = false;                   // prerequisites met, held back by its queue
@@ -77,6 +80,8 @@ public:
     void output(const TaskId& id, const std::string& output);
     // The job ended: succeeded, or failed (then a retry may follow).
     void finished(const TaskId& id, bool succeeded);
+    // The job could not be submitted: a submission retry may follow.
+    void submit_failed(const TaskId& id);
     // The retry delay of a task is over: it may be submitted again.
     void retry_due(const TaskId& id);
     // An xtrigger (by label) is satisfied for cycle point `p`.

@@ -51,7 +51,7 @@ struct Run {
     TimePoint start;
     std::set<std::pair<std::string, config::Point>> armed_xtriggers;
     std::set<TaskId> armed_retries;
-    std::size_t succeeded = 0, failed = 0, submitted = 0;
+    std::size_t succeeded = 0, failed = 0, submitted = 0, submit_failures = 0;
     bool live = false;
     std::string run_dir, endpoint, tock_bin;
     std::ofstream log_file;
@@ -69,6 +69,7 @@ struct Run {
     void log(const TaskId& id, std::string_view what) {
         const std::string line = fmt::format("{}  {}  {}\n", stamp(), name(id), what);
         fmt::print("{}", line);
+        std::fflush(stdout);
         if (log_file) log_file << line << std::flush;
     }
 
@@ -101,9 +102,11 @@ struct Run {
                                                .stdout_path = j.job_dir + "/job.out",
                                                .stderr_path = j.job_dir + "/job.err"}));
         } catch (const std::exception& e) {
-            log(id, fmt::format("submit-failed: {}", e.what()));
-            pool.finished(id, false);
-            ++failed;
+            pool.submit_failed(id);
+            ++submit_failures;
+            const pool::Task* after = pool.find(id);
+            log(id, fmt::format("submit-failed: {}{}", e.what(),
+                                after && after->retry_pending ? ", will retry" : ""));
             changed.set();
             co_return;
         }
@@ -138,22 +141,24 @@ struct Run {
         TaskId id{wf.cycling.parse_point(job.substr(0, a)), job.substr(a + 1, b - a - 1)};
         const pool::Task* t = pool.find(id);
         if (!t) throw std::runtime_error("no active task for job " + job);
-        if (text == "started") {
+        if (job.substr(b + 1) != fmt::format("{:02}", t->submit_num)) {
+            throw std::runtime_error(fmt::format("job {} is not the current job of its task ({:02})", job,
+                                                 t->submit_num));
+        }
+        const auto& outs = wf.runtime.at(id.name).outputs;
+        auto custom = std::find_if(outs.begin(), outs.end(), [&](auto& kv) { return kv.second == text; });
+        if (custom != outs.end()) {
+            pool.output(id, custom->first);
+            log(id, fmt::format("output {} completed", custom->first));
+        } else if (text == "started") {
             if (t->state == pool::State::submitted) {
                 pool.started(id);
                 log(id, "running");
             }
-        } else if (text.rfind("succeeded", 0) == 0 || text.rfind("failed", 0) == 0) {
+        } else if (text == "succeeded" || text == "failed" || text.rfind("failed ", 0) == 0) {
             // The job's exit status is the final word; nothing to do yet.
         } else {
-            const auto& outs = wf.runtime.at(id.name).outputs;
-            auto o = std::find_if(outs.begin(), outs.end(), [&](auto& kv) { return kv.second == text; });
-            if (o == outs.end()) {
-                log(id, fmt::format("message: {}", text));
-            } else {
-                pool.output(id, o->first);
-                log(id, fmt::format("output {} completed", o->first));
-            }
+            log(id, fmt::format("message: {}", text));
         }
         changed.set();
         return Json{{"ok", true}};
@@ -203,7 +208,11 @@ struct Run {
     Task<void> satisfy(std::string label, config::Point p) {
         auto decl = wf.xtriggers.find(label);
         const std::string function = decl != wf.xtriggers.end() ? decl->second.function : label;
-        if (function == "wall_clock" && wf.cycling.settings().mode == config::CyclingMode::datetime) {
+        if (auto ct = std::find_if(wf.clock_trigger.begin(), wf.clock_trigger.end(),
+                                   [&](auto& kv) { return pool::clock_trigger_label(kv.first) == label; });
+            ct != wf.clock_trigger.end()) {
+            co_await loop.clock().sleep_until(wall_time(wf, wf.cycling.add(p, ct->second)));
+        } else if (function == "wall_clock" && wf.cycling.settings().mode == config::CyclingMode::datetime) {
             // The cycle point plus the offset, on the scheduler's clock: a
             // timer, not a poll.
             config::Interval offset{};
@@ -358,9 +367,12 @@ int play(const PlayOptions& o) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     std::string last;
     if (rc == 0) {
-        last = fmt::format("tock play: workflow '{}' complete: {} jobs, {} succeeded, {} failed; {} on the "
-                           "workflow clock, {:.2f}s of wall time\n",
-                           wf->name, run.submitted, run.succeeded, run.failed, run.stamp(), wall);
+        last = fmt::format("tock play: workflow '{}' complete: {} jobs, {} succeeded, {} failed{}; {} on "
+                           "the workflow clock, {:.2f}s of wall time\n",
+                           wf->name, run.submitted, run.succeeded, run.failed,
+                           run.submit_failures ? fmt::format(", {} submissions failed", run.submit_failures)
+                                               : "",
+                           run.stamp(), wall);
     } else {
         last = fmt::format("tock play: workflow '{}' stalled after {} jobs: {}\n", wf->name, run.submitted,
                            run.stall_reason);
