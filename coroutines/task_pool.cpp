@@ -286,13 +286,7 @@ void TaskPool::finished(const TaskId& id, bool succeeded) {
         complete_output(id, "succeeded");
         complete_output(id, "finished");
     } else {
-        const auto& delays = wf_.runtime.at(id.name).execution_retry_delays;
-        if (static_cast<std::size_t>(t.retries_used) < delays.size()) {
-            t.retry_delay = delays[t.retries_used++];
-            t.retry_pending = true;
-            t.state = State::waiting;
-            return;
-        }
+        if (schedule_retry(t, wf_.runtime.at(id.name).execution_retry_delays, t.retries_used)) return;
         t.state = State::failed;
         complete_output(id, "failed");
         complete_output(id, "finished");
@@ -301,18 +295,20 @@ void TaskPool::finished(const TaskId& id, bool succeeded) {
     spawn_parentless();
 }
 
+bool TaskPool::schedule_retry(Task& t, const std::vector<config::Interval>& delays, int& used) {
+    if (static_cast<std::size_t>(used) >= delays.size()) return false;
+    t.retry_delay = delays[used++];
+    t.retry_pending = true;
+    t.state = State::waiting;
+    return true;
+}
+
 void TaskPool::submit_failed(const TaskId& id) {
     auto it = pool_.find(id);
     if (it == pool_.end()) return;
     Task& t = it->second;
     --queue_active_[queue_of(id.name)];
-    const auto& delays = wf_.runtime.at(id.name).submission_retry_delays;
-    if (static_cast<std::size_t>(t.submit_retries_used) < delays.size()) {
-        t.retry_delay = delays[t.submit_retries_used++];
-        t.retry_pending = true;
-        t.state = State::waiting;
-        return;
-    }
+    if (schedule_retry(t, wf_.runtime.at(id.name).submission_retry_delays, t.submit_retries_used)) return;
     t.state = State::submit_failed;
     complete_output(id, "submit-failed");
     maybe_remove(id);

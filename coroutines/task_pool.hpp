@@ -116,6 +116,8 @@ private:
     bool satisfied(const config::Prereq& p) const;
     bool ready(const Task& t) const;
     void maybe_remove(const TaskId& id);
+    // Back to waiting with the next delay of `delays`, if one is left.
+    static bool schedule_retry(Task& t, const std::vector<config::Interval>& delays, int& used);
     std::optional<Point> runahead_limit() const;
     void update_runahead();
     std::string queue_of(const std::string& task) const;
