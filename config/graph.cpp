@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <cstddef>
 #include <utility>
 
@@ -615,6 +616,42 @@ std::string to_string(const Expr& e) {
         }
     }
     return s;
+}
+
+void for_each_node(const Expr& e, const std::function<void(const NodeRef&)>& f) {
+    if (e.kind == Expr::Kind::node) {
+        f(e.node);
+        return;
+    }
+    for (const auto& c : e.children) for_each_node(c, f);
+}
+
+namespace {
+const std::map<std::string, std::string, std::less<>>& qualifier_outputs() {
+    static const std::map<std::string, std::string, std::less<>> outputs = {
+        {"", "succeeded"},       {"succeed", "succeeded"}, {"fail", "failed"},
+        {"submit", "submitted"}, {"submit-fail", "submit-failed"},
+        {"start", "started"},    {"finish", "finished"},   {"expire", "expired"}};
+    return outputs;
+}
+}  // namespace
+
+std::string output_of(const NodeRef& n, bool family) {
+    std::string_view q = n.qualifier;
+    if (family) q = q.substr(0, q.rfind('-'));
+    auto it = qualifier_outputs().find(q);
+    return it != qualifier_outputs().end() ? it->second : std::string(q);
+}
+
+const std::vector<std::string>& builtin_qualifiers() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> v;
+        for (const auto& [q, out] : qualifier_outputs()) {
+            if (!q.empty()) v.push_back(q);
+        }
+        return v;
+    }();
+    return names;
 }
 
 }  // namespace tock::config

@@ -4,6 +4,7 @@
 // checks them against runtime and xtriggers).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,17 @@ struct Dependency {
 // lines). Throws ParseError whose offset is the byte offset in `text` of the
 // offending token, with a message that says what is wrong and how to fix it.
 std::vector<Dependency> parse_graph(std::string_view text);
+
+// Call f on every node of e, left to right.
+void for_each_node(const Expr& e, const std::function<void(const NodeRef&)>& f);
+
+// The output a node's qualifier names: "" and succeed -> succeeded, fail ->
+// failed, ... ; a family trigger's -all/-any is dropped; a custom output's
+// name is returned as it is.
+std::string output_of(const NodeRef& n, bool family);
+
+// The built-in qualifiers, without the empty default: succeed, fail, ...
+const std::vector<std::string>& builtin_qualifiers();
 
 // Render an Expr back to graph syntax (for messages and `tock graph --format text`).
 std::string to_string(const Expr& e);

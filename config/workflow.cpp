@@ -79,15 +79,6 @@ bool valid_name(std::string_view n) {
     return true;
 }
 
-// The outputs a qualifier names, for single tasks.
-const std::map<std::string, std::string>& task_qualifiers() {
-    static const std::map<std::string, std::string> q = {
-        {"", "succeeded"},          {"succeed", "succeeded"}, {"fail", "failed"},
-        {"submit", "submitted"},    {"submit-fail", "submit-failed"},
-        {"start", "started"},       {"finish", "finished"},   {"expire", "expired"}};
-    return q;
-}
-
 // ---- the reader: YAML nodes to values, collecting every error -------------
 
 class Reader {
@@ -1071,14 +1062,6 @@ private:
         return static_cast<int>(wf_.sources.size() - 1);
     }
 
-    void for_each_node(const Expr& e, const std::function<void(const NodeRef&)>& f) {
-        if (e.kind == Expr::Kind::node) {
-            f(e.node);
-            return;
-        }
-        for (const auto& c : e.children) for_each_node(c, f);
-    }
-
     void resolve_names() {
         std::set<std::string> tasks;
         std::vector<std::string> known;
@@ -1110,7 +1093,8 @@ private:
                     const bool family_q = ref.qualifier.ends_with("-all") || ref.qualifier.ends_with("-any");
                     if (family && family_q) {
                         const std::string q = ref.qualifier.substr(0, ref.qualifier.rfind('-'));
-                        if (q.empty() || !task_qualifiers().count(q)) {
+                        const auto& known = builtin_qualifiers();
+                        if (std::find(known.begin(), known.end(), q) == known.end()) {
                             r_.error(node_loc(s, ref),
                                      fmt::format("unknown family trigger ':{}': use succeed, fail, finish, "
                                                  "start, submit, submit-fail or expire, with -all or -any",
@@ -1180,16 +1164,18 @@ private:
                 if (!d.left) continue;
                 for_each_node(*d.left, [&](const NodeRef& ref) {
                     if (ref.xtrigger || wf_.is_family(ref.name)) return;
-                    if (task_qualifiers().count(ref.qualifier)) return;
+                    const auto& builtin = builtin_qualifiers();
+                    if (ref.qualifier.empty() ||
+                        std::find(builtin.begin(), builtin.end(), ref.qualifier) != builtin.end()) {
+                        return;
+                    }
                     auto rt = wf_.runtime.find(ref.name);
                     if (rt == wf_.runtime.end()) return;
                     const auto& outs = rt->second.outputs;
                     if (std::none_of(outs.begin(), outs.end(), [&](auto& o) { return o.first == ref.qualifier; })) {
                         std::vector<std::string> names;
                         for (auto& o : outs) names.push_back(o.first);
-                        for (auto& [q, o] : task_qualifiers()) {
-                            if (!q.empty()) names.push_back(q);
-                        }
+                        names.insert(names.end(), builtin.begin(), builtin.end());
                         r_.error(node_loc(s, ref),
                                  fmt::format("'{}' has no output '{}'{}: add it under runtime.{}.outputs",
                                              ref.name, ref.qualifier, did_you_mean(ref.qualifier, names),
@@ -1218,7 +1204,7 @@ private:
                 auto place = [&](const NodeRef& r, bool with_offset_ok) {
                     if (r.xtrigger) return;
                     std::vector<std::string> names =
-                        wf_.is_family(r.name) ? wf_.members(r.name) : std::vector<std::string>{r.name};
+                        wf_.tasks_of(r.name);
                     for (const auto& n : names) {
                         if (!first_seen.count(n)) first_seen[n] = node_loc(s, r);
                         if (with_offset_ok || r.offset.empty()) placed.insert(n);
@@ -1258,12 +1244,8 @@ private:
                     for_each_node(*d.left, [&](const NodeRef& r) {
                         if (r.xtrigger) return;
                         const bool family = wf_.is_family(r.name);
-                        std::string q = r.qualifier;
-                        if (family) q = q.substr(0, q.rfind('-'));
-                        auto known = task_qualifiers().find(q);
-                        const std::string out = known != task_qualifiers().end() ? known->second : q;
-                        const auto names = family ? wf_.members(r.name) : std::vector<std::string>{r.name};
-                        for (const auto& n : names) {
+                        const std::string out = output_of(r, family);
+                        for (const auto& n : wf_.tasks_of(r.name)) {
                             if (out == "finished") {  // succeeded or failed: both optional
                                 note(n, "succeeded", true, node_loc(s, r));
                                 note(n, "failed", true, node_loc(s, r));
@@ -1274,8 +1256,7 @@ private:
                     });
                 }
                 if (d.right.optional) {
-                    const auto names = wf_.is_family(d.right.name) ? wf_.members(d.right.name)
-                                                                   : std::vector<std::string>{d.right.name};
+                    const auto names = wf_.tasks_of(d.right.name);
                     for (const auto& n : names) note(n, "succeeded", true, node_loc(s, d.right));
                 }
             }
@@ -1568,6 +1549,10 @@ bool Workflow::is_family(const std::string& n) const {
     return it != runtime.end() && it->second.is_family && n != "root";
 }
 
+std::vector<std::string> Workflow::tasks_of(const std::string& name) const {
+    return is_family(name) ? members(name) : std::vector<std::string>{name};
+}
+
 std::vector<std::string> Workflow::members(const std::string& family) const {
     // Every task namespace below the family, used in the graph or not: in
     // Cylc, naming a family in the graph brings in all of its tasks.
@@ -1653,24 +1638,21 @@ std::vector<TaskAt> Workflow::tasks_at(Point p) const {
                     }
                     if (is_family(r.name)) {
                         // FAM:succeed-all -> every member succeeded; -any -> one of them.
-                        const auto dash = r.qualifier.rfind('-');
-                        const std::string q = r.qualifier.substr(0, dash);
-                        const bool all = r.qualifier.substr(dash + 1) == "all";
                         Prereq group;
-                        group.kind = all ? Prereq::Kind::all_of : Prereq::Kind::any_of;
-                        const auto out = task_qualifiers().find(q);  // checked when loading
+                        group.kind = r.qualifier.ends_with("-all") ? Prereq::Kind::all_of
+                                                                   : Prereq::Kind::any_of;
+                        const std::string out = output_of(r, true);
                         for (const auto& m : members(r.name)) {
                             Trigger mt = t;
                             mt.task = m;
-                            mt.output = out != task_qualifiers().end() ? out->second : q;
+                            mt.output = out;
                             group.children.push_back(trigger_leaf(mt));
                             if (r.offset.empty()) present(m);  // as Cylc places a family trigger's tasks
                         }
                         return group;
                     }
                     t.task = r.name;
-                    auto q = task_qualifiers().find(r.qualifier);
-                    t.output = q != task_qualifiers().end() ? q->second : r.qualifier;
+                    t.output = output_of(r, false);
                     if (r.offset.empty()) present(r.name);  // a left node without offset runs here
                     return trigger_leaf(t);
                 }

@@ -177,6 +177,8 @@ public:
     bool is_family(const std::string& n) const;
     // Tasks that inherit `family`, directly or not.
     std::vector<std::string> members(const std::string& family) const;
+    // A family's tasks, or the task itself.
+    std::vector<std::string> tasks_of(const std::string& name) const;
 
     // The tasks that exist at p (on some graph section whose sequence has p),
     // each with its prerequisites, sorted by name.

@@ -29,26 +29,6 @@ const char* to_string(State s) {
 
 namespace {
 
-// The output a graph qualifier names ("" = succeeded; family forms lose -all/-any).
-std::string output_of(const NodeRef& r, bool family) {
-    std::string q = r.qualifier;
-    if (family) q = q.substr(0, q.rfind('-'));
-    static const std::map<std::string, std::string> names = {
-        {"", "succeeded"},       {"succeed", "succeeded"}, {"fail", "failed"},
-        {"submit", "submitted"}, {"submit-fail", "submit-failed"},
-        {"start", "started"},    {"finish", "finished"},   {"expire", "expired"}};
-    auto it = names.find(q);
-    return it != names.end() ? it->second : q;
-}
-
-void each_node(const Expr& e, const std::function<void(const NodeRef&)>& f) {
-    if (e.kind == Expr::Kind::node) {
-        f(e.node);
-        return;
-    }
-    for (const auto& c : e.children) each_node(c, f);
-}
-
 void each_trigger(const Prereq& p, const std::function<void(const config::Trigger&)>& f) {
     if (p.kind == Prereq::Kind::trigger) {
         f(p.trigger);
@@ -69,15 +49,11 @@ TaskPool::TaskPool(const config::Workflow& wf) : wf_(wf) {
     for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
         for (const auto& d : wf_.graph[s].deps) {
             if (!d.left) continue;
-            const std::vector<std::string> targets =
-                wf_.is_family(d.right.name) ? wf_.members(d.right.name)
-                                            : std::vector<std::string>{d.right.name};
-            each_node(*d.left, [&](const NodeRef& r) {
+            const std::vector<std::string> targets = wf_.tasks_of(d.right.name);
+            config::for_each_node(*d.left, [&](const NodeRef& r) {
                 if (r.xtrigger) return;
-                const bool family = wf_.is_family(r.name);
-                const std::string out = output_of(r, family);
-                const auto names = family ? wf_.members(r.name) : std::vector<std::string>{r.name};
-                for (const auto& n : names) downstream_[{n, out}].push_back({s, targets, r.offset});
+                const std::string out = config::output_of(r, wf_.is_family(r.name));
+                for (const auto& n : wf_.tasks_of(r.name)) downstream_[{n, out}].push_back({s, targets, r.offset});
             });
         }
     }

@@ -33,8 +33,8 @@ using pool::TaskPool;
 constexpr std::int64_t kUnixFromYear1 = 62'135'596'800;
 
 TimePoint wall_time(const config::Workflow& wf, config::Point p) {
-    return TimePoint(std::chrono::seconds(p.value - kUnixFromYear1)) +
-           std::chrono::minutes(-wf.cycling.settings().utc_offset_minutes * 0);
+    (void)wf;  // points are absolute instants whatever zone they are written in
+    return TimePoint(std::chrono::seconds(p.value - kUnixFromYear1));
 }
 
 Duration to_duration(const config::Interval& i) {
