@@ -34,12 +34,14 @@ std::string big_workflow(int tasks) {
             const int u = static_cast<int>(rng() % i);
             if (std::find(up.begin(), up.end(), u) == up.end()) up.push_back(u);
         }
-        g += fmt::format("      t{} & t{} & t{} & t{} & t{} => t{}\n", up[0], up[1], up[2], up[3], up[4], i);
+        g += fmt::format("      t{} & t{} & t{} & t{} & t{} => t{}\n", up[0], up[1], up[2], up[3],
+                         up[4], i);
     }
     std::string rt;
     for (int f = 0; f < 50; ++f) rt += fmt::format("  F{}:\n    script: run-{}\n", f, f);
     for (int i = 0; i < tasks; ++i) rt += fmt::format("  t{}: {{inherit: F{}}}\n", i, i % 50);
-    return "scheduling:\n  cycling: integer\n  final: 1\n  graph:\n    R1: |\n" + g + "runtime:\n" + rt;
+    return "scheduling:\n  cycling: integer\n  final: 1\n  graph:\n    R1: |\n" + g + "runtime:\n" +
+           rt;
 }
 
 // A 6-hourly date-time workflow of 20 tasks with inter-cycle dependencies.
@@ -77,7 +79,8 @@ int main(int argc, char** argv) {
         t0 = Clock::now();
         instances = 0;
         auto p = c.first_point();
-        for (int i = 0; p && i < cycles; ++i, p = c.next_point(*p)) instances += c.tasks_at(*p).size();
+        for (int i = 0; p && i < cycles; ++i, p = c.next_point(*p))
+            instances += c.tasks_at(*p).size();
         expand_s.push_back(seconds_since(t0));
     }
     std::sort(load_s.begin(), load_s.end());
@@ -86,7 +89,8 @@ int main(int argc, char** argv) {
     fmt::print("| what | size | seconds | target |\n|---|---|---:|---:|\n");
     fmt::print("| load and validate | {} tasks, {} edges | {:.3f} | < 1 |\n", tasks, edges,
                load_s[load_s.size() / 2]);
-    fmt::print("| expand a 6-hourly workflow | {} cycle points, {} task instances | {:.3f} | < 1 |\n",
-               cycles, instances, expand_s[expand_s.size() / 2]);
+    fmt::print(
+        "| expand a 6-hourly workflow | {} cycle points, {} task instances | {:.3f} | < 1 |\n",
+        cycles, instances, expand_s[expand_s.size() / 2]);
     return 0;
 }

@@ -309,7 +309,8 @@ Stats raw_rpc(const std::string& transport, int n) {
     });
     zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
     dealer.connect(ep);
-    const std::string payload = R"([{"id":1,"op":"echo","args":{"state":"running","task":"1/foo"}}])";
+    const std::string payload =
+        R"([{"id":1,"op":"echo","args":{"state":"running","task":"1/foo"}}])";
     std::vector<double> us;
     us.reserve(n);
     for (int i = 0; i < n; ++i) {
@@ -384,9 +385,10 @@ void idle_cost(double seconds) {
     const auto after = context_switches(pid);
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
-    fmt::print("\nIdle cost: a timer one hour away, an idle publisher/subscriber and an idle RPC\n"
-               "channel, watched for {:.0f} s\n\n",
-               seconds);
+    fmt::print(
+        "\nIdle cost: a timer one hour away, an idle publisher/subscriber and an idle RPC\n"
+        "channel, watched for {:.0f} s\n\n",
+        seconds);
     fmt::print("| voluntary context switches | count |\n|---|---:|\n");
     fmt::print("| main thread (the loop)     | {} |\n", after.second - before.second);
     fmt::print("| whole process (with ZeroMQ's I/O threads) | {} |\n", after.first - before.first);
@@ -414,36 +416,42 @@ int main(int argc, char** argv) {
     const int rpc_n = quick ? 500 : 10000;
     const std::vector<std::string> transports = {"inproc", "ipc", "tcp"};
 
-    fmt::print("Each figure is the median of {} runs, tock and raw libzmq alternating.\n\n", rounds);
-    fmt::print("Bus one-hop latency (half a ping-pong round trip), {} round trips a run, microseconds\n\n",
-               lat_n);
+    fmt::print("Each figure is the median of {} runs, tock and raw libzmq alternating.\n\n",
+               rounds);
+    fmt::print(
+        "Bus one-hop latency (half a ping-pong round trip), {} round trips a run, microseconds\n\n",
+        lat_n);
     fmt::print("| transport | tock p50 | tock p99 | raw p50 | raw p99 | p50 ratio |\n");
     fmt::print("|---|---:|---:|---:|---:|---:|\n");
     for (const auto& t : transports) {
-        const auto [a, b] = side_by_side<Stats>(rounds, [&] { return tock_bus_latency(t, lat_n); },
-                                                [&] { return raw_bus_latency(t, lat_n); });
+        const auto [a, b] = side_by_side<Stats>(
+            rounds, [&] { return tock_bus_latency(t, lat_n); },
+            [&] { return raw_bus_latency(t, lat_n); });
         fmt::print("| {} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | {:.2f} |\n", t, a.p50_us, a.p99_us,
                    b.p50_us, b.p99_us, a.p50_us / b.p50_us);
     }
 
-    fmt::print("\nBus throughput, one publisher to one subscriber, {} messages of 16 bytes, lossless\n"
-               "(high-water mark 10,000 with back-pressure on both sides), messages per second\n\n",
-               thr_n);
+    fmt::print(
+        "\nBus throughput, one publisher to one subscriber, {} messages of 16 bytes, lossless\n"
+        "(high-water mark 10,000 with back-pressure on both sides), messages per second\n\n",
+        thr_n);
     fmt::print("| transport | tock | raw | ratio |\n|---|---:|---:|---:|\n");
     for (const auto& t : transports) {
-        const auto [a, b] = side_by_side<double>(rounds, [&] { return tock_bus_throughput(t, thr_n); },
-                                                 [&] { return raw_bus_throughput(t, thr_n); });
+        const auto [a, b] = side_by_side<double>(
+            rounds, [&] { return tock_bus_throughput(t, thr_n); },
+            [&] { return raw_bus_throughput(t, thr_n); });
         fmt::print("| {} | {:.0f} | {:.0f} | {:.2f} |\n", t, a, b, a / b);
     }
 
-    fmt::print("\nRPC round trip, one call at a time, {} calls, microseconds\n"
-               "(raw: DEALER/ROUTER echoing the same JSON bytes without parsing)\n\n",
-               rpc_n);
+    fmt::print(
+        "\nRPC round trip, one call at a time, {} calls, microseconds\n"
+        "(raw: DEALER/ROUTER echoing the same JSON bytes without parsing)\n\n",
+        rpc_n);
     fmt::print("| transport | tock p50 | tock p99 | raw p50 | raw p99 | p50 ratio |\n");
     fmt::print("|---|---:|---:|---:|---:|---:|\n");
     for (const auto& t : transports) {
-        const auto [a, b] = side_by_side<Stats>(rounds, [&] { return tock_rpc(t, rpc_n); },
-                                                [&] { return raw_rpc(t, rpc_n); });
+        const auto [a, b] = side_by_side<Stats>(
+            rounds, [&] { return tock_rpc(t, rpc_n); }, [&] { return raw_rpc(t, rpc_n); });
         fmt::print("| {} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | {:.2f} |\n", t, a.p50_us, a.p99_us,
                    b.p50_us, b.p99_us, a.p50_us / b.p50_us);
     }

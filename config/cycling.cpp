@@ -51,7 +51,9 @@ std::int64_t floordiv(std::int64_t a, std::int64_t b) {
     return q;
 }
 
-std::int64_t floormod(std::int64_t a, std::int64_t b) { return a - floordiv(a, b) * b; }
+std::int64_t floormod(std::int64_t a, std::int64_t b) {
+    return a - floordiv(a, b) * b;
+}
 
 std::int64_t clamp_point(__int128 v) {
     if (v > kPointLimit) return kPointLimit;
@@ -64,10 +66,13 @@ std::int64_t clamp_point(__int128 v) {
 
 bool is_leap(Calendar c, std::int64_t y) {
     switch (c) {
-    case Calendar::gregorian: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    case Calendar::d366: return true;
-    case Calendar::d360:
-    case Calendar::d365: return false;
+        case Calendar::gregorian:
+            return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        case Calendar::d366:
+            return true;
+        case Calendar::d360:
+        case Calendar::d365:
+            return false;
     }
     return false;
 }
@@ -82,11 +87,14 @@ int days_in_month(Calendar c, std::int64_t y, int m) {
 std::int64_t days_before_year(Calendar c, std::int64_t y) {
     std::int64_t n = y - 1;
     switch (c) {
-    case Calendar::d360: return n * 360;
-    case Calendar::d365: return n * 365;
-    case Calendar::d366: return n * 366;
-    case Calendar::gregorian:
-        return n * 365 + floordiv(n, 4) - floordiv(n, 100) + floordiv(n, 400);
+        case Calendar::d360:
+            return n * 360;
+        case Calendar::d365:
+            return n * 365;
+        case Calendar::d366:
+            return n * 366;
+        case Calendar::gregorian:
+            return n * 365 + floordiv(n, 4) - floordiv(n, 100) + floordiv(n, 400);
     }
     return 0;
 }
@@ -108,27 +116,27 @@ Civil civil_from_days(Calendar c, std::int64_t days) {
     Civil r;
     std::int64_t doy = 0;
     switch (c) {
-    case Calendar::gregorian: {
-        std::int64_t n400 = floordiv(days, 146097);
-        std::int64_t rem = days - n400 * 146097;
-        std::int64_t n100 = std::min<std::int64_t>(rem / 36524, 3);
-        rem -= n100 * 36524;
-        std::int64_t n4 = rem / 1461;
-        rem -= n4 * 1461;
-        std::int64_t n1 = std::min<std::int64_t>(rem / 365, 3);
-        rem -= n1 * 365;
-        r.year = 1 + 400 * n400 + 100 * n100 + 4 * n4 + n1;
-        doy = rem;
-        break;
-    }
-    case Calendar::d360:
-    case Calendar::d365:
-    case Calendar::d366: {
-        std::int64_t len = c == Calendar::d360 ? 360 : c == Calendar::d365 ? 365 : 366;
-        r.year = 1 + floordiv(days, len);
-        doy = floormod(days, len);
-        break;
-    }
+        case Calendar::gregorian: {
+            std::int64_t n400 = floordiv(days, 146097);
+            std::int64_t rem = days - n400 * 146097;
+            std::int64_t n100 = std::min<std::int64_t>(rem / 36524, 3);
+            rem -= n100 * 36524;
+            std::int64_t n4 = rem / 1461;
+            rem -= n4 * 1461;
+            std::int64_t n1 = std::min<std::int64_t>(rem / 365, 3);
+            rem -= n1 * 365;
+            r.year = 1 + 400 * n400 + 100 * n100 + 4 * n4 + n1;
+            doy = rem;
+            break;
+        }
+        case Calendar::d360:
+        case Calendar::d365:
+        case Calendar::d366: {
+            std::int64_t len = c == Calendar::d360 ? 360 : c == Calendar::d365 ? 365 : 366;
+            r.year = 1 + floordiv(days, len);
+            doy = floormod(days, len);
+            break;
+        }
     }
     int m = 1;
     while (m < 12 && doy >= days_in_month(c, r.year, m)) {
@@ -158,14 +166,20 @@ std::int64_t from_civil(Calendar c, const Civil& f, int offset_min) {
 
 // ISO weekday (1 = Monday). 0001-01-01 is a Monday in the proleptic Gregorian
 // calendar; the other calendars count weeks from the same day.
-int weekday(std::int64_t days) { return static_cast<int>(floormod(days, 7)) + 1; }
+int weekday(std::int64_t days) {
+    return static_cast<int>(floormod(days, 7)) + 1;
+}
 
 // ---------------------------------------------------------------------------
 // Small text helpers.
 
-[[noreturn]] void fail(std::size_t off, const std::string& msg) { throw ParseError(msg, off); }
+[[noreturn]] void fail(std::size_t off, const std::string& msg) {
+    throw ParseError(msg, off);
+}
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 bool all_digits(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
@@ -177,7 +191,9 @@ int num(std::string_view s) {  // s holds only digits and is short
     return v;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 // A piece of the caller's string together with its byte offset there.
 struct Piece {
@@ -199,8 +215,10 @@ std::string show(std::string_view s) {
     std::string out;
     for (char c : s.substr(0, 60)) {
         auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
-        else out += c;
+        if (u < 0x20 || u == 0x7f)
+            out += fmt::format("\\x{:02x}", u);
+        else
+            out += c;
     }
     if (s.size() > 60) out += "...";
     return out;
@@ -213,7 +231,8 @@ std::vector<Piece> split_top(Piece p, char sep) {
     std::size_t start = 0;
     for (std::size_t i = 0; i < p.s.size(); ++i) {
         char c = p.s[i];
-        if (c == '(') ++depth;
+        if (c == '(')
+            ++depth;
         else if (c == ')') {
             if (--depth < 0) fail(p.off + i, "unmatched ')': remove it or add the '(' it closes");
         } else if (c == sep && depth == 0) {
@@ -254,13 +273,15 @@ int parse_zone(Piece z) {
     int sign = s[0] == '-' ? -1 : 1;
     std::string_view r = s.substr(1);
     int h = -1, m = 0;
-    if (r.size() == 2 && all_digits(r)) h = num(r);
-    else if (r.size() == 4 && all_digits(r)) h = num(r.substr(0, 2)), m = num(r.substr(2));
+    if (r.size() == 2 && all_digits(r))
+        h = num(r);
+    else if (r.size() == 4 && all_digits(r))
+        h = num(r.substr(0, 2)), m = num(r.substr(2));
     else if (r.size() == 5 && r[2] == ':' && all_digits(r.substr(0, 2)) && all_digits(r.substr(3)))
         h = num(r.substr(0, 2)), m = num(r.substr(3));
     if (h < 0 || h > 23 || m > 59) {
-        fail(z.off, fmt::format("'{}' is not a time zone (expected Z, +01, +0100 or +01:00)",
-                                show(s)));
+        fail(z.off,
+             fmt::format("'{}' is not a time zone (expected Z, +01, +0100 or +01:00)", show(s)));
     }
     return sign * (h * 60 + m);
 }
@@ -278,7 +299,8 @@ DateTime parse_datetime(Piece in, Calendar cal, bool allow_truncated, std::size_
     if (s.empty()) bad(0, "it is empty");
     std::size_t tpos = s.find('T');
     std::string_view date = s.substr(0, tpos);
-    std::string_view timez = tpos == std::string_view::npos ? std::string_view{} : s.substr(tpos + 1);
+    std::string_view timez =
+        tpos == std::string_view::npos ? std::string_view{} : s.substr(tpos + 1);
     bool has_time = tpos != std::string_view::npos;
     bool date_extended = false;
 
@@ -392,10 +414,10 @@ DateTime parse_datetime(Piece in, Calendar cal, bool allow_truncated, std::size_
             // isodatetime pairs +hh:mm with extended dates, +hhmm with basic ones.
             bool zcolon = z.s.find(':') != std::string_view::npos;
             if (!dt.truncated && z.s.size() > 3 && zcolon != date_extended) {
-                fail(z.off, fmt::format("'{}': write the zone as {} to match the {} date",
-                                        show(in.s.substr(shift)),
-                                        date_extended ? "+hh:mm" : "+hhmm",
-                                        date_extended ? "extended" : "basic"));
+                fail(z.off,
+                     fmt::format("'{}': write the zone as {} to match the {} date",
+                                 show(in.s.substr(shift)), date_extended ? "+hh:mm" : "+hhmm",
+                                 date_extended ? "extended" : "basic"));
             }
             t = t.substr(0, zpos);
         }
@@ -562,7 +584,8 @@ Interval parse_interval_impl(Piece in, CyclingMode mode) {
     auto bad = [&](std::size_t i, const std::string& what) -> void {
         if (mode == CyclingMode::integer) {
             fail(in.off + i, fmt::format("'{}' is not an integer interval: {} (expected e.g. P1, "
-                                         "P3, -P1)", show(s), what));
+                                         "P3, -P1)",
+                                         show(s), what));
         }
         fail(in.off + i, fmt::format("'{}' is not an ISO 8601 duration: {} ({})", show(s), what,
                                      kDurationHelp));
@@ -613,20 +636,37 @@ Interval parse_interval_impl(Piece in, CyclingMode mode) {
         char u = s[i];
         std::string_view units = in_time ? time_units : date_units;
         std::size_t rank = units.find(u);
-        if (rank == std::string_view::npos) bad(i, fmt::format("'{}' is not a unit here", show(s.substr(i, 1))));
+        if (rank == std::string_view::npos)
+            bad(i, fmt::format("'{}' is not a unit here", show(s.substr(i, 1))));
         if (static_cast<int>(rank) <= last_rank) bad(i, "units out of order or repeated");
         last_rank = static_cast<int>(rank);
         ++i;
         any = true;
         switch (in_time ? u + 1 : u) {  // time 'M' is shifted to tell it from months
-        case 'Y': r.months += v * 12; break;
-        case 'M': r.months += v; break;
-        case 'W': r.seconds += v * 7 * kDay; weeks = true; break;
-        case 'D': r.seconds += v * kDay; break;
-        case 'H' + 1: r.seconds += v * 3600; break;
-        case 'M' + 1: r.seconds += v * 60; break;
-        case 'S' + 1: r.seconds += v; break;
-        default: break;
+            case 'Y':
+                r.months += v * 12;
+                break;
+            case 'M':
+                r.months += v;
+                break;
+            case 'W':
+                r.seconds += v * 7 * kDay;
+                weeks = true;
+                break;
+            case 'D':
+                r.seconds += v * kDay;
+                break;
+            case 'H' + 1:
+                r.seconds += v * 3600;
+                break;
+            case 'M' + 1:
+                r.seconds += v * 60;
+                break;
+            case 'S' + 1:
+                r.seconds += v;
+                break;
+            default:
+                break;
         }
         if (weeks && (r.months != 0 || r.seconds != v * 7 * kDay || in_time)) {
             bad(numpos, "weeks cannot be combined with other units (write P1W or P7DT6H)");
@@ -697,7 +737,9 @@ std::int64_t add_value(const CyclingSettings& st, std::int64_t p, const Interval
     return add_scaled(st, p, i, 1);
 }
 
-bool is_negative(const Interval& i) { return i.steps < 0 || i.months < 0 || i.seconds < 0; }
+bool is_negative(const Interval& i) {
+    return i.steps < 0 || i.months < 0 || i.seconds < 0;
+}
 
 // Offsets chained after a point: "2026+P1M-P1D" -> head "2026", offsets.
 struct Chain {
@@ -719,8 +761,8 @@ Chain split_chain(Piece p, CyclingMode mode) {
     std::size_t b = first;
     while (b < p.s.size()) {
         std::size_t e = b + 1;
-        while (e < p.s.size() && !((p.s[e] == '+' || p.s[e] == '-') && e + 1 < p.s.size() &&
-                                   p.s[e + 1] == 'P')) {
+        while (e < p.s.size() &&
+               !((p.s[e] == '+' || p.s[e] == '-') && e + 1 < p.s.size() && p.s[e + 1] == 'P')) {
             ++e;
         }
         Piece item = p.sub(b, e - b).trimmed();
@@ -737,10 +779,10 @@ struct RuleImpl {
     enum class Kind { single, exact, nominal };
     Kind kind = Kind::single;
     CyclingSettings st;
-    std::int64_t start = 0;       // first point of the recurrence (may lie below lo)
-    std::int64_t step = 0;        // exact: seconds, or integer steps
-    Interval istep;               // nominal
-    std::int64_t lo = 0, hi = -1; // inclusive bounds on values
+    std::int64_t start = 0;                 // first point of the recurrence (may lie below lo)
+    std::int64_t step = 0;                  // exact: seconds, or integer steps
+    Interval istep;                         // nominal
+    std::int64_t lo = 0, hi = -1;           // inclusive bounds on values
     std::vector<std::int64_t> checkpoints;  // nominal: every kStride-th point
     std::int64_t count = 0;                 // nominal: points from start to hi
     std::vector<RuleImpl> excl;
@@ -749,29 +791,30 @@ struct RuleImpl {
         q = std::max(q, lo);
         if (q > hi) return std::nullopt;
         switch (kind) {
-        case Kind::single:
-            return start >= q && start <= hi ? std::optional(start) : std::nullopt;
-        case Kind::exact: {
-            __int128 k = (static_cast<__int128>(q) - start + step - 1) / step;
-            if (k < 0) k = 0;
-            __int128 x = start + k * step;
-            if (x > hi) return std::nullopt;
-            return static_cast<std::int64_t>(x);
-        }
-        case Kind::nominal: {
-            if (count == 0) return std::nullopt;
-            auto it = std::upper_bound(checkpoints.begin(), checkpoints.end(), q);
-            if (it == checkpoints.begin()) return start <= hi ? std::optional(start) : std::nullopt;
-            std::size_t idx = static_cast<std::size_t>(it - checkpoints.begin()) - 1;
-            std::int64_t x = checkpoints[idx];
-            std::int64_t n = static_cast<std::int64_t>(idx) * kStride;
-            while (x < q && n + 1 < count) {
-                x = add_value(st, x, istep);
-                ++n;
+            case Kind::single:
+                return start >= q && start <= hi ? std::optional(start) : std::nullopt;
+            case Kind::exact: {
+                __int128 k = (static_cast<__int128>(q) - start + step - 1) / step;
+                if (k < 0) k = 0;
+                __int128 x = start + k * step;
+                if (x > hi) return std::nullopt;
+                return static_cast<std::int64_t>(x);
             }
-            if (x < q || x > hi) return std::nullopt;
-            return x;
-        }
+            case Kind::nominal: {
+                if (count == 0) return std::nullopt;
+                auto it = std::upper_bound(checkpoints.begin(), checkpoints.end(), q);
+                if (it == checkpoints.begin())
+                    return start <= hi ? std::optional(start) : std::nullopt;
+                std::size_t idx = static_cast<std::size_t>(it - checkpoints.begin()) - 1;
+                std::int64_t x = checkpoints[idx];
+                std::int64_t n = static_cast<std::int64_t>(idx) * kStride;
+                while (x < q && n + 1 < count) {
+                    x = add_value(st, x, istep);
+                    ++n;
+                }
+                if (x < q || x > hi) return std::nullopt;
+                return x;
+            }
         }
         return std::nullopt;
     }
@@ -780,31 +823,31 @@ struct RuleImpl {
         q = std::min(q, hi);
         if (q < lo) return std::nullopt;
         switch (kind) {
-        case Kind::single:
-            return start <= q && start >= lo ? std::optional(start) : std::nullopt;
-        case Kind::exact: {
-            if (q < start) return std::nullopt;
-            __int128 k = (static_cast<__int128>(q) - start) / step;
-            __int128 x = start + k * step;
-            if (x < lo) return std::nullopt;
-            return static_cast<std::int64_t>(x);
-        }
-        case Kind::nominal: {
-            if (count == 0) return std::nullopt;
-            auto it = std::upper_bound(checkpoints.begin(), checkpoints.end(), q);
-            if (it == checkpoints.begin()) return std::nullopt;
-            std::size_t idx = static_cast<std::size_t>(it - checkpoints.begin()) - 1;
-            std::int64_t x = checkpoints[idx];
-            std::int64_t n = static_cast<std::int64_t>(idx) * kStride;
-            while (n + 1 < count) {
-                std::int64_t nx = add_value(st, x, istep);
-                if (nx > q) break;
-                x = nx;
-                ++n;
+            case Kind::single:
+                return start <= q && start >= lo ? std::optional(start) : std::nullopt;
+            case Kind::exact: {
+                if (q < start) return std::nullopt;
+                __int128 k = (static_cast<__int128>(q) - start) / step;
+                __int128 x = start + k * step;
+                if (x < lo) return std::nullopt;
+                return static_cast<std::int64_t>(x);
             }
-            if (x < lo) return std::nullopt;
-            return x;
-        }
+            case Kind::nominal: {
+                if (count == 0) return std::nullopt;
+                auto it = std::upper_bound(checkpoints.begin(), checkpoints.end(), q);
+                if (it == checkpoints.begin()) return std::nullopt;
+                std::size_t idx = static_cast<std::size_t>(it - checkpoints.begin()) - 1;
+                std::int64_t x = checkpoints[idx];
+                std::int64_t n = static_cast<std::int64_t>(idx) * kStride;
+                while (n + 1 < count) {
+                    std::int64_t nx = add_value(st, x, istep);
+                    if (nx > q) break;
+                    x = nx;
+                    ++n;
+                }
+                if (x < lo) return std::nullopt;
+                return x;
+            }
         }
         return std::nullopt;
     }
@@ -846,14 +889,15 @@ constexpr std::int64_t kMaxNominalSteps = 3'000'000;
 // CCYY cannot write later years.
 std::int64_t horizon(const CyclingSettings& st) {
     if (st.mode == CyclingMode::integer) return kPointLimit;
-    return days_before_year(st.calendar, 10000) * kDay - 1 - std::int64_t{st.utc_offset_minutes} * 60;
+    return days_before_year(st.calendar, 10000) * kDay - 1 -
+           std::int64_t{st.utc_offset_minutes} * 60;
 }
 
 struct RuleSpec {
     std::int64_t start = 0;
-    Interval step;                       // zero: a single point
-    std::optional<std::int64_t> count;   // number of points
-    std::optional<std::int64_t> end;     // last value allowed
+    Interval step;                      // zero: a single point
+    std::optional<std::int64_t> count;  // number of points
+    std::optional<std::int64_t> end;    // last value allowed
 };
 
 Rule make_rule(const CyclingSettings& st, const RuleSpec& spec, std::int64_t lo, std::int64_t hi) {
@@ -875,7 +919,8 @@ Rule make_rule(const CyclingSettings& st, const RuleSpec& spec, std::int64_t lo,
         r.kind = Rule::Kind::exact;
         r.step = exact;
         if (spec.count) {
-            __int128 last = static_cast<__int128>(spec.start) + static_cast<__int128>(exact) * (*spec.count - 1);
+            __int128 last = static_cast<__int128>(spec.start) +
+                            static_cast<__int128>(exact) * (*spec.count - 1);
             r.hi = std::min<std::int64_t>(r.hi, clamp_point(last));
         }
         return r;
@@ -962,7 +1007,8 @@ std::int64_t parse_int_point(Piece p) {
     std::size_t i = (!s.empty() && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
     if (!all_digits(s.substr(i)) || s.size() - i > 15) {
         fail(p.off, fmt::format("'{}' is not an integer cycle point (expected e.g. 1, 20; "
-                                "relative points are written +P1)", show(s)));
+                                "relative points are written +P1)",
+                                show(s)));
     }
     std::int64_t v = 0;
     for (char c : s.substr(i)) v = v * 10 + (c - '0');
@@ -1010,8 +1056,8 @@ Point Cycling::parse_point_expr(std::string_view text, std::optional<Point> base
             DateTime dt = parse_datetime_cylc(item, s_.calendar, true);
             if (!dt.truncated) {
                 fail(item.off, fmt::format("'{}' inside {}() must be a truncated date-time such "
-                                           "as T00, 01T00 or W-1T00", show(item.s),
-                                           next ? "next" : "previous"));
+                                           "as T00, 01T00 or W-1T00",
+                                           show(item.s), next ? "next" : "previous"));
             }
             auto m = match_truncated(dt, s_, now.value, next);
             if (!m) fail(item.off, fmt::format("no date-time matches '{}'", show(item.s)));
@@ -1021,7 +1067,8 @@ Point Cycling::parse_point_expr(std::string_view text, std::optional<Point> base
         Chain tail = split_chain(p.sub(close + 1), s_.mode);
         if (!tail.head.s.empty()) {
             fail(tail.head.off, fmt::format("unexpected '{}' after ')' (only offsets like "
-                                            "+PT6H may follow)", show(tail.head.s)));
+                                            "+PT6H may follow)",
+                                            show(tail.head.s)));
         }
         for (const auto& [iv, _] : tail.offsets) best = add_value(s_, best, iv);
         return Point{best};
@@ -1042,7 +1089,8 @@ Point Cycling::parse_point_expr(std::string_view text, std::optional<Point> base
         DateTime dt = parse_datetime_cylc(chain.head, s_.calendar, true);
         if (dt.truncated) {
             auto m = match_truncated(dt, s_, ctx, true);
-            if (!m) fail(chain.head.off, fmt::format("no date-time matches '{}'", show(chain.head.s)));
+            if (!m)
+                fail(chain.head.off, fmt::format("no date-time matches '{}'", show(chain.head.s)));
             v = *m;
         } else {
             v = complete_value(dt, s_);
@@ -1107,7 +1155,9 @@ std::string Cycling::format(const Interval& i) const {
     return out;
 }
 
-Point Cycling::add(Point p, const Interval& i) const { return Point{add_value(s_, p.value, i)}; }
+Point Cycling::add(Point p, const Interval& i) const {
+    return Point{add_value(s_, p.value, i)};
+}
 
 // ---------------------------------------------------------------------------
 // Recurrences.
@@ -1129,14 +1179,17 @@ struct SeqParser {
         std::string_view h = chain.head.s;
         auto need_final = [&](std::size_t off) -> std::int64_t {
             if (!final) {
-                fail(off, "this recurrence counts from the final cycle point, but there is none: "
-                          "set a final cycle point or start from the initial point");
+                fail(off,
+                     "this recurrence counts from the final cycle point, but there is none: "
+                     "set a final cycle point or start from the initial point");
             }
             return *final;
         };
         if (h.empty()) {
-            if (!context) r.value = is_end ? need_final(p.off) : initial;
-            else r.value = *context;
+            if (!context)
+                r.value = is_end ? need_final(p.off) : initial;
+            else
+                r.value = *context;
         } else if (h == "^") {
             r.value = initial;
         } else if (h == "$") {
@@ -1162,10 +1215,12 @@ struct SeqParser {
     }
 
     // One recurrence (no list, no '!'), expanded against context points.
-    RuleSpec recurrence(Piece p, std::int64_t ctx_start, std::optional<std::int64_t> ctx_end) const {
+    RuleSpec recurrence(Piece p, std::int64_t ctx_start,
+                        std::optional<std::int64_t> ctx_end) const {
         if (p.s.empty()) {
-            fail(p.off, "empty recurrence (expected e.g. " +
-                            std::string(dt_mode() ? "T00, PT6H, R1, R/^/P1D)" : "P1, R1, R3/2/P2)"));
+            fail(p.off,
+                 "empty recurrence (expected e.g. " +
+                     std::string(dt_mode() ? "T00, PT6H, R1, R/^/P1D)" : "P1, R1, R3/2/P2)"));
         }
         std::vector<Piece> parts;
         {
@@ -1194,7 +1249,8 @@ struct SeqParser {
         bool has_r = kind(parts[0]) == 'R';
         if (has_r) {
             std::string_view d = parts[0].s.substr(1);
-            if (!d.empty() && !all_digits(d)) bad_form(parts[0].off + 1, "R must be followed by a count or '/'");
+            if (!d.empty() && !all_digits(d))
+                bad_form(parts[0].off + 1, "R must be followed by a count or '/'");
             if (d.size() > 9) bad_form(parts[0].off + 1, "repetition count too large");
             if (!d.empty()) {
                 reps = num(d);
@@ -1215,24 +1271,38 @@ struct SeqParser {
         int format = 0;  // 1: start/end, 3: start + interval, 4: interval before end
         std::optional<Piece> s_txt, i_txt, e_txt;
         if (!has_r) {
-            if (sig == "S") format = 3, s_txt = parts[0];
-            else if (sig == "I") format = 3, i_txt = parts[0];
-            else if (sig == "SI") format = 3, s_txt = parts[0], i_txt = parts[1];
-            else if (sig == "IS") format = 4, i_txt = parts[0], e_txt = parts[1];
-            else if (sig == "SS") bad_form(p.off, "two points need a repetition count, as in R3/start/end");
-            else bad_form(p.off, "unrecognised form");
+            if (sig == "S")
+                format = 3, s_txt = parts[0];
+            else if (sig == "I")
+                format = 3, i_txt = parts[0];
+            else if (sig == "SI")
+                format = 3, s_txt = parts[0], i_txt = parts[1];
+            else if (sig == "IS")
+                format = 4, i_txt = parts[0], e_txt = parts[1];
+            else if (sig == "SS")
+                bad_form(p.off, "two points need a repetition count, as in R3/start/end");
+            else
+                bad_form(p.off, "unrecognised form");
         } else {
             if (sig == "E") {
                 if (reps != 1) bad_form(p.off, "give a start or an interval after R/");
                 format = 3;
-            } else if (sig == "S") format = 3, s_txt = parts[0];
-            else if (sig == "SS") format = 1, s_txt = parts[0], e_txt = parts[1];
-            else if (sig == "SI") format = 3, s_txt = parts[0], i_txt = parts[1];
-            else if (sig == "EI") format = 3, i_txt = parts[1];
-            else if (sig == "IS") format = 4, i_txt = parts[0], e_txt = parts[1];
-            else if (sig == "I") format = 4, i_txt = parts[0];
-            else if (sig == "ES") format = 4, e_txt = parts[1];
-            else bad_form(p.off, "unrecognised form");
+            } else if (sig == "S")
+                format = 3, s_txt = parts[0];
+            else if (sig == "SS")
+                format = 1, s_txt = parts[0], e_txt = parts[1];
+            else if (sig == "SI")
+                format = 3, s_txt = parts[0], i_txt = parts[1];
+            else if (sig == "EI")
+                format = 3, i_txt = parts[1];
+            else if (sig == "IS")
+                format = 4, i_txt = parts[0], e_txt = parts[1];
+            else if (sig == "I")
+                format = 4, i_txt = parts[0];
+            else if (sig == "ES")
+                format = 4, e_txt = parts[1];
+            else
+                bad_form(p.off, "unrecognised form");
         }
         if (!has_r && sig == "S" && !dt_mode()) {
             bad_form(p.off, "integer cycling has no bare start point; write R1/" +
@@ -1240,13 +1310,17 @@ struct SeqParser {
         }
 
         std::optional<Resolved> start, end;
-        if (s_txt) start = resolve(*s_txt, ctx_start, false);
-        else if (format == 1 || format == 3) start = Resolved{ctx_start, std::nullopt};
-        if (e_txt) end = resolve(*e_txt, ctx_end, true);
+        if (s_txt)
+            start = resolve(*s_txt, ctx_start, false);
+        else if (format == 1 || format == 3)
+            start = Resolved{ctx_start, std::nullopt};
+        if (e_txt)
+            end = resolve(*e_txt, ctx_end, true);
         else if (format == 1 || format == 4) {
             if (!ctx_end) {
                 fail(p.off, fmt::format("'{}' counts back from the final cycle point, but there is "
-                                        "none: set a final cycle point", show(p.s)));
+                                        "none: set a final cycle point",
+                                        show(p.s)));
             }
             end = Resolved{*ctx_end, std::nullopt};
         }
@@ -1274,8 +1348,8 @@ struct SeqParser {
         if (format == 1) {
             std::int64_t s = start->value, e = end->value;
             if (e < s) {
-                fail(parts[1].off, fmt::format("'{}': the second point is before the first",
-                                               show(p.s)));
+                fail(parts[1].off,
+                     fmt::format("'{}': the second point is before the first", show(p.s)));
             }
             spec.start = s;
             if (e == s) return spec;
@@ -1283,7 +1357,9 @@ struct SeqParser {
                 // ISO 8601 format 1: the second point ends the first interval.
                 spec.step = Interval{0, 0, e - s};
                 spec.count = reps;
-                if (reps) spec.end = clamp_point(static_cast<__int128>(s) + static_cast<__int128>(e - s) * (*reps - 1));
+                if (reps)
+                    spec.end = clamp_point(static_cast<__int128>(s) +
+                                           static_cast<__int128>(e - s) * (*reps - 1));
             } else {
                 // Integer cycling spreads the repetitions evenly from start to end.
                 if (!reps) bad_form(p.off, "integer start/end needs a count, as in R3/1/5");
@@ -1299,9 +1375,10 @@ struct SeqParser {
         }
         if (!step) {
             std::string_view shown = s_txt ? s_txt->s : e_txt ? e_txt->s : p.s;
-            fail(p.off, fmt::format("'{}' gives a point but no interval: write R1/{} for that "
-                                    "one point, or {}/{} to repeat it", show(p.s), show(shown),
-                                    show(shown), dt_mode() ? "PT6H" : "P1"));
+            fail(p.off,
+                 fmt::format("'{}' gives a point but no interval: write R1/{} for that "
+                             "one point, or {}/{} to repeat it",
+                             show(p.s), show(shown), show(shown), dt_mode() ? "PT6H" : "P1"));
         }
         if (step->is_zero()) {  // isodatetime: a zero interval means one point
             spec.start = format == 4 ? end->value : start->value;
@@ -1334,7 +1411,8 @@ struct SeqParser {
             while (x > ctx_start && x > -kPointLimit) {
                 if (n > kMaxNominalSteps) {
                     fail(p.off, fmt::format("'{}': the end point is too far from the initial "
-                                            "point for this interval", show(p.s)));
+                                            "point for this interval",
+                                            show(p.s)));
                 }
                 std::int64_t nx = add_value(st, x, -*step);
                 if (nx >= x) break;

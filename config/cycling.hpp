@@ -47,7 +47,7 @@ class Cycling;
 // the ordered set of points it yields. Exclusions ("P1!3", "PT6H!(T00,T12)")
 // are applied. Stateless after construction; cheap to copy.
 class Sequence {
-public:
+  public:
     // The first point >= p (nullopt if none).
     std::optional<Point> first_at_or_after(Point p) const;
     // The point after p in this sequence, p need not be on it (nullopt: none).
@@ -59,11 +59,11 @@ public:
     std::vector<Point> points(Point from, Point to, std::size_t limit = 1'000'000) const;
     const std::string& text() const { return text_; }
 
-private:
+  private:
     friend class Cycling;
-    struct Rule;                 // defined in cycling.cpp
+    struct Rule;  // defined in cycling.cpp
     std::string text_;
-    std::vector<std::shared_ptr<const Rule>> include_;   // union of rules (T06,T18 gives two)
+    std::vector<std::shared_ptr<const Rule>> include_;  // union of rules (T06,T18 gives two)
     std::vector<std::shared_ptr<const Rule>> exclude_;
 };
 
@@ -74,7 +74,7 @@ struct CyclingSettings {
 };
 
 class Cycling {
-public:
+  public:
     explicit Cycling(CyclingSettings s);
     const CyclingSettings& settings() const { return s_; }
 
@@ -108,7 +108,7 @@ public:
     // Throws ParseError with the offset of the bad token.
     Sequence parse_sequence(std::string_view text, Point initial, std::optional<Point> final) const;
 
-private:
+  private:
     CyclingSettings s_;
 };
 

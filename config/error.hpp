@@ -18,8 +18,9 @@ struct Location {
 // `offset` is the byte offset in that string where the bad token starts.
 // The caller maps it onto a Location.
 class ParseError : public std::runtime_error {
-public:
-    ParseError(std::string what, std::size_t off) : std::runtime_error(std::move(what)), offset(off) {}
+  public:
+    ParseError(std::string what, std::size_t off)
+        : std::runtime_error(std::move(what)), offset(off) {}
     std::size_t offset;
 };
 

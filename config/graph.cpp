@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
 #include <cstddef>
+#include <map>
 #include <utility>
 
 namespace tock::config {
@@ -44,20 +44,32 @@ struct Token {
     std::string text;
 };
 
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_name_start(char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
-bool is_name_char(char c) { return is_name_start(c) || c == '-' || c == '+' || c == '%'; }
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_name_start(char c) {
+    return is_alpha(c) || is_digit(c) || c == '_';
+}
+bool is_name_char(char c) {
+    return is_name_start(c) || c == '-' || c == '+' || c == '%';
+}
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 // What may appear inside [...]. The duration itself is checked later by the
 // workflow model, which knows the cycling mode.
 bool is_offset_char(char c) {
-    return is_alpha(c) || is_digit(c) || c == '^' || c == '$' || c == '+' || c == '-' ||
-           c == '.' || c == ',' || c == ':';
+    return is_alpha(c) || is_digit(c) || c == '^' || c == '$' || c == '+' || c == '-' || c == '.' ||
+           c == ',' || c == ':';
 }
 
-bool is_operator(Tok k) { return k == Tok::arrow || k == Tok::op_and || k == Tok::op_or; }
+bool is_operator(Tok k) {
+    return k == Tok::arrow || k == Tok::op_and || k == Tok::op_or;
+}
 
 // A character for an error message; raw bytes are shown in hex so messages
 // stay printable whatever the input.
@@ -69,18 +81,30 @@ std::string describe_char(char c) {
 
 std::string describe(const Token& t) {
     switch (t.kind) {
-        case Tok::name: return "'" + t.text + "'";
-        case Tok::at: return "'@'";
-        case Tok::offset: return "'[" + t.text + "]'";
-        case Tok::colon: return "':'";
-        case Tok::question: return "'?'";
-        case Tok::arrow: return "'=>'";
-        case Tok::op_and: return "'&'";
-        case Tok::op_or: return "'|'";
-        case Tok::lparen: return "'('";
-        case Tok::rparen: return "')'";
-        case Tok::newline: return "the end of the line";
-        case Tok::end: return "the end of the graph";
+        case Tok::name:
+            return "'" + t.text + "'";
+        case Tok::at:
+            return "'@'";
+        case Tok::offset:
+            return "'[" + t.text + "]'";
+        case Tok::colon:
+            return "':'";
+        case Tok::question:
+            return "'?'";
+        case Tok::arrow:
+            return "'=>'";
+        case Tok::op_and:
+            return "'&'";
+        case Tok::op_or:
+            return "'|'";
+        case Tok::lparen:
+            return "'('";
+        case Tok::rparen:
+            return "')'";
+        case Tok::newline:
+            return "the end of the line";
+        case Tok::end:
+            return "the end of the graph";
     }
     return "?";
 }
@@ -90,7 +114,7 @@ std::string describe(const Token& t) {
 }
 
 class Lexer {
-public:
+  public:
     explicit Lexer(std::string_view text) : text_(text) {}
 
     std::vector<Token> run() {
@@ -118,8 +142,8 @@ public:
                 push(Tok::arrow, i);
                 i += 2;
             } else if ((c == '&' || c == '|') && i + 1 < n && text_[i + 1] == c) {
-                fail(i, fmt::format("the {} operator is '{}', not '{}{}'",
-                                    c == '&' ? "AND" : "OR", c, c, c));
+                fail(i, fmt::format("the {} operator is '{}', not '{}{}'", c == '&' ? "AND" : "OR",
+                                    c, c, c));
             } else if (const Tok k = single(c); k != Tok::end) {
                 push(k, i);
                 ++i;
@@ -131,23 +155,31 @@ public:
         return std::move(out_);
     }
 
-private:
+  private:
     static Tok single(char c) {
         switch (c) {
-            case '@': return Tok::at;
-            case ':': return Tok::colon;
-            case '?': return Tok::question;
-            case '&': return Tok::op_and;
-            case '|': return Tok::op_or;
-            case '(': return Tok::lparen;
-            case ')': return Tok::rparen;
-            default: return Tok::end;
+            case '@':
+                return Tok::at;
+            case ':':
+                return Tok::colon;
+            case '?':
+                return Tok::question;
+            case '&':
+                return Tok::op_and;
+            case '|':
+                return Tok::op_or;
+            case '(':
+                return Tok::lparen;
+            case ')':
+                return Tok::rparen;
+            default:
+                return Tok::end;
         }
     }
 
     void push(Tok kind, std::size_t pos, std::string text = {}) {
-        out_.push_back(Token{kind, pos, line_, static_cast<int>(pos - line_start_ + 1),
-                             std::move(text)});
+        out_.push_back(
+            Token{kind, pos, line_, static_cast<int>(pos - line_start_ + 1), std::move(text)});
     }
 
     void start_line(std::size_t newline_pos) {
@@ -165,8 +197,9 @@ private:
             while (j < n && text_[j] != '\n') ++j;
         }
         if (j < n && text_[j] != '\n') {
-            fail(i, "'\\' continues a line only as its last character: "
-                    "move what follows it onto the next line, or remove it");
+            fail(i,
+                 "'\\' continues a line only as its last character: "
+                 "move what follows it onto the next line, or remove it");
         }
         if (j < n) {
             start_line(j);
@@ -216,14 +249,18 @@ private:
             case '%':
                 fail(i, fmt::format("a name must start with a letter, digit or '_', not '{}'", c));
             case '=':
-            case '>': fail(i, fmt::format("stray '{}': the trigger arrow is '=>'", c));
+            case '>':
+                fail(i, fmt::format("stray '{}': the trigger arrow is '=>'", c));
             case '<':
-                fail(i, "parameterised names such as foo<m> are not supported: "
-                        "write each task out by name");
+                fail(i,
+                     "parameterised names such as foo<m> are not supported: "
+                     "write each task out by name");
             case '!':
-                fail(i, "suicide triggers ('!') are not supported: "
-                        "mark the upstream output optional with '?' instead");
-            case ']': fail(i, "unmatched ']': remove it, or add '[' to start the offset");
+                fail(i,
+                     "suicide triggers ('!') are not supported: "
+                     "mark the upstream output optional with '?' instead");
+            case ']':
+                fail(i, "unmatched ']': remove it, or add '[' to start the offset");
             default:
                 fail(i, fmt::format("unexpected {} in the graph: names may contain only "
                                     "letters, digits, '_', '-', '+' and '%'",
@@ -269,9 +306,13 @@ struct Placed {
 
 std::string normalise_qualifier(const std::string& q) {
     static const std::pair<const char*, const char*> aliases[] = {
-        {"succeeded", "succeed"}, {"failed", "fail"},        {"started", "start"},
-        {"submitted", "submit"},  {"submit-failed", "submit-fail"},
-        {"finished", "finish"},   {"expired", "expire"},
+        {"succeeded", "succeed"},
+        {"failed", "fail"},
+        {"started", "start"},
+        {"submitted", "submit"},
+        {"submit-failed", "submit-fail"},
+        {"finished", "finish"},
+        {"expired", "expire"},
     };
     for (const auto& [from, to] : aliases) {
         if (q == from) return to;
@@ -286,7 +327,7 @@ Expr node_expr(NodeRef n) {
 }
 
 class Parser {
-public:
+  public:
     explicit Parser(std::vector<Token> toks) : toks_(std::move(toks)) {}
 
     std::vector<Dependency> run() {
@@ -300,7 +341,7 @@ public:
         return std::move(deps_);
     }
 
-private:
+  private:
     const Token& peek() const { return toks_[i_]; }
     Tok kind() const { return toks_[i_].kind; }
 
@@ -356,8 +397,9 @@ private:
     void declarations() {
         for (;;) {
             if (kind() == Tok::lparen) {
-                fail(peek().pos, "parentheses are only allowed on the left of '=>' (to break "
-                                 "a line inside them, end it with '&', '|' or '\\')");
+                fail(peek().pos,
+                     "parentheses are only allowed on the left of '=>' (to break "
+                     "a line inside them, end it with '&', '|' or '\\')");
             }
             if (kind() == Tok::at) {
                 fail(peek().pos, "an xtrigger must be on the left of '=>', e.g. '@clock => foo'");
@@ -382,8 +424,9 @@ private:
             }
             if (at_statement_end()) return;
             if (kind() == Tok::op_or) {
-                fail(peek().pos, "'|' needs '=>': alternatives only make sense as a trigger, "
-                                 "e.g. 'a | b => c'; use '&' to declare several tasks");
+                fail(peek().pos,
+                     "'|' needs '=>': alternatives only make sense as a trigger, "
+                     "e.g. 'a | b => c'; use '&' to declare several tasks");
             }
             if (kind() == Tok::rparen) unbalanced_rparen();
             expected("'&', '=>' or the end of the line");
@@ -446,12 +489,14 @@ private:
         std::vector<Placed> seg;
         for (;;) {
             if (kind() == Tok::lparen) {
-                fail(peek().pos, "parentheses are not allowed on the right of '=>': "
-                                 "write the tasks joined by '&' (a => b & c)");
+                fail(peek().pos,
+                     "parentheses are not allowed on the right of '=>': "
+                     "write the tasks joined by '&' (a => b & c)");
             }
             if (kind() == Tok::at) {
-                fail(peek().pos, "xtriggers are only allowed on the left of '=>', "
-                                 "e.g. '@clock => foo'");
+                fail(peek().pos,
+                     "xtriggers are only allowed on the left of '=>', "
+                     "e.g. '@clock => foo'");
             }
             seg.push_back(node());
             if (kind() != Tok::op_and) break;
@@ -459,8 +504,9 @@ private:
         }
         if (kind() == Tok::arrow || at_statement_end()) return seg;
         if (kind() == Tok::op_or) {
-            fail(peek().pos, "'|' is not allowed on the right of '=>': write separate lines "
-                             "('a => b' and 'a => c'), or use '&' if both depend on the left");
+            fail(peek().pos,
+                 "'|' is not allowed on the right of '=>': write separate lines "
+                 "('a => b' and 'a => c'), or use '&' if both depend on the left");
         }
         if (kind() == Tok::rparen) unbalanced_rparen();
         expected("'=>', '&' or the end of the line");
@@ -629,9 +675,14 @@ void for_each_node(const Expr& e, const std::function<void(const NodeRef&)>& f) 
 namespace {
 const std::map<std::string, std::string, std::less<>>& qualifier_outputs() {
     static const std::map<std::string, std::string, std::less<>> outputs = {
-        {"", "succeeded"},       {"succeed", "succeeded"}, {"fail", "failed"},
-        {"submit", "submitted"}, {"submit-fail", "submit-failed"},
-        {"start", "started"},    {"finish", "finished"},   {"expire", "expired"}};
+        {"", "succeeded"},
+        {"succeed", "succeeded"},
+        {"fail", "failed"},
+        {"submit", "submitted"},
+        {"submit-fail", "submit-failed"},
+        {"start", "started"},
+        {"finish", "finished"},
+        {"expire", "expired"}};
     return outputs;
 }
 }  // namespace

@@ -17,25 +17,26 @@ namespace tock::config {
 // One node reference, left or right of "=>": foo, foo[-P1], foo:fail?,
 // FAM:succeed-all, @wall_clock, foo[^], foo[$], foo[^+PT6H].
 struct NodeRef {
-    std::string name;        // task or family name; xtrigger name without '@'
-    bool xtrigger = false;   // "@name"
-    std::string offset;      // text inside [...] with spaces removed: "-P1", "-PT6H", "^", "$", "^+PT6H"; "" = none
-    std::string qualifier;   // text after ':' ("" = none = succeeded): fail, succeed, submit,
-                             // submit-fail, start, finish, expire, succeed-all, fail-any, ...,
-                             // or a custom output name. Aliases are normalised: failed -> fail,
-                             // succeeded -> succeed, started -> start, submitted -> submit,
-                             // submit-failed -> submit-fail, finished -> finish, expired -> expire
-    bool optional = false;   // trailing '?'
-    int line = 1;            // position of the node's first character in the graph string:
-    int col = 1;             // 1-based line (counting the string's own lines) and column
+    std::string name;       // task or family name; xtrigger name without '@'
+    bool xtrigger = false;  // "@name"
+    std::string offset;     // text inside [...] with spaces removed: "-P1", "-PT6H", "^", "$",
+                            // "^+PT6H"; "" = none
+    std::string qualifier;  // text after ':' ("" = none = succeeded): fail, succeed, submit,
+                            // submit-fail, start, finish, expire, succeed-all, fail-any, ...,
+                            // or a custom output name. Aliases are normalised: failed -> fail,
+                            // succeeded -> succeed, started -> start, submitted -> submit,
+                            // submit-failed -> submit-fail, finished -> finish, expired -> expire
+    bool optional = false;  // trailing '?'
+    int line = 1;           // position of the node's first character in the graph string:
+    int col = 1;            // 1-based line (counting the string's own lines) and column
 };
 
 // The left side of a dependency: a tree of & and | over node references.
 struct Expr {
     enum class Kind { node, all_of, any_of };
     Kind kind = Kind::node;
-    NodeRef node;                 // Kind::node
-    std::vector<Expr> children;   // all_of / any_of: two or more
+    NodeRef node;                // Kind::node
+    std::vector<Expr> children;  // all_of / any_of: two or more
 };
 
 // One dependency: every node of `right` depends on `left`. A graph line with

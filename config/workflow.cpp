@@ -82,7 +82,7 @@ bool valid_name(std::string_view n) {
 // ---- the reader: YAML nodes to values, collecting every error -------------
 
 class Reader {
-public:
+  public:
     Reader(std::string file, const std::string& text, std::vector<Diagnostic>& errs)
         : file_(std::move(file)), errs_(errs) {
         std::istringstream in(text);
@@ -101,7 +101,8 @@ public:
     void error(const YAML::Node& n, std::string msg) { error(loc(n), std::move(msg)); }
 
     // Check a map's keys against the schema; report unknown and repeated keys.
-    bool keys(const YAML::Node& map, const std::string& what, const std::vector<std::string>& allowed) {
+    bool keys(const YAML::Node& map, const std::string& what,
+              const std::vector<std::string>& allowed) {
         if (!map.IsMap()) {
             error(map, fmt::format("{} must be a mapping of keys to values", what));
             return false;
@@ -159,7 +160,8 @@ public:
             if (used == s->size() && v >= min && v <= max) return v;
         } catch (const std::exception&) {
         }
-        error(n, fmt::format("{} must be a whole number from {} to {}, not '{}'", what, min, max, *s));
+        error(n,
+              fmt::format("{} must be a whole number from {} to {}, not '{}'", what, min, max, *s));
         return std::nullopt;
     }
 
@@ -205,7 +207,8 @@ public:
         return out;
     }
 
-    std::vector<std::string> strings(const YAML::Node& n, const std::string& what, bool split = true) {
+    std::vector<std::string> strings(const YAML::Node& n, const std::string& what,
+                                     bool split = true) {
         std::vector<std::string> out;
         for (auto& i : items(n, what, split)) out.push_back(std::move(i.text));
         return out;
@@ -259,13 +262,14 @@ public:
         const bool one_line = n.Scalar().find('\n') == std::string::npos &&
                               first.size() >= c + n.Scalar().size() + 2 * quote &&
                               first.compare(c + quote, n.Scalar().size(), n.Scalar()) == 0;
-        if (sline == 0 && one_line) return {file_, m.line + 1, static_cast<int>(c) + quote + scol + 1};
+        if (sline == 0 && one_line)
+            return {file_, m.line + 1, static_cast<int>(c) + quote + scol + 1};
         return loc(n);
     }
 
     const std::string& file() const { return file_; }
 
-private:
+  private:
     std::string file_;
     std::vector<std::string> lines_;
     std::vector<Diagnostic>& errs_;
@@ -288,28 +292,32 @@ struct RawRuntime {
 };
 
 const std::vector<std::string> kTopKeys = {"name", "meta", "scheduler", "scheduling", "runtime"};
-const std::vector<std::string> kSchedulerKeys = {"utc_mode", "cycle_point_format",
-                                                 "cycle_point_time_zone", "allow_implicit_tasks",
-                                                 "events"};
-const std::vector<std::string> kWorkflowEventKeys = {
-    "stall_timeout",    "abort_on_stall_timeout",    "inactivity_timeout",
-    "abort_on_inactivity_timeout", "workflow_timeout", "abort_on_workflow_timeout", "handlers"};
+const std::vector<std::string> kSchedulerKeys = {
+    "utc_mode", "cycle_point_format", "cycle_point_time_zone", "allow_implicit_tasks", "events"};
+const std::vector<std::string> kWorkflowEventKeys = {"stall_timeout",
+                                                     "abort_on_stall_timeout",
+                                                     "inactivity_timeout",
+                                                     "abort_on_inactivity_timeout",
+                                                     "workflow_timeout",
+                                                     "abort_on_workflow_timeout",
+                                                     "handlers"};
 const std::vector<std::string> kWorkflowHandlerEvents = {
-    "startup", "shutdown", "stall", "abort", "stall_timeout", "inactivity_timeout",
-    "workflow_timeout"};
+    "startup",       "shutdown",           "stall",           "abort",
+    "stall_timeout", "inactivity_timeout", "workflow_timeout"};
 const std::vector<std::string> kSchedulingKeys = {
-    "cycling", "calendar", "initial", "final", "stop", "hold_after", "exclusions", "runahead",
-    "queues", "xtriggers", "special_tasks", "graph"};
+    "cycling",    "calendar", "initial", "final",     "stop",          "hold_after",
+    "exclusions", "runahead", "queues",  "xtriggers", "special_tasks", "graph"};
 const std::vector<std::string> kRuntimeKeys = {
-    "inherit",  "script",   "env_script", "pre_script", "post_script", "err_script",
-    "environment", "retries", "time_limit", "outputs",  "platform",    "job_runner",
-    "directives", "events",  "simulation", "meta"};
+    "inherit",     "script",  "env_script", "pre_script", "post_script", "err_script",
+    "environment", "retries", "time_limit", "outputs",    "platform",    "job_runner",
+    "directives",  "events",  "simulation", "meta"};
 const std::vector<std::string> kRetryKeys = {"execution", "submission"};
 const std::vector<std::string> kTaskEventKeys = {"handlers", "submission_timeout",
                                                  "execution_timeout"};
 const std::vector<std::string> kJobRunners = {"background", "slurm", "at"};
-const std::vector<std::string> kTemplates = {"point", "name", "workflow", "id", "user_name",
-                                             "workflow_run_dir", "workflow_share_dir", "debug"};
+const std::vector<std::string> kTemplates = {
+    "point", "name", "workflow", "id", "user_name", "workflow_run_dir", "workflow_share_dir",
+    "debug"};
 
 // C3 linearisation, as Cylc (and Python) order multiple inheritance.
 std::optional<std::vector<std::string>> c3(const std::string& name,
@@ -357,7 +365,7 @@ std::optional<std::vector<std::string>> c3(const std::string& name,
 // ---- the loader -------------------------------------------------------------
 
 class Loader {
-public:
+  public:
     Loader(Workflow& wf, const std::string& text, const std::string& file)
         : wf_(wf), r_(file, text, errs_), text_(text) {}
 
@@ -379,7 +387,8 @@ public:
         scheduler(r_.get(top, "scheduler"));
         const YAML::Node sched = r_.get(top, "scheduling");
         if (!sched.IsDefined() || sched.IsNull()) {
-            r_.error(r_.loc(top), "missing 'scheduling': a workflow needs at least scheduling.graph");
+            r_.error(r_.loc(top),
+                     "missing 'scheduling': a workflow needs at least scheduling.graph");
             throw ConfigErrors(errs_);
         }
         scheduling(sched);
@@ -389,14 +398,16 @@ public:
         special_tasks(r_.get(sched, "special_tasks"));
         if (errs_.empty()) check_cycles_and_offsets();
         if (!errs_.empty()) {
-            std::stable_sort(errs_.begin(), errs_.end(), [](const Diagnostic& a, const Diagnostic& b) {
-                return std::pair(a.where.line, a.where.col) < std::pair(b.where.line, b.where.col);
-            });
+            std::stable_sort(errs_.begin(), errs_.end(),
+                             [](const Diagnostic& a, const Diagnostic& b) {
+                                 return std::pair(a.where.line, a.where.col) <
+                                        std::pair(b.where.line, b.where.col);
+                             });
             throw ConfigErrors(errs_);
         }
     }
 
-private:
+  private:
     // -- scheduler --
     void scheduler(const YAML::Node& n) {
         if (!n.IsDefined() || n.IsNull()) return;
@@ -410,7 +421,8 @@ private:
             localtime_r(&now, &local);
             settings_.utc_offset_minutes = static_cast<int>(local.tm_gmtoff / 60);
         }
-        if (auto b = r_.boolean(r_.get(n, "allow_implicit_tasks"), "scheduler.allow_implicit_tasks")) {
+        if (auto b =
+                r_.boolean(r_.get(n, "allow_implicit_tasks"), "scheduler.allow_implicit_tasks")) {
             wf_.allow_implicit_tasks = *b;
         }
         if (auto s = r_.str(r_.get(n, "cycle_point_format"), "scheduler.cycle_point_format")) {
@@ -433,21 +445,24 @@ private:
             e.stall_timeout = exact_interval(r_.get(ev, "stall_timeout"));
             e.inactivity_timeout = exact_interval(r_.get(ev, "inactivity_timeout"));
             e.workflow_timeout = exact_interval(r_.get(ev, "workflow_timeout"));
-            if (auto b = r_.boolean(r_.get(ev, "abort_on_stall_timeout"), "abort_on_stall_timeout")) {
+            if (auto b =
+                    r_.boolean(r_.get(ev, "abort_on_stall_timeout"), "abort_on_stall_timeout")) {
                 e.abort_on_stall_timeout = *b;
             }
             if (auto b = r_.boolean(r_.get(ev, "abort_on_inactivity_timeout"),
                                     "abort_on_inactivity_timeout")) {
                 e.abort_on_inactivity_timeout = *b;
             }
-            if (auto b = r_.boolean(r_.get(ev, "abort_on_workflow_timeout"), "abort_on_workflow_timeout")) {
+            if (auto b = r_.boolean(r_.get(ev, "abort_on_workflow_timeout"),
+                                    "abort_on_workflow_timeout")) {
                 e.abort_on_workflow_timeout = *b;
             }
             const YAML::Node h = r_.get(ev, "handlers");
             if (h.IsDefined() && !h.IsNull() &&
                 r_.keys(h, "scheduler.events.handlers", kWorkflowHandlerEvents)) {
                 for (const auto& kv : h) {
-                    e.handlers[norm_key(kv.first.Scalar())] = r_.strings(kv.second, "a handler", false);
+                    e.handlers[norm_key(kv.first.Scalar())] =
+                        r_.strings(kv.second, "a handler", false);
                 }
             }
         }
@@ -468,7 +483,6 @@ private:
         if (h > 23 || m > 59) return std::nullopt;
         return (s[0] == '-' ? -1 : 1) * (h * 60 + m);
     }
-
 
     std::optional<Interval> interval(const YAML::Node& n, const Cycling& c, const char* example) {
         auto s = r_.str(n, "a duration");
@@ -492,8 +506,9 @@ private:
             } else if (*m == "datetime") {
                 settings_.mode = CyclingMode::datetime;
             } else {
-                r_.error(mode, fmt::format("scheduling.cycling is 'integer' or 'datetime', not '{}'{}",
-                                           *m, did_you_mean(*m, {"integer", "datetime"})));
+                r_.error(mode,
+                         fmt::format("scheduling.cycling is 'integer' or 'datetime', not '{}'{}",
+                                     *m, did_you_mean(*m, {"integer", "datetime"})));
             }
         } else {
             // Cylc's default: date-time cycling when the initial point is one.
@@ -516,11 +531,14 @@ private:
             if (auto it = names.find(*c); it != names.end()) {
                 settings_.calendar = it->second;
             } else {
-                r_.error(cal, fmt::format("unknown calendar '{}': use gregorian, 360day, 365day or 366day{}",
-                                          *c, did_you_mean(*c, {"gregorian", "360day", "365day", "366day"})));
+                r_.error(
+                    cal,
+                    fmt::format("unknown calendar '{}': use gregorian, 360day, 365day or 366day{}",
+                                *c, did_you_mean(*c, {"gregorian", "360day", "365day", "366day"})));
             }
             if (settings_.mode == CyclingMode::integer) {
-                r_.error(cal, "a calendar only applies to date-time cycling: set cycling: datetime");
+                r_.error(cal,
+                         "a calendar only applies to date-time cycling: set cycling: datetime");
             }
         }
         wf_.cycling = Cycling(settings_);
@@ -556,8 +574,9 @@ private:
         wf_.stop = point_setting("stop");
         wf_.hold_after = point_setting("hold_after");
         if (wf_.final && have_initial_ && *wf_.final < wf_.initial) {
-            r_.error(r_.get(n, "final"), fmt::format("the final point {} is before the initial point {}",
-                                                     cy.format(*wf_.final), cy.format(wf_.initial)));
+            r_.error(r_.get(n, "final"),
+                     fmt::format("the final point {} is before the initial point {}",
+                                 cy.format(*wf_.final), cy.format(wf_.initial)));
         }
         for (auto& item : r_.items(r_.get(n, "exclusions"), "scheduling.exclusions")) {
             wf_.exclusions.push_back(item.text);
@@ -568,10 +587,12 @@ private:
         if (auto s = r_.str(ra, "scheduling.runahead")) {
             // P4 means four cycles in either mode; a datetime duration is a span.
             const bool cycles = s->size() > 1 && (*s)[0] == 'P' &&
-                                std::all_of(s->begin() + 1, s->end(),
-                                            [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+                                std::all_of(s->begin() + 1, s->end(), [](char c) {
+                                    return std::isdigit(static_cast<unsigned char>(c));
+                                });
             try {
-                wf_.runahead = cycles ? Interval{std::stoll(s->substr(1)), 0, 0} : cy.parse_interval(*s);
+                wf_.runahead =
+                    cycles ? Interval{std::stoll(s->substr(1)), 0, 0} : cy.parse_interval(*s);
             } catch (const ParseError& e) {
                 r_.error(r_.inside(ra, e.offset),
                          fmt::format("runahead (a number of cycles like P4, or a duration): {}",
@@ -586,7 +607,9 @@ private:
     void xtriggers(const YAML::Node& n) {
         if (!n.IsDefined() || n.IsNull()) return;
         if (!n.IsMap()) {
-            r_.error(n, "scheduling.xtriggers maps labels to calls, e.g. clock: wall_clock(offset=PT1H)");
+            r_.error(
+                n,
+                "scheduling.xtriggers maps labels to calls, e.g. clock: wall_clock(offset=PT1H)");
             return;
         }
         std::set<std::string> seen;
@@ -594,7 +617,8 @@ private:
             XTrigger x;
             x.label = kv.first.Scalar();
             if (!seen.insert(x.label).second) {
-                r_.error(kv.first, fmt::format("xtrigger '{}' is defined twice: keep one", x.label));
+                r_.error(kv.first,
+                         fmt::format("xtrigger '{}' is defined twice: keep one", x.label));
                 continue;
             }
             x.where = r_.loc(kv.first);
@@ -615,7 +639,8 @@ private:
         const auto open = s.find('(');
         const auto close = s.rfind(')');
         if (open == std::string::npos || close == std::string::npos || close < open) {
-            r_.error(node, fmt::format("xtrigger '{}' must be a call like wall_clock(offset=PT1H)", s));
+            r_.error(node,
+                     fmt::format("xtrigger '{}' must be a call like wall_clock(offset=PT1H)", s));
             return;
         }
         x.function = s.substr(0, open);
@@ -673,8 +698,9 @@ private:
         if (!rest.empty()) {
             if (rest[0] != ':') {
                 r_.error(r_.inside(node, close + 1),
-                         fmt::format("unexpected '{}' after the xtrigger call: only :INTERVAL may follow",
-                                     rest));
+                         fmt::format(
+                             "unexpected '{}' after the xtrigger call: only :INTERVAL may follow",
+                             rest));
                 return;
             }
             Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0});
@@ -705,9 +731,9 @@ private:
             }
             const std::string name = t.substr(i + 2, end - i - 2);
             if (std::find(kTemplates.begin(), kTemplates.end(), name) == kTemplates.end()) {
-                r_.error(r_.inside(node, base), fmt::format("unknown template %({})s{}; known: {}", name,
-                                                            did_you_mean(name, kTemplates),
-                                                            join(kTemplates)));
+                r_.error(r_.inside(node, base),
+                         fmt::format("unknown template %({})s{}; known: {}", name,
+                                     did_you_mean(name, kTemplates), join(kTemplates)));
             }
         }
     }
@@ -723,13 +749,15 @@ private:
                 for (const auto& kv : n) {
                     const std::string name = kv.first.Scalar();
                     if (!seen.insert(name).second) {
-                        r_.error(kv.first, fmt::format("'{}' is defined twice in runtime: keep one", name));
+                        r_.error(kv.first,
+                                 fmt::format("'{}' is defined twice in runtime: keep one", name));
                         continue;
                     }
                     if (!valid_name(name)) {
-                        r_.error(kv.first, fmt::format("'{}' is not a valid task or family name: use "
-                                                       "letters, digits, _ - + %",
-                                                       name));
+                        r_.error(kv.first,
+                                 fmt::format("'{}' is not a valid task or family name: use "
+                                             "letters, digits, _ - + %",
+                                             name));
                         continue;
                     }
                     raw_[name] = read_namespace(name, kv.first, kv.second);
@@ -745,10 +773,11 @@ private:
                 if (raw_.count(p)) {
                     ok.push_back(p);
                 } else {
-                    r_.error(r.inherit_node.IsDefined() ? r_.loc(r.inherit_node) : r.where,
-                             fmt::format("'{}' inherits '{}', which is not in runtime{}: define the "
-                                         "family or remove it from inherit",
-                                         name, p, did_you_mean(p, names)));
+                    r_.error(
+                        r.inherit_node.IsDefined() ? r_.loc(r.inherit_node) : r.where,
+                        fmt::format("'{}' inherits '{}', which is not in runtime{}: define the "
+                                    "family or remove it from inherit",
+                                    name, p, did_you_mean(p, names)));
                 }
             }
             r.parents = ok;
@@ -768,7 +797,8 @@ private:
         }
         for (auto& [name, r] : raw_) {
             for (const auto& p : r.parents) {
-                if (auto it = wf_.runtime.find(p); it != wf_.runtime.end()) it->second.is_family = true;
+                if (auto it = wf_.runtime.find(p); it != wf_.runtime.end())
+                    it->second.is_family = true;
             }
         }
         for (auto& [name, rt] : wf_.runtime) {
@@ -800,33 +830,37 @@ private:
         r.err_script = r_.str(r_.get(n, "err_script"), what + ".err-script");
         r.environment = pairs(r_.get(n, "environment"), what + ".environment", true);
         const YAML::Node retries = r_.get(n, "retries");
-        if (retries.IsDefined() && !retries.IsNull() && r_.keys(retries, what + ".retries", kRetryKeys)) {
+        if (retries.IsDefined() && !retries.IsNull() &&
+            r_.keys(retries, what + ".retries", kRetryKeys)) {
             r.exec_retries = delays(r_.get(retries, "execution"));
             r.submit_retries = delays(r_.get(retries, "submission"));
         }
         r.time_limit = exact_interval(r_.get(n, "time_limit"));
         r.outputs = pairs(r_.get(n, "outputs"), what + ".outputs", false);
         static const std::vector<std::string> reserved = {
-            "submitted", "submit-failed", "started", "succeeded", "failed", "expired",
-            "submit",    "fail",          "start",   "succeed",   "finish", "expire", "finished"};
+            "submitted", "submit-failed", "started", "succeeded", "failed", "expired", "submit",
+            "fail",      "start",         "succeed", "finish",    "expire", "finished"};
         for (const auto& [o, msg] : r.outputs) {
             if (std::find(reserved.begin(), reserved.end(), o) != reserved.end()) {
-                r_.error(r_.get(n, "outputs"), fmt::format("'{}' is a built-in output: choose another "
-                                                           "name for the custom output",
-                                                           o));
+                r_.error(r_.get(n, "outputs"),
+                         fmt::format("'{}' is a built-in output: choose another "
+                                     "name for the custom output",
+                                     o));
             } else if (!valid_name(o)) {
                 r_.error(r_.get(n, "outputs"), fmt::format("'{}' is not a valid output name", o));
             }
             if (msg.empty()) {
-                r_.error(r_.get(n, "outputs"), fmt::format("output '{}' needs a message: the text the "
-                                                           "job sends with tock message",
-                                                           o));
+                r_.error(r_.get(n, "outputs"),
+                         fmt::format("output '{}' needs a message: the text the "
+                                     "job sends with tock message",
+                                     o));
             }
         }
         r.platform = r_.str(r_.get(n, "platform"), what + ".platform");
         const YAML::Node jr = r_.get(n, "job_runner");
         r.job_runner = r_.str(jr, what + ".job_runner");
-        if (r.job_runner && std::find(kJobRunners.begin(), kJobRunners.end(), *r.job_runner) == kJobRunners.end()) {
+        if (r.job_runner &&
+            std::find(kJobRunners.begin(), kJobRunners.end(), *r.job_runner) == kJobRunners.end()) {
             r_.error(jr, fmt::format("unknown job runner '{}'{}: use {}", *r.job_runner,
                                      did_you_mean(*r.job_runner, kJobRunners), join(kJobRunners)));
         }
@@ -836,21 +870,25 @@ private:
             r.submission_timeout = exact_interval(r_.get(ev, "submission_timeout"));
             r.execution_timeout = exact_interval(r_.get(ev, "execution_timeout"));
             const YAML::Node h = r_.get(ev, "handlers");
-            if (h.IsDefined() && !h.IsNull() && r_.keys(h, what + ".events.handlers", task_events())) {
+            if (h.IsDefined() && !h.IsNull() &&
+                r_.keys(h, what + ".events.handlers", task_events())) {
                 for (const auto& kv : h) {
-                    r.handlers[norm_key(kv.first.Scalar())] = r_.strings(kv.second, "a handler", false);
+                    r.handlers[norm_key(kv.first.Scalar())] =
+                        r_.strings(kv.second, "a handler", false);
                 }
             }
         }
         const YAML::Node sim = r_.get(n, "simulation");
-        if (sim.IsDefined() && !sim.IsNull() && r_.keys(sim, what + ".simulation", {"run_length"})) {
+        if (sim.IsDefined() && !sim.IsNull() &&
+            r_.keys(sim, what + ".simulation", {"run_length"})) {
             r.run_length = exact_interval(r_.get(sim, "run_length"));
         }
         return r;
     }
 
     // Ordered key: value pairs from a mapping.
-    std::vector<std::pair<std::string, std::string>> pairs(const YAML::Node& n, const std::string& what,
+    std::vector<std::pair<std::string, std::string>> pairs(const YAML::Node& n,
+                                                           const std::string& what,
                                                            bool env_names) {
         std::vector<std::pair<std::string, std::string>> out;
         if (!n.IsDefined() || n.IsNull()) return out;
@@ -898,10 +936,13 @@ private:
                 try {
                     std::size_t used = 0;
                     times = std::stoul(item.substr(0, star), &used);
-                    if (used != star || times == 0 || times > 1000) throw std::out_of_range("times");
+                    if (used != star || times == 0 || times > 1000)
+                        throw std::out_of_range("times");
                 } catch (const std::exception&) {
-                    r_.error(it.node, fmt::format("'{}': write N*DURATION with N from 1 to 1000, e.g. 3*PT1M",
-                                            item));
+                    r_.error(
+                        it.node,
+                        fmt::format("'{}': write N*DURATION with N from 1 to 1000, e.g. 3*PT1M",
+                                    item));
                     continue;
                 }
                 d = item.substr(star + 1);
@@ -974,8 +1015,9 @@ private:
     // -- graph --
     void graph(const YAML::Node& n) {
         if (!n.IsDefined() || n.IsNull()) {
-            r_.error(Location{r_.file(), 1, 1}, "scheduling.graph is missing: add at least one "
-                                                "recurrence, e.g. graph: {R1: foo => bar}");
+            r_.error(Location{r_.file(), 1, 1},
+                     "scheduling.graph is missing: add at least one "
+                     "recurrence, e.g. graph: {R1: foo => bar}");
             return;
         }
         if (!n.IsMap()) {
@@ -991,9 +1033,10 @@ private:
         std::set<std::string> headings;
         for (const auto& kv : n) {
             if (!headings.insert(kv.first.Scalar()).second) {
-                r_.error(kv.first, fmt::format("the recurrence '{}' appears twice in the graph: put all "
-                                               "its lines under one key",
-                                               kv.first.Scalar()));
+                r_.error(kv.first,
+                         fmt::format("the recurrence '{}' appears twice in the graph: put all "
+                                     "its lines under one key",
+                                     kv.first.Scalar()));
                 continue;
             }
             GraphSection gs;
@@ -1046,9 +1089,10 @@ private:
             try {
                 wf_.excluded_sequences.push_back(cy.parse_sequence(ex, wf_.initial, wf_.final));
             } catch (const ParseError& e) {
-                r_.error(exclusion_nodes_[i], fmt::format("exclusion '{}' is neither a cycle point nor "
-                                                          "a recurrence: {}",
-                                                          ex, e.what()));
+                r_.error(exclusion_nodes_[i],
+                         fmt::format("exclusion '{}' is neither a cycle point nor "
+                                     "a recurrence: {}",
+                                     ex, e.what()));
             }
         }
     }
@@ -1072,12 +1116,14 @@ private:
                 auto check_node = [&](const NodeRef& ref, bool left) {
                     if (ref.xtrigger) {
                         const auto decl = wf_.xtriggers.find(ref.name);
-                        const bool clock = decl != wf_.xtriggers.end() ? decl->second.function == "wall_clock"
-                                                                       : ref.name == "wall_clock";
+                        const bool clock = decl != wf_.xtriggers.end()
+                                               ? decl->second.function == "wall_clock"
+                                               : ref.name == "wall_clock";
                         if (clock && settings_.mode != CyclingMode::datetime) {
-                            r_.error(node_loc(s, ref), fmt::format("'@{}' is a wall-clock trigger, which "
-                                                                   "needs date-time cycling",
-                                                                   ref.name));
+                            r_.error(node_loc(s, ref),
+                                     fmt::format("'@{}' is a wall-clock trigger, which "
+                                                 "needs date-time cycling",
+                                                 ref.name));
                         }
                         if (!wf_.xtriggers.count(ref.name) && ref.name != "wall_clock") {
                             std::vector<std::string> labels;
@@ -1090,47 +1136,53 @@ private:
                         return;
                     }
                     const bool family = wf_.is_family(ref.name);
-                    const bool family_q = ref.qualifier.ends_with("-all") || ref.qualifier.ends_with("-any");
+                    const bool family_q =
+                        ref.qualifier.ends_with("-all") || ref.qualifier.ends_with("-any");
                     if (family && family_q) {
                         const std::string q = ref.qualifier.substr(0, ref.qualifier.rfind('-'));
                         const auto& known = builtin_qualifiers();
                         if (std::find(known.begin(), known.end(), q) == known.end()) {
                             r_.error(node_loc(s, ref),
-                                     fmt::format("unknown family trigger ':{}': use succeed, fail, finish, "
-                                                 "start, submit, submit-fail or expire, with -all or -any",
-                                                 ref.qualifier));
+                                     fmt::format(
+                                         "unknown family trigger ':{}': use succeed, fail, finish, "
+                                         "start, submit, submit-fail or expire, with -all or -any",
+                                         ref.qualifier));
                         }
                     }
                     if (family) {
                         const auto m = wf_.members(ref.name);
                         if (m.empty()) {
-                            r_.error(node_loc(s, ref), fmt::format("family '{}' has no tasks: give it a "
-                                                                   "task that inherits it",
-                                                                   ref.name));
+                            r_.error(node_loc(s, ref),
+                                     fmt::format("family '{}' has no tasks: give it a "
+                                                 "task that inherits it",
+                                                 ref.name));
                         }
                         tasks.insert(m.begin(), m.end());
                         if (left && !family_q) {
                             r_.error(node_loc(s, ref),
-                                     fmt::format("'{}' is a family: on the left of => write "
-                                                 "{}:succeed-all or {}:succeed-any (or another -all/-any "
-                                                 "trigger)",
-                                                 ref.name, ref.name, ref.name));
+                                     fmt::format(
+                                         "'{}' is a family: on the left of => write "
+                                         "{}:succeed-all or {}:succeed-any (or another -all/-any "
+                                         "trigger)",
+                                         ref.name, ref.name, ref.name));
                         }
                         return;
                     }
                     if (family_q) {
-                        r_.error(node_loc(s, ref),
-                                 fmt::format("'{}:{}' is a family trigger but '{}' is not a family{}",
-                                             ref.name, ref.qualifier, ref.name,
-                                             did_you_mean(ref.name, wf_.families)));
+                        r_.error(
+                            node_loc(s, ref),
+                            fmt::format("'{}:{}' is a family trigger but '{}' is not a family{}",
+                                        ref.name, ref.qualifier, ref.name,
+                                        did_you_mean(ref.name, wf_.families)));
                         return;
                     }
                     if (auto rt = wf_.runtime.find(ref.name); rt == wf_.runtime.end()) {
                         if (!wf_.allow_implicit_tasks) {
                             r_.error(node_loc(s, ref),
-                                     fmt::format("task '{}' is in the graph but not in runtime{}: add it "
-                                                 "to runtime, or set scheduler.allow_implicit_tasks",
-                                                 ref.name, did_you_mean(ref.name, known)));
+                                     fmt::format(
+                                         "task '{}' is in the graph but not in runtime{}: add it "
+                                         "to runtime, or set scheduler.allow_implicit_tasks",
+                                         ref.name, did_you_mean(ref.name, known)));
                             return;
                         }
                     }
@@ -1172,14 +1224,16 @@ private:
                     auto rt = wf_.runtime.find(ref.name);
                     if (rt == wf_.runtime.end()) return;
                     const auto& outs = rt->second.outputs;
-                    if (std::none_of(outs.begin(), outs.end(), [&](auto& o) { return o.first == ref.qualifier; })) {
+                    if (std::none_of(outs.begin(), outs.end(),
+                                     [&](auto& o) { return o.first == ref.qualifier; })) {
                         std::vector<std::string> names;
                         for (auto& o : outs) names.push_back(o.first);
                         names.insert(names.end(), builtin.begin(), builtin.end());
                         r_.error(node_loc(s, ref),
-                                 fmt::format("'{}' has no output '{}'{}: add it under runtime.{}.outputs",
-                                             ref.name, ref.qualifier, did_you_mean(ref.qualifier, names),
-                                             ref.name));
+                                 fmt::format(
+                                     "'{}' has no output '{}'{}: add it under runtime.{}.outputs",
+                                     ref.name, ref.qualifier, did_you_mean(ref.qualifier, names),
+                                     ref.name));
                     }
                 });
                 // Offsets: parse now so that errors point at them.
@@ -1188,7 +1242,8 @@ private:
                     try {
                         (void)offset_point(ref.offset, wf_.initial);
                     } catch (const ParseError& e) {
-                        r_.error(node_loc(s, ref), fmt::format("offset [{}]: {}", ref.offset, e.what()));
+                        r_.error(node_loc(s, ref),
+                                 fmt::format("offset [{}]: {}", ref.offset, e.what()));
                     }
                 });
             }
@@ -1203,8 +1258,7 @@ private:
             for (const auto& d : wf_.graph[s].deps) {
                 auto place = [&](const NodeRef& r, bool with_offset_ok) {
                     if (r.xtrigger) return;
-                    std::vector<std::string> names =
-                        wf_.tasks_of(r.name);
+                    std::vector<std::string> names = wf_.tasks_of(r.name);
                     for (const auto& n : names) {
                         if (!first_seen.count(n)) first_seen[n] = node_loc(s, r);
                         if (with_offset_ok || r.offset.empty()) placed.insert(n);
@@ -1216,10 +1270,11 @@ private:
         }
         for (const auto& t : wf_.tasks) {
             if (placed.count(t)) continue;
-            r_.error(first_seen.count(t) ? first_seen[t] : Location{r_.file(), 0, 0},
-                     fmt::format("task '{}' appears only with offsets, so it is on no recurrence and "
-                                 "would never run: add it to a graph line without an offset",
-                                 t));
+            r_.error(
+                first_seen.count(t) ? first_seen[t] : Location{r_.file(), 0, 0},
+                fmt::format("task '{}' appears only with offsets, so it is on no recurrence and "
+                            "would never run: add it to a graph line without an offset",
+                            t));
         }
     }
 
@@ -1264,9 +1319,10 @@ private:
         for (const auto& [key, u] : uses) {
             const auto& [task, output] = key;
             if (u.required && u.optional) {
-                r_.error(u.where, fmt::format("output '{}:{}' is both required and optional: mark every "
-                                              "use of it with '?', or none",
-                                              task, output));
+                r_.error(u.where,
+                         fmt::format("output '{}:{}' is both required and optional: mark every "
+                                     "use of it with '?', or none",
+                                     task, output));
             }
             if (auto rt = wf_.runtime.find(task); rt != wf_.runtime.end()) {
                 rt->second.optional_outputs[output] = u.optional && !u.required;
@@ -1276,10 +1332,11 @@ private:
             auto s = uses.find({t, "succeeded"}), f = uses.find({t, "failed"});
             if (s == uses.end() || f == uses.end()) continue;
             if (s->second.required || f->second.required) {
-                r_.error(f->second.where,
-                         fmt::format("'{}' has both succeeded and failed in the graph, so both must be "
-                                     "optional: write {}? and {}:fail?",
-                                     t, t, t));
+                r_.error(
+                    f->second.where,
+                    fmt::format("'{}' has both succeeded and failed in the graph, so both must be "
+                                "optional: write {}? and {}:fail?",
+                                t, t, t));
             }
         }
     }
@@ -1330,9 +1387,10 @@ private:
                 } else if (wf_.is_task(name)) {
                     q.tasks.push_back(name);
                 } else {
-                    r_.error(item.node, fmt::format("queue '{}' member '{}' is neither a task in the graph "
-                                                    "nor a family{}",
-                                                    q.name, name, did_you_mean(name, candidates)));
+                    r_.error(item.node,
+                             fmt::format("queue '{}' member '{}' is neither a task in the graph "
+                                         "nor a family{}",
+                                         q.name, name, did_you_mean(name, candidates)));
                 }
             }
             wf_.queues[q.name] = std::move(q);
@@ -1357,7 +1415,8 @@ private:
                 }
                 try {
                     const Interval i = wf_.cycling.parse_interval(off.empty() ? "PT0S" : off);
-                    (std::string(kind) == "clock_trigger" ? wf_.clock_trigger : wf_.clock_expire)[task] = i;
+                    (std::string(kind) == "clock_trigger" ? wf_.clock_trigger
+                                                          : wf_.clock_expire)[task] = i;
                 } catch (const ParseError& e) {
                     r_.error(m, fmt::format("{} offset for '{}': {}", kind, task, e.what()));
                 }
@@ -1408,7 +1467,8 @@ private:
                         const Trigger& t = pr.trigger;
                         if (t.task.empty()) return;
                         if (t.point == at) up[task].emplace_back(t.task, t.source);
-                        if (!t.pre_initial && !reported.count(t.source) && !runs_at(t.task, t.point)) {
+                        if (!t.pre_initial && !reported.count(t.source) &&
+                            !runs_at(t.task, t.point)) {
                             unreachable(t, task, at);
                             reported.insert(t.source);
                         }
@@ -1432,10 +1492,11 @@ private:
     }
 
     void unreachable(const Trigger& t, const std::string& task, Point at) {
-        r_.error(t.source >= 0 ? wf_.sources[t.source] : Location{r_.file(), 0, 0},
-                 fmt::format("'{}' at {} waits for '{}' at {}, but '{}' never runs at that point: the "
-                             "offset can never be satisfied; fix the offset or the recurrences",
-                             task, wf_.cycling.format(at), t.task, wf_.cycling.format(t.point), t.task));
+        r_.error(
+            t.source >= 0 ? wf_.sources[t.source] : Location{r_.file(), 0, 0},
+            fmt::format("'{}' at {} waits for '{}' at {}, but '{}' never runs at that point: the "
+                        "offset can never be satisfied; fix the offset or the recurrences",
+                        task, wf_.cycling.format(at), t.task, wf_.cycling.format(t.point), t.task));
     }
 
     // A dependency loop within one point: Kahn's algorithm removes every
@@ -1520,7 +1581,8 @@ private:
 Workflow Workflow::load(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        throw ConfigErrors({{Location{path, 0, 0}, "cannot read the file: " + std::string(std::strerror(errno))}});
+        throw ConfigErrors(
+            {{Location{path, 0, 0}, "cannot read the file: " + std::string(std::strerror(errno))}});
     }
     std::stringstream ss;
     ss << in.rdbuf();
@@ -1572,7 +1634,8 @@ bool same(const Prereq& a, const Prereq& b) {
     if (a.kind != b.kind) return false;
     if (a.kind == Prereq::Kind::trigger) {
         const Trigger &x = a.trigger, &y = b.trigger;
-        return x.task == y.task && x.xtrigger == y.xtrigger && x.point == y.point && x.output == y.output;
+        return x.task == y.task && x.xtrigger == y.xtrigger && x.point == y.point &&
+               x.output == y.output;
     }
     if (a.children.size() != b.children.size()) return false;
     for (std::size_t i = 0; i < a.children.size(); ++i) {
@@ -1647,7 +1710,8 @@ std::vector<TaskAt> Workflow::tasks_at(Point p) const {
                             mt.task = m;
                             mt.output = out;
                             group.children.push_back(trigger_leaf(mt));
-                            if (r.offset.empty()) present(m);  // as Cylc places a family trigger's tasks
+                            if (r.offset.empty())
+                                present(m);  // as Cylc places a family trigger's tasks
                         }
                         return group;
                     }
@@ -1657,7 +1721,8 @@ std::vector<TaskAt> Workflow::tasks_at(Point p) const {
                     return trigger_leaf(t);
                 }
                 Prereq group;
-                group.kind = e.kind == Expr::Kind::all_of ? Prereq::Kind::all_of : Prereq::Kind::any_of;
+                group.kind =
+                    e.kind == Expr::Kind::all_of ? Prereq::Kind::all_of : Prereq::Kind::any_of;
                 for (const auto& c : e.children) {
                     if (auto sub = build(c)) group.children.push_back(std::move(*sub));
                 }
@@ -1717,7 +1782,8 @@ std::optional<Point> Workflow::next_on(const GraphSection& gs, std::optional<Poi
 std::optional<Point> Workflow::next_point(Point p) const {
     std::optional<Point> best;
     for (const auto& gs : graph) {
-        if (auto n = next_on(gs, gs.sequence.next_after(p), best); n && (!best || *n < *best)) best = n;
+        if (auto n = next_on(gs, gs.sequence.next_after(p), best); n && (!best || *n < *best))
+            best = n;
     }
     return best;
 }
@@ -1725,7 +1791,8 @@ std::optional<Point> Workflow::next_point(Point p) const {
 std::optional<Point> Workflow::first_point() const {
     std::optional<Point> best;
     for (const auto& gs : graph) {
-        if (auto n = next_on(gs, gs.sequence.first_at_or_after(initial), best); n && (!best || *n < *best)) {
+        if (auto n = next_on(gs, gs.sequence.first_at_or_after(initial), best);
+            n && (!best || *n < *best)) {
             best = n;
         }
     }

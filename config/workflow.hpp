@@ -32,17 +32,26 @@ struct Diagnostic {
 
 // Thrown by load() with every error found.
 class ConfigErrors : public std::runtime_error {
-public:
+  public:
     explicit ConfigErrors(std::vector<Diagnostic> d);
     std::vector<Diagnostic> errors;
 };
 
 // Task event names that can carry handlers.
 inline const std::vector<std::string>& task_events() {
-    static const std::vector<std::string> e = {
-        "submitted", "started",           "succeeded", "failed",  "retry",
-        "submit_failed", "submit_retry",  "execution_timeout", "submission_timeout",
-        "expired", "custom", "warning",   "critical"};
+    static const std::vector<std::string> e = {"submitted",
+                                               "started",
+                                               "succeeded",
+                                               "failed",
+                                               "retry",
+                                               "submit_failed",
+                                               "submit_retry",
+                                               "execution_timeout",
+                                               "submission_timeout",
+                                               "expired",
+                                               "custom",
+                                               "warning",
+                                               "critical"};
     return e;
 }
 
@@ -51,10 +60,10 @@ inline const std::vector<std::string>& task_events() {
 struct Runtime {
     std::string name;
     Location where;
-    std::vector<std::string> parents;    // as written in `inherit`
-    std::vector<std::string> lineage;    // C3 linearisation: self first, root last
-    bool is_family = false;              // some namespace inherits it
-    bool implicit = false;               // a graph task with no runtime entry
+    std::vector<std::string> parents;  // as written in `inherit`
+    std::vector<std::string> lineage;  // C3 linearisation: self first, root last
+    bool is_family = false;            // some namespace inherits it
+    bool implicit = false;             // a graph task with no runtime entry
     std::string script, env_script, pre_script, post_script, err_script;
     std::vector<std::pair<std::string, std::string>> environment;  // in order, ancestors first
     std::vector<Interval> execution_retry_delays;
@@ -63,11 +72,11 @@ struct Runtime {
     std::optional<Interval> submission_timeout;  // event timeouts
     std::optional<Interval> execution_timeout;
     std::vector<std::pair<std::string, std::string>> outputs;  // custom: name, message
-    std::string platform;                // "" = localhost background
-    std::string job_runner;              // background (default), slurm, at
+    std::string platform;                                      // "" = localhost background
+    std::string job_runner;                                    // background (default), slurm, at
     std::vector<std::pair<std::string, std::string>> directives;
     std::map<std::string, std::vector<std::string>> handlers;  // event -> commands
-    std::optional<Interval> run_length;  // simulation mode
+    std::optional<Interval> run_length;                        // simulation mode
     // Outputs the graph uses, and whether each is optional ('?'). An output
     // not listed is required if it is succeeded, optional otherwise.
     std::map<std::string, bool> optional_outputs;
@@ -82,18 +91,18 @@ struct Runtime {
 
 struct Queue {
     std::string name;
-    int limit = 0;                       // 0: unlimited
-    std::vector<std::string> members;    // as written: tasks or families
-    std::vector<std::string> tasks;      // expanded to tasks
+    int limit = 0;                     // 0: unlimited
+    std::vector<std::string> members;  // as written: tasks or families
+    std::vector<std::string> tasks;    // expanded to tasks
     Location where;
 };
 
 struct XTrigger {
-    std::string label;                   // the name used as @label
-    std::string function;                // wall_clock, file_exists, ...
-    std::vector<std::string> args;       // positional, templates unexpanded
+    std::string label;              // the name used as @label
+    std::string function;           // wall_clock, file_exists, ...
+    std::vector<std::string> args;  // positional, templates unexpanded
     std::vector<std::pair<std::string, std::string>> kwargs;
-    std::optional<Interval> interval;    // ":PT10S" call interval
+    std::optional<Interval> interval;  // ":PT10S" call interval
     Location where;
 };
 
@@ -102,19 +111,20 @@ struct WorkflowEvents {
     bool abort_on_stall_timeout = false;
     bool abort_on_inactivity_timeout = false;
     bool abort_on_workflow_timeout = false;
-    std::map<std::string, std::vector<std::string>> handlers;  // startup, shutdown, stall, abort, ...
+    std::map<std::string, std::vector<std::string>>
+        handlers;  // startup, shutdown, stall, abort, ...
 };
 
 // A prerequisite term resolved at a cycle point.
 struct Trigger {
-    std::string task;                    // task name ("" for an xtrigger)
-    std::string xtrigger;                // xtrigger label
-    Point point;                         // the upstream task's cycle point
-    std::string output;                  // succeeded, failed, submitted, submit-failed,
-                                         // started, finished, expired, or a custom output
-    bool pre_initial = false;            // before the initial point: satisfied from the start
-    bool absolute = false;               // [^] or [$] forms: the same upstream point for all
-    int source = -1;                     // index into Workflow::sources: where the graph says it
+    std::string task;          // task name ("" for an xtrigger)
+    std::string xtrigger;      // xtrigger label
+    Point point;               // the upstream task's cycle point
+    std::string output;        // succeeded, failed, submitted, submit-failed,
+                               // started, finished, expired, or a custom output
+    bool pre_initial = false;  // before the initial point: satisfied from the start
+    bool absolute = false;     // [^] or [$] forms: the same upstream point for all
+    int source = -1;           // index into Workflow::sources: where the graph says it
 };
 
 // A prerequisite tree: all_of / any_of over triggers (family triggers are
@@ -131,7 +141,7 @@ struct Prereq {
 struct TaskAt {
     std::string name;
     Point point;
-    std::vector<Prereq> prereqs;         // all must hold
+    std::vector<Prereq> prereqs;  // all must hold
     bool parentless() const { return prereqs.empty(); }
 };
 
@@ -139,11 +149,11 @@ struct GraphSection {
     std::string recurrence;
     Sequence sequence;
     std::vector<Dependency> deps;
-    Location where;                      // of the recurrence key
+    Location where;  // of the recurrence key
 };
 
 class Workflow {
-public:
+  public:
     // Read and check `path`; throws ConfigErrors with every error found.
     static Workflow load(const std::string& path);
     // The same from text (tests; `file` names it in errors).
@@ -155,9 +165,9 @@ public:
     Point initial;
     std::optional<Point> final;
     std::optional<Point> stop, hold_after;
-    std::optional<Interval> runahead;    // nullopt: default P4
-    std::vector<std::string> exclusions;     // as written
-    std::vector<Point> excluded_points;      // ... parsed: single points
+    std::optional<Interval> runahead;          // nullopt: default P4
+    std::vector<std::string> exclusions;       // as written
+    std::vector<Point> excluded_points;        // ... parsed: single points
     std::vector<Sequence> excluded_sequences;  // ... and recurrences
     bool utc_mode = true;
     bool allow_implicit_tasks = true;
@@ -169,9 +179,9 @@ public:
     std::map<std::string, XTrigger> xtriggers;
     std::map<std::string, Runtime> runtime;  // every namespace, root included
     std::vector<GraphSection> graph;
-    std::vector<std::string> tasks;          // every task in the graph, sorted
-    std::vector<std::string> families;       // namespaces inherited by others (root excluded)
-    std::vector<Location> sources;           // graph node locations, see Trigger::source
+    std::vector<std::string> tasks;     // every task in the graph, sorted
+    std::vector<std::string> families;  // namespaces inherited by others (root excluded)
+    std::vector<Location> sources;      // graph node locations, see Trigger::source
 
     bool is_task(const std::string& n) const;
     bool is_family(const std::string& n) const;
@@ -191,7 +201,7 @@ public:
     bool on(const GraphSection& gs, Point p) const;
     bool excluded(Point p) const;
 
-private:
+  private:
     std::optional<Point> next_on(const GraphSection& gs, std::optional<Point> n,
                                  std::optional<Point> beat) const;
 };

@@ -16,7 +16,9 @@ std::string shell_quote(const std::string& s) {
     return out + "'";
 }
 
-std::string job_id(const JobInfo& j) { return fmt::format("{}/{}/{:02}", j.cycle, j.task, j.submit_num); }
+std::string job_id(const JobInfo& j) {
+    return fmt::format("{}/{}/{:02}", j.cycle, j.task, j.submit_num);
+}
 
 std::string job_script(const JobInfo& j, const config::Runtime& rt) {
     std::string s;

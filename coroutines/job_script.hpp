@@ -10,14 +10,14 @@
 namespace tock::jobs {
 
 struct JobInfo {
-    std::string workflow;     // TOCK_WORKFLOW_ID
-    std::string task;         // TOCK_TASK_NAME
-    std::string cycle;        // TOCK_TASK_CYCLE_POINT, formatted
-    int submit_num = 1;       // TOCK_TASK_JOB is CYCLE/TASK/NN
-    std::string run_dir;      // TOCK_RUN_DIR
-    std::string job_dir;      // where job, job.out, job.err and job.status live
-    std::string endpoint;     // the scheduler's message endpoint
-    std::string tock;         // path of the tock executable
+    std::string workflow;  // TOCK_WORKFLOW_ID
+    std::string task;      // TOCK_TASK_NAME
+    std::string cycle;     // TOCK_TASK_CYCLE_POINT, formatted
+    int submit_num = 1;    // TOCK_TASK_JOB is CYCLE/TASK/NN
+    std::string run_dir;   // TOCK_RUN_DIR
+    std::string job_dir;   // where job, job.out, job.err and job.status live
+    std::string endpoint;  // the scheduler's message endpoint
+    std::string tock;      // path of the tock executable
 };
 
 // "CYCLE/TASK/NN"

@@ -11,18 +11,28 @@ using config::Expr;
 using config::NodeRef;
 using config::Prereq;
 
-std::string clock_trigger_label(const std::string& task) { return "clock_trigger." + task; }
+std::string clock_trigger_label(const std::string& task) {
+    return "clock_trigger." + task;
+}
 
 const char* to_string(State s) {
     switch (s) {
-        case State::waiting: return "waiting";
-        case State::preparing: return "preparing";
-        case State::submitted: return "submitted";
-        case State::running: return "running";
-        case State::succeeded: return "succeeded";
-        case State::failed: return "failed";
-        case State::submit_failed: return "submit-failed";
-        case State::expired: return "expired";
+        case State::waiting:
+            return "waiting";
+        case State::preparing:
+            return "preparing";
+        case State::submitted:
+            return "submitted";
+        case State::running:
+            return "running";
+        case State::succeeded:
+            return "succeeded";
+        case State::failed:
+            return "failed";
+        case State::submit_failed:
+            return "submit-failed";
+        case State::expired:
+            return "expired";
     }
     return "?";
 }
@@ -53,7 +63,8 @@ TaskPool::TaskPool(const config::Workflow& wf) : wf_(wf) {
             config::for_each_node(*d.left, [&](const NodeRef& r) {
                 if (r.xtrigger) return;
                 const std::string out = config::output_of(r, wf_.is_family(r.name));
-                for (const auto& n : wf_.tasks_of(r.name)) downstream_[{n, out}].push_back({s, targets, r.offset});
+                for (const auto& n : wf_.tasks_of(r.name))
+                    downstream_[{n, out}].push_back({s, targets, r.offset});
             });
         }
     }
@@ -89,7 +100,8 @@ void TaskPool::spawn(const TaskId& id, const std::string& why) {
     }
     if (wf_.stop && id.point > *wf_.stop) return;
     const auto& tasks = at(id.point);
-    auto t = std::find_if(tasks.begin(), tasks.end(), [&](const auto& x) { return x.name == id.name; });
+    auto t =
+        std::find_if(tasks.begin(), tasks.end(), [&](const auto& x) { return x.name == id.name; });
     if (t == tasks.end()) return;  // not on any recurrence at that point
     Task task;
     task.id = id;
@@ -117,7 +129,8 @@ void TaskPool::spawn_parentless() {
             int scanned = 0;
             while (p && scanned++ < 10000 && !(wf_.stop && *p > *wf_.stop)) {
                 const auto& tasks = at(*p);
-                if (std::any_of(tasks.begin(), tasks.end(), [&](auto& t) { return parentless(t); })) break;
+                if (std::any_of(tasks.begin(), tasks.end(), [&](auto& t) { return parentless(t); }))
+                    break;
                 at_cache_.erase(*p);
                 p = wf_.next_point(*p);
             }
@@ -178,9 +191,11 @@ bool TaskPool::satisfied(const Prereq& p) const {
             return in != pool_.end() && in->second.outputs.count(t.output) > 0;
         }
         case Prereq::Kind::all_of:
-            return std::all_of(p.children.begin(), p.children.end(), [&](auto& c) { return satisfied(c); });
+            return std::all_of(p.children.begin(), p.children.end(),
+                               [&](auto& c) { return satisfied(c); });
         case Prereq::Kind::any_of:
-            return std::any_of(p.children.begin(), p.children.end(), [&](auto& c) { return satisfied(c); });
+            return std::any_of(p.children.begin(), p.children.end(),
+                               [&](auto& c) { return satisfied(c); });
     }
     return false;
 }
@@ -227,9 +242,11 @@ void TaskPool::complete_output(const TaskId& id, const std::string& output) {
     if (dn == downstream_.end()) return;
     const std::string why = fmt::format("{}/{}:{}", wf_.cycling.format(id.point), id.name, output);
     for (const auto& d : dn->second) {
-        if (!d.offset.empty() && (d.offset[0] == '^' || d.offset[0] == '$')) continue;  // looked up lazily
+        if (!d.offset.empty() && (d.offset[0] == '^' || d.offset[0] == '$'))
+            continue;  // looked up lazily
         Point down = id.point;
-        if (!d.offset.empty()) down = wf_.cycling.add(id.point, -wf_.cycling.parse_interval(d.offset));
+        if (!d.offset.empty())
+            down = wf_.cycling.add(id.point, -wf_.cycling.parse_interval(d.offset));
         if (down < wf_.initial || (wf_.final && down > *wf_.final)) continue;
         if (!wf_.on(wf_.graph[d.section], down)) continue;
         for (const auto& name : d.tasks) spawn({down, name}, why);
@@ -250,7 +267,9 @@ void TaskPool::started(const TaskId& id) {
     complete_output(id, "started");
 }
 
-void TaskPool::output(const TaskId& id, const std::string& output) { complete_output(id, output); }
+void TaskPool::output(const TaskId& id, const std::string& output) {
+    complete_output(id, output);
+}
 
 void TaskPool::finished(const TaskId& id, bool succeeded) {
     auto it = pool_.find(id);
@@ -262,7 +281,8 @@ void TaskPool::finished(const TaskId& id, bool succeeded) {
         complete_output(id, "succeeded");
         complete_output(id, "finished");
     } else {
-        if (schedule_retry(t, wf_.runtime.at(id.name).execution_retry_delays, t.retries_used)) return;
+        if (schedule_retry(t, wf_.runtime.at(id.name).execution_retry_delays, t.retries_used))
+            return;
         t.state = State::failed;
         complete_output(id, "failed");
         complete_output(id, "finished");
@@ -284,7 +304,8 @@ void TaskPool::submit_failed(const TaskId& id) {
     if (it == pool_.end()) return;
     Task& t = it->second;
     --queue_active_[queue_of(id.name)];
-    if (schedule_retry(t, wf_.runtime.at(id.name).submission_retry_delays, t.submit_retries_used)) return;
+    if (schedule_retry(t, wf_.runtime.at(id.name).submission_retry_delays, t.submit_retries_used))
+        return;
     t.state = State::submit_failed;
     complete_output(id, "submit-failed");
     maybe_remove(id);
@@ -298,7 +319,9 @@ void TaskPool::retry_due(const TaskId& id) {
     it->second.retry_delay.reset();
 }
 
-void TaskPool::xtrigger(const std::string& label, Point p) { xtriggers_.insert({label, p}); }
+void TaskPool::xtrigger(const std::string& label, Point p) {
+    xtriggers_.insert({label, p});
+}
 
 void TaskPool::maybe_remove(const TaskId& id) {
     auto it = pool_.find(id);
@@ -325,7 +348,8 @@ const Task* TaskPool::find(const TaskId& id) const {
 std::size_t TaskPool::active() const {
     std::size_t n = 0;
     for (const auto& [id, t] : pool_) {
-        if (t.state == State::preparing || t.state == State::submitted || t.state == State::running) ++n;
+        if (t.state == State::preparing || t.state == State::submitted || t.state == State::running)
+            ++n;
     }
     return n;
 }
@@ -345,7 +369,9 @@ std::set<std::pair<std::string, Point>> TaskPool::wanted_xtriggers() const {
     return out;
 }
 
-bool TaskPool::complete() const { return pool_.empty() && !next_parentless_; }
+bool TaskPool::complete() const {
+    return pool_.empty() && !next_parentless_;
+}
 
 bool TaskPool::stalled() const {
     if (complete() || active() > 0) return false;
@@ -362,8 +388,8 @@ std::string TaskPool::stall_reason() const {
     for (const auto& [id, t] : pool_) {
         const std::string name = fmt::format("{}/{}", wf_.cycling.format(id.point), id.name);
         if (finished_state(t.state)) {
-            parts.push_back(fmt::format("{} {} and is incomplete (a required output is missing)", name,
-                                        to_string(t.state)));
+            parts.push_back(fmt::format("{} {} and is incomplete (a required output is missing)",
+                                        name, to_string(t.state)));
             continue;
         }
         std::vector<std::string> waits;
@@ -373,13 +399,15 @@ std::string TaskPool::stall_reason() const {
                 Prereq leaf;
                 leaf.trigger = tr;
                 if (!satisfied(leaf)) {
-                    waits.push_back(fmt::format("{}/{}:{}", wf_.cycling.format(tr.point), tr.task, tr.output));
+                    waits.push_back(
+                        fmt::format("{}/{}:{}", wf_.cycling.format(tr.point), tr.task, tr.output));
                 }
             });
         }
         std::string w;
         for (std::size_t i = 0; i < waits.size(); ++i) w += (i ? ", " : "") + waits[i];
-        parts.push_back(fmt::format("{} is waiting for {}", name, w.empty() ? "nothing it can get" : w));
+        parts.push_back(
+            fmt::format("{} is waiting for {}", name, w.empty() ? "nothing it can get" : w));
     }
     std::string out;
     for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "; " : "") + parts[i];

@@ -37,7 +37,16 @@ namespace tock::pool {
 
 using config::Point;
 
-enum class State { waiting, preparing, submitted, running, succeeded, failed, submit_failed, expired };
+enum class State {
+    waiting,
+    preparing,
+    submitted,
+    running,
+    succeeded,
+    failed,
+    submit_failed,
+    expired
+};
 const char* to_string(State s);
 // The xtrigger label a special_tasks.clock_trigger task waits for.
 std::string clock_trigger_label(const std::string& task);
@@ -51,20 +60,20 @@ struct TaskId {
 struct Task {
     TaskId id;
     State state = State::waiting;
-    std::vector<config::Prereq> prereqs;   // all must hold
-    std::set<std::string> outputs;         // completed outputs
-    int submit_num = 0;                    // jobs submitted so far
+    std::vector<config::Prereq> prereqs;  // all must hold
+    std::set<std::string> outputs;        // completed outputs
+    int submit_num = 0;                   // jobs submitted so far
     int retries_used = 0;
     int submit_retries_used = 0;
     std::optional<config::Interval> retry_delay;  // set while waiting to retry
     bool retry_pending = false;
-    bool queued = false;                   // prerequisites met, held back by its queue
-    bool runahead = false;                 // beyond the runahead limit
-    std::vector<std::string> triggered_by; // the upstream outputs that were met, for the record
+    bool queued = false;                    // prerequisites met, held back by its queue
+    bool runahead = false;                  // beyond the runahead limit
+    std::vector<std::string> triggered_by;  // the upstream outputs that were met, for the record
 };
 
 class TaskPool {
-public:
+  public:
     explicit TaskPool(const config::Workflow& wf);
 
     // Spawn the first parentless tasks. Call once.
@@ -88,21 +97,21 @@ public:
     void xtrigger(const std::string& label, Point p);
 
     // What the driver needs to know.
-    bool complete() const;                 // nothing left to do: shut down
-    bool stalled() const;                  // not complete, and nothing can happen
+    bool complete() const;  // nothing left to do: shut down
+    bool stalled() const;   // not complete, and nothing can happen
     std::string stall_reason() const;
     // xtriggers that unspawned-or-waiting tasks wait for: (label, point).
     std::set<std::pair<std::string, Point>> wanted_xtriggers() const;
     const std::map<TaskId, Task>& tasks() const { return pool_; }
     const Task* find(const TaskId& id) const;
-    std::size_t active() const;            // preparing, submitted or running
+    std::size_t active() const;  // preparing, submitted or running
     const config::Workflow& workflow() const { return wf_; }
 
     // Counters for progress lines and tests.
     std::size_t spawned_total() const { return spawned_total_; }
     std::size_t completed_total() const { return completed_total_; }
 
-private:
+  private:
     struct Downstream {
         std::size_t section;
         std::vector<std::string> tasks;

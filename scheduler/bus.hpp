@@ -53,8 +53,9 @@ struct BusMessage {
 };
 
 class BusGap : public std::runtime_error {
-public:
-    BusGap(const std::string& what, BusMessage m) : std::runtime_error(what), message(std::move(m)) {}
+  public:
+    BusGap(const std::string& what, BusMessage m)
+        : std::runtime_error(what), message(std::move(m)) {}
     BusMessage message;  // the message that revealed the gap (delivered, not lost)
 };
 
@@ -66,7 +67,7 @@ struct PublisherOptions {
 };
 
 class Publisher {
-public:
+  public:
     Publisher(Loop& loop, std::string sender_id, const std::string& endpoint,
               PublisherOptions opts = {});
     // Unbinds at once, so that a successor can bind the same endpoint.
@@ -87,7 +88,7 @@ public:
     // The bound endpoint, with a tcp port chosen by the system resolved.
     std::string endpoint() const;
 
-private:
+  private:
     // Numbers a message as it leaves (see ZSocket::Hook): a data message gets
     // the next seq and its topic's prev; a welcome carries the current seq.
     struct Stamp final : ZSocket::Hook {
@@ -120,7 +121,7 @@ private:
 };
 
 class Subscriber {
-public:
+  public:
     Subscriber(Loop& loop, std::string subscriber_id, int hwm = 10000);
     Subscriber(const Subscriber&) = delete;
     Subscriber& operator=(const Subscriber&) = delete;
@@ -136,7 +137,7 @@ public:
 
     const std::string& id() const noexcept { return id_; }
 
-private:
+  private:
     struct Chain {
         bool welcomed = false;
         std::uint64_t welcome_seq = 0;

@@ -32,7 +32,7 @@ using TimePoint = SysClock::time_point;
 using Duration = SysClock::duration;
 
 class Clock {
-public:
+  public:
     explicit Clock(Loop& loop) : loop_(loop) {}
     virtual ~Clock() = default;
     Clock(const Clock&) = delete;
@@ -41,7 +41,7 @@ public:
     virtual TimePoint now() const = 0;
 
     class Sleep {
-    public:
+      public:
         Sleep(Clock& c, TimePoint when) : clock_(c), when_(when) {}
         Sleep(const Sleep&) = delete;
         Sleep& operator=(const Sleep&) = delete;
@@ -50,7 +50,7 @@ public:
         void await_suspend(std::coroutine_handle<> h);
         void await_resume() const noexcept {}
 
-    private:
+      private:
         friend class Clock;
         Clock& clock_;
         TimePoint when_;
@@ -66,37 +66,38 @@ public:
     // The earliest deadline; only meaningful when pending() > 0.
     TimePoint next_deadline() const { return sleepers_.begin()->first; }
 
-protected:
+  protected:
     // Resume every sleeper due at `t` or earlier.
     void fire_due(TimePoint t);
     // Called whenever the earliest deadline may have changed.
     virtual void rearm() = 0;
     Loop& loop_;
 
-private:
+  private:
     std::multimap<TimePoint, Sleep*> sleepers_;
 };
 
 class RealClock final : public Clock {
-public:
+  public:
     explicit RealClock(Loop& loop);
     ~RealClock() override;
     TimePoint now() const override { return SysClock::now(); }
 
-private:
+  private:
     void rearm() override;
     static void on_timer(uv_timer_t* t);
     uv_timer_t* timer_;  // heap: libuv closes it asynchronously
 };
 
 class VirtualClock final : public Clock {
-public:
-    explicit VirtualClock(Loop& loop, TimePoint start = SysClock::now()) : Clock(loop), now_(start) {}
+  public:
+    explicit VirtualClock(Loop& loop, TimePoint start = SysClock::now())
+        : Clock(loop), now_(start) {}
     TimePoint now() const override { return now_; }
     // Jump to the earliest deadline and resume its sleepers; false if none.
     bool advance();
 
-private:
+  private:
     void rearm() override {}
     TimePoint now_;
 };

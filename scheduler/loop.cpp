@@ -109,10 +109,13 @@ Loop::~Loop() {
 
 void Loop::post(Ready& r) noexcept {
     ready_.push_back(r);
-    if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&idle_))) uv_idle_start(&idle_, &Loop::on_idle);
+    if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&idle_)))
+        uv_idle_start(&idle_, &Loop::on_idle);
 }
 
-void Loop::at_turn_end(Ready& r) noexcept { turn_end_.push_back(r); }
+void Loop::at_turn_end(Ready& r) noexcept {
+    turn_end_.push_back(r);
+}
 
 void Loop::on_idle(uv_idle_t* h) {
     auto* self = static_cast<Loop*>(h->data);

@@ -37,7 +37,7 @@ class ReadyList;
 // A node that can be queued to run on the loop. Either resumes `handle` or
 // calls `fn`. Destroying a queued node unlinks it.
 class Ready {
-public:
+  public:
     Ready() = default;
     explicit Ready(std::function<void()> f) : fn(std::move(f)) {}
     Ready(const Ready&) = delete;
@@ -52,7 +52,7 @@ public:
     std::function<void()> fn;
     void* owner = nullptr;  // the awaiter that holds this node, for its event source
 
-private:
+  private:
     friend class ReadyList;
     Ready* prev_ = nullptr;
     Ready* next_ = nullptr;
@@ -61,7 +61,7 @@ private:
 
 // Intrusive FIFO of Ready nodes; a node is in at most one list at a time.
 class ReadyList {
-public:
+  public:
     ReadyList() = default;
     ReadyList(const ReadyList&) = delete;
     ReadyList& operator=(const ReadyList&) = delete;
@@ -73,7 +73,7 @@ public:
     bool empty() const noexcept { return head_ == nullptr; }
     std::size_t size() const noexcept { return size_; }
 
-private:
+  private:
     friend class Ready;
     void remove(Ready& r) noexcept;
     Ready* head_ = nullptr;
@@ -84,7 +84,7 @@ private:
 enum class ClockMode { real, virtual_time };
 
 class Loop {
-public:
+  public:
     // `shared_zmq` lets loops in several threads share one ZeroMQ context, which
     // inproc:// endpoints require. Without it the loop owns a context.
     explicit Loop(ClockMode mode = ClockMode::real, zmq::context_t* shared_zmq = nullptr);
@@ -115,7 +115,7 @@ public:
     // How many Ready nodes have fired; tests and benchmarks read it.
     std::uint64_t fired() const noexcept { return fired_; }
 
-private:
+  private:
     static void on_idle(uv_idle_t* h);
     static void on_prepare(uv_prepare_t* h);
     void run_virtual();

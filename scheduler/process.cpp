@@ -117,8 +117,12 @@ Process::~Process() {
     st_->maybe_free();
 }
 
-int Process::pid() const noexcept { return st_->handle.pid; }
-bool Process::exited() const noexcept { return st_->status.has_value(); }
+int Process::pid() const noexcept {
+    return st_->handle.pid;
+}
+bool Process::exited() const noexcept {
+    return st_->status.has_value();
+}
 
 bool Process::kill(int signum) noexcept {
     if (exited()) return false;
@@ -132,7 +136,9 @@ void Process::Wait::await_suspend(std::coroutine_handle<> h) noexcept {
     p_.st_->waiters.push_back(ready_);
 }
 
-ExitStatus Process::Wait::await_resume() const noexcept { return *p_.st_->status; }
+ExitStatus Process::Wait::await_resume() const noexcept {
+    return *p_.st_->status;
+}
 
 SignalWait::SignalWait(Loop& loop, int signum) : loop_(loop), signum_(signum) {}
 

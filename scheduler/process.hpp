@@ -30,15 +30,15 @@ struct ExitStatus {
 };
 
 struct ProcessOptions {
-    std::vector<std::string> argv = {};     // argv[0] is looked up in PATH
+    std::vector<std::string> argv = {};  // argv[0] is looked up in PATH
     std::optional<std::string> cwd = {};
-    std::map<std::string, std::string> env = {}; // added to (and overriding) ours
-    std::optional<std::string> stdout_path = {}; // appended; else inherited
-    std::optional<std::string> stderr_path = {}; // appended; else inherited
+    std::map<std::string, std::string> env = {};  // added to (and overriding) ours
+    std::optional<std::string> stdout_path = {};  // appended; else inherited
+    std::optional<std::string> stderr_path = {};  // appended; else inherited
 };
 
 class Process {
-public:
+  public:
     // Throws std::system_error if the child cannot be started.
     static Process spawn(Loop& loop, const ProcessOptions& opts);
     Process(Process&& o) noexcept : st_(std::exchange(o.st_, nullptr)) {}
@@ -52,14 +52,14 @@ public:
     bool kill(int signum) noexcept;
 
     class Wait {
-    public:
+      public:
         explicit Wait(Process& p) : p_(p) {}
         ~Wait();
         bool await_ready() const noexcept { return p_.exited(); }
         void await_suspend(std::coroutine_handle<> h) noexcept;
         ExitStatus await_resume() const noexcept;
 
-    private:
+      private:
         Process& p_;
         Ready ready_;
     };
@@ -70,13 +70,13 @@ public:
     // Let go of a child still running when its loop is destroyed.
     static void abandon(uv_process_t* h) noexcept;
 
-private:
+  private:
     explicit Process(State* st) : st_(st) {}
     State* st_;
 };
 
 class SignalWait {
-public:
+  public:
     SignalWait(Loop& loop, int signum);
     ~SignalWait();
     SignalWait(const SignalWait&) = delete;
@@ -85,7 +85,7 @@ public:
     void await_suspend(std::coroutine_handle<> h) noexcept;
     int await_resume() const noexcept { return signum_; }
 
-private:
+  private:
     static void on_signal(uv_signal_t* h, int signum);
     Loop& loop_;
     int signum_;

@@ -12,7 +12,7 @@ std::atomic<std::uint64_t> monitor_counter{0};
 }
 
 class Channel::ReplyAwaiter {
-public:
+  public:
     explicit ReplyAwaiter(Pending& p) : p_(p) {}
     bool await_ready() const noexcept { return p_.settled; }
     void await_suspend(std::coroutine_handle<> h) noexcept { p_.ready.handle = h; }
@@ -22,7 +22,7 @@ public:
         return std::move(*p_.result);
     }
 
-private:
+  private:
     Pending& p_;
 };
 
@@ -92,7 +92,9 @@ Task<Json> Channel::call(std::string op, Json args) {
     return wait_reply(Ticket(std::move(p)));
 }
 
-Task<Json> Channel::wait_reply(Ticket t) { co_return co_await ReplyAwaiter(*t.p); }
+Task<Json> Channel::wait_reply(Ticket t) {
+    co_return co_await ReplyAwaiter(*t.p);
+}
 
 void Channel::settle(Pending& p) {
     p.settled = true;
@@ -200,10 +202,12 @@ void Server::flush() noexcept {
     }
 }
 
-Task<void> Server::run(std::string peer, std::optional<std::uint64_t> id, std::string op, Json args) {
+Task<void> Server::run(std::string peer, std::optional<std::uint64_t> id, std::string op,
+                       Json args) {
     auto h = handlers_.find(op);
     if (h == handlers_.end()) {
-        if (id) reply(peer, Json{{"id", *id}, {"error", fmt::format("unknown operation '{}'", op)}});
+        if (id)
+            reply(peer, Json{{"id", *id}, {"error", fmt::format("unknown operation '{}'", op)}});
         co_return;
     }
     try {
@@ -244,8 +248,7 @@ Task<void> Server::serve() {
                 id = i->get<std::uint64_t>();
             }
             // Spawned handlers start in spawn order, so they start in send order.
-            handlers_scope_.spawn(run(peer, id, std::move(op),
-                                      m.value("args", Json::object())));
+            handlers_scope_.spawn(run(peer, id, std::move(op), m.value("args", Json::object())));
         }
     }
 }

@@ -50,12 +50,12 @@ namespace tock {
 using Json = nlohmann::json;
 
 class RemoteError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class PeerLost : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -65,7 +65,7 @@ struct ChannelOptions {
 };
 
 class Channel {
-public:
+  public:
     Channel(Loop& loop, const std::string& endpoint, ChannelOptions opts = {});
     // Pending calls fail with PeerLost ("channel closed").
     ~Channel();
@@ -84,7 +84,7 @@ public:
     std::size_t pending() const noexcept { return outstanding_; }
     std::uint64_t batches_sent() const noexcept { return batches_sent_; }
 
-private:
+  private:
     struct Pending {
         Channel* owner = nullptr;  // null once the channel is gone
         std::uint64_t id = 0;
@@ -133,7 +133,7 @@ private:
 using Handler = std::function<Task<Json>(Json args)>;
 
 class Server {
-public:
+  public:
     Server(Loop& loop, const std::string& endpoint);
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -143,7 +143,7 @@ public:
     // Frames that were not a JSON array of messages; dropped.
     std::uint64_t malformed() const noexcept { return malformed_; }
 
-private:
+  private:
     Task<void> serve();
     Task<void> run(std::string peer, std::optional<std::uint64_t> id, std::string op, Json args);
     void reply(const std::string& peer, Json msg);

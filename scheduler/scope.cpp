@@ -49,9 +49,13 @@ struct Scope::Child {
     }
 };
 
-Scope::Scope(Loop& loop) : loop_(loop), idle_(loop), stop_([this] { cancel(); }) { idle_.set(); }
+Scope::Scope(Loop& loop) : loop_(loop), idle_(loop), stop_([this] { cancel(); }) {
+    idle_.set();
+}
 
-Scope::~Scope() { cancel(); }
+Scope::~Scope() {
+    cancel();
+}
 
 void Scope::spawn(Task<void> task) {
     auto* c = new Child{this, Child::body(std::move(task)), {}, nullptr, head_};
@@ -89,7 +93,9 @@ void Scope::cancel() noexcept {
     idle_.set();
 }
 
-void Scope::stop() noexcept { loop_.post(stop_); }
+void Scope::stop() noexcept {
+    loop_.post(stop_);
+}
 
 Task<void> Scope::join() {
     // A child spawned after the last one finished, but before we resumed,

@@ -28,7 +28,7 @@ namespace tock {
 // A manual-reset event: wait() suspends until set(); set() resumes every
 // waiter (in the order they waited) on the next loop turn.
 class Event {
-public:
+  public:
     explicit Event(Loop& loop) : loop_(loop) {}
     Event(const Event&) = delete;
     Event& operator=(const Event&) = delete;
@@ -38,7 +38,7 @@ public:
     bool is_set() const noexcept { return set_; }
 
     class Wait {
-    public:
+      public:
         explicit Wait(Event& e) : ev_(e) {}
         bool await_ready() const noexcept { return ev_.set_; }
         void await_suspend(std::coroutine_handle<> h) noexcept {
@@ -47,20 +47,20 @@ public:
         }
         void await_resume() const noexcept {}
 
-    private:
+      private:
         Event& ev_;
         Ready ready_;
     };
     Wait wait() noexcept { return Wait(*this); }
 
-private:
+  private:
     Loop& loop_;
     ReadyList waiters_;
     bool set_ = false;
 };
 
 class Scope {
-public:
+  public:
     explicit Scope(Loop& loop);
     ~Scope();
     Scope(const Scope&) = delete;
@@ -79,7 +79,7 @@ public:
     std::size_t failures() const noexcept { return failures_; }
     std::exception_ptr first_error() const noexcept { return first_error_; }
 
-private:
+  private:
     struct Child;
     friend struct Child;
     void finished(Child* c, std::exception_ptr err) noexcept;
@@ -116,7 +116,8 @@ T run_until(Loop& loop, Task<T> task) {
         loop.run();
     }
     if (error) std::rethrow_exception(error);
-    if (!done) throw std::logic_error("run_until: the loop ran out of events before the task finished");
+    if (!done)
+        throw std::logic_error("run_until: the loop ran out of events before the task finished");
     return std::move(*result);
 }
 

@@ -38,7 +38,7 @@ class Task;
 namespace detail {
 
 class PromiseBase {
-public:
+  public:
     std::suspend_always initial_suspend() noexcept { return {}; }
 
     // How the coroutine is being run, for the awaiter's benefit.
@@ -76,12 +76,12 @@ public:
         return finished;
     }
 
-protected:
+  protected:
     void rethrow_if_failed() const {
         if (error_) std::rethrow_exception(error_);
     }
 
-private:
+  private:
     std::coroutine_handle<> continuation_;
     std::exception_ptr error_;
     Flow flow_ = Flow::detached;
@@ -89,7 +89,7 @@ private:
 
 template <typename T>
 class Promise : public PromiseBase {
-public:
+  public:
     Task<T> get_return_object() noexcept;
     template <typename U>
     void return_value(U&& v) {
@@ -100,13 +100,13 @@ public:
         return std::move(*value_);
     }
 
-private:
+  private:
     std::optional<T> value_;
 };
 
 template <>
 class Promise<void> : public PromiseBase {
-public:
+  public:
     Task<void> get_return_object() noexcept;
     void return_void() noexcept {}
     void take() { rethrow_if_failed(); }
@@ -116,7 +116,7 @@ public:
 
 template <typename T>
 class [[nodiscard]] Task {
-public:
+  public:
     using promise_type = detail::Promise<T>;
     using Handle = std::coroutine_handle<promise_type>;
 
@@ -152,7 +152,7 @@ public:
     Awaiter operator co_await() && noexcept { return Awaiter{h_}; }
     Awaiter operator co_await() & noexcept { return Awaiter{h_}; }
 
-private:
+  private:
     Handle h_;
 };
 

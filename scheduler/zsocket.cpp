@@ -76,8 +76,8 @@ bool ZSocket::send_now(Multipart& parts, Hook* hook) {
     if (parts.empty()) return true;
     if (hook) hook->before(parts);
     const std::size_t n = parts.size();
-    auto flags = n > 1 ? zmq::send_flags::dontwait | zmq::send_flags::sndmore
-                       : zmq::send_flags::dontwait;
+    auto flags =
+        n > 1 ? zmq::send_flags::dontwait | zmq::send_flags::sndmore : zmq::send_flags::dontwait;
     if (!sock_.send(parts[0], flags)) {
         // The failed send may have consumed the signal a receiver waits for.
         // drain() re-checks by itself; scheduling from there would spin.
@@ -115,7 +115,9 @@ void ZSocket::Recv::await_suspend(std::coroutine_handle<> h) {
     s_.update_ref();
 }
 
-bool ZSocket::Send::await_ready() { return s_.try_send(out_.parts, out_.hook); }
+bool ZSocket::Send::await_ready() {
+    return s_.try_send(out_.parts, out_.hook);
+}
 
 void ZSocket::Send::await_suspend(std::coroutine_handle<> h) {
     out_.ready.handle = h;

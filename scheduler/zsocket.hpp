@@ -42,7 +42,7 @@ Multipart make_multipart(const Parts&... parts) {
 }
 
 class ZSocket {
-public:
+  public:
     ZSocket(Loop& loop, zmq::socket_type type);
     ~ZSocket();
     ZSocket(const ZSocket&) = delete;
@@ -57,7 +57,7 @@ public:
         virtual void before(Multipart& parts) = 0;
         virtual void sent() = 0;
 
-    protected:
+      protected:
         ~Hook() = default;
     };
 
@@ -75,7 +75,7 @@ public:
     void connect(const std::string& endpoint) { sock_.connect(endpoint); }
 
     class Recv {
-    public:
+      public:
         explicit Recv(ZSocket& s) : s_(s) {}
         Recv(const Recv&) = delete;
         Recv& operator=(const Recv&) = delete;
@@ -87,7 +87,7 @@ public:
             return std::move(parts_);
         }
 
-    private:
+      private:
         friend class ZSocket;
         ZSocket& s_;
         Multipart parts_;
@@ -96,14 +96,14 @@ public:
     };
 
     class Send {
-    public:
+      public:
         Send(ZSocket& s, Multipart parts, Hook* hook = nullptr)
             : s_(s), out_{std::move(parts), {}, false, hook} {}
         bool await_ready();
         void await_suspend(std::coroutine_handle<> h);
         void await_resume() const noexcept {}
 
-    private:
+      private:
         friend class ZSocket;
         ZSocket& s_;
         Outgoing out_;
@@ -123,7 +123,7 @@ public:
     void send_later(Multipart parts);
     std::uint64_t dropped() const noexcept { return dropped_; }
 
-private:
+  private:
     bool try_recv(Multipart& out);
     bool send_now(Multipart& parts, Hook* hook);
     void drain();

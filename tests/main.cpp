@@ -8,7 +8,8 @@
 #include "tests/helpers.hpp"
 
 int main(int argc, char** argv) {
-    if (argc == 3 && std::strcmp(argv[1], "--rpc-peer") == 0) return tock::test::run_rpc_peer(argv[2]);
+    if (argc == 3 && std::strcmp(argv[1], "--rpc-peer") == 0)
+        return tock::test::run_rpc_peer(argv[2]);
     doctest::Context ctx(argc, argv);
     return ctx.run();
 }

@@ -27,7 +27,8 @@ TEST_SUITE("bus") {
             }
             co_await p.publish("end", "");
         };
-        auto subscriber = [](Loop& l, Subscriber& s, std::vector<std::uint64_t>& seqs) -> Task<void> {
+        auto subscriber = [](Loop& l, Subscriber& s,
+                             std::vector<std::uint64_t>& seqs) -> Task<void> {
             for (int i = 0; i < 30; ++i) co_await test::Yield(l);  // join mid-stream
             s.subscribe("task.");
             s.subscribe("end");
@@ -40,12 +41,15 @@ TEST_SUITE("bus") {
                 seqs.push_back(m.seq);
             }
         };
-        test::run_guarded(loop, [&]() -> Task<void> {
-            Scope sc(loop);
-            sc.spawn(publisher(loop, pub));
-            sc.spawn(subscriber(loop, sub, seqs));
-            co_await sc.join();
-        }(), 1h, "the end marker");
+        test::run_guarded(
+            loop,
+            [&]() -> Task<void> {
+                Scope sc(loop);
+                sc.spawn(publisher(loop, pub));
+                sc.spawn(subscriber(loop, sub, seqs));
+                co_await sc.join();
+            }(),
+            1h, "the end marker");
         REQUIRE_FALSE(seqs.empty());
         CHECK(seqs.front() > 1);  // it really did join late
         CHECK(seqs.back() == total);
@@ -67,14 +71,17 @@ TEST_SUITE("bus") {
                 got[s.id()] += (m.seq == std::uint64_t(i + 1));
             }
         };
-        test::run_guarded(loop, [&]() -> Task<void> {
-            Scope sc(loop);
-            sc.spawn(sub(s1, got));
-            sc.spawn(sub(s2, got));
-            co_await pub.wait_for_subscribers(2);
-            for (int i = 0; i < 3; ++i) co_await pub.publish("x", "");
-            co_await sc.join();
-        }(), 1h, "both subscribers");
+        test::run_guarded(
+            loop,
+            [&]() -> Task<void> {
+                Scope sc(loop);
+                sc.spawn(sub(s1, got));
+                sc.spawn(sub(s2, got));
+                co_await pub.wait_for_subscribers(2);
+                for (int i = 0; i < 3; ++i) co_await pub.publish("x", "");
+                co_await sc.join();
+            }(),
+            1h, "both subscribers");
         CHECK(got["s1"] == 3);
         CHECK(got["s2"] == 3);
     }
@@ -87,34 +94,38 @@ TEST_SUITE("bus") {
         sub.connect("inproc://gap");
         int gaps = 0, delivered = 0;
         std::uint64_t last = 0;
-        test::run_guarded(loop, [&]() -> Task<void> {
-            co_await sub.ready();
-            Scope sc(loop);
-            // Bursts of 100 into queues that hold 20: most of each burst is
-            // dropped, and the next burst's first message reveals the hole.
-            sc.spawn([](Loop& l, Publisher& p) -> Task<void> {
-                for (int burst = 0; burst < 50; ++burst) {
-                    for (int i = 0; i < 100; ++i) co_await p.publish("tick", "");
-                    co_await l.clock().sleep_for(1s);
+        test::run_guarded(
+            loop,
+            [&]() -> Task<void> {
+                co_await sub.ready();
+                Scope sc(loop);
+                // Bursts of 100 into queues that hold 20: most of each burst is
+                // dropped, and the next burst's first message reveals the hole.
+                sc.spawn([](Loop& l, Publisher& p) -> Task<void> {
+                    for (int burst = 0; burst < 50; ++burst) {
+                        for (int i = 0; i < 100; ++i) co_await p.publish("tick", "");
+                        co_await l.clock().sleep_for(1s);
+                    }
+                    co_await p.publish("tick", "end");
+                }(loop, pub));
+                for (;;) {
+                    try {
+                        BusMessage m = co_await sub.recv();
+                        ++delivered;
+                        last = m.seq;
+                        if (m.body == "end") break;
+                    } catch (const BusGap& g) {
+                        ++gaps;
+                        ++delivered;
+                        last = g.message.seq;
+                        CHECK(std::string(g.what()).find("missed messages from 'fast'") !=
+                              std::string::npos);
+                        if (g.message.body == "end") break;
+                    }
                 }
-                co_await p.publish("tick", "end");
-            }(loop, pub));
-            for (;;) {
-                try {
-                    BusMessage m = co_await sub.recv();
-                    ++delivered;
-                    last = m.seq;
-                    if (m.body == "end") break;
-                } catch (const BusGap& g) {
-                    ++gaps;
-                    ++delivered;
-                    last = g.message.seq;
-                    CHECK(std::string(g.what()).find("missed messages from 'fast'") != std::string::npos);
-                    if (g.message.body == "end") break;
-                }
-            }
-            co_await sc.join();
-        }(), 1h, "the end marker");
+                co_await sc.join();
+            }(),
+            1h, "the end marker");
         CHECK(gaps == 50);  // one per burst after the first, and the end marker
         CHECK(delivered < 5001);
         CHECK(last == 5001);
@@ -128,53 +139,61 @@ TEST_SUITE("bus") {
         sub.connect("inproc://block");
         constexpr int n = 5000;
         int got = 0;
-        test::run_guarded(loop, [&]() -> Task<void> {
-            co_await sub.ready();
-            Scope sc(loop);
-            sc.spawn([](Publisher& p) -> Task<void> {
-                for (int i = 0; i < n; ++i) co_await p.publish("tick", std::to_string(i));
-            }(pub));
-            while (got < n) {
-                BusMessage m = co_await sub.recv();
-                CHECK(m.body == std::to_string(got));
-                ++got;
-                if (got % 7 == 0) co_await loop.clock().sleep_for(1s);  // slow consumer
-            }
-            co_await sc.join();
-        }(), 24h * 30, "every message");
+        test::run_guarded(
+            loop,
+            [&]() -> Task<void> {
+                co_await sub.ready();
+                Scope sc(loop);
+                sc.spawn([](Publisher& p) -> Task<void> {
+                    for (int i = 0; i < n; ++i) co_await p.publish("tick", std::to_string(i));
+                }(pub));
+                while (got < n) {
+                    BusMessage m = co_await sub.recv();
+                    CHECK(m.body == std::to_string(got));
+                    ++got;
+                    if (got % 7 == 0) co_await loop.clock().sleep_for(1s);  // slow consumer
+                }
+                co_await sc.join();
+            }(),
+            24h * 30, "every message");
         CHECK(got == n);
     }
 
     TEST_CASE("a publish cancelled while it waits for room leaves no gap") {
         Loop loop(ClockMode::virtual_time);
-        Publisher pub(loop, "pub", "inproc://cancel-publish", {.policy = HwmPolicy::block, .hwm = 10});
+        Publisher pub(loop, "pub", "inproc://cancel-publish",
+                      {.policy = HwmPolicy::block, .hwm = 10});
         Subscriber sub(loop, "sub", 10);
         sub.subscribe("");
         sub.connect("inproc://cancel-publish");
         std::vector<std::uint64_t> seqs;
         std::string error;
-        test::run_guarded(loop, [&]() -> Task<void> {
-            co_await sub.ready();
-            {
-                Scope doomed(loop);
-                doomed.spawn([](Publisher& p) -> Task<void> {
-                    for (int i = 0; i < 100; ++i) co_await p.publish("t", "early");
-                }(pub));
-                for (int i = 0; i < 10; ++i) co_await test::Yield(loop);
-                REQUIRE(doomed.live() == 1);  // blocked at the high-water mark
-            }
-            Scope late(loop);
-            late.spawn([](Publisher& p) -> Task<void> { co_await p.publish("t", "late"); }(pub));
-            try {
-                for (;;) {
-                    BusMessage m = co_await sub.recv();
-                    seqs.push_back(m.seq);
-                    if (m.body == "late") break;
+        test::run_guarded(
+            loop,
+            [&]() -> Task<void> {
+                co_await sub.ready();
+                {
+                    Scope doomed(loop);
+                    doomed.spawn([](Publisher& p) -> Task<void> {
+                        for (int i = 0; i < 100; ++i) co_await p.publish("t", "early");
+                    }(pub));
+                    for (int i = 0; i < 10; ++i) co_await test::Yield(loop);
+                    REQUIRE(doomed.live() == 1);  // blocked at the high-water mark
                 }
-            } catch (const BusGap& g) {
-                error = g.what();
-            }
-        }(), 1h, "the late message");
+                Scope late(loop);
+                late.spawn(
+                    [](Publisher& p) -> Task<void> { co_await p.publish("t", "late"); }(pub));
+                try {
+                    for (;;) {
+                        BusMessage m = co_await sub.recv();
+                        seqs.push_back(m.seq);
+                        if (m.body == "late") break;
+                    }
+                } catch (const BusGap& g) {
+                    error = g.what();
+                }
+            }(),
+            1h, "the late message");
         CHECK(error == "");
         REQUIRE(seqs.size() >= 2);
         CHECK(seqs.back() == seqs.size());  // 1, 2, ... n: nothing numbered and lost
@@ -188,23 +207,26 @@ TEST_SUITE("bus") {
         Subscriber sub(loop, "s");
         sub.subscribe("");
         std::string error;
-        test::run_guarded(loop, [&]() -> Task<void> {
-            {
+        test::run_guarded(
+            loop,
+            [&]() -> Task<void> {
+                {
+                    Publisher p(loop, "job_submit", ep);
+                    sub.connect(ep);
+                    co_await sub.ready();
+                    for (int i = 0; i < 5; ++i) co_await p.publish("t", "");
+                    for (int i = 0; i < 5; ++i) co_await sub.recv();
+                }
                 Publisher p(loop, "job_submit", ep);
-                sub.connect(ep);
                 co_await sub.ready();
-                for (int i = 0; i < 5; ++i) co_await p.publish("t", "");
-                for (int i = 0; i < 5; ++i) co_await sub.recv();
-            }
-            Publisher p(loop, "job_submit", ep);
-            co_await sub.ready();
-            co_await p.publish("t", "");
-            try {
-                co_await sub.recv();
-            } catch (const BusGap& g) {
-                error = g.what();
-            }
-        }(), 20s, "the restarted publisher");
+                co_await p.publish("t", "");
+                try {
+                    co_await sub.recv();
+                } catch (const BusGap& g) {
+                    error = g.what();
+                }
+            }(),
+            20s, "the restarted publisher");
         CHECK(error.find("went back from seq 5 to 1") != std::string::npos);
     }
 
@@ -225,8 +247,9 @@ TEST_SUITE("bus") {
             std::vector<std::string> eps;
             for (int p = 0; p < publishers; ++p) {
                 std::string ep = transport == "inproc" ? "inproc://m2m-" + std::to_string(p)
-                                 : transport == "ipc"  ? test::ipc_endpoint("m2m-" + std::to_string(p))
-                                                       : "tcp://127.0.0.1:*";
+                                 : transport == "ipc"
+                                     ? test::ipc_endpoint("m2m-" + std::to_string(p))
+                                     : "tcp://127.0.0.1:*";
                 pubs.push_back(std::make_unique<Publisher>(loop, "p" + std::to_string(p), ep));
                 eps.push_back(pubs.back()->endpoint());
             }
@@ -292,7 +315,13 @@ TEST_SUITE("bus") {
         }
     }
 
-    TEST_CASE("a million messages, many to many, none lost, in order: inproc") { many_to_many("inproc"); }
-    TEST_CASE("a million messages, many to many, none lost, in order: ipc") { many_to_many("ipc"); }
-    TEST_CASE("a million messages, many to many, none lost, in order: tcp") { many_to_many("tcp"); }
+    TEST_CASE("a million messages, many to many, none lost, in order: inproc") {
+        many_to_many("inproc");
+    }
+    TEST_CASE("a million messages, many to many, none lost, in order: ipc") {
+        many_to_many("ipc");
+    }
+    TEST_CASE("a million messages, many to many, none lost, in order: tcp") {
+        many_to_many("tcp");
+    }
 }

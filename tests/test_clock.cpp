@@ -13,7 +13,7 @@ using namespace std::chrono_literals;
 
 TEST_SUITE("clock") {
     // A component written once: it knows only its Clock.
-    Task<void> ticker(Clock& clock, std::string name, Duration period, int n,
+    Task<void> ticker(Clock & clock, std::string name, Duration period, int n,
                       std::vector<std::string>& log) {
         for (int i = 1; i <= n; ++i) {
             co_await clock.sleep_for(period);
@@ -21,7 +21,7 @@ TEST_SUITE("clock") {
         }
     }
 
-    Task<void> two_tickers(Loop& loop, Duration unit, std::vector<std::string>& log) {
+    Task<void> two_tickers(Loop & loop, Duration unit, std::vector<std::string> & log) {
         Scope s(loop);
         s.spawn(ticker(loop.clock(), "a", 2 * unit, 3, log));
         s.spawn(ticker(loop.clock(), "b", 3 * unit, 2, log));

@@ -138,10 +138,9 @@ TEST_SUITE("graph") {
     }
 
     TEST_CASE("family qualifiers") {
-        for (const char* q :
-             {"succeed-all", "succeed-any", "fail-all", "fail-any", "finish-all", "finish-any",
-              "start-all", "start-any", "submit-all", "submit-any", "submit-fail-all",
-              "submit-fail-any", "expire-all", "expire-any"}) {
+        for (const char* q : {"succeed-all", "succeed-any", "fail-all", "fail-any", "finish-all",
+                              "finish-any", "start-all", "start-any", "submit-all", "submit-any",
+                              "submit-fail-all", "submit-fail-any", "expire-all", "expire-any"}) {
             CAPTURE(q);
             CHECK(left_node(std::string("FAM:") + q).qualifier == q);
             // Case is a convention only.
@@ -253,8 +252,7 @@ TEST_SUITE("graph") {
 
     TEST_CASE("'&' on the right: each node depends on the left") {
         CHECK(deps("a => b & c") == std::vector<std::string>{"a => b", "a => c"});
-        CHECK(deps("a & b => c & d?") ==
-              std::vector<std::string>{"a & b => c", "a & b => d?"});
+        CHECK(deps("a & b => c & d?") == std::vector<std::string>{"a & b => c", "a & b => d?"});
     }
 
     TEST_CASE("chains") {
@@ -310,8 +308,7 @@ TEST_SUITE("graph") {
     }
 
     TEST_CASE("other lines are separate statements") {
-        CHECK(deps("a => b\nb => c\nd") ==
-              std::vector<std::string>{"a => b", "b => c", "=> d"});
+        CHECK(deps("a => b\nb => c\nd") == std::vector<std::string>{"a => b", "b => c", "=> d"});
     }
 
     TEST_CASE("positions count the graph's own lines") {
@@ -631,14 +628,18 @@ TEST_SUITE("graph") {
             for (std::size_t k = 0; k < edits; ++k) {
                 const std::size_t at = s.empty() ? 0 : pick(s.size() + 1);
                 switch (pick(5)) {
-                    case 0: s.insert(at, 1, random_char()); break;
+                    case 0:
+                        s.insert(at, 1, random_char());
+                        break;
                     case 1:
                         if (at < s.size()) s.erase(at, 1);
                         break;
                     case 2:
                         if (at < s.size()) s[at] = random_char();
                         break;
-                    case 3: s.insert(at, seeds[pick(seeds.size())]); break;
+                    case 3:
+                        s.insert(at, seeds[pick(seeds.size())]);
+                        break;
                     default:
                         if (at < s.size()) s.insert(at, s.substr(at, 1 + pick(6)));
                         break;

@@ -47,7 +47,8 @@ TEST_SUITE("process") {
 
     TEST_CASE("a program that does not exist is a clear error") {
         Loop loop;
-        CHECK_THROWS_AS(Process::spawn(loop, {.argv = {"/no/such/program-tock"}}), std::system_error);
+        CHECK_THROWS_AS(Process::spawn(loop, {.argv = {"/no/such/program-tock"}}),
+                        std::system_error);
     }
 
     TEST_CASE("the virtual clock does not jump past a running child") {
@@ -76,14 +77,17 @@ TEST_SUITE("process") {
 
     TEST_CASE("a signal wakes its waiter") {
         Loop loop;
-        int sig = test::run_guarded(loop, [](Loop& l) -> Task<int> {
-            Scope s(l);
-            s.spawn([]() -> Task<void> {
-                ::raise(SIGUSR1);
-                co_return;
-            }());
-            co_return co_await SignalWait(l, SIGUSR1);
-        }(loop), 30s, "SIGUSR1");
+        int sig = test::run_guarded(
+            loop,
+            [](Loop& l) -> Task<int> {
+                Scope s(l);
+                s.spawn([]() -> Task<void> {
+                    ::raise(SIGUSR1);
+                    co_return;
+                }());
+                co_return co_await SignalWait(l, SIGUSR1);
+            }(loop),
+            30s, "SIGUSR1");
         CHECK(sig == SIGUSR1);
     }
 
@@ -91,16 +95,19 @@ TEST_SUITE("process") {
         Loop loop;
         Process p = Process::spawn(loop, {.argv = {"sh", "-c", "exit 7"}});
         std::vector<long> codes;
-        test::run_guarded(loop, [](Loop& l, Process& p, std::vector<long>& codes) -> Task<void> {
-            Scope sc(l);
-            for (int i = 0; i < 2; ++i) {
-                sc.spawn([](Process& p, std::vector<long>& c) -> Task<void> {
-                    ExitStatus st = co_await p.wait();
-                    c.push_back(st.exit_code);
-                }(p, codes));
-            }
-            co_await sc.join();
-        }(loop, p, codes), 30s, "both waiters");
+        test::run_guarded(
+            loop,
+            [](Loop& l, Process& p, std::vector<long>& codes) -> Task<void> {
+                Scope sc(l);
+                for (int i = 0; i < 2; ++i) {
+                    sc.spawn([](Process& p, std::vector<long>& c) -> Task<void> {
+                        ExitStatus st = co_await p.wait();
+                        c.push_back(st.exit_code);
+                    }(p, codes));
+                }
+                co_await sc.join();
+            }(loop, p, codes),
+            30s, "both waiters");
         CHECK(codes == std::vector<long>{7, 7});
     }
 

@@ -3,8 +3,8 @@
 #include <csignal>
 #include <future>
 #include <memory>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "scheduler/process.hpp"
@@ -33,8 +33,9 @@ int run_rpc_peer(const std::string& endpoint) {
 }  // namespace tock::test
 
 TEST_SUITE("rpc") {
-    void add_handlers(Server& s, std::vector<std::string>& log) {
-        s.handle("add", [](Json a) -> Task<Json> { co_return a["x"].get<int>() + a["y"].get<int>(); });
+    void add_handlers(Server & s, std::vector<std::string> & log) {
+        s.handle("add",
+                 [](Json a) -> Task<Json> { co_return a["x"].get<int>() + a["y"].get<int>(); });
         s.handle("fail", [](Json a) -> Task<Json> {
             throw std::runtime_error("cannot " + a.value("what", std::string("?")));
             co_return nullptr;
@@ -110,7 +111,8 @@ TEST_SUITE("rpc") {
     TEST_CASE("with no server, pending calls fail with PeerLost after the heartbeat timeout") {
         Loop loop(ClockMode::virtual_time);
         const TimePoint t0 = loop.clock().now();
-        Channel peer(loop, "inproc://rpc-nobody", {.heartbeat_interval = 1s, .heartbeat_timeout = 5s});
+        Channel peer(loop, "inproc://rpc-nobody",
+                     {.heartbeat_interval = 1s, .heartbeat_timeout = 5s});
         std::string error;
         run_until(loop, [](Channel& p, std::string& err) -> Task<void> {
             try {
@@ -134,7 +136,8 @@ TEST_SUITE("rpc") {
             co_await loop.clock().sleep_for(1h);
             co_return "done";
         });
-        Channel peer(loop, "inproc://rpc-slow", {.heartbeat_interval = 1s, .heartbeat_timeout = 3s});
+        Channel peer(loop, "inproc://rpc-slow",
+                     {.heartbeat_interval = 1s, .heartbeat_timeout = 3s});
         CHECK(run_until(loop, peer.call("slow")) == "done");
     }
 
@@ -143,13 +146,13 @@ TEST_SUITE("rpc") {
         std::string endpoint;
     };
 
-    PeerProcess start_peer(Loop& loop, const std::string& name) {
+    PeerProcess start_peer(Loop & loop, const std::string& name) {
         std::string ep = test::ipc_endpoint(name);
         return {Process::spawn(loop, {.argv = {"/proc/self/exe", "--rpc-peer", ep}}), ep};
     }
 
     // Wait until the peer process answers, then leave `block` pending in it.
-    Task<void> connect_and_block(Loop& loop, Channel& ch, Scope& scope, std::string& error) {
+    Task<void> connect_and_block(Loop & loop, Channel & ch, Scope & scope, std::string & error) {
         for (int attempt = 0;; ++attempt) {
             try {
                 co_await ch.call("echo", 1);
@@ -178,13 +181,16 @@ TEST_SUITE("rpc") {
         Channel ch(loop, peer.endpoint, {.heartbeat_interval = 200ms, .heartbeat_timeout = 1s});
         std::string error;
         const auto t0 = SysClock::now();
-        test::run_guarded(loop, [&]() -> Task<void> {
-            Scope s(loop);
-            co_await connect_and_block(loop, ch, s, error);
-            CHECK(peer.proc.kill(SIGKILL));
-            co_await s.join();
-            co_await peer.proc.wait();
-        }(), 30s, "PeerLost");
+        test::run_guarded(
+            loop,
+            [&]() -> Task<void> {
+                Scope s(loop);
+                co_await connect_and_block(loop, ch, s, error);
+                CHECK(peer.proc.kill(SIGKILL));
+                co_await s.join();
+                co_await peer.proc.wait();
+            }(),
+            30s, "PeerLost");
         CHECK(error == "peer lost: connection dropped");
         CHECK(SysClock::now() - t0 < 30s);
     }
@@ -194,14 +200,17 @@ TEST_SUITE("rpc") {
         PeerProcess peer = start_peer(loop, "rpc-stop");
         Channel ch(loop, peer.endpoint, {.heartbeat_interval = 100ms, .heartbeat_timeout = 500ms});
         std::string error;
-        test::run_guarded(loop, [&]() -> Task<void> {
-            Scope s(loop);
-            co_await connect_and_block(loop, ch, s, error);
-            CHECK(peer.proc.kill(SIGSTOP));  // alive and connected, but silent
-            co_await s.join();
-            peer.proc.kill(SIGKILL);
-            co_await peer.proc.wait();
-        }(), 30s, "PeerLost");
+        test::run_guarded(
+            loop,
+            [&]() -> Task<void> {
+                Scope s(loop);
+                co_await connect_and_block(loop, ch, s, error);
+                CHECK(peer.proc.kill(SIGSTOP));  // alive and connected, but silent
+                co_await s.join();
+                peer.proc.kill(SIGKILL);
+                co_await peer.proc.wait();
+            }(),
+            30s, "PeerLost");
         CHECK(error.find("peer lost: no reply or heartbeat") != std::string::npos);
     }
 
@@ -251,8 +260,8 @@ TEST_SUITE("rpc") {
             co_return nullptr;
         });
         Channel peer(loop, "inproc://rpc-odd-throw");
-        CHECK_THROWS_WITH_AS(test::run_guarded(loop, peer.call("weird"), 30s, "the reply"), "'weird' failed",
-                             RemoteError);
+        CHECK_THROWS_WITH_AS(test::run_guarded(loop, peer.call("weird"), 30s, "the reply"),
+                             "'weird' failed", RemoteError);
     }
 
     TEST_CASE("destroying a channel fails its pending calls, awaited or cancelled") {
@@ -288,7 +297,8 @@ TEST_SUITE("rpc") {
 
     TEST_CASE("after PeerLost, a new call gets a whole heartbeat timeout") {
         Loop loop(ClockMode::virtual_time);
-        Channel peer(loop, "inproc://rpc-nobody-2", {.heartbeat_interval = 1s, .heartbeat_timeout = 5s});
+        Channel peer(loop, "inproc://rpc-nobody-2",
+                     {.heartbeat_interval = 1s, .heartbeat_timeout = 5s});
         std::vector<Duration> retry_waits;
         run_until(loop, [](Loop& l, Channel& p, std::vector<Duration>& waits) -> Task<void> {
             Scope sc(l);

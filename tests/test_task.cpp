@@ -11,13 +11,19 @@ using namespace tock;
 using tock::test::Yield;
 
 TEST_SUITE("task") {
-    Task<int> answer() { co_return 42; }
-    Task<int> twice(Task<int> t) { co_return 2 * co_await std::move(t); }
+    Task<int> answer() {
+        co_return 42;
+    }
+    Task<int> twice(Task<int> t) {
+        co_return 2 * co_await std::move(t);
+    }
     Task<int> fails() {
         throw std::runtime_error("boom");
         co_return 0;
     }
-    Task<void> nothing() { co_return; }
+    Task<void> nothing() {
+        co_return;
+    }
 
     TEST_CASE("a task is lazy and returns its value to the awaiter") {
         Loop loop;

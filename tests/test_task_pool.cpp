@@ -9,7 +9,9 @@ using namespace tock::pool;
 
 namespace {
 
-config::Workflow wf(const std::string& text) { return config::Workflow::parse(text, "flow.yaml"); }
+config::Workflow wf(const std::string& text) {
+    return config::Workflow::parse(text, "flow.yaml");
+}
 
 std::vector<std::string> names(const std::vector<TaskId>& ids) {
     std::vector<std::string> out;
@@ -19,7 +21,8 @@ std::vector<std::string> names(const std::vector<TaskId>& ids) {
 
 std::vector<std::string> in_pool(const TaskPool& p) {
     std::vector<std::string> out;
-    for (const auto& [id, t] : p.tasks()) out.push_back(std::to_string(id.point.value) + "/" + id.name);
+    for (const auto& [id, t] : p.tasks())
+        out.push_back(std::to_string(id.point.value) + "/" + id.name);
     return out;
 }
 
@@ -60,7 +63,8 @@ TEST_SUITE("task_pool") {
     }
 
     TEST_CASE("the runahead limit holds parentless tasks back") {
-        auto w = wf("scheduling:\n  cycling: integer\n  final: 10\n  runahead: P2\n  graph:\n    P1: a\n");
+        auto w = wf(
+            "scheduling:\n  cycling: integer\n  final: 10\n  runahead: P2\n  graph:\n    P1: a\n");
         TaskPool p(w);
         p.start();
         CHECK(in_pool(p) == std::vector<std::string>{"1/a", "2/a", "3/a"});
@@ -73,7 +77,8 @@ TEST_SUITE("task_pool") {
     }
 
     TEST_CASE("inter-cycle dependencies wait for the previous cycle") {
-        auto w = wf("scheduling:\n  cycling: integer\n  final: 3\n  graph:\n    P1: foo[-P1] => foo\n");
+        auto w =
+            wf("scheduling:\n  cycling: integer\n  final: 3\n  graph:\n    P1: foo[-P1] => foo\n");
         TaskPool p(w);
         p.start();
         CHECK(in_pool(p) == std::vector<std::string>{"1/foo"});  // 0/foo is pre-initial
@@ -107,8 +112,9 @@ runtime:
     }
 
     TEST_CASE("an optional failure runs the recovery task and completes") {
-        auto w = wf("scheduling:\n  cycling: integer\n  final: 1\n  graph:\n    R1: |\n      a? => b\n"
-                    "      a:fail? => recover\n");
+        auto w =
+            wf("scheduling:\n  cycling: integer\n  final: 1\n  graph:\n    R1: |\n      a? => b\n"
+               "      a:fail? => recover\n");
         TaskPool p(w);
         p.start();
         CHECK(run_all(p, {"1/a"}) == std::vector<std::string>{"1/a", "1/recover"});

@@ -12,7 +12,9 @@ using namespace tock::config;
 
 namespace {
 
-Workflow wf(const std::string& text) { return Workflow::parse(text, "flow.yaml"); }
+Workflow wf(const std::string& text) {
+    return Workflow::parse(text, "flow.yaml");
+}
 
 std::vector<Diagnostic> errors_of(const std::string& text) {
     try {
@@ -170,9 +172,10 @@ runtime:
         const char* env_rounds = std::getenv("TOCK_FUZZ_ROUNDS");
         const char* env_seed = std::getenv("TOCK_FUZZ_SEED");
         std::mt19937 rng(env_seed ? std::strtoul(env_seed, nullptr, 10) : 20261123);
-        const char* tokens[] = {"=>", "&", "|", "(", ")", "[-P1]", "[^]", "[$]", ":fail", "?", "@x",
-                                "\n", ": ", "- ", "{", "}", "[", "]", "T00", "PT6H", "R1/", "!",
-                                "%(point)s", "P1M", "W-1", "\t", "\"", "'", "#", "\\"};
+        const char* tokens[] = {"=>",    "&",  "|",   "(",    ")",   "[-P1]", "[^]",       "[$]",
+                                ":fail", "?",  "@x",  "\n",   ": ",  "- ",    "{",         "}",
+                                "[",     "]",  "T00", "PT6H", "R1/", "!",     "%(point)s", "P1M",
+                                "W-1",   "\t", "\"",  "'",    "#",   "\\"};
         int accepted = 0, refused = 0;
         const int rounds = env_rounds ? std::atoi(env_rounds) : 4000;
         for (int i = 0; i < rounds; ++i) {
@@ -181,10 +184,18 @@ runtime:
             for (int k = 0; k < edits && !s.empty(); ++k) {
                 const std::size_t at = rng() % s.size();
                 switch (rng() % 4) {
-                    case 0: s.erase(at, 1 + rng() % 8); break;
-                    case 1: s.insert(at, tokens[rng() % std::size(tokens)]); break;
-                    case 2: s[at] = static_cast<char>(rng() % 256); break;
-                    default: s.insert(at, s.substr(rng() % s.size(), rng() % 40)); break;
+                    case 0:
+                        s.erase(at, 1 + rng() % 8);
+                        break;
+                    case 1:
+                        s.insert(at, tokens[rng() % std::size(tokens)]);
+                        break;
+                    case 2:
+                        s[at] = static_cast<char>(rng() % 256);
+                        break;
+                    default:
+                        s.insert(at, s.substr(rng() % s.size(), rng() % 40));
+                        break;
                 }
             }
             try {

@@ -14,7 +14,7 @@ using namespace tock;
 using namespace std::chrono_literals;
 
 TEST_SUITE("zsocket") {
-    Task<void> receive_into(ZSocket& s, std::vector<std::string>& got) {
+    Task<void> receive_into(ZSocket & s, std::vector<std::string> & got) {
         Multipart m = co_await s.recv();
         got.push_back(m.at(0).to_string());
     }

@@ -31,7 +31,8 @@ constexpr const char* kWorkerRpc = "inproc://demo.worker";
 
 Task<void> ticker(Loop& loop, Publisher& bus, const Options& o) {
     co_await bus.wait_for_subscribers(2);  // driver and monitor
-    const auto period = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.period_s));
+    const auto period =
+        std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.period_s));
     auto next = loop.clock().now();
     for (int n = 1; n <= o.ticks; ++n) {
         next += period;
@@ -50,7 +51,8 @@ void serve_worker(Loop& loop, Server& rpc, Publisher& bus, const Options& o) {
         Process p = Process::spawn(loop, po);
         co_await bus.publish("job.started", fmt::format("{} {}", n, p.pid()));
         ExitStatus st = co_await p.wait();
-        const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0);
+        const auto ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0);
         co_await bus.publish("job.done", fmt::format("{} {} {:.1f}", n, st.exit_code, ms.count()));
         Json out = {{"exit", st.exit_code}, {"signal", st.term_signal}};
         co_return out;
@@ -72,14 +74,16 @@ Task<void> monitor(Loop& loop, Subscriber& sub, const Options& o) {
     const TimePoint start = loop.clock().now();
     auto stamp = [&] {
         const auto ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(loop.clock().now() - start).count();
+            std::chrono::duration_cast<std::chrono::milliseconds>(loop.clock().now() - start)
+                .count();
         const auto s = ms / 1000;
         return fmt::format("+{:02}:{:02}:{:02}.{:03}", s / 3600, s / 60 % 60, s % 60, ms % 1000);
     };
     for (int done = 0; done < o.ticks;) {
         BusMessage m = co_await sub.recv();
         if (m.topic == "tick") {
-            fmt::print("{}  tick {}/{}  (bus seq {} from {})\n", stamp(), m.body, o.ticks, m.seq, m.sender);
+            fmt::print("{}  tick {}/{}  (bus seq {} from {})\n", stamp(), m.body, o.ticks, m.seq,
+                       m.sender);
         } else if (m.topic == "job.started") {
             int n = 0, pid = 0;
             std::sscanf(m.body.c_str(), "%d %d", &n, &pid);
@@ -114,8 +118,8 @@ int run(const Options& o) {
     mon.connect(kTickerBus);
     mon.connect(kWorkerBus);
 
-    fmt::print("tock demo: {} ticks every {}s on the {} clock; each runs: {}\n", o.ticks, o.period_s,
-               o.virtual_clock ? "virtual" : "real", o.command);
+    fmt::print("tock demo: {} ticks every {}s on the {} clock; each runs: {}\n", o.ticks,
+               o.period_s, o.virtual_clock ? "virtual" : "real", o.command);
     int failed = 0;
     const auto wall0 = std::chrono::steady_clock::now();
     run_until(loop, [&]() -> Task<void> {
@@ -126,8 +130,9 @@ int run(const Options& o) {
         co_await sc.join();
     }());
     const auto wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0);
-    fmt::print("tock demo: {} of {} jobs succeeded; {:.2f}s of wall time, {} coroutine resumptions\n",
-               o.ticks - failed, o.ticks, wall.count(), loop.fired());
+    fmt::print(
+        "tock demo: {} of {} jobs succeeded; {:.2f}s of wall time, {} coroutine resumptions\n",
+        o.ticks - failed, o.ticks, wall.count(), loop.fired());
     return failed == 0 ? 0 : 1;
 }
 

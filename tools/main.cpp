@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
     graph->add_option("--to", graph_opts.to, "last cycle point (default: final, or three cycles)");
     graph->add_option("--format", graph_opts.format, "text, dot or svg")
         ->check(CLI::IsMember({"text", "dot", "svg"}));
-    graph->add_option("-o,--output", graph_opts.output, "svg: the file to write (default NAME.svg)");
+    graph->add_option("-o,--output", graph_opts.output,
+                      "svg: the file to write (default NAME.svg)");
 
     tock::cmd::PlayOptions play_opts;
     auto* play = app.add_subcommand("play", "run a workflow");
@@ -57,13 +58,15 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"live", "simulation"}));
     play->add_flag("--fast", play_opts.fast, "simulation on the virtual clock");
     play->add_flag("--no-detach", play_opts.no_detach, "stay in the foreground");
-    play->add_option("--run-dir", play_opts.run_dir, "the run directory (default ~/tock-run/NAME/runN)");
+    play->add_option("--run-dir", play_opts.run_dir,
+                     "the run directory (default ~/tock-run/NAME/runN)");
 
     std::string job;
     std::vector<std::string> words;
     auto* message = app.add_subcommand("message", "send a message from a job to its scheduler");
     message->add_option("--job", job, "CYCLE/TASK/NN (default $TOCK_TASK_JOB)");
-    message->add_option("MESSAGE", words, "the message: started, an output's message, ...")->required();
+    message->add_option("MESSAGE", words, "the message: started, an output's message, ...")
+        ->required();
 
     try {
         app.parse(argc, argv);

@@ -5,15 +5,13 @@
 #include "tools/play.hpp"
 
 #include <fmt/format.h>
-
-#include <chrono>
-#include <set>
-
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "coroutines/job_script.hpp"
 #include "coroutines/task_pool.hpp"
@@ -61,7 +59,8 @@ struct Run {
         : loop(l), wf(w), pool(w), changed(l), jobs(l), start(l.clock().now()) {}
 
     std::string stamp() const {
-        const auto s = std::chrono::duration_cast<std::chrono::seconds>(loop.clock().now() - start).count();
+        const auto s =
+            std::chrono::duration_cast<std::chrono::seconds>(loop.clock().now() - start).count();
         return fmt::format("+{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
     }
     std::string name(const TaskId& id) const { return wf.cycling.format(id.point) + "/" + id.name; }
@@ -85,7 +84,8 @@ struct Run {
         const config::Runtime& rt = wf.runtime.at(id.name);
         const pool::Task* t = pool.find(id);
         const int num = t ? t->submit_num : 1;
-        jobs::JobInfo j{wf.name, id.name, wf.cycling.format(id.point), num, run_dir, job_dir(id, num),
+        jobs::JobInfo j{wf.name,  id.name, wf.cycling.format(id.point),
+                        num,      run_dir, job_dir(id, num),
                         endpoint, tock_bin};
         std::error_code ec;
         std::filesystem::create_directories(j.job_dir, ec);
@@ -126,8 +126,10 @@ struct Run {
             ++failed;
             const pool::Task* after = pool.find(id);
             const bool retrying = after && after->retry_pending;
-            log(id, st.term_signal ? fmt::format("failed (signal {}){}", st.term_signal, retrying ? ", will retry" : "")
-                                   : fmt::format("failed (exit {}){}", st.exit_code, retrying ? ", will retry" : ""));
+            log(id, st.term_signal ? fmt::format("failed (signal {}){}", st.term_signal,
+                                                 retrying ? ", will retry" : "")
+                                   : fmt::format("failed (exit {}){}", st.exit_code,
+                                                 retrying ? ", will retry" : ""));
         }
         changed.set();
     }
@@ -142,11 +144,12 @@ struct Run {
         const pool::Task* t = pool.find(id);
         if (!t) throw std::runtime_error("no active task for job " + job);
         if (job.substr(b + 1) != fmt::format("{:02}", t->submit_num)) {
-            throw std::runtime_error(fmt::format("job {} is not the current job of its task ({:02})", job,
-                                                 t->submit_num));
+            throw std::runtime_error(fmt::format(
+                "job {} is not the current job of its task ({:02})", job, t->submit_num));
         }
         const auto& outs = wf.runtime.at(id.name).outputs;
-        auto custom = std::find_if(outs.begin(), outs.end(), [&](auto& kv) { return kv.second == text; });
+        auto custom =
+            std::find_if(outs.begin(), outs.end(), [&](auto& kv) { return kv.second == text; });
         if (custom != outs.end()) {
             pool.output(id, custom->first);
             log(id, fmt::format("output {} completed", custom->first));
@@ -172,7 +175,8 @@ struct Run {
         pool.started(id);
         log(id, "running");
         changed.set();
-        co_await loop.clock().sleep_for(to_duration(rt.run_length.value_or(config::Interval{0, 0, 10})));
+        co_await loop.clock().sleep_for(
+            to_duration(rt.run_length.value_or(config::Interval{0, 0, 10})));
         for (const auto& [output, message] : rt.outputs) {
             if (rt.output_required(output)) pool.output(id, output);
         }
@@ -185,13 +189,17 @@ struct Run {
     // Cylc's xtrigger templates, for a trigger at point p.
     std::string expand(std::string text, const std::string& label, config::Point p) const {
         const std::pair<const char*, std::string> subs[] = {
-            {"%(point)s", wf.cycling.format(p)},   {"%(name)s", label},
-            {"%(workflow)s", wf.name},             {"%(id)s", wf.name + "//" + wf.cycling.format(p)},
-            {"%(workflow_run_dir)s", run_dir},     {"%(workflow_share_dir)s", run_dir + "/share"},
+            {"%(point)s", wf.cycling.format(p)},
+            {"%(name)s", label},
+            {"%(workflow)s", wf.name},
+            {"%(id)s", wf.name + "//" + wf.cycling.format(p)},
+            {"%(workflow_run_dir)s", run_dir},
+            {"%(workflow_share_dir)s", run_dir + "/share"},
             {"%(user_name)s", std::getenv("USER") ? std::getenv("USER") : ""},
             {"%(debug)s", "False"}};
         for (const auto& [key, value] : subs) {
-            for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size())) {
+            for (auto at = text.find(key); at != std::string::npos;
+                 at = text.find(key, at + value.size())) {
                 text.replace(at, std::string(key).size(), value);
             }
         }
@@ -208,11 +216,13 @@ struct Run {
     Task<void> satisfy(std::string label, config::Point p) {
         auto decl = wf.xtriggers.find(label);
         const std::string function = decl != wf.xtriggers.end() ? decl->second.function : label;
-        if (auto ct = std::find_if(wf.clock_trigger.begin(), wf.clock_trigger.end(),
-                                   [&](auto& kv) { return pool::clock_trigger_label(kv.first) == label; });
+        if (auto ct = std::find_if(
+                wf.clock_trigger.begin(), wf.clock_trigger.end(),
+                [&](auto& kv) { return pool::clock_trigger_label(kv.first) == label; });
             ct != wf.clock_trigger.end()) {
             co_await loop.clock().sleep_until(wall_time(wf, wf.cycling.add(p, ct->second)));
-        } else if (function == "wall_clock" && wf.cycling.settings().mode == config::CyclingMode::datetime) {
+        } else if (function == "wall_clock" &&
+                   wf.cycling.settings().mode == config::CyclingMode::datetime) {
             // The cycle point plus the offset, on the scheduler's clock: a
             // timer, not a poll.
             config::Interval offset{};
@@ -313,18 +323,21 @@ int play(const PlayOptions& o) {
         return 2;
     }
     if (!o.no_detach) {
-        fmt::print(stderr, "tock play: this version runs in the foreground only: add --no-detach\n");
+        fmt::print(stderr,
+                   "tock play: this version runs in the foreground only: add --no-detach\n");
         return 2;
     }
     if (o.fast && o.mode != "simulation") {
-        fmt::print(stderr, "tock play: --fast is for simulation mode: live jobs run in real time\n");
+        fmt::print(stderr,
+                   "tock play: --fast is for simulation mode: live jobs run in real time\n");
         return 2;
     }
     std::optional<config::Workflow> wf;
     try {
         wf = config::Workflow::load(o.flow);
     } catch (const config::ConfigErrors& e) {
-        for (const auto& d : e.errors) fmt::print(stderr, "{}: error: {}\n", d.where.str(), d.message);
+        for (const auto& d : e.errors)
+            fmt::print(stderr, "{}: error: {}\n", d.where.str(), d.message);
         fmt::print(stderr, "tock play: {} is not a valid workflow\n", o.flow);
         return 1;
     }
@@ -333,8 +346,9 @@ int play(const PlayOptions& o) {
         // rather than pretend it is satisfied.
         for (const auto& [label, x] : wf->xtriggers) {
             if (x.function != "wall_clock" && x.function != "file_exists") {
-                fmt::print(stderr, "tock play: xtrigger '{}' calls '{}', which this version cannot run "
-                                   "live (available: wall_clock, file_exists); try --mode simulation\n",
+                fmt::print(stderr,
+                           "tock play: xtrigger '{}' calls '{}', which this version cannot run "
+                           "live (available: wall_clock, file_exists); try --mode simulation\n",
                            label, x.function);
                 return 1;
             }
@@ -357,25 +371,28 @@ int play(const PlayOptions& o) {
             fmt::print(stderr, "tock play: cannot listen on {}: {}\n", run.endpoint, e.what());
             return 1;
         }
-        server->handle("message", [&run](Json args) -> Task<Json> { co_return run.handle_message(args); });
+        server->handle("message",
+                       [&run](Json args) -> Task<Json> { co_return run.handle_message(args); });
         fmt::print("tock play: workflow '{}' running in {}\n", wf->name, *dir);
     } else {
-        fmt::print("tock play: workflow '{}' in simulation mode{}\n", wf->name, o.fast ? " (fast)" : "");
+        fmt::print("tock play: workflow '{}' in simulation mode{}\n", wf->name,
+                   o.fast ? " (fast)" : "");
     }
     const auto wall0 = std::chrono::steady_clock::now();
     const int rc = run_until(loop, run.drive());
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     std::string last;
     if (rc == 0) {
-        last = fmt::format("tock play: workflow '{}' complete: {} jobs, {} succeeded, {} failed{}; {} on "
-                           "the workflow clock, {:.2f}s of wall time\n",
-                           wf->name, run.submitted, run.succeeded, run.failed,
-                           run.submit_failures ? fmt::format(", {} submissions failed", run.submit_failures)
-                                               : "",
-                           run.stamp(), wall);
+        last = fmt::format(
+            "tock play: workflow '{}' complete: {} jobs, {} succeeded, {} failed{}; {} on "
+            "the workflow clock, {:.2f}s of wall time\n",
+            wf->name, run.submitted, run.succeeded, run.failed,
+            run.submit_failures ? fmt::format(", {} submissions failed", run.submit_failures) : "",
+            run.stamp(), wall);
     } else {
-        last = fmt::format("tock play: workflow '{}' stalled after {} jobs: {}\n", wf->name, run.submitted,
-                           run.stall_reason);
+        last = fmt::format("tock play: workflow '{}' stalled after {} jobs: {}\n", wf->name,
+                           run.submitted, run.stall_reason);
     }
     fmt::print("{}", last);
     if (run.log_file) run.log_file << last;
@@ -387,14 +404,17 @@ int message(const std::string& job_arg, const std::vector<std::string>& words) {
     const char* endpoint = std::getenv("TOCK_SCHEDULER");
     const std::string job = !job_arg.empty() ? job_arg : env_job ? env_job : "";
     if (job.empty() || !endpoint) {
-        fmt::print(stderr, "tock message: run it from a tock job (TOCK_TASK_JOB and TOCK_SCHEDULER unset)\n");
+        fmt::print(
+            stderr,
+            "tock message: run it from a tock job (TOCK_TASK_JOB and TOCK_SCHEDULER unset)\n");
         return 2;
     }
     std::string text;
     for (std::size_t i = 0; i < words.size(); ++i) text += (i ? " " : "") + words[i];
     Loop loop;
-    Channel ch(loop, endpoint, {.heartbeat_interval = std::chrono::seconds(1),
-                                .heartbeat_timeout = std::chrono::seconds(5)});
+    Channel ch(loop, endpoint,
+               {.heartbeat_interval = std::chrono::seconds(1),
+                .heartbeat_timeout = std::chrono::seconds(5)});
     try {
         Json args = {{"job", job}, {"message", text}};
         run_until(loop, ch.call("message", std::move(args)));

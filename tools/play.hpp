@@ -11,7 +11,7 @@ struct PlayOptions {
     std::string mode = "live";  // live, simulation
     bool fast = false;          // simulation on the virtual clock
     bool no_detach = false;
-    std::string run_dir;        // "" = ~/tock-run/NAME/runN
+    std::string run_dir;  // "" = ~/tock-run/NAME/runN
 };
 int play(const PlayOptions& o);
 

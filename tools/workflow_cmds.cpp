@@ -22,8 +22,10 @@ std::optional<Workflow> load(const std::string& file) {
     try {
         return Workflow::load(file);
     } catch (const ConfigErrors& e) {
-        for (const auto& d : e.errors) fmt::print(stderr, "{}: error: {}\n", d.where.str(), d.message);
-        fmt::print(stderr, "{}: {} error{}\n", file, e.errors.size(), e.errors.size() == 1 ? "" : "s");
+        for (const auto& d : e.errors)
+            fmt::print(stderr, "{}: error: {}\n", d.where.str(), d.message);
+        fmt::print(stderr, "{}: {} error{}\n", file, e.errors.size(),
+                   e.errors.size() == 1 ? "" : "s");
         return std::nullopt;
     }
 }
@@ -33,10 +35,12 @@ std::string count_points(const Workflow& wf, const GraphSection& gs) {
     constexpr std::size_t cap = 10000;
     std::size_t n = 0, seen = 0;
     auto p = gs.sequence.first_at_or_after(wf.initial);
-    for (; p && (!wf.final || *p <= *wf.final) && seen < cap; p = gs.sequence.next_after(*p), ++seen) {
+    for (; p && (!wf.final || *p <= *wf.final) && seen < cap;
+         p = gs.sequence.next_after(*p), ++seen) {
         if (!wf.excluded(*p)) ++n;
     }
-    if (p && seen == cap && (!wf.final || *p <= *wf.final)) return wf.final ? "over 10000 cycles" : "unbounded";
+    if (p && seen == cap && (!wf.final || *p <= *wf.final))
+        return wf.final ? "over 10000 cycles" : "unbounded";
     return fmt::format("{} cycle{}", n, n == 1 ? "" : "s");
 }
 
@@ -76,12 +80,13 @@ int validate(const std::string& file) {
     auto wf = load(file);
     if (!wf) return 1;
     std::vector<std::string> sections;
-    for (const auto& gs : wf->graph) sections.push_back(fmt::format("{}: {}", gs.recurrence, count_points(*wf, gs)));
+    for (const auto& gs : wf->graph)
+        sections.push_back(fmt::format("{}: {}", gs.recurrence, count_points(*wf, gs)));
     std::string joined;
     for (std::size_t i = 0; i < sections.size(); ++i) joined += (i ? "; " : "") + sections[i];
-    fmt::print("{}: valid: workflow '{}', {} task{}, {} famil{}; {}\n", file, wf->name, wf->tasks.size(),
-               wf->tasks.size() == 1 ? "" : "s", wf->families.size(), wf->families.size() == 1 ? "y" : "ies",
-               joined);
+    fmt::print("{}: valid: workflow '{}', {} task{}, {} famil{}; {}\n", file, wf->name,
+               wf->tasks.size(), wf->tasks.size() == 1 ? "" : "s", wf->families.size(),
+               wf->families.size() == 1 ? "y" : "ies", joined);
     return 0;
 }
 
@@ -100,15 +105,15 @@ int list(const std::string& file, bool tree) {
         if (!rt.is_family && !wf->is_task(name)) continue;  // defined but unused
         for (const auto& p : rt.parents) children[p].push_back(name);
     }
-    std::function<void(const std::string&, const std::string&)> draw = [&](const std::string& n,
-                                                                           const std::string& indent) {
-        auto& kids = children[n];
-        for (std::size_t i = 0; i < kids.size(); ++i) {
-            const bool last = i + 1 == kids.size();
-            fmt::print("{}{}{}\n", indent, last ? "└─ " : "├─ ", kids[i]);
-            draw(kids[i], indent + (last ? "   " : "│  "));
-        }
-    };
+    std::function<void(const std::string&, const std::string&)> draw =
+        [&](const std::string& n, const std::string& indent) {
+            auto& kids = children[n];
+            for (std::size_t i = 0; i < kids.size(); ++i) {
+                const bool last = i + 1 == kids.size();
+                fmt::print("{}{}{}\n", indent, last ? "└─ " : "├─ ", kids[i]);
+                draw(kids[i], indent + (last ? "   " : "│  "));
+            }
+        };
     fmt::print("root\n");
     draw("root", "");
     return 0;
@@ -119,7 +124,8 @@ int graph(const GraphOptions& o) {
     if (!wf) return 1;
     Point from, to;
     try {
-        from = o.from ? wf->cycling.parse_point_expr(*o.from, wf->initial, wf->cycling.now()) : wf->initial;
+        from = o.from ? wf->cycling.parse_point_expr(*o.from, wf->initial, wf->cycling.now())
+                      : wf->initial;
         if (o.to) {
             to = wf->cycling.parse_point_expr(*o.to, wf->initial, wf->cycling.now());
         } else {
@@ -144,7 +150,8 @@ int graph(const GraphOptions& o) {
         for (const auto& t : all) {
             fmt::print("{}", id(*wf, t.point, t.name));
             for (std::size_t i = 0; i < t.prereqs.size(); ++i) {
-                fmt::print("{}{}", i ? " & " : " <= ", render(*wf, t.prereqs[i], t.prereqs.size() == 1));
+                fmt::print("{}{}",
+                           i ? " & " : " <= ", render(*wf, t.prereqs[i], t.prereqs.size() == 1));
             }
             fmt::print("\n");
         }
@@ -154,7 +161,8 @@ int graph(const GraphOptions& o) {
         fmt::print(stderr, "tock graph: unknown format '{}': use text, dot or svg\n", o.format);
         return 2;
     }
-    std::string dot = fmt::format("digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box, style=rounded];\n", wf->name);
+    std::string dot = fmt::format(
+        "digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box, style=rounded];\n", wf->name);
     std::set<std::string> nodes;
     for (const auto& t : all) nodes.insert(id(*wf, t.point, t.name));
     for (const auto& n : nodes) dot += fmt::format("  \"{}\";\n", n);
@@ -200,8 +208,9 @@ int graph(const GraphOptions& o) {
         }(loop, dot_file, out));
     } catch (const std::system_error&) {
         std::remove(dot_file.c_str());
-        fmt::print(stderr, "tock graph: SVG needs graphviz's 'dot', which is not installed "
-                           "(apt-get install graphviz); --format dot writes the graph without it\n");
+        fmt::print(stderr,
+                   "tock graph: SVG needs graphviz's 'dot', which is not installed "
+                   "(apt-get install graphviz); --format dot writes the graph without it\n");
         return 1;
     }
     std::remove(dot_file.c_str());
