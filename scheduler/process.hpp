@@ -35,6 +35,12 @@ struct ProcessOptions {
     std::map<std::string, std::string> env = {};  // added to (and overriding) ours
     std::optional<std::string> stdout_path = {};  // appended; else inherited
     std::optional<std::string> stderr_path = {};  // appended; else inherited
+    // Give the child a pipe on file descriptor 3 for one-line messages, read
+    // with Process::read_line().
+    bool message_pipe = false;
+    // Start the child in a session (and process group) of its own, so that
+    // kill_group() reaches everything it started.
+    bool own_group = false;
 };
 
 class Process {
@@ -50,6 +56,28 @@ class Process {
     bool exited() const noexcept;
     // Send a signal; false if the child is already gone.
     bool kill(int signum) noexcept;
+    // Send a signal to the child's process group (own_group children).
+    bool kill_group(int signum) noexcept;
+
+    // The next line the child wrote to its message pipe (without the
+    // newline), or nullopt once the child has exited and every line it wrote
+    // before exiting has been read. Lines are never lost to the exit: the
+    // pipe is drained when the exit is seen, so a child's last message always
+    // comes before read_line() ends. A descendant that keeps the pipe open
+    // does not hold the job open.
+    class Line {
+      public:
+        explicit Line(Process& p) : p_(p) {}
+        ~Line();
+        bool await_ready() const noexcept;
+        void await_suspend(std::coroutine_handle<> h) noexcept;
+        std::optional<std::string> await_resume() const;
+
+      private:
+        Process& p_;
+        Ready ready_;
+    };
+    Line read_line() noexcept { return Line(*this); }
 
     class Wait {
       public:

@@ -34,6 +34,66 @@ TEST_SUITE("process") {
         std::remove(out.c_str());
     }
 
+    TEST_CASE("lines on the message pipe all arrive, in order, before the end") {
+        Loop loop;
+        // The last lines are written just before exit, and a background
+        // descendant keeps the pipe open long after: the reader must still
+        // end at the exit, with every line.
+        auto got = run_until(loop, [](Loop& l) -> Task<std::vector<std::string>> {
+            Process p = Process::spawn(
+                l, {.argv = {"bash", "-c",
+                             "for i in $(seq 1 500); do echo \"line $i\" >&3; done; "
+                             "sleep 30 & printf 'last without newline' >&3; exit 4"},
+                    .message_pipe = true,
+                    .own_group = true});
+            std::vector<std::string> lines;
+            while (auto line = co_await p.read_line()) lines.push_back(*line);
+            const ExitStatus st = co_await p.wait();
+            CHECK(st.exit_code == 4);
+            p.kill_group(SIGKILL);  // the exit was seen: nothing in the group is reached
+            co_return lines;
+        }(loop));
+        REQUIRE(got.size() == 501);
+        CHECK(got[0] == "line 1");
+        CHECK(got[499] == "line 500");
+        CHECK(got[500] == "last without newline");
+    }
+
+    TEST_CASE("kill_group reaches the child's own children") {
+        Loop loop;
+        const std::string pidfile = "/tmp/tock-test-" + std::to_string(::getpid()) + "-grand.pid";
+        std::remove(pidfile.c_str());
+        auto st = run_until(loop, [](Loop& l, std::string pidfile) -> Task<ExitStatus> {
+            Process p = Process::spawn(
+                l, {.argv = {"bash", "-c", "sleep 60 & echo $! >" + pidfile + "; echo up >&3; wait"},
+                    .message_pipe = true,
+                    .own_group = true});
+            CHECK(co_await p.read_line() == std::optional<std::string>("up"));
+            CHECK(p.kill_group(SIGTERM));
+            co_return co_await p.wait();
+        }(loop, pidfile));
+        CHECK(st.term_signal == SIGTERM);
+        std::ifstream in(pidfile);
+        int grandchild = 0;
+        in >> grandchild;
+        REQUIRE(grandchild > 0);
+        // The grandchild got the signal too: it is gone, or a zombie waiting
+        // for init to reap it.
+        auto gone_or_zombie = [](int pid) {
+            std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+            std::string pid_s, comm, state;
+            if (!(stat >> pid_s >> comm >> state)) return true;
+            return state == "Z";
+        };
+        bool gone = false;
+        for (int i = 0; i < 100 && !gone; ++i) {
+            gone = gone_or_zombie(grandchild);
+            if (!gone) ::usleep(10000);
+        }
+        CHECK(gone);
+        std::remove(pidfile.c_str());
+    }
+
     TEST_CASE("a killed child reports its signal") {
         Loop loop;
         auto st = run_until(loop, [](Loop& l) -> Task<ExitStatus> {
