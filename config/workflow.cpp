@@ -285,6 +285,8 @@ struct RawRuntime {
     std::vector<std::pair<std::string, std::string>> environment;
     std::optional<std::vector<Interval>> exec_retries, submit_retries;
     std::optional<Interval> time_limit, submission_timeout, execution_timeout, run_length;
+    std::optional<std::vector<Point>> sim_fail_points;
+    std::optional<bool> sim_fail_all, sim_fail_try_1_only;
     std::vector<std::pair<std::string, std::string>> outputs;
     std::optional<std::string> platform, job_runner;
     std::vector<std::pair<std::string, std::string>> directives;
@@ -366,8 +368,8 @@ std::optional<std::vector<std::string>> c3(const std::string& name,
 
 class Loader {
   public:
-    Loader(Workflow& wf, const std::string& text, const std::string& file)
-        : wf_(wf), r_(file, text, errs_), text_(text) {}
+    Loader(Workflow& wf, const std::string& text, const std::string& file, const Overrides& ov)
+        : wf_(wf), r_(file, text, errs_), text_(text), ov_(ov) {}
 
     void run() {
         YAML::Node top;
@@ -546,7 +548,14 @@ class Loader {
         const Point now = cy.now();
 
         const YAML::Node init = r_.get(n, "initial");
-        if (auto s = r_.str(init, "scheduling.initial")) {
+        if (ov_.initial) {
+            try {
+                wf_.initial = cy.parse_point_expr(*ov_.initial, std::nullopt, now);
+                have_initial_ = true;
+            } catch (const ParseError& e) {
+                r_.error(Location{"--initial-cycle"}, fmt::format("initial point: {}", e.what()));
+            }
+        } else if (auto s = r_.str(init, "scheduling.initial")) {
             try {
                 wf_.initial = cy.parse_point_expr(*s, std::nullopt, now);
                 have_initial_ = true;
@@ -560,6 +569,18 @@ class Loader {
             r_.error(n, "date-time cycling needs scheduling.initial, e.g. initial: 2026-01-01T00Z");
         }
         auto point_setting = [&](const char* key) -> std::optional<Point> {
+            const std::pair<const char*, const std::optional<std::string>*> overridden[] = {
+                {"final", &ov_.final}, {"stop", &ov_.stop}, {"hold_after", &ov_.hold_after}};
+            for (const auto& [k, text] : overridden) {
+                if (k != std::string_view(key) || !*text || !have_initial_) continue;
+                try {
+                    return cy.parse_point_expr(**text, wf_.initial, now);
+                } catch (const ParseError& e) {
+                    r_.error(Location{fmt::format("--{}", k)},
+                             fmt::format("{} point: {}", key, e.what()));
+                    return std::nullopt;
+                }
+            }
             const YAML::Node v = r_.get(n, key);
             auto s = r_.str(v, std::string("scheduling.") + key);
             if (!s || !have_initial_) return std::nullopt;
@@ -574,9 +595,10 @@ class Loader {
         wf_.stop = point_setting("stop");
         wf_.hold_after = point_setting("hold_after");
         if (wf_.final && have_initial_ && *wf_.final < wf_.initial) {
-            r_.error(r_.get(n, "final"),
-                     fmt::format("the final point {} is before the initial point {}",
-                                 cy.format(*wf_.final), cy.format(wf_.initial)));
+            r_.error(
+                ov_.final || ov_.initial ? Location{"command line"} : r_.loc(r_.get(n, "final")),
+                fmt::format("the final point {} is before the initial point {}",
+                            cy.format(*wf_.final), cy.format(wf_.initial)));
         }
         for (auto& item : r_.items(r_.get(n, "exclusions"), "scheduling.exclusions")) {
             wf_.exclusions.push_back(item.text);
@@ -880,8 +902,31 @@ class Loader {
         }
         const YAML::Node sim = r_.get(n, "simulation");
         if (sim.IsDefined() && !sim.IsNull() &&
-            r_.keys(sim, what + ".simulation", {"run_length"})) {
+            r_.keys(sim, what + ".simulation",
+                    {"run_length", "fail_cycle_points", "fail_try_1_only"})) {
             r.run_length = exact_interval(r_.get(sim, "run_length"));
+            r.sim_fail_try_1_only =
+                r_.boolean(r_.get(sim, "fail_try_1_only"), what + ".simulation.fail_try_1_only");
+            const YAML::Node fp = r_.get(sim, "fail_cycle_points");
+            if (fp.IsDefined() && !fp.IsNull()) {
+                if (fp.IsScalar() && fp.Scalar() == "all") {
+                    r.sim_fail_all = true;
+                    r.sim_fail_points.emplace();
+                } else {
+                    r.sim_fail_all = false;
+                    r.sim_fail_points.emplace();
+                    for (const auto& item : r_.items(fp, what + ".simulation.fail_cycle_points")) {
+                        try {
+                            r.sim_fail_points->push_back(wf_.cycling.parse_point_expr(
+                                item.text, wf_.initial, wf_.cycling.now()));
+                        } catch (const ParseError& e) {
+                            r_.error(
+                                r_.inside(item.node, e.offset),
+                                fmt::format("fail_cycle_points (points, or all): {}", e.what()));
+                        }
+                    }
+                }
+            }
         }
         return r;
     }
@@ -986,6 +1031,9 @@ class Loader {
             if (r.submission_timeout) rt.submission_timeout = r.submission_timeout;
             if (r.execution_timeout) rt.execution_timeout = r.execution_timeout;
             if (r.run_length) rt.run_length = r.run_length;
+            if (r.sim_fail_points) rt.sim_fail_points = *r.sim_fail_points;
+            if (r.sim_fail_all) rt.sim_fail_all = *r.sim_fail_all;
+            if (r.sim_fail_try_1_only) rt.sim_fail_try_1_only = *r.sim_fail_try_1_only;
             for (const auto& o : r.outputs) {
                 auto e = std::find_if(rt.outputs.begin(), rt.outputs.end(),
                                       [&](auto& kv) { return kv.first == o.first; });
@@ -1566,6 +1614,7 @@ class Loader {
     std::vector<Diagnostic> errs_;
     Reader r_;
     const std::string& text_;
+    const Overrides& ov_;
     CyclingSettings settings_;
     bool have_initial_ = false;
     std::map<std::string, RawRuntime> raw_;
@@ -1578,7 +1627,7 @@ class Loader {
 
 }  // namespace
 
-Workflow Workflow::load(const std::string& path) {
+Workflow Workflow::load(const std::string& path, const Overrides& ov) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         throw ConfigErrors(
@@ -1586,13 +1635,13 @@ Workflow Workflow::load(const std::string& path) {
     }
     std::stringstream ss;
     ss << in.rdbuf();
-    return parse(ss.str(), path);
+    return parse(ss.str(), path, ov);
 }
 
-Workflow Workflow::parse(const std::string& text, const std::string& file) {
+Workflow Workflow::parse(const std::string& text, const std::string& file, const Overrides& ov) {
     Workflow wf;
     wf.file = file;
-    Loader(wf, text, file).run();
+    Loader(wf, text, file, ov).run();
     if (wf.name.empty()) {
         // The file's name without directory or extension, as Cylc names by directory.
         std::string base = file.substr(file.find_last_of('/') + 1);

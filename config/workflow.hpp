@@ -77,6 +77,9 @@ struct Runtime {
     std::vector<std::pair<std::string, std::string>> directives;
     std::map<std::string, std::vector<std::string>> handlers;  // event -> commands
     std::optional<Interval> run_length;                        // simulation mode
+    std::vector<Point> sim_fail_points;  // simulation: the job fails at these points...
+    bool sim_fail_all = false;           // ... or at every point
+    bool sim_fail_try_1_only = true;     // ... on its first try only
     // Outputs the graph uses, and whether each is optional ('?'). An output
     // not listed is required if it is succeeded, optional otherwise.
     std::map<std::string, bool> optional_outputs;
@@ -145,6 +148,12 @@ struct TaskAt {
     bool parentless() const { return prereqs.empty(); }
 };
 
+// Settings given on the command line (tock play --initial-cycle ...), used
+// in place of the file's scheduling.initial, final, stop and hold_after.
+struct Overrides {
+    std::optional<std::string> initial, final, stop, hold_after;
+};
+
 struct GraphSection {
     std::string recurrence;
     Sequence sequence;
@@ -155,9 +164,10 @@ struct GraphSection {
 class Workflow {
   public:
     // Read and check `path`; throws ConfigErrors with every error found.
-    static Workflow load(const std::string& path);
+    static Workflow load(const std::string& path, const Overrides& ov = {});
     // The same from text (tests; `file` names it in errors).
-    static Workflow parse(const std::string& text, const std::string& file);
+    static Workflow parse(const std::string& text, const std::string& file,
+                          const Overrides& ov = {});
 
     std::string name;
     std::string file;

@@ -37,8 +37,16 @@ std::string job_script(const JobInfo& j, const config::Runtime& rt) {
     s += R"(
 # Report to the scheduler; every message also lands in job.status, the
 # record that outlives a scheduler that could not be reached.
+# A job of the background runner has a message pipe (TOCK_MESSAGE_FD) to the
+# scheduler; other jobs use `tock message` over ZeroMQ.
 tock_message() {
-    echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $*" >>"$TOCK_JOB_DIR/job.status"
+    local now
+    printf -v now '%(%Y-%m-%dT%H:%M:%S%z)T' -1
+    echo "$now $*" >>"$TOCK_JOB_DIR/job.status"
+    if [[ -n ${TOCK_MESSAGE_FD:-} ]] &&
+        { printf '%s\n' "${*//$'\n'/ }" >&"$TOCK_MESSAGE_FD"; } 2>/dev/null; then
+        return 0
+    fi
     "$TOCK_BIN" message --job "$TOCK_TASK_JOB" "$@" 2>>"$TOCK_JOB_DIR/job.err" || true
 }
 tock_job_failed() {

@@ -86,8 +86,28 @@ bool TaskPool::parentless(const config::TaskAt& t) const {
     return !has_parent;
 }
 
-void TaskPool::start() {
-    next_parentless_ = wf_.first_point();
+void TaskPool::start(const std::vector<TaskId>& start_tasks) {
+    if (start_tasks.empty()) {
+        next_parentless_ = wf_.first_point();
+    } else {
+        // A warm start: these tasks run first, whatever they wait for; what
+        // lies before the earliest of them counts as done.
+        start_point_ = std::min_element(start_tasks.begin(), start_tasks.end())->point;
+        next_parentless_ = *start_point_;
+        if (at(*start_point_).empty()) next_parentless_ = wf_.next_point(*start_point_);
+        for (const auto& id : start_tasks) {
+            spawn(id, "start task");
+            if (auto it = pool_.find(id); it != pool_.end()) {
+                auto& pre = it->second.prereqs;
+                pre.erase(std::remove_if(pre.begin(), pre.end(),
+                                         [](const Prereq& p) {
+                                             return p.kind != Prereq::Kind::trigger ||
+                                                    p.trigger.xtrigger.empty();
+                                         }),
+                          pre.end());
+            }
+        }
+    }
     spawn_parentless();
 }
 
@@ -114,6 +134,7 @@ void TaskPool::spawn(const TaskId& id, const std::string& why) {
         task.prereqs.push_back(clock);
     }
     if (!why.empty()) task.triggered_by.push_back(why);
+    task.held = wf_.hold_after && id.point > *wf_.hold_after;
     pool_.emplace(id, std::move(task));
     ++spawned_total_;
 }
@@ -185,6 +206,7 @@ bool TaskPool::satisfied(const Prereq& p) const {
             const auto& t = p.trigger;
             if (!t.xtrigger.empty()) return xtriggers_.count({t.xtrigger, t.point}) > 0;
             if (t.pre_initial) return true;
+            if (start_point_ && t.point < *start_point_) return true;  // before a warm start
             auto it = done_.find({t.point, t.task});
             if (it != done_.end()) return it->second.count(t.output) > 0;
             auto in = pool_.find({t.point, t.task});
@@ -201,7 +223,7 @@ bool TaskPool::satisfied(const Prereq& p) const {
 }
 
 bool TaskPool::ready(const Task& t) const {
-    if (t.state != State::waiting || t.retry_pending || t.runahead) return false;
+    if (t.state != State::waiting || t.retry_pending || t.runahead || t.held) return false;
     return std::all_of(t.prereqs.begin(), t.prereqs.end(), [&](auto& p) { return satisfied(p); });
 }
 
@@ -319,6 +341,17 @@ void TaskPool::retry_due(const TaskId& id) {
     it->second.retry_delay.reset();
 }
 
+bool TaskPool::expire(const TaskId& id) {
+    auto it = pool_.find(id);
+    if (it == pool_.end() || it->second.state != State::waiting) return false;
+    it->second.state = State::expired;
+    it->second.retry_pending = false;
+    complete_output(id, "expired");
+    maybe_remove(id);
+    spawn_parentless();
+    return true;
+}
+
 void TaskPool::xtrigger(const std::string& label, Point p) {
     xtriggers_.insert({label, p});
 }
@@ -332,8 +365,11 @@ void TaskPool::maybe_remove(const TaskId& id) {
     for (const auto& [o, optional] : rt.optional_outputs) {
         if (!optional && o != "succeeded") required.push_back(o);
     }
+    // An expired task is done: it never ran, and its :expired output is
+    // what the graph may follow.
     for (const auto& o : required) {
-        if (rt.output_required(o) && !t.outputs.count(o)) return;  // incomplete: it stays
+        if (t.state != State::expired && rt.output_required(o) && !t.outputs.count(o))
+            return;  // incomplete: it stays
     }
     done_[id] = t.outputs;
     pool_.erase(it);
@@ -373,11 +409,38 @@ bool TaskPool::complete() const {
     return pool_.empty() && !next_parentless_;
 }
 
+std::vector<std::string> TaskPool::met(const TaskId& id) const {
+    std::vector<std::string> out;
+    auto it = pool_.find(id);
+    if (it == pool_.end()) return out;
+    for (const auto& p : it->second.prereqs) {
+        each_trigger(p, [&](const config::Trigger& tr) {
+            if (tr.pre_initial || (start_point_ && tr.point < *start_point_)) return;
+            Prereq leaf;
+            leaf.trigger = tr;
+            if (!satisfied(leaf)) return;
+            out.push_back(
+                tr.xtrigger.empty()
+                    ? fmt::format("{}/{}:{}", wf_.cycling.format(tr.point), tr.task, tr.output)
+                    : fmt::format("@{}", tr.xtrigger));
+        });
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::size_t TaskPool::held() const {
+    return static_cast<std::size_t>(std::count_if(pool_.begin(), pool_.end(), [](auto& kv) {
+        return kv.second.held && !finished_state(kv.second.state);
+    }));
+}
+
 bool TaskPool::stalled() const {
     if (complete() || active() > 0) return false;
     if (!wanted_xtriggers().empty()) return false;
     for (const auto& [id, t] : pool_) {
-        if (t.retry_pending || ready(t)) return false;
+        if (t.retry_pending || ready(t) || (t.held && !finished_state(t.state))) return false;
     }
     // Parentless tasks still to come within the limit would have been spawned.
     return true;

@@ -69,6 +69,7 @@ struct Task {
     bool retry_pending = false;
     bool queued = false;                    // prerequisites met, held back by its queue
     bool runahead = false;                  // beyond the runahead limit
+    bool held = false;                      // beyond the hold-after point: waits for release
     std::vector<std::string> triggered_by;  // the upstream outputs that were met, for the record
 };
 
@@ -76,8 +77,10 @@ class TaskPool {
   public:
     explicit TaskPool(const config::Workflow& wf);
 
-    // Spawn the first parentless tasks. Call once.
-    void start();
+    // Spawn the first parentless tasks. Call once. With start tasks (a warm
+    // start), those run first and nothing before the earliest of them is
+    // waited for.
+    void start(const std::vector<TaskId>& start_tasks = {});
 
     // The tasks that may be submitted now, in order; each is marked preparing
     // (its queue slot taken). The driver submits them and reports back.
@@ -93,12 +96,19 @@ class TaskPool {
     void submit_failed(const TaskId& id);
     // The retry delay of a task is over: it may be submitted again.
     void retry_due(const TaskId& id);
+    // The task's clock-expiry time has passed before it was submitted: it
+    // expires (false if it is not waiting).
+    bool expire(const TaskId& id);
     // An xtrigger (by label) is satisfied for cycle point `p`.
     void xtrigger(const std::string& label, Point p);
 
     // What the driver needs to know.
     bool complete() const;  // nothing left to do: shut down
-    bool stalled() const;   // not complete, and nothing can happen
+    bool stalled() const;   // not complete, and nothing can happen (held tasks wait)
+    std::size_t held() const;
+    // The prerequisites of a task that are met now ("CYCLE/TASK:OUTPUT",
+    // "@xtrigger"), sorted: what triggered it, for the record.
+    std::vector<std::string> met(const TaskId& id) const;
     std::string stall_reason() const;
     // xtriggers that unspawned-or-waiting tasks wait for: (label, point).
     std::set<std::pair<std::string, Point>> wanted_xtriggers() const;
@@ -138,6 +148,7 @@ class TaskPool {
     std::map<std::pair<std::string, std::string>, std::vector<Downstream>> downstream_;
     std::map<Point, std::vector<config::TaskAt>> at_cache_;
     std::optional<Point> next_parentless_;  // the next point whose parentless tasks are unspawned
+    std::optional<Point> start_point_;      // a warm start's earliest point
     std::map<std::string, int> queue_active_;
     std::size_t spawned_total_ = 0;
     std::size_t completed_total_ = 0;

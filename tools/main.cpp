@@ -54,12 +54,22 @@ int main(int argc, char** argv) {
     tock::cmd::PlayOptions play_opts;
     auto* play = app.add_subcommand("play", "run a workflow");
     play->add_option("FLOW", play_opts.flow, "the workflow YAML file")->required();
-    play->add_option("--mode", play_opts.mode, "live or simulation")
-        ->check(CLI::IsMember({"live", "simulation"}));
+    play->add_option("--mode", play_opts.mode, "live, simulation or skip")
+        ->check(CLI::IsMember({"live", "simulation", "skip"}));
     play->add_flag("--fast", play_opts.fast, "simulation on the virtual clock");
     play->add_flag("--no-detach", play_opts.no_detach, "stay in the foreground");
     play->add_option("--run-dir", play_opts.run_dir,
                      "the run directory (default ~/tock-run/NAME/runN)");
+    play->add_option("--initial-cycle", play_opts.overrides.initial,
+                     "start here instead of scheduling.initial");
+    play->add_option("--final-cycle", play_opts.overrides.final,
+                     "end here instead of scheduling.final");
+    play->add_option("--stop-after", play_opts.overrides.stop,
+                     "stop once every task up to this cycle point is done");
+    play->add_option("--hold-after", play_opts.overrides.hold_after,
+                     "hold the tasks of later cycle points");
+    play->add_option("--start-task", play_opts.start_tasks,
+                     "CYCLE/TASK: start from these tasks (repeatable)");
 
     std::string job;
     std::vector<std::string> words;

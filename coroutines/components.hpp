@@ -1,0 +1,95 @@
+// The scheduler's components. Each is one coroutine whose whole interface is
+// its sockets: the bus topics it publishes on its own endpoint, the topics it
+// takes from the others, and (job_messages) the requests it answers. None
+// calls another; the scheduler process (tools/play.cpp) only starts them with
+// their endpoints, so any of them can run in a thread, a process or a host of
+// its own by changing an endpoint. Bodies are JSON; docs/architecture.md lists
+// every topic and its fields.
+//
+//   task_pool     takes job.*, xtrigger.satisfied, stop, timeout
+//                 publishes submit, xtrigger.want, task, workflow
+//   job_submit    takes submit, kill
+//                 publishes job.submitted, job.submit-failed, job.said, job.exited
+//   job_messages  takes job.* from job_submit; answers `tock message`
+//                 publishes job.submitted, job.submit-failed, job.started,
+//                 job.output, job.message, job.succeeded, job.failed
+//   xtriggers     takes xtrigger.want; publishes xtrigger.satisfied
+//   health        takes task, workflow; signals and timers
+//                 publishes kill, stop, timeout
+//   events        takes task, workflow; runs event handlers; publishes handler
+//   reporter      takes task, workflow, handler; writes the scheduler log,
+//                 the progress line, the reference record and job timings
+//
+// Every publisher waits for its known subscribers before its first message,
+// and every subscriber completes the bus handshake before it acts, so nothing
+// published is lost to a slow joiner.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "config/workflow.hpp"
+#include "scheduler/loop.hpp"
+#include "scheduler/task.hpp"
+
+namespace tock::comp {
+
+struct Endpoints {
+    std::string task_pool = "inproc://tock/task_pool";
+    std::string job_submit = "inproc://tock/job_submit";
+    std::string job_messages = "inproc://tock/job_messages";
+    std::string xtriggers = "inproc://tock/xtriggers";
+    std::string health = "inproc://tock/health";
+    std::string events = "inproc://tock/events";
+    // How many subscribers each publisher waits for before its first message
+    // (the topology above).
+    std::size_t task_pool_subscribers = 5;     // job_submit, xtriggers, health, events, reporter
+    std::size_t job_submit_subscribers = 1;    // job_messages
+    std::size_t job_messages_subscribers = 1;  // task_pool
+    std::size_t xtriggers_subscribers = 1;     // task_pool
+    std::size_t health_subscribers = 2;        // task_pool, job_submit
+    std::size_t events_subscribers = 1;        // reporter
+};
+
+// How jobs run: real jobs, simulated ones on the scheduler's clock, or
+// skipped (each task completes its required outputs at once).
+enum class RunMode { live, simulation, skip };
+
+struct PoolOptions {
+    std::vector<std::string> start_tasks;  // CYCLE/TASK: start from these (warm start)
+};
+
+struct SubmitOptions {
+    RunMode mode = RunMode::live;
+    std::string run_dir;
+    std::string scheduler_endpoint;  // for `tock message` from jobs
+    std::string tock_bin;            // the tock executable jobs call
+};
+
+struct ReporterOptions {
+    std::string run_dir;
+    bool progress = false;  // redraw a progress line (a terminal is watching)
+    bool echo = true;       // print the log on stdout too
+};
+
+// The result of a run, as the reporter saw it end.
+struct Outcome {
+    int rc = 0;
+    std::string summary;  // the last line
+};
+
+Task<void> task_pool(Loop& loop, const config::Workflow& wf, const Endpoints& ep, PoolOptions opts);
+Task<void> job_submit(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
+                      SubmitOptions opts);
+// `server_endpoint` empty: no `tock message` server (simulation, skip).
+Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
+                        std::string server_endpoint);
+Task<void> xtriggers(Loop& loop, const config::Workflow& wf, const Endpoints& ep, RunMode mode,
+                     std::string run_dir);
+Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep);
+Task<void> events(Loop& loop, const config::Workflow& wf, const Endpoints& ep, std::string run_dir);
+Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
+                       ReporterOptions opts);
+
+}  // namespace tock::comp

@@ -1,0 +1,127 @@
+// health: watches time. Execution time limits (the job is killed, and fails),
+// submission and execution timeouts (events for handlers), the stall timeout,
+// and the signals that stop the scheduler. Every watch is a timer that exists
+// only while there is something to watch; a finished job cancels its timers.
+#include <fmt/format.h>
+
+#include <csignal>
+#include <map>
+#include <memory>
+
+#include "coroutines/components.hpp"
+#include "coroutines/wire.hpp"
+#include "scheduler/clock.hpp"
+#include "scheduler/process.hpp"
+
+namespace tock::comp {
+
+namespace {
+
+Duration to_duration(const config::Interval& i) {
+    return std::chrono::seconds(i.seconds + i.months * 30 * 86400);
+}
+
+struct Health {
+    Loop& loop;
+    const config::Workflow& wf;
+    Outbox& out;
+    // Timers per job ("CYCLE/TASK/NN"): cancelled by destroying their scope.
+    std::map<std::string, std::unique_ptr<Scope>> watches;
+    std::unique_ptr<Scope> stall;
+
+    Scope& watch(const std::string& job) {
+        auto& s = watches[job];
+        if (!s) s = std::make_unique<Scope>(loop);
+        return *s;
+    }
+
+    Task<void> after(Duration d, std::string topic, Json body) {
+        co_await loop.clock().sleep_for(d);
+        out.post(topic, body);
+    }
+
+    void on_task(const Json& e) {
+        const std::string ev = e.at("event").get<std::string>();
+        if (!e.contains("num")) return;
+        const std::string job = job_name(e);
+        const config::Runtime& rt = wf.runtime.at(e.at("task").get<std::string>());
+        Json id =
+            task_fields(wf, point_of(e), e.at("task").get<std::string>(), e.at("num").get<int>());
+        if (ev == "submitted") {
+            if (rt.submission_timeout) {
+                Json t = id;
+                t["kind"] = "submission timeout";
+                watch(job).spawn(after(to_duration(*rt.submission_timeout), "timeout", t));
+            }
+        } else if (ev == "started") {
+            watches.erase(job);  // the submission timeout no longer applies
+            if (rt.time_limit) {
+                Json k = id;
+                k["reason"] = fmt::format("execution time limit {} exceeded",
+                                          wf.cycling.format(*rt.time_limit));
+                watch(job).spawn(after(to_duration(*rt.time_limit), "kill", k));
+            }
+            if (rt.execution_timeout) {
+                Json t = id;
+                t["kind"] = "execution timeout";
+                watch(job).spawn(after(to_duration(*rt.execution_timeout), "timeout", t));
+            }
+        } else if (ev == "succeeded" || ev == "failed" || ev == "retry" || ev == "submit-failed" ||
+                   ev == "submit-retry") {
+            watches.erase(job);
+        }
+    }
+
+    void on_workflow(const Json& e) {
+        const std::string ev = e.at("event").get<std::string>();
+        if (ev == "stalled") {
+            const std::string reason = "stalled: " + e.value("reason", "");
+            Json stop = {{"rc", 1}, {"kind", "stalled"}, {"reason", reason}};
+            if (wf.events.stall_timeout) {
+                // Cylc waits for an operator before giving up; the stall
+                // timeout says how long.
+                stall = std::make_unique<Scope>(loop);
+                stop["reason"] = fmt::format("{} (stall timeout {})", reason,
+                                             wf.cycling.format(*wf.events.stall_timeout));
+                stall->spawn(after(to_duration(*wf.events.stall_timeout), "stop", stop));
+            } else {
+                out.post("stop", stop);
+            }
+        } else if (ev == "unstalled") {
+            stall.reset();
+        }
+    }
+
+    Task<void> on_signal(int signum, const char* name) {
+        co_await SignalWait(loop, signum);
+        out.post(
+            "stop",
+            Json{{"rc", 3}, {"kind", "stopped"}, {"reason", fmt::format("stopped by {}", name)}});
+    }
+};
+
+}  // namespace
+
+Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep) {
+    Publisher pub(loop, "health", ep.health);
+    Subscriber sub(loop, "health");
+    listen(sub, {ep.task_pool}, {"task", "workflow"});
+    co_await sub.ready();
+    co_await pub.wait_for_subscribers(ep.health_subscribers);
+    Outbox out(loop, pub);
+    Health h{loop, wf, out, {}, {}};
+    Scope scope(loop);
+    scope.spawn(out.run());
+    scope.spawn(h.on_signal(SIGINT, "SIGINT"));
+    scope.spawn(h.on_signal(SIGTERM, "SIGTERM"));
+    for (;;) {
+        auto [topic, body] = co_await next(sub);
+        if (topic == "task") {
+            h.on_task(body);
+        } else {
+            h.on_workflow(body);
+        }
+    }
+}
+
+}  // namespace tock::comp

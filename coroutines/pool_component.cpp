@@ -1,0 +1,272 @@
+// task_pool: the component around pool::TaskPool.
+//
+// Job events, satisfied xtriggers and stop requests come in; after each batch
+// of them (all that is ready in one loop turn) the pool is asked what may run
+// now, and submit requests, xtrigger requests and task events go out. Retry
+// delays and clock-expiry times are timers on the scheduler's clock. When the
+// pool is complete, or a stop is asked for, a final `workflow` shutdown event
+// carries the outcome and the tasks left in the pool.
+#include <fmt/format.h>
+
+#include <set>
+
+#include "coroutines/components.hpp"
+#include "coroutines/task_pool.hpp"
+#include "coroutines/wire.hpp"
+#include "scheduler/clock.hpp"
+
+namespace tock::comp {
+
+namespace {
+
+using pool::State;
+using pool::TaskId;
+
+// Seconds from 0001-01-01T00:00Z to the Unix epoch (proleptic Gregorian).
+constexpr std::int64_t kUnixFromYear1 = 62'135'596'800;
+
+Duration to_duration(const config::Interval& i) {
+    return std::chrono::seconds(i.seconds + i.months * 30 * 86400);
+}
+
+struct Driver {
+    Loop& loop;
+    const config::Workflow& wf;
+    pool::TaskPool pool;
+    Outbox& out;
+    Scope timers;
+    Event dirty;
+    Event finished;
+    std::set<std::pair<std::string, config::Point>> wanted_sent;
+    std::set<TaskId> armed_retries, armed_expiry;
+    bool stalled = false, held = false, done = false;
+
+    Driver(Loop& l, const config::Workflow& w, Outbox& o)
+        : loop(l), wf(w), pool(w), out(o), timers(l), dirty(l), finished(l) {}
+
+    Json event(const char* name, const TaskId& id) const {
+        const pool::Task* t = pool.find(id);
+        Json e = task_fields(wf, id.point, id.name, t ? t->submit_num : 0);
+        e["event"] = name;
+        e["state"] = t ? pool::to_string(t->state) : "gone";
+        return e;
+    }
+    void post(const char* name, const TaskId& id, Json extra = Json::object()) {
+        Json e = event(name, id);
+        e.update(extra);
+        out.post("task", e);
+    }
+
+    // A job event for the task's current job; anything else is stale.
+    const pool::Task* current(const Json& b, TaskId& id) const {
+        id = TaskId{point_of(b), b.at("task").get<std::string>()};
+        const pool::Task* t = pool.find(id);
+        if (!t || t->submit_num != b.at("num").get<int>()) return nullptr;
+        return t;
+    }
+
+    void on_job(const std::string& topic, const Json& b) {
+        TaskId id;
+        const pool::Task* t = current(b, id);
+        if (!t) return;
+        Json extra = Json::object();
+        for (const char* k : {"num", "pid", "at", "exit", "signal", "error", "message", "output"}) {
+            if (b.contains(k)) extra[k] = b[k];
+        }
+        if (topic == "job.submitted") {
+            if (t->state != State::preparing) return;
+            pool.submitted(id);
+            post("submitted", id, extra);
+        } else if (topic == "job.started") {
+            if (t->state == State::preparing) pool.submitted(id);
+            pool.started(id);
+            post("started", id, extra);
+        } else if (topic == "job.output") {
+            pool.output(id, b.at("output").get<std::string>());
+            post("output", id, extra);
+        } else if (topic == "job.message") {
+            post("message", id, extra);
+        } else if (topic == "job.succeeded" || topic == "job.failed") {
+            const bool ok = topic == "job.succeeded";
+            pool.finished(id, ok);
+            const pool::Task* after = pool.find(id);
+            post(ok ? "succeeded" : after && after->retry_pending ? "retry" : "failed", id, extra);
+        } else if (topic == "job.submit-failed") {
+            pool.submit_failed(id);
+            const pool::Task* after = pool.find(id);
+            post(after && after->retry_pending ? "submit-retry" : "submit-failed", id, extra);
+        }
+    }
+
+    Task<void> retry(TaskId id, Duration delay) {
+        co_await loop.clock().sleep_for(delay);
+        armed_retries.erase(id);
+        pool.retry_due(id);
+        dirty.set();
+    }
+
+    TimePoint expiry(const TaskId& id) const {
+        const config::Point p = wf.cycling.add(id.point, wf.clock_expire.at(id.name));
+        return TimePoint(std::chrono::seconds(p.value - kUnixFromYear1));
+    }
+    void expire(const TaskId& id) {
+        if (pool.find(id) && pool.find(id)->state == State::waiting) {
+            post("expired", id, {{"state", "expired"}});
+            pool.expire(id);
+        }
+    }
+    Task<void> expire_at(TaskId id) {
+        co_await loop.clock().sleep_until(expiry(id));
+        expire(id);
+        dirty.set();
+    }
+
+    void step() {
+        if (done) return;
+        if (!wf.clock_expire.empty()) {
+            std::vector<TaskId> due;
+            for (const auto& [id, t] : pool.tasks()) {
+                if (t.state != State::waiting || !wf.clock_expire.count(id.name)) continue;
+                if (loop.clock().now() >= expiry(id)) {
+                    due.push_back(id);
+                } else if (armed_expiry.insert(id).second) {
+                    timers.spawn(expire_at(id));
+                }
+            }
+            for (const auto& id : due) expire(id);
+        }
+        const std::vector<TaskId> ids = pool.release();
+        if (!ids.empty()) {
+            Json jobs = Json::array();
+            for (const auto& id : ids) {
+                const pool::Task* t = pool.find(id);
+                jobs.push_back(task_fields(wf, id.point, id.name, t->submit_num));
+                post("triggered", id, {{"triggered_by", pool.met(id)}});
+            }
+            out.post("submit", Json{{"jobs", std::move(jobs)}});
+        }
+        for (const auto& x : pool.wanted_xtriggers()) {
+            if (wanted_sent.insert(x).second) {
+                out.post("xtrigger.want", Json{{"label", x.first},
+                                               {"point", x.second.value},
+                                               {"cycle", wf.cycling.format(x.second)}});
+            }
+        }
+        for (const auto& [id, t] : pool.tasks()) {
+            if (t.retry_pending && t.retry_delay && armed_retries.insert(id).second) {
+                timers.spawn(retry(id, to_duration(*t.retry_delay)));
+            }
+        }
+        if (pool.complete()) {
+            const bool early = wf.stop && (!wf.final || *wf.stop < *wf.final);
+            finish(0, early ? "stopped" : "complete",
+                   early
+                       ? fmt::format("stopped after the stop point {}", wf.cycling.format(*wf.stop))
+                       : "complete");
+            return;
+        }
+        const bool now_stalled = pool.stalled();
+        if (now_stalled != stalled) {
+            stalled = now_stalled;
+            out.post("workflow", stalled
+                                     ? Json{{"event", "stalled"}, {"reason", pool.stall_reason()}}
+                                     : Json{{"event", "unstalled"}});
+        }
+        const bool now_held = pool.held() > 0 && pool.active() == 0;
+        if (now_held != held) {
+            held = now_held;
+            if (held) {
+                out.post("workflow",
+                         Json{{"event", "held"},
+                              {"reason", fmt::format("{} tasks held after {}", pool.held(),
+                                                     wf.cycling.format(*wf.hold_after))}});
+            }
+        }
+    }
+
+    void finish(int rc, const char* kind, const std::string& reason) {
+        if (done) return;
+        done = true;
+        Json left = Json::array();
+        for (const auto& [id, t] : pool.tasks()) {
+            Json l = task_fields(wf, id.point, id.name, t.submit_num);
+            l["state"] = pool::to_string(t.state);
+            if (t.held) l["held"] = true;
+            left.push_back(std::move(l));
+        }
+        out.post("workflow", Json{{"event", "shutdown"},
+                                  {"kind", kind},
+                                  {"rc", rc},
+                                  {"reason", reason},
+                                  {"left", std::move(left)}});
+        timers.stop();
+        finished.set();
+    }
+
+    Task<void> receive(Subscriber& sub) {
+        for (;;) {
+            auto [topic, body] = co_await next(sub);
+            if (done) continue;
+            if (topic.rfind("job.", 0) == 0) {
+                on_job(topic, body);
+            } else if (topic == "xtrigger.satisfied") {
+                pool.xtrigger(body.at("label").get<std::string>(), point_of(body));
+                out.post("workflow", Json{{"event", "xtrigger"},
+                                          {"label", body["label"]},
+                                          {"cycle", body["cycle"]}});
+            } else if (topic == "timeout") {
+                TaskId id;
+                if (current(body, id)) post(body.at("kind").get<std::string>().c_str(), id);
+            } else if (topic == "stop") {
+                finish(body.value("rc", 1), body.value("kind", "aborted").c_str(),
+                       body.value("reason", "stopped"));
+                continue;
+            }
+            dirty.set();
+        }
+    }
+
+    Task<void> stepper() {
+        for (;;) {
+            co_await dirty.wait();
+            dirty.reset();
+            step();
+        }
+    }
+};
+
+}  // namespace
+
+Task<void> task_pool(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
+                     PoolOptions opts) {
+    Publisher pub(loop, "task_pool", ep.task_pool);
+    Subscriber sub(loop, "task_pool");
+    listen(sub, {ep.job_messages, ep.xtriggers, ep.health},
+           {"job.", "xtrigger.satisfied", "stop", "timeout"});
+    co_await sub.ready();
+    co_await pub.wait_for_subscribers(ep.task_pool_subscribers);
+    Outbox out(loop, pub);
+    Driver d(loop, wf, out);
+    std::vector<TaskId> start;
+    for (const auto& s : opts.start_tasks) {
+        const auto slash = s.find('/');
+        start.push_back({wf.cycling.parse_point(s.substr(0, slash)), s.substr(slash + 1)});
+    }
+    out.post("workflow", Json{{"event", "startup"}});
+    d.pool.start(start);
+    Scope scope(loop);
+    scope.spawn(d.receive(sub));
+    scope.spawn(d.stepper());
+    d.dirty.set();
+    scope.spawn([](Driver& d, Outbox& out) -> Task<void> {
+        co_await d.finished.wait();
+        out.close();
+    }(d, out));
+    co_await out.run();
+    // Everything is sent, the shutdown event last. Stay, so that nothing
+    // queued for the subscribers is dropped, until the scheduler ends.
+    Event never(loop);
+    co_await never.wait();
+}
+
+}  // namespace tock::comp

@@ -1,0 +1,305 @@
+// reporter: what a person and a test read of a run.
+//
+// - The scheduler log (RUN_DIR/log/scheduler/log, rotated at 8 MiB and at
+//   each start, five old files kept), also printed in the foreground.
+// - A progress line: cycle points in play, tasks by state, jobs running;
+//   redrawn in place on a terminal, printed every few seconds otherwise.
+// - The reference record (log/scheduler/reference), written at shutdown:
+//   each job with its final state and the outputs that triggered it, and the
+//   tasks left in the pool; sorted, so that two runs of a workflow compare
+//   line by line.
+// - Job times (log/scheduler/job-times): submit and exit instants of each
+//   live job in microseconds, for the latency benchmark.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "coroutines/components.hpp"
+#include "coroutines/wire.hpp"
+#include "scheduler/clock.hpp"
+
+namespace tock::comp {
+
+namespace {
+
+constexpr std::uintmax_t kRotateAt = 8u << 20;
+constexpr int kKeep = 5;
+
+class Log {
+  public:
+    explicit Log(std::string path) : path_(std::move(path)) {
+        if (path_.empty()) return;
+        std::error_code ec;
+        if (std::filesystem::file_size(path_, ec) > 0 && !ec) rotate();
+        f_.open(path_, std::ios::app);
+    }
+    void write(const std::string& line) {
+        if (!f_) return;
+        f_ << line << '\n' << std::flush;
+        written_ += line.size() + 1;
+        if (written_ >= kRotateAt) {
+            f_.close();
+            rotate();
+            f_.open(path_, std::ios::app);
+            written_ = 0;
+        }
+    }
+
+  private:
+    void rotate() {
+        std::error_code ec;
+        for (int i = kKeep - 1; i >= 1; --i) {
+            std::filesystem::rename(fmt::format("{}.{}", path_, i),
+                                    fmt::format("{}.{}", path_, i + 1), ec);
+        }
+        std::filesystem::rename(path_, path_ + ".1", ec);
+    }
+    std::string path_;
+    std::ofstream f_;
+    std::uintmax_t written_ = 0;
+};
+
+struct Reporter {
+    Loop& loop;
+    const config::Workflow& wf;
+    ReporterOptions opts;
+    Log log;
+    std::ofstream times;
+    TimePoint start;
+    std::chrono::steady_clock::time_point wall0 = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_progress = wall0;
+    std::size_t submitted = 0, succeeded = 0, failed = 0, submit_failures = 0;
+    std::map<std::string, std::string> active;         // CYCLE/TASK -> state, until final
+    std::map<std::string, std::size_t> active_cycles;  // cycle -> active tasks
+    std::map<std::string, std::string> job_state;      // CYCLE/TASK/NN -> final state
+    std::map<std::string, std::vector<std::string>> job_triggers;
+    std::map<std::string, std::string> no_job;  // tasks that ended without a job
+    bool progress_shown = false;
+
+    Reporter(Loop& l, const config::Workflow& w, ReporterOptions o)
+        : loop(l),
+          wf(w),
+          opts(std::move(o)),
+          log(opts.run_dir.empty() ? "" : opts.run_dir + "/log/scheduler/log"),
+          start(l.clock().now()) {
+        if (!opts.run_dir.empty()) times.open(opts.run_dir + "/log/scheduler/job-times");
+    }
+
+    std::string stamp() const {
+        const auto s =
+            std::chrono::duration_cast<std::chrono::seconds>(loop.clock().now() - start).count();
+        return fmt::format("+{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+    }
+
+    void line(const std::string& who, const std::string& what) {
+        const std::string l = fmt::format("{}  {}  {}", stamp(), who, what);
+        log.write(l);
+        if (opts.echo) {
+            if (progress_shown) std::fputs("\r\033[K", stdout);
+            std::fputs(l.c_str(), stdout);
+            std::fputc('\n', stdout);
+            progress_shown = false;
+        }
+    }
+
+    std::string progress() const {
+        std::map<std::string, std::size_t> by_state;
+        for (const auto& [t, s] : active) ++by_state[s];
+        std::string states;
+        for (const auto& [s, n] : by_state) states += fmt::format("{} {} · ", n, s);
+        std::string cycles = "none";
+        if (!active_cycles.empty()) {
+            cycles = active_cycles.begin()->first;
+            if (active_cycles.size() > 1) cycles += ".." + active_cycles.rbegin()->first;
+        }
+        return fmt::format("[cycles {} | {}{} succeeded · {} failed | jobs running {}]", cycles,
+                           states, succeeded, failed, by_state["running"] + by_state["submitted"]);
+    }
+
+    void show_progress() {
+        if (!opts.echo) return;
+        if (opts.progress) {
+            std::fputs(("\r\033[K" + progress()).c_str(), stdout);
+            progress_shown = true;
+            std::fflush(stdout);
+        } else if (std::chrono::steady_clock::now() - last_progress > std::chrono::seconds(5)) {
+            last_progress = std::chrono::steady_clock::now();
+            std::fputs((progress() + "\n").c_str(), stdout);
+        }
+        std::fflush(stdout);
+    }
+
+    void track(const std::string& task, const std::string& cycle, const std::string& state,
+               bool done) {
+        auto it = active.find(task);
+        if (done) {
+            if (it != active.end()) {
+                active.erase(it);
+                if (--active_cycles[cycle] == 0) active_cycles.erase(cycle);
+            }
+            return;
+        }
+        if (it == active.end()) {
+            active.emplace(task, state);
+            ++active_cycles[cycle];
+        } else {
+            it->second = state;
+        }
+    }
+
+    void on_task(const Json& e) {
+        const std::string ev = e.at("event").get<std::string>();
+        const std::string task = task_name(e);
+        const std::string cycle = e.at("cycle").get<std::string>();
+        const std::string job = e.contains("num") ? job_name(e) : task;
+        auto why = [&] {
+            if (e.value("signal", 0)) return fmt::format("signal {}", e["signal"].get<int>());
+            return fmt::format("exit {}", e.value("exit", 0));
+        };
+        if (ev == "triggered") {
+            job_triggers[job] = e.value("triggered_by", std::vector<std::string>{});
+            track(task, cycle, "preparing", false);
+        } else if (ev == "submitted") {
+            ++submitted;
+            line(task, e.contains("pid")
+                           ? fmt::format("submitted (job {:02}, pid {})", e["num"].get<int>(),
+                                         e["pid"].get<int>())
+                           : fmt::format("submitted (job {:02})", e["num"].get<int>()));
+            if (times && e.contains("at")) times << job << "\tsubmitted\t" << e["at"] << '\n';
+            track(task, cycle, "submitted", false);
+        } else if (ev == "started") {
+            line(task, "running");
+            track(task, cycle, "running", false);
+        } else if (ev == "output") {
+            line(task, fmt::format("output {} completed", e.at("output").get<std::string>()));
+        } else if (ev == "message") {
+            line(task, "message: " + e.at("message").get<std::string>());
+        } else if (ev == "succeeded") {
+            ++succeeded;
+            job_state[job] = "succeeded";
+            line(task, "succeeded");
+            if (times && e.contains("at")) times << job << "\texited\t" << e["at"] << std::endl;
+            track(task, cycle, "", true);
+        } else if (ev == "failed" || ev == "retry") {
+            ++failed;
+            job_state[job] = "failed";
+            line(task, fmt::format("failed ({}){}", why(), ev == "retry" ? ", will retry" : ""));
+            if (times && e.contains("at")) times << job << "\texited\t" << e["at"] << std::endl;
+            track(task, cycle, ev == "retry" ? "waiting" : "", ev != "retry");
+        } else if (ev == "submit-failed" || ev == "submit-retry") {
+            ++submit_failures;
+            job_state[job] = "submit-failed";
+            line(task, fmt::format("submit-failed: {}{}", e.value("error", ""),
+                                   ev == "submit-retry" ? ", will retry" : ""));
+            track(task, cycle, ev == "submit-retry" ? "waiting" : "", ev != "submit-retry");
+        } else if (ev == "expired") {
+            no_job[task] = "expired";
+            line(task, "expired");
+            track(task, cycle, "", true);
+        } else {
+            line(task, ev);  // timeouts
+        }
+        show_progress();
+    }
+
+    void write_reference(const Json& left) {
+        if (opts.run_dir.empty()) return;
+        std::ofstream f(opts.run_dir + "/log/scheduler/reference");
+        std::set<std::string> lines;
+        for (const auto& [job, state] : job_state) {
+            std::string l = job + " " + state;
+            auto tr = job_triggers.find(job);
+            if (tr != job_triggers.end() && !tr->second.empty()) {
+                std::vector<std::string> t = tr->second;
+                std::sort(t.begin(), t.end());
+                l += " <-";
+                for (const auto& x : t) l += " " + x;
+            }
+            lines.insert(l);
+        }
+        for (const auto& [task, state] : no_job) lines.insert(task + " " + state);
+        for (const auto& l : left) {
+            lines.insert(fmt::format("{} left {}{}", task_name(l), l.at("state").get<std::string>(),
+                                     l.value("held", false) ? " (held)" : ""));
+        }
+        for (const auto& l : lines) f << l << '\n';
+    }
+
+    Outcome shutdown(const Json& e) {
+        write_reference(e.at("left"));
+        const std::string kind = e.at("kind").get<std::string>();
+        const double wall =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+        Outcome o;
+        o.rc = e.at("rc").get<int>();
+        const std::string counts = fmt::format(
+            "{} jobs, {} succeeded, {} failed{}", submitted, succeeded, failed,
+            submit_failures ? fmt::format(", {} submissions failed", submit_failures) : "");
+        if (kind == "complete") {
+            o.summary = fmt::format(
+                "tock play: workflow '{}' complete: {}; {} on the workflow clock, {:.2f}s of wall "
+                "time",
+                wf.name, counts, stamp(), wall);
+        } else if (kind == "stalled") {
+            o.summary = fmt::format("tock play: workflow '{}' stalled after {} jobs: {}", wf.name,
+                                    submitted, e.at("reason").get<std::string>());
+        } else {
+            o.summary = fmt::format("tock play: workflow '{}' {}: {}; {}", wf.name, kind,
+                                    e.at("reason").get<std::string>(), counts);
+        }
+        return o;
+    }
+};
+
+}  // namespace
+
+Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
+                       ReporterOptions opts) {
+    Subscriber sub(loop, "reporter");
+    listen(sub, {ep.task_pool, ep.events}, {"task", "workflow", "handler"});
+    co_await sub.ready();
+    Reporter r(loop, wf, std::move(opts));
+    std::optional<Outcome> outcome;
+    bool handlers_done = false;
+    while (!outcome || !handlers_done) {
+        auto [topic, body] = co_await next(sub);
+        if (topic == "task") {
+            r.on_task(body);
+        } else if (topic == "handler.done") {
+            handlers_done = true;
+        } else if (topic == "handler") {
+            const std::string what =
+                body.contains("error")
+                    ? fmt::format("could not run: {}", body["error"].get<std::string>())
+                : body.value("signal", 0)
+                    ? fmt::format("killed by signal {}", body["signal"].get<int>())
+                : body.value("exit", 0) ? fmt::format("failed (exit {})", body["exit"].get<long>())
+                                        : "done";
+            r.line(body.at("about").get<std::string>(),
+                   fmt::format("{} handler {}: {}", body.at("event").get<std::string>(), what,
+                               body.at("command").get<std::string>()));
+        } else {
+            const std::string ev = body.at("event").get<std::string>();
+            if (ev == "shutdown") {
+                outcome = r.shutdown(body);
+            } else if (ev == "stalled") {
+                r.line(wf.name, "stalled: " + body.value("reason", ""));
+            } else if (ev == "held") {
+                r.line(wf.name, "held: " + body.value("reason", "") + "; waiting for release");
+            } else if (ev == "xtrigger") {
+                r.line(body.at("cycle").get<std::string>(),
+                       fmt::format("xtrigger {} satisfied", body.at("label").get<std::string>()));
+            }
+        }
+    }
+    if (r.progress_shown) std::fputs("\r\033[K", stdout);
+    r.log.write(outcome->summary);
+    co_return *outcome;
+}
+
+}  // namespace tock::comp

@@ -1,0 +1,88 @@
+// What the components share of the bus: an outbox that publishes in order
+// from synchronous code, the subscriber set-up, and the fields that name a
+// task or a job in a message body.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/workflow.hpp"
+#include "scheduler/bus.hpp"
+#include "scheduler/rpc.hpp"
+#include "scheduler/scope.hpp"
+
+namespace tock::comp {
+
+// Messages posted from plain code go out in the order posted, through one
+// coroutine (run()), so a component can change its state and queue what
+// follows from it without awaiting in between.
+class Outbox {
+  public:
+    Outbox(Loop& loop, Publisher& pub) : pub_(pub), ready_(loop) {}
+    void post(std::string topic, const Json& body) {
+        q_.emplace_back(std::move(topic),
+                        body.dump(-1, ' ', false, Json::error_handler_t::replace));
+        ready_.set();
+    }
+    bool empty() const { return q_.empty(); }
+    // Publish forever; returns when close() was called and all is sent.
+    Task<void> run() {
+        for (;;) {
+            while (!q_.empty()) {
+                auto [topic, body] = std::move(q_.front());
+                q_.pop_front();
+                co_await pub_.publish(topic, body);
+            }
+            if (closed_) co_return;
+            ready_.reset();
+            co_await ready_.wait();
+        }
+    }
+    void close() {
+        closed_ = true;
+        ready_.set();
+    }
+
+  private:
+    Publisher& pub_;
+    std::deque<std::pair<std::string, std::string>> q_;
+    Event ready_;
+    bool closed_ = false;
+};
+
+// Subscribe to `topics` on every endpoint; then co_await sub.ready().
+inline void listen(Subscriber& sub, const std::vector<std::string>& endpoints,
+                   const std::vector<std::string>& topics) {
+    for (const auto& t : topics) sub.subscribe(t);
+    for (const auto& e : endpoints) sub.connect(e);
+}
+
+// The next message and its body; a gap on the internal bus is a bug worth
+// stopping for, so BusGap propagates.
+inline Task<std::pair<std::string, Json>> next(Subscriber& sub) {
+    BusMessage m = co_await sub.recv();
+    co_return std::pair<std::string, Json>(std::move(m.topic), Json::parse(m.body));
+}
+
+// A task or job in a message body: {"cycle", "point", "task", "num"}.
+inline Json task_fields(const config::Workflow& wf, config::Point p, const std::string& task,
+                        int num = 0) {
+    Json j = {{"cycle", wf.cycling.format(p)}, {"point", p.value}, {"task", task}};
+    if (num > 0) j["num"] = num;
+    return j;
+}
+inline config::Point point_of(const Json& j) {
+    return config::Point{j.at("point").get<std::int64_t>()};
+}
+// "CYCLE/TASK" and "CYCLE/TASK/NN"
+inline std::string task_name(const Json& j) {
+    return j.at("cycle").get<std::string>() + "/" + j.at("task").get<std::string>();
+}
+inline std::string job_name(const Json& j) {
+    const int num = j.at("num").get<int>();
+    return task_name(j) + "/" + (num < 10 ? "0" : "") + std::to_string(num);
+}
+
+}  // namespace tock::comp

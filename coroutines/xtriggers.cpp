@@ -1,0 +1,114 @@
+// xtriggers: satisfies the external triggers the task pool waits for.
+//
+// wall_clock and clock triggers are timers on the scheduler's clock (real or
+// virtual): nothing runs until they are due. file_exists is checked at the
+// xtrigger's call interval (default PT10S), as Cylc calls xtrigger functions.
+// In simulation and skip modes every other xtrigger is satisfied at once.
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+#include "coroutines/components.hpp"
+#include "coroutines/task_pool.hpp"
+#include "coroutines/wire.hpp"
+#include "scheduler/clock.hpp"
+
+namespace tock::comp {
+
+namespace {
+
+// Seconds from 0001-01-01T00:00Z to the Unix epoch (proleptic Gregorian).
+constexpr std::int64_t kUnixFromYear1 = 62'135'596'800;
+
+Duration to_duration(const config::Interval& i) {
+    return std::chrono::seconds(i.seconds + i.months * 30 * 86400);
+}
+
+std::string arg(const config::XTrigger& x, const std::string& key, std::size_t pos) {
+    for (const auto& [k, v] : x.kwargs) {
+        if (k == key) return v;
+    }
+    return pos < x.args.size() ? x.args[pos] : "";
+}
+
+struct XTriggers {
+    Loop& loop;
+    const config::Workflow& wf;
+    RunMode mode;
+    std::string run_dir;
+    Outbox& out;
+
+    // Cylc's xtrigger templates, for a trigger at point p.
+    std::string expand(std::string text, const std::string& label, config::Point p) const {
+        const char* user = std::getenv("USER");
+        const std::pair<const char*, std::string> subs[] = {
+            {"%(point)s", wf.cycling.format(p)}, {"%(name)s", label},
+            {"%(workflow)s", wf.name},           {"%(id)s", wf.name + "//" + wf.cycling.format(p)},
+            {"%(workflow_run_dir)s", run_dir},   {"%(workflow_share_dir)s", run_dir + "/share"},
+            {"%(user_name)s", user ? user : ""}, {"%(debug)s", "False"}};
+        for (const auto& [key, value] : subs) {
+            for (auto at = text.find(key); at != std::string::npos;
+                 at = text.find(key, at + value.size())) {
+                text.replace(at, std::string(key).size(), value);
+            }
+        }
+        return text;
+    }
+
+    Task<void> satisfy(std::string label, config::Point p) {
+        auto decl = wf.xtriggers.find(label);
+        const std::string function = decl != wf.xtriggers.end() ? decl->second.function : label;
+        auto ct = std::find_if(wf.clock_trigger.begin(), wf.clock_trigger.end(), [&](auto& kv) {
+            return pool::clock_trigger_label(kv.first) == label;
+        });
+        const bool datetime = wf.cycling.settings().mode == config::CyclingMode::datetime;
+        if (ct != wf.clock_trigger.end()) {
+            co_await loop.clock().sleep_until(at(wf.cycling.add(p, ct->second)));
+        } else if (function == "wall_clock" && datetime) {
+            // The cycle point plus the offset: a timer, not a poll.
+            config::Interval offset{};
+            const std::string text = arg(decl->second, "offset", 0);
+            if (!text.empty()) offset = wf.cycling.parse_interval(text);
+            co_await loop.clock().sleep_until(at(wf.cycling.add(p, offset)));
+        } else if (mode == RunMode::live && function == "file_exists") {
+            const std::string path = expand(arg(decl->second, "path", 0), label, p);
+            const Duration every = decl->second.interval ? to_duration(*decl->second.interval)
+                                                         : std::chrono::seconds(10);
+            std::error_code ec;
+            while (!std::filesystem::exists(path, ec)) co_await loop.clock().sleep_for(every);
+        }
+        Json b = {{"label", label}, {"point", p.value}, {"cycle", wf.cycling.format(p)}};
+        out.post("xtrigger.satisfied", b);
+    }
+
+    static TimePoint at(config::Point p) {
+        // Points are absolute instants whatever zone they are written in.
+        return TimePoint(std::chrono::seconds(p.value - kUnixFromYear1));
+    }
+};
+
+}  // namespace
+
+Task<void> xtriggers(Loop& loop, const config::Workflow& wf, const Endpoints& ep, RunMode mode,
+                     std::string run_dir) {
+    Publisher pub(loop, "xtriggers", ep.xtriggers);
+    Subscriber sub(loop, "xtriggers");
+    listen(sub, {ep.task_pool}, {"xtrigger.want"});
+    co_await sub.ready();
+    co_await pub.wait_for_subscribers(ep.xtriggers_subscribers);
+    Outbox out(loop, pub);
+    XTriggers x{loop, wf, mode, std::move(run_dir), out};
+    Scope scope(loop);
+    scope.spawn(out.run());
+    std::set<std::pair<std::string, std::int64_t>> armed;
+    for (;;) {
+        auto [topic, body] = co_await next(sub);
+        const std::string label = body.at("label").get<std::string>();
+        const config::Point p = point_of(body);
+        if (armed.insert({label, p.value}).second) scope.spawn(x.satisfy(label, p));
+    }
+}
+
+}  // namespace tock::comp
