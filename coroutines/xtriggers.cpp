@@ -69,10 +69,12 @@ struct XTriggers {
         } else if (function == "wall_clock" && datetime) {
             // The cycle point plus the offset: a timer, not a poll.
             config::Interval offset{};
-            const std::string text = arg(decl->second, "offset", 0);
+            const std::string text =
+                decl != wf.xtriggers.end() ? arg(decl->second, "offset", 0) : "";
             if (!text.empty()) offset = wf.cycling.parse_interval(text);
             co_await loop.clock().sleep_until(at(wf.cycling.add(p, offset)));
-        } else if (mode == RunMode::live && function == "file_exists") {
+        } else if (mode == RunMode::live && function == "file_exists" &&
+                   decl != wf.xtriggers.end()) {
             const std::string path = expand(arg(decl->second, "path", 0), label, p);
             const Duration every = decl->second.interval ? to_duration(*decl->second.interval)
                                                          : std::chrono::seconds(10);
