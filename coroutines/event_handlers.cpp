@@ -117,16 +117,23 @@ Task<void> events(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
                   std::string run_dir) {
     Publisher pub(loop, "events", ep.events);
     Subscriber sub(loop, "events");
-    listen(sub, {ep.task_pool}, {"task", "workflow"});
+    // Task events only if some task has handlers.
+    std::vector<std::string> topics = {"workflow"};
+    for (const auto& [name, rt] : wf.runtime) {
+        if (!rt.handlers.empty()) topics.push_back("task.");
+        if (!rt.handlers.empty()) break;
+    }
+    listen(sub, {ep.task_pool}, topics);
     co_await sub.ready();
+    Inbox in(sub);
     co_await pub.wait_for_subscribers(ep.events_subscribers);
     Outbox out(loop, pub);
     Handlers h{loop, wf, std::move(run_dir), out, Scope(loop)};
     Scope scope(loop);
     scope.spawn(out.run());
     for (;;) {
-        auto [topic, body] = co_await next(sub);
-        if (topic == "task") {
+        auto [topic, body] = co_await in.next();
+        if (topic.rfind("task.", 0) == 0) {
             h.on_task(body);
             continue;
         }

@@ -105,8 +105,18 @@ struct Health {
 Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep) {
     Publisher pub(loop, "health", ep.health);
     Subscriber sub(loop, "health");
-    listen(sub, {ep.task_pool}, {"task", "workflow"});
+    // Task events only if some task has a time limit or timeout to watch.
+    std::vector<std::string> topics = {"workflow"};
+    for (const auto& [name, rt] : wf.runtime) {
+        if (rt.time_limit || rt.execution_timeout || rt.submission_timeout) {
+            topics = {"workflow",    "task.submitted", "task.started",       "task.succeeded",
+                      "task.failed", "task.retry",     "task.submit-failed", "task.submit-retry"};
+            break;
+        }
+    }
+    listen(sub, {ep.task_pool}, topics);
     co_await sub.ready();
+    Inbox in(sub);
     co_await pub.wait_for_subscribers(ep.health_subscribers);
     Outbox out(loop, pub);
     Health h{loop, wf, out, {}, {}};
@@ -115,8 +125,8 @@ Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep) {
     scope.spawn(h.on_signal(SIGINT, "SIGINT"));
     scope.spawn(h.on_signal(SIGTERM, "SIGTERM"));
     for (;;) {
-        auto [topic, body] = co_await next(sub);
-        if (topic == "task") {
+        auto [topic, body] = co_await in.next();
+        if (topic.rfind("task.", 0) == 0) {
             h.on_task(body);
         } else {
             h.on_workflow(body);

@@ -94,6 +94,7 @@ Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints&
     Subscriber sub(loop, "job_messages");
     listen(sub, {ep.job_submit}, {"job."});
     co_await sub.ready();
+    Inbox in(sub);
     co_await pub.wait_for_subscribers(ep.job_messages_subscribers);
     Outbox out(loop, pub);
     Messages m{wf, out, {}};
@@ -125,7 +126,7 @@ Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints&
         });
     }
     for (;;) {
-        auto [topic, body] = co_await next(sub);
+        auto [topic, body] = co_await in.next();
         if (topic == "job.submitted") {
             m.current[task_name(body)] = Job{body.at("num").get<int>()};
             out.post(topic, body);

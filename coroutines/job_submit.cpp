@@ -70,6 +70,7 @@ struct Submitter {
                         opts.tock_bin};
         const std::string name = job_name(job);
         std::optional<Process> proc;
+        std::int64_t started_at = 0;
         try {
             std::filesystem::create_directories(j.job_dir);
             const std::string script = j.job_dir + "/job";
@@ -79,6 +80,7 @@ struct Submitter {
                 if (!f.flush()) throw std::runtime_error("cannot write " + script);
             }
             std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+            started_at = micros_now();  // the job's start: the scheduler starts its process
             proc.emplace(Process::spawn(loop, {.argv = {"bash", script},
                                                .cwd = opts.run_dir,
                                                .env = {{"TOCK_MESSAGE_FD", "3"}},
@@ -95,7 +97,7 @@ struct Submitter {
         running[name] = &*proc;
         Json b = fields(job);
         b["pid"] = proc->pid();
-        b["at"] = micros_now();
+        b["at"] = started_at;
         out.post("job.submitted", b);
         while (auto line = co_await proc->read_line()) {
             Json said = fields(job);
@@ -167,13 +169,14 @@ Task<void> job_submit(Loop& loop, const config::Workflow& wf, const Endpoints& e
     Subscriber sub(loop, "job_submit");
     listen(sub, {ep.task_pool, ep.health}, {"submit", "kill"});
     co_await sub.ready();
+    Inbox in(sub);
     co_await pub.wait_for_subscribers(ep.job_submit_subscribers);
     Outbox out(loop, pub);
     Submitter s(loop, wf, std::move(opts), out);
     Scope sender(loop);
     sender.spawn(out.run());
     for (;;) {
-        auto [topic, body] = co_await next(sub);
+        auto [topic, body] = co_await in.next();
         if (topic == "submit") {
             for (Json& job : body.at("jobs")) {
                 s.jobs.spawn(s.opts.mode == RunMode::live ? s.live(std::move(job))

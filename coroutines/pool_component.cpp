@@ -54,7 +54,7 @@ struct Driver {
     void post(const char* name, const TaskId& id, Json extra = Json::object()) {
         Json e = event(name, id);
         e.update(extra);
-        out.post("task", e);
+        out.post(std::string("task.") + name, e);
     }
 
     // A job event for the task's current job; anything else is stale.
@@ -204,8 +204,9 @@ struct Driver {
     }
 
     Task<void> receive(Subscriber& sub) {
+        Inbox in(sub);
         for (;;) {
-            auto [topic, body] = co_await next(sub);
+            auto [topic, body] = co_await in.next();
             if (done) continue;
             if (topic.rfind("job.", 0) == 0) {
                 on_job(topic, body);

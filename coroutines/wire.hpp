@@ -17,7 +17,9 @@ namespace tock::comp {
 
 // Messages posted from plain code go out in the order posted, through one
 // coroutine (run()), so a component can change its state and queue what
-// follows from it without awaiting in between.
+// follows from it without awaiting in between. Consecutive messages on the
+// same topic go out as one bus message whose body is a JSON array of their
+// bodies; Inbox unpacks them.
 class Outbox {
   public:
     Outbox(Loop& loop, Publisher& pub) : pub_(pub), ready_(loop) {}
@@ -33,6 +35,14 @@ class Outbox {
             while (!q_.empty()) {
                 auto [topic, body] = std::move(q_.front());
                 q_.pop_front();
+                if (!q_.empty() && q_.front().first == topic) {
+                    body = "[" + body;
+                    while (!q_.empty() && q_.front().first == topic) {
+                        body += "," + q_.front().second;
+                        q_.pop_front();
+                    }
+                    body += "]";
+                }
                 co_await pub_.publish(topic, body);
             }
             if (closed_) co_return;
@@ -59,12 +69,30 @@ inline void listen(Subscriber& sub, const std::vector<std::string>& endpoints,
     for (const auto& e : endpoints) sub.connect(e);
 }
 
-// The next message and its body; a gap on the internal bus is a bug worth
-// stopping for, so BusGap propagates.
-inline Task<std::pair<std::string, Json>> next(Subscriber& sub) {
-    BusMessage m = co_await sub.recv();
-    co_return std::pair<std::string, Json>(std::move(m.topic), Json::parse(m.body));
-}
+// A subscriber's messages one by one, batches (Outbox) unpacked. A gap on the
+// internal bus is a bug worth stopping for, so BusGap propagates.
+class Inbox {
+  public:
+    explicit Inbox(Subscriber& sub) : sub_(sub) {}
+    Task<std::pair<std::string, Json>> next() {
+        if (q_.empty()) {
+            BusMessage m = co_await sub_.recv();
+            Json body = Json::parse(m.body);
+            if (body.is_array()) {
+                for (auto& b : body) q_.emplace_back(m.topic, std::move(b));
+            } else {
+                q_.emplace_back(std::move(m.topic), std::move(body));
+            }
+        }
+        auto front = std::move(q_.front());
+        q_.pop_front();
+        co_return front;
+    }
+
+  private:
+    Subscriber& sub_;
+    std::deque<std::pair<std::string, Json>> q_;
+};
 
 // A task or job in a message body: {"cycle", "point", "task", "num"}.
 inline Json task_fields(const config::Workflow& wf, config::Point p, const std::string& task,

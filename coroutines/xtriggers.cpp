@@ -99,6 +99,7 @@ Task<void> xtriggers(Loop& loop, const config::Workflow& wf, const Endpoints& ep
     Subscriber sub(loop, "xtriggers");
     listen(sub, {ep.task_pool}, {"xtrigger.want"});
     co_await sub.ready();
+    Inbox in(sub);
     co_await pub.wait_for_subscribers(ep.xtriggers_subscribers);
     Outbox out(loop, pub);
     XTriggers x{loop, wf, mode, std::move(run_dir), out};
@@ -106,7 +107,7 @@ Task<void> xtriggers(Loop& loop, const config::Workflow& wf, const Endpoints& ep
     scope.spawn(out.run());
     std::set<std::pair<std::string, std::int64_t>> armed;
     for (;;) {
-        auto [topic, body] = co_await next(sub);
+        auto [topic, body] = co_await in.next();
         const std::string label = body.at("label").get<std::string>();
         const config::Point p = point_of(body);
         if (armed.insert({label, p.value}).second) scope.spawn(x.satisfy(label, p));

@@ -92,15 +92,19 @@ Loop::~Loop() {
     // was dropped keeps running on its own (its handle is let go, not killed);
     // handles of objects that outlived their loop are closed. Then run the
     // close callbacks, which is all that is left, and free the loop.
+    // Children first: letting one go also closes its message pipe.
     uv_walk(
         &uv_,
         [](uv_handle_t* h, void*) {
-            if (uv_is_closing(h)) return;
-            if (h->type == UV_PROCESS) {
+            if (!uv_is_closing(h) && h->type == UV_PROCESS) {
                 Process::abandon(reinterpret_cast<uv_process_t*>(h));
-            } else {
-                uv_close(h, nullptr);
             }
+        },
+        nullptr);
+    uv_walk(
+        &uv_,
+        [](uv_handle_t* h, void*) {
+            if (!uv_is_closing(h)) uv_close(h, nullptr);
         },
         nullptr);
     uv_run(&uv_, UV_RUN_DEFAULT);

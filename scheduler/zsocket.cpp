@@ -1,5 +1,7 @@
 #include "scheduler/zsocket.hpp"
 
+#include <cerrno>
+
 namespace tock {
 
 ZSocket::ZSocket(Loop& loop, zmq::socket_type type)
@@ -27,6 +29,23 @@ ZSocket::~ZSocket() {
     }
 }
 
+namespace {
+
+// A signal (a child's exit, SIGCHLD) can interrupt ZeroMQ's internal poll:
+// that is not an error, so try again.
+template <typename F>
+auto again_on_eintr(F&& f) {
+    for (;;) {
+        try {
+            return f();
+        } catch (const zmq::error_t& e) {
+            if (e.num() != EINTR) throw;
+        }
+    }
+}
+
+}  // namespace
+
 void ZSocket::on_poll(uv_poll_t* h, int, int) {
     if (auto* self = static_cast<ZSocket*>(h->data)) self->drain();
 }
@@ -38,7 +57,7 @@ bool ZSocket::try_recv(Multipart& out) {
         return true;
     }
     zmq::message_t first;
-    if (!sock_.recv(first, zmq::recv_flags::dontwait)) return false;
+    if (!again_on_eintr([&] { return sock_.recv(first, zmq::recv_flags::dontwait); })) return false;
     out.clear();
     bool more = first.more();
     out.push_back(std::move(first));
@@ -46,7 +65,7 @@ bool ZSocket::try_recv(Multipart& out) {
         // The rest of a multipart message is already here: ZeroMQ delivers
         // whole messages or nothing.
         zmq::message_t part;
-        (void)sock_.recv(part, zmq::recv_flags::none);
+        (void)again_on_eintr([&] { return sock_.recv(part, zmq::recv_flags::none); });
         more = part.more();
         out.push_back(std::move(part));
     }
@@ -78,7 +97,7 @@ bool ZSocket::send_now(Multipart& parts, Hook* hook) {
     const std::size_t n = parts.size();
     auto flags =
         n > 1 ? zmq::send_flags::dontwait | zmq::send_flags::sndmore : zmq::send_flags::dontwait;
-    if (!sock_.send(parts[0], flags)) {
+    if (!again_on_eintr([&] { return sock_.send(parts[0], flags); })) {
         // The failed send may have consumed the signal a receiver waits for.
         // drain() re-checks by itself; scheduling from there would spin.
         if (!receivers_.empty() && !draining_) schedule_drain();
@@ -87,7 +106,10 @@ bool ZSocket::send_now(Multipart& parts, Hook* hook) {
     // Once the first part is accepted ZeroMQ accepts the whole message, so the
     // remaining parts never wait.
     for (std::size_t i = 1; i < n; ++i) {
-        sock_.send(parts[i], i + 1 < n ? zmq::send_flags::sndmore : zmq::send_flags::none);
+        (void)again_on_eintr([&] {
+            return sock_.send(parts[i],
+                              i + 1 < n ? zmq::send_flags::sndmore : zmq::send_flags::none);
+        });
     }
     if (hook) hook->sent();
     if ((!receivers_.empty() || !senders_.empty()) && !draining_) schedule_drain();
@@ -139,7 +161,7 @@ void ZSocket::drain() {
     for (;;) {
         // Reading ZMQ_EVENTS also clears ZMQ_FD's signal; do it even with no
         // waiters so that a level-triggered poll does not spin.
-        const int ev = sock_.get(zmq::sockopt::events);
+        const int ev = again_on_eintr([&] { return sock_.get(zmq::sockopt::events); });
         bool progressed = false;
         if (((ev & ZMQ_POLLIN) || !stash_.empty()) && !receivers_.empty()) {
             auto* w = static_cast<Recv*>(receivers_.front()->owner);

@@ -16,7 +16,7 @@ Commands:
   validate   check a workflow file: every error with file:line:col, or a summary
   list       a workflow's tasks, or its family tree (--tree)
   graph      the expanded graph over a range of cycle points (text, dot, svg)
-  play       run a workflow in the foreground, live or in simulation
+  play       run a workflow: live, simulation or skip; detached or not
   message    from a job: send a message (an output) to the scheduler
   demo       run the runtime demo: a ticker, a worker and a monitor talking
              over the bus and the RPC channel, with real child processes
@@ -74,21 +74,31 @@ cycle points or up to the final point, whichever comes first).
 Example:
   tock graph examples/forecast.yaml --from 2026-01-01T00Z --to 2026-01-01T12Z
 )"},
-    {"play", R"(tock play FLOW.yaml --no-detach [--mode live|simulation] [--fast] [--run-dir DIR]
+    {"play", R"(tock play FLOW.yaml [--no-detach] [--mode live|simulation|skip] [--fast]
+                    [--run-dir DIR] [--initial-cycle P] [--final-cycle P]
+                    [--start-task CYCLE/TASK]... [--stop-after P] [--hold-after P]
 
-Runs a workflow in the foreground, printing each state change.
-  live        (default) jobs are bash scripts run in the background, in a new
-              run directory (--run-dir, or ~/tock-run/NAME/runN); they report
-              with tock message; logs under DIR/log/
+Runs a workflow in a new run directory (--run-dir, or ~/tock-run/NAME/runN).
+Detached by default: prints where the run is and returns; the log is in
+DIR/log/scheduler/log. --no-detach stays in the foreground, printing each
+event and a progress line.
+  live        (default) jobs are bash scripts run in the background
   simulation  no jobs: each task "runs" for its simulation run_length
-              (default PT10S) and succeeds
-  --fast      simulation on the virtual clock: a year of cycles in a second
+              (default PT10S); fails at simulation.fail_cycle_points
+  skip        no jobs: each task completes its required outputs at once
+  --fast      simulation or skip on the virtual clock: a year in a second
+  --initial-cycle, --final-cycle   replace scheduling.initial / final
+  --start-task  start from these tasks (a warm start)
+  --stop-after  run nothing after this point; end when it is done
+  --hold-after  hold the tasks after this point
 
-Exit status: 0 complete; 1 stalled (the reason is on the last line); 2 bad
-options. See docs/commands.md.
+Exit status: 0 complete (or stopped at --stop-after); 1 stalled or failed;
+2 bad options; 3 stopped by SIGINT/SIGTERM. The reason is on the last line.
+DIR/log/scheduler/reference records what ran. See docs/commands.md.
 
 Example:
   tock play examples/quickstart.yaml --no-detach
+  tock play examples/forecast.yaml --mode simulation --fast --no-detach
 )"},
     {"message", R"(tock message [--job CYCLE/TASK/NN] MESSAGE...
 

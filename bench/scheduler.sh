@@ -1,0 +1,142 @@
+#!/bin/sh
+# Scheduler benchmarks: each prints a table (medians of ROUNDS runs, the
+# scheduler and its baseline measured side by side, alternating).
+#   bench/scheduler.sh [--quick] [BUILD_DIR]
+#   chain    1,000 sequential `script: true` jobs vs 1,000 `bash -c true`
+#            spawned one after another (the floor); target <= 1.5x
+#   latency  a job's exit to its dependent's submission, from the chain runs'
+#            job-times; target median < 2 ms
+#   fan      one task, 5,000 in parallel through a queue of 50, one task:
+#            wall time and the scheduler's own CPU
+#   scale    100,000 tasks in simulation --fast: wall time, peak RSS;
+#            targets < 5 s, < 300 MB
+#   idle     a workflow waiting on a clock trigger one hour ahead: voluntary
+#            context switches of every scheduler thread over 10 s; target 0
+set -eu
+quick=0
+if [ "${1:-}" = --quick ]; then quick=1; shift; fi
+build=${1:-build}
+tock="$(cd "$build" && pwd)/tools/tock"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+if [ $quick = 1 ]; then chain_n=100; fan_n=500; rounds=1; idle_s=2; else chain_n=1000; fan_n=5000; rounds=5; idle_s=10; fi
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.6f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+pct() { sort -n | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p/100+0.999); if (i<1) i=1; print a[i]}'; }
+now() { date +%s.%N; }
+
+# --- chain -------------------------------------------------------------------
+{
+    printf 'name: chain\nscheduling:\n  cycling: integer\n  final: 1\n  graph:\n    R1: |\n'
+    i=1
+    while [ $i -lt "$chain_n" ]; do printf '      t%d => t%d\n' $((i - 1)) $i; i=$((i + 1)); done
+    printf 'runtime:\n  root:\n    script: "true"\n'
+} >"$work/chain.yaml"
+: >"$work/chain.t"
+: >"$work/floor.t"
+: >"$work/latency.us"
+r=0
+while [ $r -lt $rounds ]; do
+    t0=$(now)
+    i=0
+    while [ $i -lt "$chain_n" ]; do bash -c true; i=$((i + 1)); done
+    t1=$(now)
+    awk -v a="$t0" -v b="$t1" "BEGIN {print b - a}" >>"$work/floor.t"
+    t0=$(now)
+    "$tock" play "$work/chain.yaml" --no-detach --run-dir "$work/chain$r" >/dev/null
+    t1=$(now)
+    awk -v a="$t0" -v b="$t1" "BEGIN {print b - a}" >>"$work/chain.t"
+    # Latency: t(i)'s exit to t(i+1)'s submission.
+    awk -F'\t' '{split($1, p, "/"); n = substr(p[2], 2); if ($2 == "exited") ex[n] = $3; else sub_[n] = $3}
+        END {for (n in ex) if ((n + 1) in sub_) print (sub_[n + 1] - ex[n]) / 1000}' \
+        "$work/chain$r/log/scheduler/job-times" >>"$work/latency.us"
+    rm -rf "$work/chain$r"
+    r=$((r + 1))
+done
+chain=$(median <"$work/chain.t")
+floor=$(median <"$work/floor.t")
+echo "## chain: $chain_n sequential jobs (median of $rounds)"
+echo
+echo "| what | wall s | per job ms | ratio to floor | target |"
+echo "|---|---:|---:|---:|---|"
+printf '| floor: %d x bash -c true | %.2f | %.2f | 1.00 | |\n' "$chain_n" "$floor" "$(awk "BEGIN {print $floor * 1000 / $chain_n}")"
+printf '| tock play, script: true | %.2f | %.2f | %.2f | <= 1.5 |\n' "$chain" "$(awk "BEGIN {print $chain * 1000 / $chain_n}")" "$(awk "BEGIN {print $chain / $floor}")"
+echo
+echo "## latency: a job's exit to its dependent's submission ($(wc -l <"$work/latency.us") hops)"
+echo
+echo "| median ms | p99 ms | target |"
+echo "|---:|---:|---|"
+printf '| %.3f | %.3f | median < 2 ms |\n' "$(median <"$work/latency.us")" "$(pct 99 <"$work/latency.us")"
+
+# --- fan ---------------------------------------------------------------------
+{
+    printf 'name: fan\nscheduling:\n  cycling: integer\n  final: 1\n'
+    printf '  queues:\n    wide: {limit: 50, members: [FAN]}\n'
+    printf '  graph:\n    R1: start => FAN:succeed-all => finish\n'
+    printf 'runtime:\n  root:\n    script: "true"\n  FAN: {}\n'
+    i=0
+    while [ $i -lt "$fan_n" ]; do printf '  m%d: {inherit: [FAN]}\n' $i; i=$((i + 1)); done
+} >"$work/fan.yaml"
+: >"$work/fan.t"
+: >"$work/fan.cpu"
+r=0
+while [ $r -lt $rounds ]; do
+    t0=$(now)
+    "$tock" play "$work/fan.yaml" --no-detach --run-dir "$work/fan$r" >/dev/null
+    t1=$(now)
+    awk -v a="$t0" -v b="$t1" "BEGIN {print b - a}" >>"$work/fan.t"
+    sed -n 's/^scheduler cpu \([0-9.]*\) s.*/\1/p' "$work/fan$r/log/scheduler/log" >>"$work/fan.cpu"
+    rm -rf "$work/fan$r"
+    r=$((r + 1))
+done
+echo
+echo "## fan: 1 + $fan_n (queue of 50) + 1 jobs (median of $rounds)"
+echo
+echo "| wall s | scheduler CPU s | scheduler CPU per job ms |"
+echo "|---:|---:|---:|"
+fcpu=$(median <"$work/fan.cpu")
+printf '| %.2f | %.2f | %.3f |\n' "$(median <"$work/fan.t")" "$fcpu" "$(awk "BEGIN {print $fcpu * 1000 / ($fan_n + 2)}")"
+
+# --- scale -------------------------------------------------------------------
+{
+    printf 'name: scale\nscheduling:\n  cycling: integer\n  final: 1000\n  graph:\n    P1: |\n'
+    i=1
+    while [ $i -lt 100 ]; do printf '      t%d => t%d\n' $((i - 1)) $i; i=$((i + 1)); done
+    printf '      t99[-P1] => t0\n'
+} >"$work/scale.yaml"
+[ $quick = 1 ] && sed -i 's/final: 1000/final: 10/' "$work/scale.yaml"
+/usr/bin/time -f '%e %M' -o "$work/scale.time" "$tock" play "$work/scale.yaml" --mode simulation --fast --no-detach --run-dir "$work/scale" >/dev/null
+read -r secs kb <"$work/scale.time"
+echo
+echo "## scale: simulation --fast"
+echo
+echo "| tasks | wall s | peak RSS MB | targets |"
+echo "|---:|---:|---:|---|"
+echo "| $(grep -c succeeded "$work/scale/log/scheduler/reference") | $secs | $((kb / 1024)) | < 5 s, < 300 MB |"
+
+# --- idle --------------------------------------------------------------------
+cat >"$work/idle.yaml" <<'FLOW'
+name: idle
+scheduling:
+  cycling: datetime
+  initial: now
+  special_tasks:
+    clock_trigger: {later: PT1H}
+  graph:
+    R1: later
+FLOW
+"$tock" play "$work/idle.yaml" --run-dir "$work/idle" >/dev/null
+pid=$(sed -n 's/.*"pid": \([0-9]*\).*/\1/p' "$work/idle/.service/contact")
+sleep 1
+switches() { cat /proc/"$pid"/task/*/status | awk '/^voluntary_ctxt_switches/ {s += $2} END {print s}'; }
+threads=$(ls /proc/"$pid"/task | wc -l)
+a=$(switches)
+sleep "$idle_s"
+b=$(switches)
+kill -TERM "$pid"
+echo
+echo "## idle: waiting on a clock trigger one hour ahead"
+echo
+echo "| seconds | threads | voluntary context switches | target |"
+echo "|---:|---:|---:|---|"
+echo "| $idle_s | $threads | $((b - a)) | 0 |"
