@@ -569,14 +569,20 @@ class Loader {
             r_.error(n, "date-time cycling needs scheduling.initial, e.g. initial: 2026-01-01T00Z");
         }
         auto point_setting = [&](const char* key) -> std::optional<Point> {
-            const std::pair<const char*, const std::optional<std::string>*> overridden[] = {
-                {"final", &ov_.final}, {"stop", &ov_.stop}, {"hold_after", &ov_.hold_after}};
-            for (const auto& [k, text] : overridden) {
+            struct Override {
+                const char* key;
+                const char* option;
+                const std::optional<std::string>* text;
+            };
+            const Override overridden[] = {{"final", "--final-cycle", &ov_.final},
+                                           {"stop", "--stop-after", &ov_.stop},
+                                           {"hold_after", "--hold-after", &ov_.hold_after}};
+            for (const auto& [k, option, text] : overridden) {
                 if (k != std::string_view(key) || !*text || !have_initial_) continue;
                 try {
                     return cy.parse_point_expr(**text, wf_.initial, now);
                 } catch (const ParseError& e) {
-                    r_.error(Location{fmt::format("--{}", k)},
+                    r_.error(Location{option},
                              fmt::format("{} point: {}", key, e.what()));
                     return std::nullopt;
                 }
