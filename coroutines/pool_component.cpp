@@ -39,6 +39,7 @@ struct Driver {
     Event finished;
     std::set<std::pair<std::string, config::Point>> wanted_sent;
     std::set<TaskId> armed_retries, armed_expiry;
+    std::vector<TaskId> to_arm;  // tasks that may have a retry delay to wait
     bool stalled = false, held = false, done = false;
 
     Driver(Loop& l, const config::Workflow& w, Outbox& o)
@@ -91,10 +92,12 @@ struct Driver {
             pool.finished(id, ok);
             const pool::Task* after = pool.find(id);
             post(ok ? "succeeded" : after && after->retry_pending ? "retry" : "failed", id, extra);
+            if (after && after->retry_pending) to_arm.push_back(id);
         } else if (topic == "job.submit-failed") {
             pool.submit_failed(id);
             const pool::Task* after = pool.find(id);
             post(after && after->retry_pending ? "submit-retry" : "submit-failed", id, extra);
+            if (after && after->retry_pending) to_arm.push_back(id);
         }
     }
 
@@ -145,16 +148,19 @@ struct Driver {
             }
             out.post("submit", Json{{"jobs", std::move(jobs)}});
         }
-        for (const auto& x : pool.wanted_xtriggers()) {
+        const bool any_xtriggers = !wf.xtriggers.empty() || !wf.clock_trigger.empty();
+        for (const auto& x : any_xtriggers ? pool.wanted_xtriggers()
+                                           : std::set<std::pair<std::string, config::Point>>{}) {
             if (wanted_sent.insert(x).second) {
                 out.post("xtrigger.want", Json{{"label", x.first},
                                                {"point", x.second.value},
                                                {"cycle", wf.cycling.format(x.second)}});
             }
         }
-        for (const auto& [id, t] : pool.tasks()) {
-            if (t.retry_pending && t.retry_delay && armed_retries.insert(id).second) {
-                timers.spawn(retry(id, to_duration(*t.retry_delay)));
+        for (const auto& id : std::exchange(to_arm, {})) {
+            const pool::Task* t = pool.find(id);
+            if (t && t->retry_pending && t->retry_delay && armed_retries.insert(id).second) {
+                timers.spawn(retry(id, to_duration(*t->retry_delay)));
             }
         }
         if (pool.complete()) {
@@ -172,7 +178,7 @@ struct Driver {
                                      ? Json{{"event", "stalled"}, {"reason", pool.stall_reason()}}
                                      : Json{{"event", "unstalled"}});
         }
-        const bool now_held = pool.held() > 0 && pool.active() == 0;
+        const bool now_held = wf.hold_after && pool.active() == 0 && pool.held() > 0;
         if (now_held != held) {
             held = now_held;
             if (held) {

@@ -382,11 +382,9 @@ const Task* TaskPool::find(const TaskId& id) const {
 }
 
 std::size_t TaskPool::active() const {
+    // Every active task holds a slot of its queue ("" for none).
     std::size_t n = 0;
-    for (const auto& [id, t] : pool_) {
-        if (t.state == State::preparing || t.state == State::submitted || t.state == State::running)
-            ++n;
-    }
+    for (const auto& [q, count] : queue_active_) n += static_cast<std::size_t>(count);
     return n;
 }
 
