@@ -658,6 +658,20 @@ class Loader {
             auto s = r_.str(kv.second, "an xtrigger");
             if (!s) continue;
             parse_xtrigger(*s, kv.second, x);
+            if (x.function == "wall_clock") {
+                // The offset is used as a duration when the trigger is armed.
+                std::string offset = x.args.empty() ? "" : x.args[0];
+                for (const auto& [k, v] : x.kwargs) {
+                    if (k == "offset") offset = v;
+                }
+                if (!offset.empty()) {
+                    try {
+                        (void)wf_.cycling.parse_interval(offset);
+                    } catch (const ParseError& e) {
+                        r_.error(kv.second, fmt::format("wall_clock offset '{}': {}", offset, e.what()));
+                    }
+                }
+            }
             wf_.xtriggers[x.label] = std::move(x);
         }
     }

@@ -21,6 +21,16 @@ Duration to_duration(const config::Interval& i) {
     return std::chrono::seconds(i.seconds + i.months * 30 * 86400);
 }
 
+// A duration as written in ISO 8601 (PT1H30M), whatever the cycling mode.
+std::string iso(const config::Interval& i) {
+    const std::int64_t s = i.seconds + i.months * 30 * 86400;
+    std::string out = "PT";
+    if (s >= 3600) out += std::to_string(s / 3600) + "H";
+    if (s % 3600 >= 60) out += std::to_string(s % 3600 / 60) + "M";
+    if (s % 60 || s == 0) out += std::to_string(s % 60) + "S";
+    return out;
+}
+
 struct Health {
     Loop& loop;
     const config::Workflow& wf;
@@ -58,7 +68,7 @@ struct Health {
             if (rt.time_limit) {
                 Json k = id;
                 k["reason"] = fmt::format("execution time limit {} exceeded",
-                                          wf.cycling.format(*rt.time_limit));
+                                          iso(*rt.time_limit));
                 watch(job).spawn(after(to_duration(*rt.time_limit), "kill", k));
             }
             if (rt.execution_timeout) {
@@ -82,7 +92,7 @@ struct Health {
                 // timeout says how long.
                 stall = std::make_unique<Scope>(loop);
                 stop["reason"] = fmt::format("{} (stall timeout {})", reason,
-                                             wf.cycling.format(*wf.events.stall_timeout));
+                                             iso(*wf.events.stall_timeout));
                 stall->spawn(after(to_duration(*wf.events.stall_timeout), "stop", stop));
             } else {
                 out.post("stop", stop);

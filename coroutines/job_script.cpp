@@ -65,6 +65,12 @@ trap 'tock_job_failed 130 SIGINT' INT
 trap 'tock_job_failed 129 SIGHUP' HUP
 trap 'tock_job_failed 152 SIGXCPU' XCPU
 set -eE
+# The message pipe moves to a high descriptor, so that a script's own fd 3
+# (exec 3>file) cannot take the job's messages.
+if [[ -n ${TOCK_MESSAGE_FD:-} ]]; then
+    exec {TOCK_MESSAGE_FD}>&"$TOCK_MESSAGE_FD" 3>&-
+    export TOCK_MESSAGE_FD
+fi
 echo "TOCK_JOB_PID=$$" >"$TOCK_JOB_DIR/job.status"
 tock_message started
 )";

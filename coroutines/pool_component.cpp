@@ -113,6 +113,7 @@ struct Driver {
         return TimePoint(std::chrono::seconds(p.value - kUnixFromYear1));
     }
     void expire(const TaskId& id) {
+        if (done) return;
         if (pool.find(id) && pool.find(id)->state == State::waiting) {
             post("expired", id, {{"state", "expired"}});
             pool.expire(id);

@@ -298,7 +298,9 @@ int message(const std::string& job_arg, const std::vector<std::string>& words) {
         std::replace(line.begin(), line.end(), '\n', ' ');
         line += '\n';
         const int fd = std::atoi(fd_text);
-        if (fd > 2 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()))
+        struct stat st {};
+        if (fd > 2 && ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
+            ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()))
             return 0;
     }
     Loop loop;
