@@ -582,8 +582,7 @@ class Loader {
                 try {
                     return cy.parse_point_expr(**text, wf_.initial, now);
                 } catch (const ParseError& e) {
-                    r_.error(Location{option},
-                             fmt::format("{} point: {}", key, e.what()));
+                    r_.error(Location{option}, fmt::format("{} point: {}", key, e.what()));
                     return std::nullopt;
                 }
             }
@@ -668,7 +667,8 @@ class Loader {
                     try {
                         (void)wf_.cycling.parse_interval(offset);
                     } catch (const ParseError& e) {
-                        r_.error(kv.second, fmt::format("wall_clock offset '{}': {}", offset, e.what()));
+                        r_.error(kv.second,
+                                 fmt::format("wall_clock offset '{}': {}", offset, e.what()));
                     }
                 }
             }

@@ -10,6 +10,8 @@
 // template gets Cylc's default arguments: EVENT WORKFLOW ID MESSAGE.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "coroutines/components.hpp"
 #include "coroutines/job_script.hpp"
 #include "coroutines/wire.hpp"
@@ -119,9 +121,9 @@ Task<void> events(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
     Subscriber sub(loop, "events");
     // Task events only if some task has handlers.
     std::vector<std::string> topics = {"workflow"};
-    for (const auto& [name, rt] : wf.runtime) {
-        if (!rt.handlers.empty()) topics.push_back("task.");
-        if (!rt.handlers.empty()) break;
+    if (std::any_of(wf.runtime.begin(), wf.runtime.end(),
+                    [](const auto& kv) { return !kv.second.handlers.empty(); })) {
+        topics.push_back("task.");
     }
     listen(sub, {ep.task_pool}, topics);
     co_await sub.ready();

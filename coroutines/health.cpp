@@ -17,10 +17,6 @@ namespace tock::comp {
 
 namespace {
 
-Duration to_duration(const config::Interval& i) {
-    return std::chrono::seconds(i.seconds + i.months * 30 * 86400);
-}
-
 // A duration as written in ISO 8601 (PT1H30M), whatever the cycling mode.
 std::string iso(const config::Interval& i) {
     const std::int64_t s = i.seconds + i.months * 30 * 86400;
@@ -67,8 +63,7 @@ struct Health {
             watches.erase(job);  // the submission timeout no longer applies
             if (rt.time_limit) {
                 Json k = id;
-                k["reason"] = fmt::format("execution time limit {} exceeded",
-                                          iso(*rt.time_limit));
+                k["reason"] = fmt::format("execution time limit {} exceeded", iso(*rt.time_limit));
                 watch(job).spawn(after(to_duration(*rt.time_limit), "kill", k));
             }
             if (rt.execution_timeout) {
@@ -91,8 +86,8 @@ struct Health {
                 // Cylc waits for an operator before giving up; the stall
                 // timeout says how long.
                 stall = std::make_unique<Scope>(loop);
-                stop["reason"] = fmt::format("{} (stall timeout {})", reason,
-                                             iso(*wf.events.stall_timeout));
+                stop["reason"] =
+                    fmt::format("{} (stall timeout {})", reason, iso(*wf.events.stall_timeout));
                 stall->spawn(after(to_duration(*wf.events.stall_timeout), "stop", stop));
             } else {
                 out.post("stop", stop);

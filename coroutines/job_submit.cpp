@@ -25,11 +25,6 @@ namespace tock::comp {
 
 namespace {
 
-Duration to_duration(const config::Interval& i) {
-    // Nominal months in a run length count as 30 days.
-    return std::chrono::seconds(i.seconds + i.months * 30 * 86400);
-}
-
 std::int64_t micros_now() {
     return std::chrono::duration_cast<std::chrono::microseconds>(
                std::chrono::system_clock::now().time_since_epoch())

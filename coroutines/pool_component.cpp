@@ -22,13 +22,6 @@ namespace {
 using pool::State;
 using pool::TaskId;
 
-// Seconds from 0001-01-01T00:00Z to the Unix epoch (proleptic Gregorian).
-constexpr std::int64_t kUnixFromYear1 = 62'135'596'800;
-
-Duration to_duration(const config::Interval& i) {
-    return std::chrono::seconds(i.seconds + i.months * 30 * 86400);
-}
-
 struct Driver {
     Loop& loop;
     const config::Workflow& wf;
@@ -109,8 +102,7 @@ struct Driver {
     }
 
     TimePoint expiry(const TaskId& id) const {
-        const config::Point p = wf.cycling.add(id.point, wf.clock_expire.at(id.name));
-        return TimePoint(std::chrono::seconds(p.value - kUnixFromYear1));
+        return wall_time(wf.cycling.add(id.point, wf.clock_expire.at(id.name)));
     }
     void expire(const TaskId& id) {
         if (done) return;

@@ -96,7 +96,7 @@ void TaskPool::start(const std::vector<TaskId>& start_tasks) {
         next_parentless_ = *start_point_;
         if (at(*start_point_).empty()) next_parentless_ = wf_.next_point(*start_point_);
         for (const auto& id : start_tasks) {
-            spawn(id, "start task");
+            spawn(id);
             if (auto it = pool_.find(id); it != pool_.end()) {
                 auto& pre = it->second.prereqs;
                 pre.erase(std::remove_if(pre.begin(), pre.end(),
@@ -111,11 +111,8 @@ void TaskPool::start(const std::vector<TaskId>& start_tasks) {
     spawn_parentless();
 }
 
-void TaskPool::spawn(const TaskId& id, const std::string& why) {
+void TaskPool::spawn(const TaskId& id) {
     if (pool_.count(id) || done_.count(id)) {
-        if (auto it = pool_.find(id); it != pool_.end() && !why.empty()) {
-            it->second.triggered_by.push_back(why);
-        }
         return;  // already here, or already ran: a task runs once per cycle point
     }
     if (wf_.stop && id.point > *wf_.stop) return;
@@ -133,7 +130,6 @@ void TaskPool::spawn(const TaskId& id, const std::string& why) {
         clock.trigger.point = id.point;
         task.prereqs.push_back(clock);
     }
-    if (!why.empty()) task.triggered_by.push_back(why);
     task.held = wf_.hold_after && id.point > *wf_.hold_after;
     pool_.emplace(id, std::move(task));
     ++spawned_total_;
@@ -169,7 +165,7 @@ void TaskPool::spawn_parentless() {
         }
         const Point p = *next_parentless_;
         for (const auto& t : at(p)) {
-            if (parentless(t)) spawn({p, t.name}, "");
+            if (parentless(t)) spawn({p, t.name});
         }
         next_parentless_ = wf_.next_point(p);
     }
@@ -262,7 +258,6 @@ void TaskPool::complete_output(const TaskId& id, const std::string& output) {
     if (!it->second.outputs.insert(output).second) return;
     auto dn = downstream_.find({id.name, output});
     if (dn == downstream_.end()) return;
-    const std::string why = fmt::format("{}/{}:{}", wf_.cycling.format(id.point), id.name, output);
     for (const auto& d : dn->second) {
         if (!d.offset.empty() && (d.offset[0] == '^' || d.offset[0] == '$'))
             continue;  // looked up lazily
@@ -271,7 +266,7 @@ void TaskPool::complete_output(const TaskId& id, const std::string& output) {
             down = wf_.cycling.add(id.point, -wf_.cycling.parse_interval(d.offset));
         if (down < wf_.initial || (wf_.final && down > *wf_.final)) continue;
         if (!wf_.on(wf_.graph[d.section], down)) continue;
-        for (const auto& name : d.tasks) spawn({down, name}, why);
+        for (const auto& name : d.tasks) spawn({down, name});
     }
 }
 

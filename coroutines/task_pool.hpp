@@ -67,10 +67,9 @@ struct Task {
     int submit_retries_used = 0;
     std::optional<config::Interval> retry_delay;  // set while waiting to retry
     bool retry_pending = false;
-    bool queued = false;                    // prerequisites met, held back by its queue
-    bool runahead = false;                  // beyond the runahead limit
-    bool held = false;                      // beyond the hold-after point: waits for release
-    std::vector<std::string> triggered_by;  // the upstream outputs that were met, for the record
+    bool queued = false;    // prerequisites met, held back by its queue
+    bool runahead = false;  // beyond the runahead limit
+    bool held = false;      // beyond the hold-after point: waits for release
 };
 
 class TaskPool {
@@ -127,7 +126,7 @@ class TaskPool {
         std::vector<std::string> tasks;
         std::string offset;  // as written on the upstream node
     };
-    void spawn(const TaskId& id, const std::string& why);
+    void spawn(const TaskId& id);
     void spawn_parentless();
     bool parentless(const config::TaskAt& t) const;
     const std::vector<config::TaskAt>& at(Point p);

@@ -10,6 +10,7 @@
 
 #include "config/workflow.hpp"
 #include "scheduler/bus.hpp"
+#include "scheduler/clock.hpp"
 #include "scheduler/rpc.hpp"
 #include "scheduler/scope.hpp"
 
@@ -93,6 +94,19 @@ class Inbox {
     Subscriber& sub_;
     std::deque<std::pair<std::string, Json>> q_;
 };
+
+// A run length, delay or timeout on the scheduler's clock; nominal months
+// count as 30 days.
+inline Duration to_duration(const config::Interval& i) {
+    return std::chrono::seconds(i.seconds + i.months * 30 * 86400);
+}
+
+// A date-time cycle point as an instant on the scheduler's clock (points are
+// absolute instants whatever zone they are written in).
+inline TimePoint wall_time(config::Point p) {
+    constexpr std::int64_t kUnixFromYear1 = 62'135'596'800;  // 0001-01-01T00Z to 1970
+    return TimePoint(std::chrono::seconds(p.value - kUnixFromYear1));
+}
 
 // A task or job in a message body: {"cycle", "point", "task", "num"}.
 inline Json task_fields(const config::Workflow& wf, config::Point p, const std::string& task,

@@ -19,13 +19,6 @@ namespace tock::comp {
 
 namespace {
 
-// Seconds from 0001-01-01T00:00Z to the Unix epoch (proleptic Gregorian).
-constexpr std::int64_t kUnixFromYear1 = 62'135'596'800;
-
-Duration to_duration(const config::Interval& i) {
-    return std::chrono::seconds(i.seconds + i.months * 30 * 86400);
-}
-
 std::string arg(const config::XTrigger& x, const std::string& key, std::size_t pos) {
     for (const auto& [k, v] : x.kwargs) {
         if (k == key) return v;
@@ -65,14 +58,14 @@ struct XTriggers {
         });
         const bool datetime = wf.cycling.settings().mode == config::CyclingMode::datetime;
         if (ct != wf.clock_trigger.end()) {
-            co_await loop.clock().sleep_until(at(wf.cycling.add(p, ct->second)));
+            co_await loop.clock().sleep_until(wall_time(wf.cycling.add(p, ct->second)));
         } else if (function == "wall_clock" && datetime) {
             // The cycle point plus the offset: a timer, not a poll.
             config::Interval offset{};
             const std::string text =
                 decl != wf.xtriggers.end() ? arg(decl->second, "offset", 0) : "";
             if (!text.empty()) offset = wf.cycling.parse_interval(text);
-            co_await loop.clock().sleep_until(at(wf.cycling.add(p, offset)));
+            co_await loop.clock().sleep_until(wall_time(wf.cycling.add(p, offset)));
         } else if (mode == RunMode::live && function == "file_exists" &&
                    decl != wf.xtriggers.end()) {
             const std::string path = expand(arg(decl->second, "path", 0), label, p);
@@ -83,11 +76,6 @@ struct XTriggers {
         }
         Json b = {{"label", label}, {"point", p.value}, {"cycle", wf.cycling.format(p)}};
         out.post("xtrigger.satisfied", b);
-    }
-
-    static TimePoint at(config::Point p) {
-        // Points are absolute instants whatever zone they are written in.
-        return TimePoint(std::chrono::seconds(p.value - kUnixFromYear1));
     }
 };
 

@@ -13,8 +13,8 @@ struct PlayOptions {
     std::string mode = "live";  // live, simulation, skip
     bool fast = false;          // simulation on the virtual clock
     bool no_detach = false;
-    std::string run_dir;  // "" = ~/tock-run/NAME/runN
-    config::Overrides overrides;          // --initial-cycle, --final-cycle, --stop-after, --hold-after
+    std::string run_dir;          // "" = ~/tock-run/NAME/runN
+    config::Overrides overrides;  // --initial-cycle, --final-cycle, --stop-after, --hold-after
     std::vector<std::string> start_tasks;  // --start-task CYCLE/TASK
 };
 int play(const PlayOptions& o);
