@@ -8,8 +8,8 @@
 #            job-times; target median < 2 ms
 #   fan      one task, 5,000 in parallel through a queue of 50, one task:
 #            wall time and the scheduler's own CPU
-#   scale    100,000 tasks in simulation --fast: wall time, peak RSS;
-#            targets < 5 s, < 300 MB
+#   scale    100,000 tasks in simulation --fast, in a wide and a sequential
+#            shape: wall time, peak RSS; targets < 5 s, < 300 MB
 #   idle     a workflow waiting on a clock trigger one hour ahead: voluntary
 #            context switches of every scheduler thread over 10 s; target 0
 set -eu
@@ -98,21 +98,39 @@ fcpu=$(median <"$work/fan.cpu")
 printf '| %.2f | %.2f | %.3f |\n' "$(median <"$work/fan.t")" "$fcpu" "$(awk "BEGIN {print $fcpu * 1000 / ($fan_n + 2)}")"
 
 # --- scale -------------------------------------------------------------------
+# Two shapes of 100,000 tasks (1,000 integer cycles of 100 tasks):
+#   wide:       prep[-P1] => prep => 98 ensemble members => post (the usual
+#               shape of a cycling workflow: work in parallel within a cycle,
+#               five cycles in flight under the default runahead)
+#   sequential: t0 => t1 => ... => t99 => the next cycle's t0: one task at a
+#               time, so the time is 100,000 x one task's trip through the
+#               components, with nothing to batch
+scale_cycles=1000
+[ $quick = 1 ] && scale_cycles=10
 {
-    printf 'name: scale\nscheduling:\n  cycling: integer\n  final: 1000\n  graph:\n    P1: |\n'
+    printf 'name: wide\nscheduling:\n  cycling: integer\n  final: %d\n  graph:\n    P1: |\n' $scale_cycles
+    printf '      prep[-P1] => prep => ENS\n      ENS:succeed-all => post\nruntime:\n  ENS: {}\n'
+    i=0
+    while [ $i -lt 98 ]; do printf '  m%d: {inherit: [ENS]}\n' $i; i=$((i + 1)); done
+} >"$work/wide.yaml"
+{
+    printf 'name: sequential\nscheduling:\n  cycling: integer\n  final: %d\n  graph:\n    P1: |\n' $scale_cycles
     i=1
     while [ $i -lt 100 ]; do printf '      t%d => t%d\n' $((i - 1)) $i; i=$((i + 1)); done
     printf '      t99[-P1] => t0\n'
-} >"$work/scale.yaml"
-[ $quick = 1 ] && sed -i 's/final: 1000/final: 10/' "$work/scale.yaml"
-/usr/bin/time -f '%e %M' -o "$work/scale.time" "$tock" play "$work/scale.yaml" --mode simulation --fast --no-detach --run-dir "$work/scale" >/dev/null
-read -r secs kb <"$work/scale.time"
+} >"$work/sequential.yaml"
 echo
-echo "## scale: simulation --fast"
+echo "## scale: 100 tasks x $scale_cycles cycles, simulation --fast"
 echo
-echo "| tasks | wall s | peak RSS MB | targets |"
-echo "|---:|---:|---:|---|"
-echo "| $(grep -c succeeded "$work/scale/log/scheduler/reference") | $secs | $((kb / 1024)) | < 5 s, < 300 MB |"
+echo "| shape | tasks | wall s | peak RSS MB | per task us | targets |"
+echo "|---|---:|---:|---:|---:|---|"
+for shape in wide sequential; do
+    /usr/bin/time -f '%e %M' -o "$work/scale.time" "$tock" play "$work/$shape.yaml" --mode simulation --fast --no-detach --run-dir "$work/$shape" >/dev/null
+    read -r secs kb <"$work/scale.time"
+    n=$(grep -c succeeded "$work/$shape/log/scheduler/reference")
+    printf '| %s | %d | %s | %d | %.0f | < 5 s, < 300 MB |\n' "$shape" "$n" "$secs" $((kb / 1024)) "$(awk "BEGIN {print $secs * 1e6 / $n}")"
+    rm -rf "$work/$shape"
+done
 
 # --- idle --------------------------------------------------------------------
 cat >"$work/idle.yaml" <<'FLOW'

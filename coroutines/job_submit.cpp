@@ -9,7 +9,10 @@
 // required outputs, and exits on the scheduler's clock.
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -34,6 +37,21 @@ std::int64_t micros_now() {
 // How long a killed job has to go after SIGTERM before SIGKILL.
 constexpr auto kKillGrace = std::chrono::seconds(10);
 
+// bash, looked up on PATH once rather than by every job's exec.
+std::string bash_path() {
+    const char* path = std::getenv("PATH");
+    std::string dirs = path ? path : "/usr/bin:/bin";
+    std::size_t start = 0;
+    while (start <= dirs.size()) {
+        const std::size_t end = std::min(dirs.find(':', start), dirs.size());
+        const std::string dir = dirs.substr(start, end - start);
+        const std::string candidate = (dir.empty() ? "." : dir) + "/bash";
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+        start = end + 1;
+    }
+    return "bash";  // let the exec report it missing
+}
+
 struct Submitter {
     Loop& loop;
     const config::Workflow& wf;
@@ -41,6 +59,7 @@ struct Submitter {
     Outbox& out;
     Scope jobs;
     std::map<std::string, Process*> running;  // job name -> its process
+    std::string bash = bash_path();
 
     Submitter(Loop& l, const config::Workflow& w, SubmitOptions o, Outbox& ob)
         : loop(l), wf(w), opts(std::move(o)), out(ob), jobs(l) {}
@@ -76,7 +95,7 @@ struct Submitter {
             }
             std::filesystem::permissions(script, std::filesystem::perms::owner_all);
             started_at = micros_now();  // the job's start: the scheduler starts its process
-            proc.emplace(Process::spawn(loop, {.argv = {"bash", script},
+            proc.emplace(Process::spawn(loop, {.argv = {bash, script},
                                                .cwd = opts.run_dir,
                                                .env = {{"TOCK_MESSAGE_FD", "3"}},
                                                .stdout_path = j.job_dir + "/job.out",

@@ -41,7 +41,7 @@ class Log {
     }
     void write(const std::string& line) {
         if (!f_) return;
-        f_ << line << '\n' << std::flush;
+        f_ << line << '\n';
         written_ += line.size() + 1;
         if (written_ >= kRotateAt) {
             f_.close();
@@ -49,6 +49,10 @@ class Log {
             f_.open(path_, std::ios::app);
             written_ = 0;
         }
+    }
+
+    void flush() {
+        if (f_) f_.flush();
     }
 
   private:
@@ -132,7 +136,14 @@ struct Reporter {
             last_progress = std::chrono::steady_clock::now();
             std::fputs((progress() + "\n").c_str(), stdout);
         }
-        std::fflush(stdout);
+    }
+
+    // Written lines reach their files once per bus message (a batch of
+    // events), not once per line.
+    void flush() {
+        log.flush();
+        if (times) times.flush();
+        if (opts.echo) std::fflush(stdout);
     }
 
     void track(const std::string& task, const std::string& cycle, const std::string& state,
@@ -184,13 +195,13 @@ struct Reporter {
             ++succeeded;
             job_state[job] = "succeeded";
             line(task, "succeeded");
-            if (times && e.contains("at")) times << job << "\texited\t" << e["at"] << std::endl;
+            if (times && e.contains("at")) times << job << "\texited\t" << e["at"] << '\n';
             track(task, cycle, "", true);
         } else if (ev == "failed" || ev == "retry") {
             ++failed;
             job_state[job] = "failed";
             line(task, fmt::format("failed ({}){}", why(), ev == "retry" ? ", will retry" : ""));
-            if (times && e.contains("at")) times << job << "\texited\t" << e["at"] << std::endl;
+            if (times && e.contains("at")) times << job << "\texited\t" << e["at"] << '\n';
             track(task, cycle, ev == "retry" ? "waiting" : "", ev != "retry");
         } else if (ev == "submit-failed" || ev == "submit-retry") {
             ++submit_failures;
@@ -298,6 +309,7 @@ Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& 
                        fmt::format("xtrigger {} satisfied", body.at("label").get<std::string>()));
             }
         }
+        if (in.empty()) r.flush();
     }
     if (r.progress_shown) std::fputs("\r\033[K", stdout);
     // The scheduler's own cost (jobs are other processes), for benchmarks.

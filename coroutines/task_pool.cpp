@@ -62,6 +62,8 @@ TaskPool::TaskPool(const config::Workflow& wf) : wf_(wf) {
             const std::vector<std::string> targets = wf_.tasks_of(d.right.name);
             config::for_each_node(*d.left, [&](const NodeRef& r) {
                 if (r.xtrigger) return;
+                if (!r.offset.empty() && (r.offset[0] == '^' || r.offset[0] == '$'))
+                    lazy_downstream_ = true;
                 const std::string out = config::output_of(r, wf_.is_family(r.name));
                 for (const auto& n : wf_.tasks_of(r.name))
                     downstream_[{n, out}].push_back({s, targets, r.offset});
@@ -131,7 +133,10 @@ void TaskPool::spawn(const TaskId& id) {
         task.prereqs.push_back(clock);
     }
     task.held = wf_.hold_after && id.point > *wf_.hold_after;
+    const auto limit = runahead_limit();
+    task.runahead = limit && id.point > *limit;
     pool_.emplace(id, std::move(task));
+    recheck(id);
     ++spawned_total_;
 }
 
@@ -193,7 +198,19 @@ std::optional<Point> TaskPool::runahead_limit() const {
 
 void TaskPool::update_runahead() {
     const auto limit = runahead_limit();
-    for (auto& [id, t] : pool_) t.runahead = limit && id.point > *limit;
+    if (limit == last_limit_) return;
+    last_limit_ = limit;
+    for (auto& [id, t] : pool_) {
+        const bool r = limit && id.point > *limit;
+        if (r != t.runahead) {
+            t.runahead = r;
+            recheck(id);
+        }
+    }
+}
+
+void TaskPool::recheck_all() {
+    for (const auto& [id, t] : pool_) recheck(id);
 }
 
 bool TaskPool::satisfied(const Prereq& p) const {
@@ -232,23 +249,34 @@ std::string TaskPool::queue_of(const std::string& task) const {
 
 std::vector<TaskId> TaskPool::release() {
     update_runahead();
-    std::vector<TaskId> out;
-    for (auto& [id, t] : pool_) {
-        if (!ready(t)) continue;
+    for (const auto& id : std::exchange(recheck_, {})) {
+        auto it = pool_.find(id);
         const std::string q = queue_of(id.name);
-        if (!q.empty()) {
-            const int limit = wf_.queues.at(q).limit;
-            if (limit > 0 && queue_active_[q] >= limit) {
-                t.queued = true;
-                continue;
-            }
+        if (it != pool_.end() && ready(it->second)) {
+            ready_[q].insert(id);
+            it->second.queued = true;  // until it takes a slot below
+        } else {
+            if (auto r = ready_.find(q); r != ready_.end()) r->second.erase(id);
+            if (it != pool_.end()) it->second.queued = false;
         }
-        t.queued = false;
-        t.state = State::preparing;
-        ++t.submit_num;
-        ++queue_active_[q];
-        out.push_back(id);
     }
+    // Each queue lets its first ready tasks (in pool order) take its free
+    // slots; the rest stay queued.
+    std::vector<TaskId> out;
+    for (auto& [q, ids] : ready_) {
+        const int limit = q.empty() ? 0 : wf_.queues.at(q).limit;
+        while (!ids.empty() && (limit <= 0 || queue_active_[q] < limit)) {
+            const TaskId id = *ids.begin();
+            ids.erase(ids.begin());
+            Task& t = pool_.at(id);
+            t.queued = false;
+            t.state = State::preparing;
+            ++t.submit_num;
+            ++queue_active_[q];
+            out.push_back(id);
+        }
+    }
+    std::sort(out.begin(), out.end());
     return out;
 }
 
@@ -266,8 +294,12 @@ void TaskPool::complete_output(const TaskId& id, const std::string& output) {
             down = wf_.cycling.add(id.point, -wf_.cycling.parse_interval(d.offset));
         if (down < wf_.initial || (wf_.final && down > *wf_.final)) continue;
         if (!wf_.on(wf_.graph[d.section], down)) continue;
-        for (const auto& name : d.tasks) spawn({down, name});
+        for (const auto& name : d.tasks) {
+            spawn({down, name});
+            recheck({down, name});
+        }
     }
+    if (lazy_downstream_) recheck_all();  // waiters on absolute points are not indexed
 }
 
 void TaskPool::submitted(const TaskId& id) {
@@ -334,6 +366,7 @@ void TaskPool::retry_due(const TaskId& id) {
     if (it == pool_.end()) return;
     it->second.retry_pending = false;
     it->second.retry_delay.reset();
+    recheck(id);
 }
 
 bool TaskPool::expire(const TaskId& id) {
@@ -341,6 +374,7 @@ bool TaskPool::expire(const TaskId& id) {
     if (it == pool_.end() || it->second.state != State::waiting) return false;
     it->second.state = State::expired;
     it->second.retry_pending = false;
+    recheck(id);
     complete_output(id, "expired");
     maybe_remove(id);
     spawn_parentless();
@@ -348,7 +382,7 @@ bool TaskPool::expire(const TaskId& id) {
 }
 
 void TaskPool::xtrigger(const std::string& label, Point p) {
-    xtriggers_.insert({label, p});
+    if (xtriggers_.insert({label, p}).second) recheck_all();
 }
 
 void TaskPool::maybe_remove(const TaskId& id) {

@@ -149,6 +149,15 @@ class TaskPool {
     std::optional<Point> next_parentless_;  // the next point whose parentless tasks are unspawned
     std::optional<Point> start_point_;      // a warm start's earliest point
     std::map<std::string, int> queue_active_;
+    // What release() looks at, so that a step costs what changed rather than
+    // the size of the pool: tasks whose readiness may have changed since the
+    // last release, and the ready tasks waiting for a slot, by queue.
+    void recheck(const TaskId& id) { recheck_.insert(id); }
+    void recheck_all();
+    std::set<TaskId> recheck_;
+    std::map<std::string, std::set<TaskId>> ready_;
+    std::optional<Point> last_limit_;
+    bool lazy_downstream_ = false;  // some trigger names an absolute point (^, $)
     std::size_t spawned_total_ = 0;
     std::size_t completed_total_ = 0;
 };

@@ -89,6 +89,8 @@ class Inbox {
         q_.pop_front();
         co_return front;
     }
+    // Nothing unpacked is waiting: the next() will wait for the bus.
+    bool empty() const { return q_.empty(); }
 
   private:
     Subscriber& sub_;

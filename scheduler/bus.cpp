@@ -21,20 +21,47 @@ std::uint64_t get_u64(const char* p) {
     return v;
 }
 
+// One frame per message, so that a publish is one ZeroMQ send:
+//   [topic][body][seq u64][prev u64][sender][topic length u32][sender length u32]
+// The topic leads, because subscriptions match a frame's first bytes.
+constexpr std::size_t kTrailer = 8;
+
+std::uint32_t get_u32(const char* p) {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= std::uint32_t(static_cast<unsigned char>(p[i])) << (8 * i);
+    return v;
+}
+
+void put_u32(char* p, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+// Where the 16-byte seq/prev header starts in a frame.
+std::size_t header_at(std::size_t frame_size, std::size_t sender_size) {
+    return frame_size - kTrailer - sender_size - 16;
+}
+
 }  // namespace
 
 BusMessage decode_bus_frame(Multipart& parts) {
-    if (parts.size() != 3) {
-        throw std::invalid_argument(fmt::format("bus frame has {} parts, want 3", parts.size()));
+    if (parts.size() != 1) {
+        throw std::invalid_argument(fmt::format("bus frame has {} parts, want 1", parts.size()));
     }
-    if (parts[1].size() < 16) throw std::invalid_argument("bus frame header shorter than 16 bytes");
+    const char* f = static_cast<const char*>(parts[0].data());
+    const std::size_t size = parts[0].size();
+    if (size < kTrailer + 16) throw std::invalid_argument("bus frame shorter than its header");
+    const std::size_t topic_len = get_u32(f + size - kTrailer);
+    const std::size_t sender_len = get_u32(f + size - 4);
+    if (topic_len + sender_len + 16 + kTrailer > size) {
+        throw std::invalid_argument("bus frame lengths exceed the frame");
+    }
+    const std::size_t h = header_at(size, sender_len);
     BusMessage m;
-    m.topic = parts[0].to_string();
-    const char* h = static_cast<const char*>(parts[1].data());
-    m.seq = get_u64(h);
-    m.prev = get_u64(h + 8);
-    m.sender.assign(h + 16, parts[1].size() - 16);
-    m.body = parts[2].to_string();
+    m.topic.assign(f, topic_len);
+    m.body.assign(f + topic_len, h - topic_len);
+    m.seq = get_u64(f + h);
+    m.prev = get_u64(f + h + 8);
+    m.sender.assign(f + h + 16, sender_len);
     return m;
 }
 
@@ -60,24 +87,30 @@ std::string Publisher::endpoint() const {
 }
 
 Multipart Publisher::frame(std::string_view topic, std::string_view body) const {
+    // seq and prev are stamped as it leaves
+    zmq::message_t f(topic.size() + body.size() + 16 + id_.size() + kTrailer);
+    char* p = static_cast<char*>(f.data());
+    std::memcpy(p, topic.data(), topic.size());
+    std::memcpy(p + topic.size(), body.data(), body.size());
+    const std::size_t h = header_at(f.size(), id_.size());
+    std::memcpy(p + h + 16, id_.data(), id_.size());
+    put_u32(p + f.size() - kTrailer, static_cast<std::uint32_t>(topic.size()));
+    put_u32(p + f.size() - 4, static_cast<std::uint32_t>(id_.size()));
     Multipart m;
-    m.reserve(3);
-    m.emplace_back(topic.data(), topic.size());
-    zmq::message_t header(16 + id_.size());  // seq and prev are stamped as it leaves
-    std::memcpy(static_cast<char*>(header.data()) + 16, id_.data(), id_.size());
-    m.push_back(std::move(header));
-    m.emplace_back(body.data(), body.size());
+    m.push_back(std::move(f));
     return m;
 }
 
 void Publisher::Stamp::before(Multipart& parts) {
-    char* h = static_cast<char*>(parts[1].data());
+    char* f = static_cast<char*>(parts[0].data());
+    const std::size_t size = parts[0].size();
+    char* h = f + header_at(size, pub.id_.size());
     if (welcome) {
         put_u64(h, pub.seq_);
         put_u64(h + 8, 0);
         return;
     }
-    const std::string_view topic = parts[0].to_string_view();
+    const std::string_view topic(f, get_u32(f + size - kTrailer));
     auto it = pub.last_on_topic_.find(topic);
     if (it == pub.last_on_topic_.end()) it = pub.last_on_topic_.emplace(topic, 0).first;
     topic_last = &it->second;

@@ -4,8 +4,8 @@
 // code is the same for each) and Subscribers connect to the publishers whose
 // topics they consume. Topics match by prefix, as in ZeroMQ.
 //
-// Frames: [topic][header][body]. The header is 16 bytes, two little-endian
-// u64s, then the sender id:
+// One frame per message: [topic][body][header][lengths] (bus.cpp). The
+// header is 16 bytes, two little-endian u64s, then the sender id:
 //   seq   this sender's sequence number, 1, 2, 3 ... over all its topics
 //   prev  the seq of this sender's previous message on the same topic (0: none)
 // `prev` chains each topic's messages, so a subscriber that takes only some
@@ -158,7 +158,8 @@ class Subscriber {
     std::deque<BusMessage> early_;  // data that arrived during ready()
 };
 
-// Decode [topic][header][body]; throws std::invalid_argument on a bad frame.
+// Decode a bus frame (bus.cpp gives its layout); throws std::invalid_argument
+// on a bad one.
 BusMessage decode_bus_frame(Multipart& parts);
 
 }  // namespace tock

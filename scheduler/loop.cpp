@@ -123,9 +123,11 @@ void Loop::at_turn_end(Ready& r) noexcept {
 
 void Loop::on_idle(uv_idle_t* h) {
     auto* self = static_cast<Loop*>(h->data);
-    // Run only what was posted before this phase began, so that coroutines that
-    // keep posting each other cannot starve the poll phase.
-    for (std::size_t n = self->ready_.size(); n > 0 && !self->ready_.empty(); --n) {
+    // Run what is ready, including what that posts in turn, up to a bound, so
+    // that a chain of coroutines resuming each other finishes in one turn but
+    // coroutines that keep posting each other cannot starve the poll phase.
+    constexpr std::size_t kPerTurn = 1024;
+    for (std::size_t n = kPerTurn; n > 0 && !self->ready_.empty(); --n) {
         Ready* r = self->ready_.pop_front();
         ++self->fired_;
         r->fire();

@@ -195,6 +195,10 @@ void ZSocket::drain() {
             }
         }
         if (!progressed) break;
+        // Nothing waits any more: the events read above cleared ZMQ_FD's
+        // signal, and a woken receiver asks the socket itself when it comes
+        // back, so another look would only cost ZeroMQ's syscalls.
+        if (receivers_.empty() && senders_.empty() && stash_.empty()) break;
     }
     draining_ = false;
     update_ref();
