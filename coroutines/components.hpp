@@ -8,6 +8,9 @@
 //
 //   task_pool     takes job.*, xtrigger.satisfied, stop, timeout
 //                 publishes submit, xtrigger.want, task, workflow
+//   store         takes everything task_pool publishes; writes it to the run
+//                 database, commits, then publishes it again unchanged: the
+//                 others take the pool's topics from the store
 //   job_submit    takes submit, kill
 //                 publishes job.submitted, job.submit-failed, job.said, job.exited
 //   job_messages  takes job.* from job_submit; answers `tock message`
@@ -26,10 +29,12 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/workflow.hpp"
+#include "coroutines/run_db.hpp"
 #include "scheduler/loop.hpp"
 #include "scheduler/task.hpp"
 
@@ -37,6 +42,7 @@ namespace tock::comp {
 
 struct Endpoints {
     std::string task_pool = "inproc://tock/task_pool";
+    std::string store = "inproc://tock/store";
     std::string job_submit = "inproc://tock/job_submit";
     std::string job_messages = "inproc://tock/job_messages";
     std::string xtriggers = "inproc://tock/xtriggers";
@@ -44,7 +50,8 @@ struct Endpoints {
     std::string events = "inproc://tock/events";
     // How many subscribers each publisher waits for before its first message
     // (the topology above).
-    std::size_t task_pool_subscribers = 5;     // job_submit, xtriggers, health, events, reporter
+    std::size_t task_pool_subscribers = 1;     // store
+    std::size_t store_subscribers = 5;         // job_submit, xtriggers, health, events, reporter
     std::size_t job_submit_subscribers = 1;    // job_messages
     std::size_t job_messages_subscribers = 1;  // task_pool
     std::size_t xtriggers_subscribers = 1;     // task_pool
@@ -58,6 +65,8 @@ enum class RunMode { live, simulation, skip };
 
 struct PoolOptions {
     std::vector<std::string> start_tasks;  // CYCLE/TASK: start from these (warm start)
+    // A restart: the pool as the run database last recorded it.
+    std::optional<store::Snapshot> restore;
 };
 
 struct SubmitOptions {
@@ -65,6 +74,9 @@ struct SubmitOptions {
     std::string run_dir;
     std::string scheduler_endpoint;  // for `tock message` from jobs
     std::string tock_bin;            // the tock executable jobs call
+    // A restart: the jobs that were active, to be reconciled from their
+    // job.status files and processes rather than launched again.
+    std::vector<store::JobRow> adopt;
 };
 
 struct ReporterOptions {
@@ -80,6 +92,8 @@ struct Outcome {
 };
 
 Task<void> task_pool(Loop& loop, const config::Workflow& wf, const Endpoints& ep, PoolOptions opts);
+// `db_path` ":memory:" keeps the database in memory (for benchmarks).
+Task<void> store(Loop& loop, const Endpoints& ep, std::string db_path);
 Task<void> job_submit(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
                       SubmitOptions opts);
 // `server_endpoint` empty: no `tock message` server (simulation, skip).

@@ -125,7 +125,7 @@ Task<void> events(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
                     [](const auto& kv) { return !kv.second.handlers.empty(); })) {
         topics.push_back("task.");
     }
-    listen(sub, {ep.task_pool}, topics);
+    listen(sub, {ep.store}, topics);
     co_await sub.ready();
     Inbox in(sub);
     co_await pub.wait_for_subscribers(ep.events_subscribers);

@@ -119,7 +119,7 @@ Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep) {
             break;
         }
     }
-    listen(sub, {ep.task_pool}, topics);
+    listen(sub, {ep.store}, topics);
     co_await sub.ready();
     Inbox in(sub);
     co_await pub.wait_for_subscribers(ep.health_subscribers);

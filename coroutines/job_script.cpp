@@ -43,9 +43,16 @@ tock_message() {
     local now
     printf -v now '%(%Y-%m-%dT%H:%M:%S%z)T' -1
     echo "$now $*" >>"$TOCK_JOB_DIR/job.status"
-    if [[ -n ${TOCK_MESSAGE_FD:-} ]] &&
-        { printf '%s\n' "${*//$'\n'/ }" >&"$TOCK_MESSAGE_FD"; } 2>/dev/null; then
-        return 0
+    if [[ -n ${TOCK_MESSAGE_FD:-} ]]; then
+        # A scheduler that died leaves the pipe broken: the write fails rather
+        # than SIGPIPE killing the job, and messages go by tock message.
+        trap '' PIPE
+        if { printf '%s\n' "${*//$'\n'/ }" >&"$TOCK_MESSAGE_FD"; } 2>/dev/null; then
+            trap - PIPE
+            return 0
+        fi
+        trap - PIPE
+        TOCK_MESSAGE_FD=
     fi
     "$TOCK_BIN" message --job "$TOCK_TASK_JOB" "$@" 2>>"$TOCK_JOB_DIR/job.err" || true
 }

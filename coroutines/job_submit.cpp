@@ -9,8 +9,10 @@
 // required outputs, and exits on the scheduler's clock.
 #include <fmt/format.h>
 
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -37,6 +39,94 @@ std::int64_t micros_now() {
 // How long a killed job has to go after SIGTERM before SIGKILL.
 constexpr auto kKillGrace = std::chrono::seconds(10);
 
+// Waits for a process that is not this scheduler's child (a job adopted on
+// restart) to end: a pidfd becomes readable when its process exits.
+class ExitWatch {
+  public:
+    ExitWatch(Loop& loop, int pid) : gone_(loop) {
+        fd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+        if (fd_ < 0) {
+            gone_.set();  // already gone
+            return;
+        }
+        poll_ = new uv_poll_t;
+        uv_poll_init(loop.uv(), poll_, fd_);
+        poll_->data = this;
+        uv_poll_start(poll_, UV_READABLE, [](uv_poll_t* h, int, int) {
+            if (auto* self = static_cast<ExitWatch*>(h->data)) {
+                uv_poll_stop(h);
+                self->gone_.set();
+            }
+        });
+    }
+    ~ExitWatch() {
+        if (poll_) {
+            uv_poll_stop(poll_);
+            poll_->data = nullptr;
+            uv_close(reinterpret_cast<uv_handle_t*>(poll_),
+                     [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+        }
+        if (fd_ >= 0) ::close(fd_);
+    }
+    ExitWatch(const ExitWatch&) = delete;
+    ExitWatch& operator=(const ExitWatch&) = delete;
+    Event::Wait wait() { return gone_.wait(); }
+
+  private:
+    Event gone_;
+    int fd_ = -1;
+    uv_poll_t* poll_ = nullptr;
+};
+
+// What a job's job.status says: its pid, the messages it sent, how it ended.
+struct JobStatus {
+    bool exists = false;
+    std::optional<int> pid;
+    std::vector<std::string> messages;
+    std::optional<std::string> exit;  // SUCCEEDED, or why it failed
+};
+
+JobStatus read_status(const std::string& job_dir) {
+    JobStatus st;
+    std::ifstream f(job_dir + "/job.status");
+    if (!f) return st;
+    st.exists = true;
+    std::string line;
+    while (std::getline(f, line)) {
+        if (line.rfind("TOCK_JOB_PID=", 0) == 0) {
+            try {
+                st.pid = std::stoi(line.substr(13));
+            } catch (const std::exception&) {
+            }
+        } else if (line.rfind("TOCK_JOB_EXIT=", 0) == 0) {
+            st.exit = line.substr(14);
+        } else if (const auto sp = line.find(' '); sp != std::string::npos) {
+            st.messages.push_back(line.substr(sp + 1));  // "TIME MESSAGE"
+        }
+    }
+    return st;
+}
+
+// Is `pid` alive and running this job's script (and not a recycled pid)?
+bool runs_script(int pid, const std::string& script) {
+    std::ifstream f(fmt::format("/proc/{}/cmdline", pid));
+    std::string cmdline((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    return cmdline.find(script) != std::string::npos;
+}
+
+// The process of a job whose pid was never recorded: it started, the
+// scheduler died before it heard, and the job has not written job.status yet.
+std::optional<int> find_job_process(const std::string& script) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+        const int pid = std::stoi(name);
+        if (runs_script(pid, script)) return pid;
+    }
+    return std::nullopt;
+}
+
 // bash, looked up on PATH once rather than by every job's exec.
 std::string bash_path() {
     const char* path = std::getenv("PATH");
@@ -59,6 +149,7 @@ struct Submitter {
     Outbox& out;
     Scope jobs;
     std::map<std::string, Process*> running;  // job name -> its process
+    std::map<std::string, int> adopted;       // job name -> process group, on restart
     std::string bash = bash_path();
 
     Submitter(Loop& l, const config::Workflow& w, SubmitOptions o, Outbox& ob)
@@ -161,8 +252,71 @@ struct Submitter {
         out.post("job.exited", e);
     }
 
+    // A job that was active when the scheduler died, reconciled from its
+    // job.status and its process: finished ones report how they ended,
+    // running ones are watched to their end, and one that never started is
+    // launched now (its first run). Nothing is launched twice.
+    Task<void> adopt(store::JobRow r) {
+        Json job = task_fields(wf, config::Point{r.point}, r.name, r.submit_num);
+        if (opts.mode != RunMode::live) {
+            co_await simulated(std::move(job));
+            co_return;
+        }
+        const std::string job_dir =
+            fmt::format("{}/log/job/{}/{}/{:02}", opts.run_dir, r.cycle, r.name, r.submit_num);
+        const std::string script = job_dir + "/job";
+        JobStatus st = read_status(job_dir);
+        std::optional<int> pid = st.pid ? st.pid : r.pid;
+        bool alive = pid && runs_script(*pid, script);
+        if (!alive && !st.exists) {
+            pid = find_job_process(script);
+            alive = pid.has_value();
+        }
+        if (!alive && !st.exists) {
+            co_await live(std::move(job));  // it never started
+            co_return;
+        }
+        const std::string name = job_name(job);
+        Json sub = fields(job);
+        if (pid) sub["pid"] = *pid;
+        sub["adopted"] = true;
+        out.post("job.submitted", sub);
+        std::size_t told = 0;
+        auto tell = [&](const JobStatus& now) {
+            for (; told < now.messages.size(); ++told) {
+                Json said = fields(job);
+                said["message"] = now.messages[told];
+                out.post("job.said", said);
+            }
+        };
+        tell(st);
+        if (!st.exit && alive) {
+            adopted[name] = *pid;
+            ExitWatch watch(loop, *pid);
+            co_await watch.wait();
+            adopted.erase(name);
+            st = read_status(job_dir);
+            tell(st);
+        }
+        Json e = fields(job);
+        // Not our child: its exit status is what it wrote, and a job that
+        // ended without a word was killed.
+        e["exit"] = st.exit ? (*st.exit == "SUCCEEDED" ? 0 : 1) : 0;
+        e["signal"] = st.exit ? 0 : SIGKILL;
+        e["at"] = micros_now();
+        out.post("job.exited", e);
+    }
+
     Task<void> kill(Json job) {
         const std::string name = job_name(job);
+        if (auto a = adopted.find(name); a != adopted.end()) {
+            ::kill(-a->second, SIGTERM);
+            co_await loop.clock().sleep_for(kKillGrace);
+            if (auto again = adopted.find(name); again != adopted.end()) {
+                ::kill(-again->second, SIGKILL);
+            }
+            co_return;
+        }
         auto it = running.find(name);
         if (it == running.end()) co_return;
         it->second->kill_group(SIGTERM);
@@ -181,14 +335,16 @@ Task<void> job_submit(Loop& loop, const config::Workflow& wf, const Endpoints& e
                       SubmitOptions opts) {
     Publisher pub(loop, "job_submit", ep.job_submit);
     Subscriber sub(loop, "job_submit");
-    listen(sub, {ep.task_pool, ep.health}, {"submit", "kill"});
+    listen(sub, {ep.store, ep.health}, {"submit", "kill"});
     co_await sub.ready();
     Inbox in(sub);
     co_await pub.wait_for_subscribers(ep.job_submit_subscribers);
     Outbox out(loop, pub);
+    std::vector<store::JobRow> adopt = std::move(opts.adopt);
     Submitter s(loop, wf, std::move(opts), out);
     Scope sender(loop);
     sender.spawn(out.run());
+    for (auto& r : adopt) s.jobs.spawn(s.adopt(std::move(r)));
     for (;;) {
         auto [topic, body] = co_await in.next();
         if (topic == "submit") {

@@ -8,6 +8,7 @@
 // carries the outcome and the tasks left in the pool.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <set>
 
 #include "coroutines/components.hpp"
@@ -38,12 +39,37 @@ struct Driver {
     Driver(Loop& l, const config::Workflow& w, Outbox& o)
         : loop(l), wf(w), pool(w), out(o), timers(l), dirty(l), finished(l) {}
 
+    // A task event carries the task's whole recorded state ("row"), which
+    // is what the store writes and a restart reads back.
     Json event(const char* name, const TaskId& id) const {
         const pool::Task* t = pool.find(id);
         Json e = task_fields(wf, id.point, id.name, t ? t->submit_num : 0);
         e["event"] = name;
-        e["state"] = t ? pool::to_string(t->state) : "gone";
+        // A task gone from the pool is complete: its last event names its state.
+        e["state"] = t ? pool::to_string(t->state) : name;
+        Json row = {{"in_pool", t != nullptr}};
+        if (t) {
+            row["outputs"] = t->outputs;
+            row["retries"] = t->retries_used;
+            row["submit_retries"] = t->submit_retries_used;
+            if (t->held) row["held"] = true;
+            if (t->retry_pending && t->retry_delay) {
+                row["retry_at"] = unix_micros() + std::chrono::duration_cast<std::chrono::microseconds>(
+                                                      to_duration(*t->retry_delay))
+                                                      .count();
+            }
+        } else if (const auto* outputs = pool.done_outputs(id)) {
+            row["outputs"] = *outputs;
+        }
+        const auto np = pool.next_parentless();
+        row["next_parentless"] = np ? Json(np->value) : Json(nullptr);
+        e["row"] = std::move(row);
         return e;
+    }
+    static std::int64_t unix_micros() {
+        return std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
     }
     void post(const char* name, const TaskId& id, Json extra = Json::object()) {
         Json e = event(name, id);
@@ -72,10 +98,12 @@ struct Driver {
             pool.submitted(id);
             post("submitted", id, extra);
         } else if (topic == "job.started") {
+            if (t->state == State::running) return;  // said again (a restart's replay)
             if (t->state == State::preparing) pool.submitted(id);
             pool.started(id);
             post("started", id, extra);
         } else if (topic == "job.output") {
+            if (t->outputs.count(b.at("output").get<std::string>())) return;
             pool.output(id, b.at("output").get<std::string>());
             post("output", id, extra);
         } else if (topic == "job.message") {
@@ -107,14 +135,48 @@ struct Driver {
     void expire(const TaskId& id) {
         if (done) return;
         if (pool.find(id) && pool.find(id)->state == State::waiting) {
-            post("expired", id, {{"state", "expired"}});
             pool.expire(id);
+            post("expired", id);
         }
     }
     Task<void> expire_at(TaskId id) {
         co_await loop.clock().sleep_until(expiry(id));
         expire(id);
         dirty.set();
+    }
+
+    // A restart: the pool from the database, and the retry delays that were
+    // running armed again with the time they have left.
+    void restore(const store::Snapshot& snap) {
+        std::vector<pool::TaskPool::Restored> tasks;
+        std::vector<std::pair<TaskId, std::int64_t>> retries;
+        for (const auto& r : snap.tasks) {
+            pool::TaskPool::Restored t;
+            t.id = TaskId{config::Point{r.point}, r.name};
+            t.state = pool::state_from(r.state).value_or(State::waiting);
+            t.submit_num = r.submit_num;
+            t.retries_used = r.retries_used;
+            t.submit_retries_used = r.submit_retries_used;
+            t.retry_pending = r.retry_at.has_value() && t.state == State::waiting;
+            t.held = r.held;
+            t.in_pool = r.in_pool;
+            t.outputs = r.outputs;
+            if (t.retry_pending) retries.emplace_back(t.id, *r.retry_at);
+            tasks.push_back(std::move(t));
+        }
+        std::vector<std::pair<std::string, config::Point>> xts;
+        for (const auto& [label, p] : snap.xtriggers) xts.emplace_back(label, config::Point{p});
+        std::optional<config::Point> np;
+        if (snap.next_parentless) np = config::Point{*snap.next_parentless};
+        std::optional<config::Point> start;
+        if (snap.start_point) start = config::Point{*snap.start_point};
+        if (!snap.next_parentless_known) np = start ? *start : wf.first_point();
+        pool.restore(tasks, xts, np, start);
+        for (const auto& [id, at] : retries) {
+            const auto left = std::chrono::microseconds(std::max<std::int64_t>(0, at - unix_micros()));
+            armed_retries.insert(id);
+            timers.spawn(retry(id, std::chrono::duration_cast<Duration>(left)));
+        }
     }
 
     void step() {
@@ -213,6 +275,7 @@ struct Driver {
                 pool.xtrigger(body.at("label").get<std::string>(), point_of(body));
                 out.post("workflow", Json{{"event", "xtrigger"},
                                           {"label", body["label"]},
+                                          {"point", body["point"]},
                                           {"cycle", body["cycle"]}});
             } else if (topic == "timeout") {
                 TaskId id;
@@ -252,8 +315,15 @@ Task<void> task_pool(Loop& loop, const config::Workflow& wf, const Endpoints& ep
         const auto slash = s.find('/');
         start.push_back({wf.cycling.parse_point(s.substr(0, slash)), s.substr(slash + 1)});
     }
-    out.post("workflow", Json{{"event", "startup"}});
-    d.pool.start(start);
+    if (opts.restore) {
+        d.restore(*opts.restore);
+    } else {
+        d.pool.start(start);
+    }
+    const auto sp = d.pool.start_point();
+    out.post("workflow", Json{{"event", "startup"},
+                              {"restart", opts.restore.has_value()},
+                              {"start_point", sp ? Json(sp->value) : Json(nullptr)}});
     Scope scope(loop);
     scope.spawn(d.receive(sub));
     scope.spawn(d.stepper());

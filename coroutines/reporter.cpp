@@ -273,7 +273,7 @@ struct Reporter {
 Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
                        ReporterOptions opts) {
     Subscriber sub(loop, "reporter");
-    listen(sub, {ep.task_pool, ep.events}, {"task.", "workflow", "handler"});
+    listen(sub, {ep.store, ep.events}, {"task.", "workflow", "handler"});
     co_await sub.ready();
     Inbox in(sub);
     Reporter r(loop, wf, std::move(opts));

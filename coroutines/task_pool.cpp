@@ -37,6 +37,14 @@ const char* to_string(State s) {
     return "?";
 }
 
+std::optional<State> state_from(const std::string& s) {
+    for (State x : {State::waiting, State::preparing, State::submitted, State::running,
+                    State::succeeded, State::failed, State::submit_failed, State::expired}) {
+        if (s == to_string(x)) return x;
+    }
+    return std::nullopt;
+}
+
 namespace {
 
 void each_trigger(const Prereq& p, const std::function<void(const config::Trigger&)>& f) {
@@ -110,6 +118,42 @@ void TaskPool::start(const std::vector<TaskId>& start_tasks) {
             }
         }
     }
+    spawn_parentless();
+}
+
+void TaskPool::restore(const std::vector<Restored>& tasks,
+                       const std::vector<std::pair<std::string, Point>>& xtriggers,
+                       std::optional<Point> next_parentless, std::optional<Point> start_point) {
+    start_point_ = start_point;
+    for (const auto& x : xtriggers) xtriggers_.insert(x);
+    for (const auto& r : tasks) {
+        if (r.in_pool) continue;
+        done_[r.id] = std::set<std::string>(r.outputs.begin(), r.outputs.end());
+        ++completed_total_;
+    }
+    for (const auto& r : tasks) {
+        if (!r.in_pool) continue;
+        spawn(r.id);
+        auto it = pool_.find(r.id);
+        if (it == pool_.end()) continue;  // no longer in the graph
+        Task& t = it->second;
+        t.state = r.state;
+        t.outputs = std::set<std::string>(r.outputs.begin(), r.outputs.end());
+        t.submit_num = r.submit_num;
+        t.retries_used = r.retries_used;
+        t.submit_retries_used = r.submit_retries_used;
+        t.retry_pending = r.retry_pending;
+        t.held = r.held;
+        if (t.state == State::preparing || t.state == State::submitted ||
+            t.state == State::running) {
+            ++queue_active_[queue_of(r.id.name)];
+        }
+    }
+    // What the recorded outputs spawned, unless it ran already or is here.
+    for (const auto& r : tasks) {
+        for (const auto& o : r.outputs) spawn_downstream(r.id, o);
+    }
+    next_parentless_ = next_parentless;
     spawn_parentless();
 }
 
@@ -284,6 +328,10 @@ void TaskPool::complete_output(const TaskId& id, const std::string& output) {
     auto it = pool_.find(id);
     if (it == pool_.end()) return;
     if (!it->second.outputs.insert(output).second) return;
+    spawn_downstream(id, output);
+}
+
+void TaskPool::spawn_downstream(const TaskId& id, const std::string& output) {
     auto dn = downstream_.find({id.name, output});
     if (dn == downstream_.end()) return;
     for (const auto& d : dn->second) {

@@ -48,6 +48,7 @@ enum class State {
     expired
 };
 const char* to_string(State s);
+std::optional<State> state_from(const std::string& s);
 // The xtrigger label a special_tasks.clock_trigger task waits for.
 std::string clock_trigger_label(const std::string& task);
 
@@ -81,6 +82,20 @@ class TaskPool {
     // waited for.
     void start(const std::vector<TaskId>& start_tasks = {});
 
+    // A restart: the pool as a run database recorded it, instead of start().
+    // Tasks not in the pool are complete; the tasks their outputs spawn and
+    // the parentless tasks from `next_parentless` on are spawned again.
+    struct Restored {
+        TaskId id;
+        State state = State::waiting;
+        int submit_num = 0, retries_used = 0, submit_retries_used = 0;
+        bool retry_pending = false, held = false, in_pool = true;
+        std::vector<std::string> outputs;
+    };
+    void restore(const std::vector<Restored>& tasks,
+                 const std::vector<std::pair<std::string, Point>>& xtriggers,
+                 std::optional<Point> next_parentless, std::optional<Point> start_point);
+
     // The tasks that may be submitted now, in order; each is marked preparing
     // (its queue slot taken). The driver submits them and reports back.
     std::vector<TaskId> release();
@@ -113,7 +128,15 @@ class TaskPool {
     std::set<std::pair<std::string, Point>> wanted_xtriggers() const;
     const std::map<TaskId, Task>& tasks() const { return pool_; }
     const Task* find(const TaskId& id) const;
+    // The outputs of a task that completed and left the pool.
+    const std::set<std::string>* done_outputs(const TaskId& id) const {
+        auto it = done_.find(id);
+        return it == done_.end() ? nullptr : &it->second;
+    }
     std::size_t active() const;  // preparing, submitted or running
+    // The next point whose parentless tasks are still to spawn (none: all are).
+    std::optional<Point> next_parentless() const { return next_parentless_; }
+    std::optional<Point> start_point() const { return start_point_; }
     const config::Workflow& workflow() const { return wf_; }
 
     // Counters for progress lines and tests.
@@ -131,6 +154,7 @@ class TaskPool {
     bool parentless(const config::TaskAt& t) const;
     const std::vector<config::TaskAt>& at(Point p);
     void complete_output(const TaskId& id, const std::string& output);
+    void spawn_downstream(const TaskId& id, const std::string& output);
     bool satisfied(const config::Prereq& p) const;
     bool ready(const Task& t) const;
     void maybe_remove(const TaskId& id);

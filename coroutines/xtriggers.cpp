@@ -85,7 +85,7 @@ Task<void> xtriggers(Loop& loop, const config::Workflow& wf, const Endpoints& ep
                      std::string run_dir) {
     Publisher pub(loop, "xtriggers", ep.xtriggers);
     Subscriber sub(loop, "xtriggers");
-    listen(sub, {ep.task_pool}, {"xtrigger.want"});
+    listen(sub, {ep.store}, {"xtrigger.want"});
     co_await sub.ready();
     Inbox in(sub);
     co_await pub.wait_for_subscribers(ep.xtriggers_subscribers);

@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
 
     tock::cmd::PlayOptions play_opts;
     auto* play = app.add_subcommand("play", "run a workflow");
-    play->add_option("FLOW", play_opts.flow, "the workflow YAML file")->required();
+    play->add_option("FLOW", play_opts.flow,
+                     "the workflow YAML file (a new run), or the NAME of a run to restart");
     play->add_option("--mode", play_opts.mode, "live, simulation or skip")
         ->check(CLI::IsMember({"live", "simulation", "skip"}));
     play->add_flag("--fast", play_opts.fast, "simulation on the virtual clock");

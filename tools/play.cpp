@@ -18,6 +18,7 @@
 #include <fstream>
 
 #include "coroutines/components.hpp"
+#include "coroutines/run_db.hpp"
 #include "scheduler/rpc.hpp"
 #include "scheduler/scope.hpp"
 
@@ -53,19 +54,24 @@ Task<void> report(Task<comp::Outcome> reporter, Ending& end) {
 
 struct Setup {
     comp::RunMode mode;
-    std::string run_dir, endpoint, tock_bin;
+    std::string run_dir, endpoint, tock_bin, db_path;
     bool progress = false, echo = true;
     std::vector<std::string> start_tasks;
+    std::optional<store::Snapshot> restore;
 };
 
 Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     const comp::Endpoints ep;
     Ending end(loop);
     Scope components(loop);
-    components.spawn(guarded(comp::task_pool(loop, wf, ep, {s.start_tasks}), "task_pool", end));
     components.spawn(
-        guarded(comp::job_submit(loop, wf, ep, {s.mode, s.run_dir, s.endpoint, s.tock_bin}),
-                "job_submit", end));
+        guarded(comp::task_pool(loop, wf, ep, {s.start_tasks, s.restore}), "task_pool", end));
+    components.spawn(guarded(comp::store(loop, ep, s.db_path), "store", end));
+    std::vector<store::JobRow> adopt;
+    if (s.restore) adopt = s.restore->active_jobs;
+    components.spawn(guarded(
+        comp::job_submit(loop, wf, ep, {s.mode, s.run_dir, s.endpoint, s.tock_bin, adopt}),
+        "job_submit", end));
     components.spawn(
         guarded(comp::job_messages(loop, wf, ep, s.mode == comp::RunMode::live ? s.endpoint : ""),
                 "job_messages", end));
@@ -104,7 +110,10 @@ std::optional<std::string> make_run_dir(const PlayOptions& o, const std::string&
             }
         }
     } else if (fs::exists(fs::path(dir) / "log" / "scheduler")) {
-        fmt::print(stderr, "tock play: {} already holds a run; choose another --run-dir\n", dir);
+        fmt::print(stderr,
+                   "tock play: {} already holds a run without a run database; choose another "
+                   "--run-dir\n",
+                   dir);
         return std::nullopt;
     }
     for (const char* sub : {"log/scheduler", "log/job", ".service"}) {
@@ -206,7 +215,86 @@ void write_contact(const config::Workflow& wf, const std::string& run_dir,
 
 }  // namespace
 
-int play(const PlayOptions& o) {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The latest run of workflow NAME under ~/tock-run that has a run database.
+std::optional<std::string> latest_run(const std::string& name) {
+    const char* home = std::getenv("HOME");
+    const fs::path base = fs::path(home ? home : ".") / "tock-run" / name;
+    std::optional<std::string> found;
+    for (int n = 1; fs::exists(base / fmt::format("run{}", n)); ++n) {
+        if (fs::exists(base / fmt::format("run{}", n) / "db")) {
+            found = (base / fmt::format("run{}", n)).string();
+        }
+    }
+    return found;
+}
+
+// What a restart needs of the first start: recorded in the run database at
+// install, so that the database alone says how to carry on.
+void record_install(store::RunDb& db, const PlayOptions& o, const std::string& name) {
+    db.begin();
+    db.set_param("name", name);
+    db.set_param("flow_source", fs::absolute(o.flow).string());
+    db.set_param("mode", o.mode);
+    db.set_param("fast", o.fast ? "1" : "0");
+    const auto& ov = o.overrides;
+    for (const auto& [key, v] : {std::pair{"initial_cycle", ov.initial},
+                                 std::pair{"final_cycle", ov.final},
+                                 std::pair{"stop_after", ov.stop},
+                                 std::pair{"hold_after", ov.hold_after}}) {
+        if (v) db.set_param(key, *v);
+    }
+    db.set_param("start_tasks", Json(o.start_tasks).dump());
+    db.commit();
+}
+
+void recall_install(store::RunDb& db, PlayOptions& o) {
+    o.mode = db.param("mode").value_or("live");
+    o.fast = db.param("fast").value_or("0") == "1";
+    o.overrides = {db.param("initial_cycle"), db.param("final_cycle"), db.param("stop_after"),
+                   db.param("hold_after")};
+    o.start_tasks = Json::parse(db.param("start_tasks").value_or("[]")).get<std::vector<std::string>>();
+}
+
+}  // namespace
+
+int play(const PlayOptions& given) {
+    PlayOptions o = given;
+    // A restart: --run-dir of an existing run, or a workflow NAME (not a
+    // file) whose latest run is under ~/tock-run. Anything else is a new run.
+    std::string restart_dir;
+    if (!o.run_dir.empty() && fs::exists(fs::path(o.run_dir) / "db")) {
+        restart_dir = fs::absolute(o.run_dir).lexically_normal().string();
+    } else if (o.run_dir.empty() && !o.flow.empty() && !fs::exists(o.flow)) {
+        if (auto run = latest_run(o.flow)) restart_dir = *run;
+    }
+    if (o.flow.empty() && restart_dir.empty()) {
+        fmt::print(stderr,
+                   "tock play: give a workflow file, the name of a run to restart, or --run-dir "
+                   "of one\n");
+        return 2;
+    }
+    std::optional<store::Snapshot> snapshot;
+    if (!restart_dir.empty()) {
+        try {
+            store::RunDb db(restart_dir + "/db");
+            recall_install(db, o);
+            const std::string status = db.param("status").value_or("");
+            if (status == "complete" || status == "stopped") {
+                fmt::print("tock play: the run in {} is {}: nothing to restart\n", restart_dir,
+                           status);
+                return 0;
+            }
+            snapshot = db.snapshot();
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "tock play: cannot restart {}: {}\n", restart_dir, e.what());
+            return 1;
+        }
+        o.flow = restart_dir + "/flow.yaml";
+    }
     const comp::RunMode mode = o.mode == "simulation" ? comp::RunMode::simulation
                                : o.mode == "skip"     ? comp::RunMode::skip
                                                       : comp::RunMode::live;
@@ -243,17 +331,41 @@ int play(const PlayOptions& o) {
             }
         }
     }
-    auto dir = make_run_dir(o, wf->name);
-    if (!dir) return 1;
+    std::optional<std::string> dir;
+    if (!restart_dir.empty()) {
+        dir = restart_dir;
+    } else {
+        dir = make_run_dir(o, wf->name);
+        if (!dir) return 1;
+        // The run keeps its own copy of the definition, and the database
+        // records how it was started.
+        std::error_code ec;
+        fs::copy_file(o.flow, *dir + "/flow.yaml", fs::copy_options::overwrite_existing, ec);
+        if (ec) {
+            fmt::print(stderr, "tock play: cannot copy {} into {}: {}\n", o.flow, *dir,
+                       ec.message());
+            return 1;
+        }
+        try {
+            store::RunDb db(*dir + "/db");
+            record_install(db, o, wf->name);
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "tock play: {}\n", e.what());
+            return 1;
+        }
+    }
     Setup s;
     s.mode = mode;
     s.run_dir = *dir;
+    s.db_path = *dir + "/db";
+    s.restore = std::move(snapshot);
     s.endpoint = "ipc://" + *dir + "/.service/scheduler.sock";
     s.tock_bin = self_exe();
     s.start_tasks = o.start_tasks;
     if (o.no_detach) {
         s.progress = ::isatty(1);
-        fmt::print("tock play: workflow '{}' {}in {}\n", wf->name,
+        fmt::print("tock play: {}workflow '{}' {}in {}\n", s.restore ? "restarting " : "",
+                   wf->name,
                    mode == comp::RunMode::live ? ""
                    : mode == comp::RunMode::skip
                        ? "in skip mode "

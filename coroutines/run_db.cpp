@@ -1,0 +1,459 @@
+#include "coroutines/run_db.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+#include <map>
+
+namespace tock::store {
+
+namespace {
+
+constexpr const char* kSchema = R"(
+CREATE TABLE IF NOT EXISTS workflow_params (
+    key   TEXT PRIMARY KEY,
+    value TEXT
+);
+CREATE TABLE IF NOT EXISTS task_states (
+    point               INTEGER NOT NULL,
+    name                TEXT NOT NULL,
+    cycle               TEXT NOT NULL,
+    state               TEXT NOT NULL,
+    submit_num          INTEGER NOT NULL,
+    retries_used        INTEGER NOT NULL,
+    submit_retries_used INTEGER NOT NULL,
+    retry_at            INTEGER,
+    held                INTEGER NOT NULL,
+    in_pool             INTEGER NOT NULL,
+    updated             TEXT NOT NULL,
+    PRIMARY KEY (point, name)
+);
+CREATE TABLE IF NOT EXISTS task_outputs (
+    point  INTEGER NOT NULL,
+    name   TEXT NOT NULL,
+    output TEXT NOT NULL,
+    time   TEXT NOT NULL,
+    PRIMARY KEY (point, name, output)
+);
+CREATE TABLE IF NOT EXISTS task_events (
+    id         INTEGER PRIMARY KEY,
+    point      INTEGER NOT NULL,
+    name       TEXT NOT NULL,
+    cycle      TEXT NOT NULL,
+    submit_num INTEGER NOT NULL,
+    event      TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    detail     TEXT NOT NULL,
+    time       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS task_events_by_task ON task_events (point, name);
+CREATE TABLE IF NOT EXISTS jobs (
+    point        INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    submit_num   INTEGER NOT NULL,
+    cycle        TEXT NOT NULL,
+    runner       TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    job_id       TEXT,
+    submitted_at TEXT,
+    started_at   TEXT,
+    exited_at    TEXT,
+    exit_code    INTEGER,
+    signal       INTEGER,
+    PRIMARY KEY (point, name, submit_num)
+);
+CREATE TABLE IF NOT EXISTS xtriggers (
+    label TEXT NOT NULL,
+    point INTEGER NOT NULL,
+    cycle TEXT NOT NULL,
+    time  TEXT NOT NULL,
+    PRIMARY KEY (label, point)
+);
+)";
+
+std::string iso(std::int64_t micros) {
+    const std::time_t secs = static_cast<std::time_t>(micros / 1'000'000);
+    std::tm tm{};
+    ::gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    return fmt::format("{}.{:03}Z", buf, (micros % 1'000'000) / 1000);
+}
+
+// What a task event means for its job's row ("" for nothing).
+const char* job_state(const std::string& event) {
+    if (event == "triggered") return "preparing";
+    if (event == "submitted") return "submitted";
+    if (event == "started") return "running";
+    if (event == "succeeded") return "succeeded";
+    if (event == "failed" || event == "retry") return "failed";
+    if (event == "submit-failed" || event == "submit-retry") return "submit-failed";
+    return "";
+}
+
+std::string detail(const Json& b) {
+    if (b.contains("message")) return b["message"].get<std::string>();
+    if (b.contains("output")) return b["output"].get<std::string>();
+    if (b.contains("error")) return b["error"].get<std::string>();
+    if (b.contains("triggered_by")) {
+        std::string s;
+        for (const auto& t : b["triggered_by"]) s += (s.empty() ? "" : " ") + t.get<std::string>();
+        return s;
+    }
+    if (b.value("signal", 0)) return fmt::format("signal {}", b["signal"].get<int>());
+    if (b.contains("exit")) return fmt::format("exit {}", b["exit"].get<long>());
+    if (b.contains("pid")) return fmt::format("pid {}", b["pid"].get<long>());
+    return "";
+}
+
+class Binder {
+  public:
+    explicit Binder(sqlite3_stmt* s) : s_(s) { sqlite3_reset(s_); }
+    Binder& text(int i, const std::string& v) {
+        sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    Binder& integer(int i, std::int64_t v) {
+        sqlite3_bind_int64(s_, i, v);
+        return *this;
+    }
+    Binder& null(int i) {
+        sqlite3_bind_null(s_, i);
+        return *this;
+    }
+    int step() { return sqlite3_step(s_); }
+
+  private:
+    sqlite3_stmt* s_;
+};
+
+}  // namespace
+
+RunDb::RunDb(const std::string& path) : path_(path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK) {
+        const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw DbError(fmt::format("run database {}: {}", path, why));
+    }
+    // A writer elsewhere (another scheduler, a long sqlite3 session) gets a
+    // few seconds to finish before this one gives up with "database is locked".
+    sqlite3_busy_timeout(db_, 5000);
+    try {
+        exec("PRAGMA journal_mode=WAL");
+        // WAL with synchronous=NORMAL: a commit survives the scheduler's death
+        // at any instant (SIGKILL included); only an OS crash or power loss
+        // can take the last commits back (docs/database.md).
+        exec("PRAGMA synchronous=NORMAL");
+        exec("PRAGMA foreign_keys=OFF");
+        exec(kSchema);
+        upsert_task_ = prepare(
+            "INSERT INTO task_states (point, name, cycle, state, submit_num, retries_used, "
+            "submit_retries_used, retry_at, held, in_pool, updated) VALUES "
+            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (point, name) DO UPDATE "
+            "SET state = excluded.state, submit_num = excluded.submit_num, retries_used = "
+            "excluded.retries_used, submit_retries_used = excluded.submit_retries_used, "
+            "retry_at = excluded.retry_at, held = excluded.held, in_pool = excluded.in_pool, "
+            "updated = excluded.updated");
+        insert_event_ = prepare(
+            "INSERT INTO task_events (point, name, cycle, submit_num, event, state, detail, time) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        insert_output_ = prepare(
+            "INSERT OR IGNORE INTO task_outputs (point, name, output, time) VALUES (?1, ?2, ?3, "
+            "?4)");
+        upsert_job_ = prepare(
+            "INSERT INTO jobs (point, name, submit_num, cycle, runner, state, job_id, "
+            "submitted_at, started_at, exited_at, exit_code, signal) VALUES "
+            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+            "ON CONFLICT (point, name, submit_num) DO UPDATE SET state = excluded.state, "
+            "job_id = COALESCE(excluded.job_id, job_id), "
+            "submitted_at = COALESCE(excluded.submitted_at, submitted_at), "
+            "started_at = COALESCE(excluded.started_at, started_at), "
+            "exited_at = COALESCE(excluded.exited_at, exited_at), "
+            "exit_code = COALESCE(excluded.exit_code, exit_code), "
+            "signal = COALESCE(excluded.signal, signal)");
+        insert_xtrigger_ = prepare(
+            "INSERT OR IGNORE INTO xtriggers (label, point, cycle, time) VALUES (?1, ?2, ?3, ?4)");
+        set_param_ = prepare(
+            "INSERT INTO workflow_params (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO "
+            "UPDATE SET value = excluded.value");
+    } catch (...) {
+        close();
+        throw;
+    }
+}
+
+RunDb::~RunDb() {
+    close();
+}
+
+void RunDb::close() noexcept {
+    for (auto* s : {upsert_task_, insert_event_, insert_output_, upsert_job_, insert_xtrigger_,
+                    set_param_}) {
+        sqlite3_finalize(s);
+    }
+    upsert_task_ = insert_event_ = insert_output_ = upsert_job_ = insert_xtrigger_ = set_param_ =
+        nullptr;
+    if (db_) sqlite3_close(db_);
+    db_ = nullptr;
+}
+
+void RunDb::fail(const std::string& what) {
+    throw DbError(fmt::format("run database {}: {}: {}", path_, what, sqlite3_errmsg(db_)));
+}
+
+void RunDb::exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        const std::string why = err ? err : sqlite3_errmsg(db_);
+        sqlite3_free(err);
+        throw DbError(fmt::format("run database {}: {}", path_, why));
+    }
+}
+
+sqlite3_stmt* RunDb::prepare(const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+        fail("preparing a statement");
+    }
+    return s;
+}
+
+void RunDb::begin() {
+    exec("BEGIN IMMEDIATE");
+}
+
+void RunDb::commit() {
+    exec("COMMIT");
+}
+
+void RunDb::rollback() noexcept {
+    if (db_ && !sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void RunDb::set_param(const std::string& key, const std::string& value) {
+    if (Binder(set_param_).text(1, key).text(2, value).step() != SQLITE_DONE) fail("writing " + key);
+}
+
+std::optional<std::string> RunDb::param(const std::string& key) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT value FROM workflow_params WHERE key = ?1", -1, &s,
+                           nullptr) != SQLITE_OK)
+        fail("reading " + key);
+    sqlite3_bind_text(s, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+    std::optional<std::string> out;
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+        out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    }
+    sqlite3_finalize(s);
+    return out;
+}
+
+void RunDb::apply(const std::string& topic, const Json& b, std::int64_t now) {
+    const std::string time = iso(now);
+    if (topic == "workflow") {
+        const std::string ev = b.value("event", "");
+        if (ev == "xtrigger") {
+            if (Binder(insert_xtrigger_)
+                    .text(1, b.at("label").get<std::string>())
+                    .integer(2, b.at("point").get<std::int64_t>())
+                    .text(3, b.at("cycle").get<std::string>())
+                    .text(4, time)
+                    .step() != SQLITE_DONE)
+                fail("recording an xtrigger");
+        } else if (ev == "startup") {
+            if (!b.value("restart", false)) set_param("started", time);
+            if (b.contains("start_point") && !b["start_point"].is_null()) {
+                set_param("start_point", std::to_string(b["start_point"].get<std::int64_t>()));
+            }
+        } else if (ev == "shutdown") {
+            set_param("status", b.at("kind").get<std::string>());
+            set_param("stopped", time);
+        }
+        return;
+    }
+    if (topic.rfind("task.", 0) != 0) return;
+    const std::int64_t point = b.at("point").get<std::int64_t>();
+    const std::string name = b.at("task").get<std::string>();
+    const std::string cycle = b.at("cycle").get<std::string>();
+    const std::string event = b.at("event").get<std::string>();
+    const std::string state = b.at("state").get<std::string>();
+    const int num = b.value("num", 0);
+    if (Binder(insert_event_)
+            .integer(1, point)
+            .text(2, name)
+            .text(3, cycle)
+            .integer(4, num)
+            .text(5, event)
+            .text(6, state)
+            .text(7, detail(b))
+            .text(8, time)
+            .step() != SQLITE_DONE)
+        fail("recording an event");
+    if (const Json* row = b.contains("row") ? &b["row"] : nullptr) {
+        Binder t(upsert_task_);
+        t.integer(1, point)
+            .text(2, name)
+            .text(3, cycle)
+            .text(4, state)
+            .integer(5, num)
+            .integer(6, row->value("retries", 0))
+            .integer(7, row->value("submit_retries", 0));
+        if (row->contains("retry_at")) {
+            t.integer(8, (*row)["retry_at"].get<std::int64_t>());
+        } else {
+            t.null(8);
+        }
+        t.integer(9, row->value("held", false) ? 1 : 0)
+            .integer(10, row->value("in_pool", true) ? 1 : 0)
+            .text(11, time);
+        if (t.step() != SQLITE_DONE) fail("recording a task state");
+        for (const auto& o : row->value("outputs", Json::array())) {
+            if (Binder(insert_output_)
+                    .integer(1, point)
+                    .text(2, name)
+                    .text(3, o.get<std::string>())
+                    .text(4, time)
+                    .step() != SQLITE_DONE)
+                fail("recording an output");
+        }
+        if (row->contains("next_parentless")) {
+            const Json& np = (*row)["next_parentless"];
+            set_param("next_parentless", np.is_null() ? "" : std::to_string(np.get<std::int64_t>()));
+        }
+    }
+    const std::string js = job_state(event);
+    if (js.empty() || num == 0) return;
+    Binder j(upsert_job_);
+    j.integer(1, point).text(2, name).integer(3, num).text(4, cycle);
+    j.text(5, b.value("runner", "background")).text(6, js);
+    if (b.contains("pid")) {
+        j.text(7, std::to_string(b["pid"].get<long>()));
+    } else {
+        j.null(7);
+    }
+    const std::string at = b.contains("at") ? iso(b["at"].get<std::int64_t>()) : time;
+    if (event == "submitted") {
+        j.text(8, at);
+    } else {
+        j.null(8);
+    }
+    if (event == "started") {
+        j.text(9, time);
+    } else {
+        j.null(9);
+    }
+    const bool ended = js == std::string("succeeded") || js == std::string("failed");
+    if (ended) {
+        j.text(10, at).integer(11, b.value("exit", 0)).integer(12, b.value("signal", 0));
+    } else {
+        j.null(10).null(11).null(12);
+    }
+    if (j.step() != SQLITE_DONE) fail("recording a job");
+}
+
+Snapshot RunDb::snapshot() {
+    Snapshot snap;
+    snap.started = param("started").has_value();
+    if (auto np = param("next_parentless")) {
+        snap.next_parentless_known = true;
+        if (!np->empty()) snap.next_parentless = std::stoll(*np);
+    }
+    if (auto sp = param("start_point"); sp && !sp->empty()) snap.start_point = std::stoll(*sp);
+    auto query = [&](const char* sql, auto&& row) {
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) fail("reading");
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) row(s);
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE) fail("reading");
+    };
+    auto text = [](sqlite3_stmt* s, int i) {
+        const auto* t = sqlite3_column_text(s, i);
+        return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
+    };
+    std::map<std::pair<std::int64_t, std::string>, std::size_t> index;
+    query(
+        "SELECT point, name, cycle, state, submit_num, retries_used, submit_retries_used, "
+        "retry_at, held, in_pool FROM task_states ORDER BY point, name",
+        [&](sqlite3_stmt* s) {
+            TaskRow r;
+            r.point = sqlite3_column_int64(s, 0);
+            r.name = text(s, 1);
+            r.cycle = text(s, 2);
+            r.state = text(s, 3);
+            r.submit_num = sqlite3_column_int(s, 4);
+            r.retries_used = sqlite3_column_int(s, 5);
+            r.submit_retries_used = sqlite3_column_int(s, 6);
+            if (sqlite3_column_type(s, 7) != SQLITE_NULL) r.retry_at = sqlite3_column_int64(s, 7);
+            r.held = sqlite3_column_int(s, 8) != 0;
+            r.in_pool = sqlite3_column_int(s, 9) != 0;
+            index[{r.point, r.name}] = snap.tasks.size();
+            snap.tasks.push_back(std::move(r));
+        });
+    query("SELECT point, name, output FROM task_outputs", [&](sqlite3_stmt* s) {
+        auto it = index.find({sqlite3_column_int64(s, 0), text(s, 1)});
+        if (it != index.end()) snap.tasks[it->second].outputs.push_back(text(s, 2));
+    });
+    query(
+        "SELECT j.point, j.name, j.cycle, j.submit_num, j.state, j.job_id FROM jobs j "
+        "JOIN task_states t ON t.point = j.point AND t.name = j.name AND t.submit_num = "
+        "j.submit_num WHERE t.state IN ('preparing', 'submitted', 'running') AND j.state IN "
+        "('preparing', 'submitted', 'running')",
+        [&](sqlite3_stmt* s) {
+            JobRow j;
+            j.point = sqlite3_column_int64(s, 0);
+            j.name = text(s, 1);
+            j.cycle = text(s, 2);
+            j.submit_num = sqlite3_column_int(s, 3);
+            j.state = text(s, 4);
+            if (sqlite3_column_type(s, 5) != SQLITE_NULL) j.pid = std::stoi(text(s, 5));
+            snap.active_jobs.push_back(std::move(j));
+        });
+    query("SELECT label, point FROM xtriggers", [&](sqlite3_stmt* s) {
+        snap.xtriggers.emplace_back(text(s, 0), sqlite3_column_int64(s, 1));
+    });
+    return snap;
+}
+
+std::vector<HistoryRow> RunDb::history(std::int64_t point, const std::string& name) {
+    std::vector<HistoryRow> out;
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_,
+                           "SELECT time, submit_num, event, state, detail FROM task_events WHERE "
+                           "point = ?1 AND name = ?2 ORDER BY id",
+                           -1, &s, nullptr) != SQLITE_OK)
+        fail("reading the history");
+    sqlite3_bind_int64(s, 1, point);
+    sqlite3_bind_text(s, 2, name.c_str(), -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        HistoryRow r;
+        r.time = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+        r.submit_num = sqlite3_column_int(s, 1);
+        r.event = reinterpret_cast<const char*>(sqlite3_column_text(s, 2));
+        r.state = reinterpret_cast<const char*>(sqlite3_column_text(s, 3));
+        r.detail = reinterpret_cast<const char*>(sqlite3_column_text(s, 4));
+        out.push_back(std::move(r));
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) fail("reading the history");
+    return out;
+}
+
+std::string RunDb::integrity_check() {
+    std::string out;
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_, "PRAGMA integrity_check", -1, &s, nullptr) != SQLITE_OK)
+        fail("checking integrity");
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        out += (out.empty() ? "" : "\n") +
+               std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+    }
+    sqlite3_finalize(s);
+    return out;
+}
+
+}  // namespace tock::store

@@ -1,0 +1,102 @@
+// The run database (RUN_DIR/db): SQLite in WAL mode, the one record of a run
+// that a restart reads. docs/database.md documents the schema.
+//
+// The store component writes it from the task pool's events; `tock play`
+// reads a snapshot from it to restart a run; `tock history` reads a task's
+// events. Every failure (a full disk, a lock held by another process, a
+// corrupt file) is a DbError whose message names the database and the cause.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "scheduler/rpc.hpp"  // Json
+
+namespace tock::store {
+
+struct DbError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// A task as the database last recorded it.
+struct TaskRow {
+    std::int64_t point = 0;
+    std::string cycle, name, state;
+    int submit_num = 0, retries_used = 0, submit_retries_used = 0;
+    std::optional<std::int64_t> retry_at;  // unix microseconds, while a retry waits
+    bool held = false;
+    bool in_pool = true;  // false: complete, gone from the pool
+    std::vector<std::string> outputs;
+};
+
+// A job that may still be alive: its task was preparing, submitted or running.
+struct JobRow {
+    std::int64_t point = 0;
+    std::string cycle, name;
+    int submit_num = 0;
+    std::string state;
+    std::optional<int> pid;
+};
+
+struct Snapshot {
+    std::vector<TaskRow> tasks;
+    std::vector<JobRow> active_jobs;
+    std::vector<std::pair<std::string, std::int64_t>> xtriggers;  // label, point
+    std::optional<std::int64_t> next_parentless;
+    bool next_parentless_known = false;  // recorded (empty: every one is spawned)
+    std::optional<std::int64_t> start_point;  // a warm start's earliest point
+    bool started = false;  // a pool ever ran from this database
+};
+
+struct HistoryRow {
+    std::string time, event, state, detail;
+    int submit_num = 0;
+};
+
+class RunDb {
+  public:
+    // Opens (creating) the database and its schema. ":memory:" for none on disk.
+    explicit RunDb(const std::string& path);
+    ~RunDb();
+    RunDb(const RunDb&) = delete;
+    RunDb& operator=(const RunDb&) = delete;
+
+    // One transaction per batch of events (BEGIN IMMEDIATE: a writer that
+    // holds the database is found here, not half-way through).
+    void begin();
+    void commit();
+    void rollback() noexcept;
+    // Record one task_pool event (topic task.EVENT or workflow), `now` in unix
+    // microseconds.
+    void apply(const std::string& topic, const Json& body, std::int64_t now);
+
+    void set_param(const std::string& key, const std::string& value);
+    std::optional<std::string> param(const std::string& key);
+
+    Snapshot snapshot();
+    std::vector<HistoryRow> history(std::int64_t point, const std::string& name);
+    std::string integrity_check();
+    const std::string& path() const { return path_; }
+
+  private:
+    void close() noexcept;
+    void exec(const char* sql);
+    [[noreturn]] void fail(const std::string& what);
+    sqlite3_stmt* prepare(const char* sql);
+
+    std::string path_;
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* upsert_task_ = nullptr;
+    sqlite3_stmt* insert_event_ = nullptr;
+    sqlite3_stmt* insert_output_ = nullptr;
+    sqlite3_stmt* upsert_job_ = nullptr;
+    sqlite3_stmt* insert_xtrigger_ = nullptr;
+    sqlite3_stmt* set_param_ = nullptr;
+};
+
+}  // namespace tock::store

@@ -1,0 +1,79 @@
+// store: the run database, written ahead of everything that follows.
+//
+// The store is the task pool's only subscriber. What the pool publishes (task
+// events, submit requests, xtrigger requests, workflow events) is written to
+// the run database, committed, and only then published again, unchanged, on
+// the store's own endpoint, where every other component takes it. So a job is
+// launched only after the record of its submission is durable, and no event
+// handler, log line or client sees a state change the database could lose.
+//
+// Commits are grouped: everything that arrived while the previous commit ran
+// goes in one transaction, so a busy pool costs one commit per loop turn, not
+// one per event. A database error (a full disk, a lock held too long) ends
+// the component, and with it the run, before anything of the failed batch is
+// published; the next start restarts from the last commit.
+#include <chrono>
+#include <vector>
+
+#include "coroutines/components.hpp"
+#include "coroutines/run_db.hpp"
+#include "coroutines/wire.hpp"
+
+namespace tock::comp {
+
+namespace {
+
+std::int64_t unix_micros() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+void write(store::RunDb& db, const std::vector<BusMessage>& batch) {
+    db.begin();
+    try {
+        const std::int64_t now = unix_micros();
+        for (const auto& m : batch) {
+            const Json body = Json::parse(m.body);
+            if (body.is_array()) {
+                for (const auto& b : body) db.apply(m.topic, b, now);
+            } else {
+                db.apply(m.topic, body, now);
+            }
+        }
+        db.commit();
+    } catch (...) {
+        db.rollback();
+        throw;
+    }
+}
+
+}  // namespace
+
+Task<void> store(Loop& loop, const Endpoints& ep, std::string db_path) {
+    store::RunDb db(db_path);
+    Publisher pub(loop, "store", ep.store);
+    Subscriber sub(loop, "store");
+    listen(sub, {ep.task_pool}, {""});
+    co_await sub.ready();
+    co_await pub.wait_for_subscribers(ep.store_subscribers);
+    std::vector<BusMessage> pending;
+    Event arrived(loop);
+    Scope scope(loop);
+    scope.spawn([](Subscriber& sub, std::vector<BusMessage>& pending, Event& arrived) -> Task<void> {
+        for (;;) {
+            pending.push_back(co_await sub.recv());
+            arrived.set();
+        }
+    }(sub, pending, arrived));
+    for (;;) {
+        co_await arrived.wait();
+        arrived.reset();
+        // Everything received by now, in one transaction.
+        std::vector<BusMessage> batch = std::exchange(pending, {});
+        write(db, batch);
+        for (const auto& m : batch) co_await pub.publish(m.topic, m.body);
+    }
+}
+
+}  // namespace tock::comp
