@@ -201,6 +201,7 @@ struct Submitter {
         }
         running[name] = &*proc;
         Json b = fields(job);
+        b["runner"] = "background";
         b["pid"] = proc->pid();
         b["at"] = started_at;
         out.post("job.submitted", b);
@@ -224,6 +225,7 @@ struct Submitter {
         const config::Point p = point_of(job);
         const int num = job.at("num").get<int>();
         Json b = fields(job);
+        b["runner"] = opts.mode == RunMode::skip ? "skip" : "simulation";
         b["at"] = micros_now();
         out.post("job.submitted", b);
         Json said = fields(job);
@@ -278,6 +280,7 @@ struct Submitter {
         }
         const std::string name = job_name(job);
         Json sub = fields(job);
+        sub["runner"] = "background";
         if (pid) sub["pid"] = *pid;
         sub["adopted"] = true;
         out.post("job.submitted", sub);

@@ -90,7 +90,8 @@ struct Driver {
         const pool::Task* t = current(b, id);
         if (!t) return;
         Json extra = Json::object();
-        for (const char* k : {"num", "pid", "at", "exit", "signal", "error", "message", "output"}) {
+        for (const char* k : {"num", "pid", "runner", "at", "exit", "signal", "error", "message",
+                              "output"}) {
             if (b.contains(k)) extra[k] = b[k];
         }
         if (topic == "job.submitted") {

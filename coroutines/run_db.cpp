@@ -166,8 +166,9 @@ RunDb::RunDb(const std::string& path) : path_(path) {
         upsert_job_ = prepare(
             "INSERT INTO jobs (point, name, submit_num, cycle, runner, state, job_id, "
             "submitted_at, started_at, exited_at, exit_code, signal) VALUES "
-            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+            "(?1, ?2, ?3, ?4, COALESCE(?5, 'background'), ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
             "ON CONFLICT (point, name, submit_num) DO UPDATE SET state = excluded.state, "
+            "runner = COALESCE(?5, runner), "
             "job_id = COALESCE(excluded.job_id, job_id), "
             "submitted_at = COALESCE(excluded.submitted_at, submitted_at), "
             "started_at = COALESCE(excluded.started_at, started_at), "
@@ -200,8 +201,28 @@ void RunDb::close() noexcept {
     db_ = nullptr;
 }
 
+namespace {
+
+// What to do about the two failures an operator can fix.
+std::string advice(sqlite3* db) {
+    switch (sqlite3_errcode(db) & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return " (another process holds the database; once it lets go, `tock play` restarts "
+                   "the run from its last commit)";
+        case SQLITE_FULL:
+            return " (the disk is full; once there is room, `tock play` restarts the run from its "
+                   "last commit)";
+        default:
+            return "";
+    }
+}
+
+}  // namespace
+
 void RunDb::fail(const std::string& what) {
-    throw DbError(fmt::format("run database {}: {}: {}", path_, what, sqlite3_errmsg(db_)));
+    throw DbError(fmt::format("run database {}: {}: {}{}", path_, what, sqlite3_errmsg(db_),
+                              advice(db_)));
 }
 
 void RunDb::exec(const char* sql) {
@@ -209,7 +230,7 @@ void RunDb::exec(const char* sql) {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
         const std::string why = err ? err : sqlite3_errmsg(db_);
         sqlite3_free(err);
-        throw DbError(fmt::format("run database {}: {}", path_, why));
+        throw DbError(fmt::format("run database {}: {}{}", path_, why, advice(db_)));
     }
 }
 
@@ -328,7 +349,12 @@ void RunDb::apply(const std::string& topic, const Json& b, std::int64_t now) {
     if (js.empty() || num == 0) return;
     Binder j(upsert_job_);
     j.integer(1, point).text(2, name).integer(3, num).text(4, cycle);
-    j.text(5, b.value("runner", "background")).text(6, js);
+    if (b.contains("runner")) {
+        j.text(5, b["runner"].get<std::string>());
+    } else {
+        j.null(5);
+    }
+    j.text(6, js);
     if (b.contains("pid")) {
         j.text(7, std::to_string(b["pid"].get<long>()));
     } else {

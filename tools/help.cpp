@@ -17,6 +17,7 @@ Commands:
   list       a workflow's tasks, or its family tree (--tree)
   graph      the expanded graph over a range of cycle points (text, dot, svg)
   play       run a workflow: live, simulation or skip; detached or not
+  history    a task's event history, from its run database
   message    from a job: send a message (an output) to the scheduler
   demo       run the runtime demo: a ticker, a worker and a monitor talking
              over the bus and the RPC channel, with real child processes
@@ -77,8 +78,14 @@ Example:
     {"play", R"(tock play FLOW.yaml [--no-detach] [--mode live|simulation|skip] [--fast]
                     [--run-dir DIR] [--initial-cycle P] [--final-cycle P]
                     [--start-task CYCLE/TASK]... [--stop-after P] [--hold-after P]
+tock play NAME [--no-detach]             restart the latest run of NAME
+tock play --run-dir DIR [--no-detach]    restart the run in DIR
 
 Runs a workflow in a new run directory (--run-dir, or ~/tock-run/NAME/runN).
+An existing run is never overwritten: `tock play NAME` or --run-dir of a run
+restarts it from its database (DIR/db) with the options it was started with;
+jobs that were active are reconciled from their job.status and processes,
+never launched twice. A run that completed is not started again.
 Detached by default: prints where the run is and returns; the log is in
 DIR/log/scheduler/log. --no-detach stays in the foreground, printing each
 event and a progress line.
@@ -94,11 +101,24 @@ event and a progress line.
 
 Exit status: 0 complete (or stopped at --stop-after); 1 stalled or failed;
 2 bad options; 3 stopped by SIGINT/SIGTERM. The reason is on the last line.
-DIR/log/scheduler/reference records what ran. See docs/commands.md.
+DIR/log/scheduler/reference records what ran (since the last start);
+DIR/db records everything (docs/database.md). See docs/commands.md.
 
 Example:
   tock play examples/quickstart.yaml --no-detach
   tock play examples/forecast.yaml --mode simulation --fast --no-detach
+)"},
+    {"history", R"(tock history [--run-dir DIR] [NAME//]CYCLE/TASK
+
+Prints a task's event history from its run's database: every event (triggered,
+submitted, started, outputs, messages, succeeded, failed, retries ...) with
+its time, job number, the state it left the task in, and its detail (what
+triggered it, the pid, the exit status). NAME is a workflow under ~/tock-run
+(its latest run); --run-dir names a run directory. See docs/database.md.
+
+Example:
+  tock play examples/quickstart.yaml --no-detach --run-dir /tmp/qs
+  tock history --run-dir /tmp/qs 2026-01-01T06Z/model
 )"},
     {"message", R"(tock message [--job CYCLE/TASK/NN] MESSAGE...
 

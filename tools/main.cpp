@@ -71,6 +71,13 @@ int main(int argc, char** argv) {
                      "hold the tasks of later cycle points");
     play->add_option("--start-task", play_opts.start_tasks,
                      "CYCLE/TASK: start from these tasks (repeatable)");
+    // For the store benchmark only (docs/performance.md): a run that cannot restart.
+    play->add_flag("--db-in-memory", play_opts.db_in_memory)->group("");
+
+    std::string history_run, history_task;
+    auto* history = app.add_subcommand("history", "a task's event history from its run database");
+    history->add_option("--run-dir", history_run, "the run directory (or NAME//CYCLE/TASK)");
+    history->add_option("TASK", history_task, "CYCLE/TASK, or NAME//CYCLE/TASK")->required();
 
     std::string job;
     std::vector<std::string> words;
@@ -103,6 +110,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand(list)) return tock::cmd::list(flow, tree);
         if (app.got_subcommand(graph)) return tock::cmd::graph(graph_opts);
         if (app.got_subcommand(play)) return tock::cmd::play(play_opts);
+        if (app.got_subcommand(history)) return tock::cmd::history(history_run, history_task);
         if (app.got_subcommand(message)) return tock::cmd::message(job, words);
     } catch (const std::exception& e) {
         fmt::print(stderr, "tock: {}\n", e.what());

@@ -357,7 +357,7 @@ int play(const PlayOptions& given) {
     Setup s;
     s.mode = mode;
     s.run_dir = *dir;
-    s.db_path = *dir + "/db";
+    s.db_path = o.db_in_memory ? ":memory:" : *dir + "/db";
     s.restore = std::move(snapshot);
     s.endpoint = "ipc://" + *dir + "/.service/scheduler.sock";
     s.tock_bin = self_exe();

@@ -16,8 +16,13 @@ struct PlayOptions {
     std::string run_dir;          // "" = ~/tock-run/NAME/runN
     config::Overrides overrides;  // --initial-cycle, --final-cycle, --stop-after, --hold-after
     std::vector<std::string> start_tasks;  // --start-task CYCLE/TASK
+    bool db_in_memory = false;  // benchmarks only: the store writes to memory (no restart)
 };
 int play(const PlayOptions& o);
+
+// `tock history [--run-dir DIR] [NAME//]CYCLE/TASK`: a task's events from the
+// run database.
+int history(const std::string& run, const std::string& task);
 
 // `tock message [--job CYCLE/TASK/NN] MESSAGE...`: from a job to its scheduler.
 int message(const std::string& job, const std::vector<std::string>& words);
