@@ -6,6 +6,8 @@
 #            spawned one after another (the floor); target <= 1.5x
 #   latency  a job's exit to its dependent's submission, from the chain runs'
 #            job-times; target median < 2 ms
+#   store    the chain with the run database on disk vs in memory; target
+#            <= 1.2x
 #   fan      one task, 5,000 in parallel through a queue of 50, one task:
 #            wall time and the scheduler's own CPU
 #   scale    100,000 tasks in simulation --fast, in a wide and a sequential
@@ -68,6 +70,35 @@ echo "| median ms | p99 ms | target |"
 echo "|---:|---:|---|"
 printf '| %.3f | %.3f | median < 2 ms |\n' "$(median <"$work/latency.us")" "$(pct 99 <"$work/latency.us")"
 
+# --- store -------------------------------------------------------------------
+# The chain again, with the run database on disk (the default) beside the
+# same run with the store writing to an in-memory database, alternating;
+# target: on disk within 1.2x of in memory.
+: >"$work/disk.t"
+: >"$work/mem.t"
+r=0
+while [ $r -lt $rounds ]; do
+    for db in disk mem; do
+        flag=
+        [ $db = mem ] && flag=--db-in-memory
+        t0=$(now)
+        "$tock" play "$work/chain.yaml" --no-detach --run-dir "$work/$db$r" $flag >/dev/null
+        t1=$(now)
+        awk -v a="$t0" -v b="$t1" "BEGIN {print b - a}" >>"$work/$db.t"
+        rm -rf "$work/$db$r"
+    done
+    r=$((r + 1))
+done
+disk=$(median <"$work/disk.t")
+mem=$(median <"$work/mem.t")
+echo
+echo "## store: the chain with the run database on disk and in memory (median of $rounds)"
+echo
+echo "| run database | wall s | per job ms | ratio | target |"
+echo "|---|---:|---:|---:|---|"
+printf '| in memory | %.2f | %.2f | 1.00 | |\n' "$mem" "$(awk "BEGIN {print $mem * 1000 / $chain_n}")"
+printf '| on disk (WAL) | %.2f | %.2f | %.2f | <= 1.2 |\n' "$disk" "$(awk "BEGIN {print $disk * 1000 / $chain_n}")" "$(awk "BEGIN {print $disk / $mem}")"
+
 # --- fan ---------------------------------------------------------------------
 {
     printf 'name: fan\nscheduling:\n  cycling: integer\n  final: 1\n'
@@ -79,8 +110,9 @@ printf '| %.3f | %.3f | median < 2 ms |\n' "$(median <"$work/latency.us")" "$(pc
 } >"$work/fan.yaml"
 : >"$work/fan.t"
 : >"$work/fan.cpu"
+fan_rounds=$((rounds < 3 ? rounds : 3))
 r=0
-while [ $r -lt $rounds ]; do
+while [ $r -lt $fan_rounds ]; do
     t0=$(now)
     "$tock" play "$work/fan.yaml" --no-detach --run-dir "$work/fan$r" >/dev/null
     t1=$(now)
@@ -90,7 +122,7 @@ while [ $r -lt $rounds ]; do
     r=$((r + 1))
 done
 echo
-echo "## fan: 1 + $fan_n (queue of 50) + 1 jobs (median of $rounds)"
+echo "## fan: 1 + $fan_n (queue of 50) + 1 jobs (median of $fan_rounds)"
 echo
 echo "| wall s | scheduler CPU s | scheduler CPU per job ms |"
 echo "|---:|---:|---:|"
