@@ -8,7 +8,6 @@
 // In simulation and skip modes no process runs: the "job" says started, its
 // required outputs, and exits on the scheduler's clock.
 #include <fmt/format.h>
-
 #include <sys/syscall.h>
 #include <unistd.h>
 

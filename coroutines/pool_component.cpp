@@ -54,9 +54,10 @@ struct Driver {
             row["submit_retries"] = t->submit_retries_used;
             if (t->held) row["held"] = true;
             if (t->retry_pending && t->retry_delay) {
-                row["retry_at"] = unix_micros() + std::chrono::duration_cast<std::chrono::microseconds>(
-                                                      to_duration(*t->retry_delay))
-                                                      .count();
+                row["retry_at"] =
+                    unix_micros() + std::chrono::duration_cast<std::chrono::microseconds>(
+                                        to_duration(*t->retry_delay))
+                                        .count();
             }
         } else if (const auto* outputs = pool.done_outputs(id)) {
             row["outputs"] = *outputs;
@@ -90,8 +91,8 @@ struct Driver {
         const pool::Task* t = current(b, id);
         if (!t) return;
         Json extra = Json::object();
-        for (const char* k : {"num", "pid", "runner", "at", "exit", "signal", "error", "message",
-                              "output"}) {
+        for (const char* k :
+             {"num", "pid", "runner", "at", "exit", "signal", "error", "message", "output"}) {
             if (b.contains(k)) extra[k] = b[k];
         }
         if (topic == "job.submitted") {
@@ -174,7 +175,8 @@ struct Driver {
         if (!snap.next_parentless_known) np = start ? *start : wf.first_point();
         pool.restore(tasks, xts, np, start);
         for (const auto& [id, at] : retries) {
-            const auto left = std::chrono::microseconds(std::max<std::int64_t>(0, at - unix_micros()));
+            const auto left =
+                std::chrono::microseconds(std::max<std::int64_t>(0, at - unix_micros()));
             armed_retries.insert(id);
             timers.spawn(retry(id, std::chrono::duration_cast<Duration>(left)));
         }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <map>
@@ -131,8 +132,10 @@ class Binder {
 }  // namespace
 
 RunDb::RunDb(const std::string& path) : path_(path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-        SQLITE_OK) {
+    // One connection, used by one thread: no SQLite mutexes needed.
+    if (sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
         const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
         sqlite3_close(db_);
         db_ = nullptr;
@@ -191,8 +194,8 @@ RunDb::~RunDb() {
 }
 
 void RunDb::close() noexcept {
-    for (auto* s : {upsert_task_, insert_event_, insert_output_, upsert_job_, insert_xtrigger_,
-                    set_param_}) {
+    for (auto* s :
+         {upsert_task_, insert_event_, insert_output_, upsert_job_, insert_xtrigger_, set_param_}) {
         sqlite3_finalize(s);
     }
     upsert_task_ = insert_event_ = insert_output_ = upsert_job_ = insert_xtrigger_ = set_param_ =
@@ -221,8 +224,8 @@ std::string advice(sqlite3* db) {
 }  // namespace
 
 void RunDb::fail(const std::string& what) {
-    throw DbError(fmt::format("run database {}: {}: {}{}", path_, what, sqlite3_errmsg(db_),
-                              advice(db_)));
+    throw DbError(
+        fmt::format("run database {}: {}: {}{}", path_, what, sqlite3_errmsg(db_), advice(db_)));
 }
 
 void RunDb::exec(const char* sql) {
@@ -251,11 +254,13 @@ void RunDb::commit() {
 }
 
 void RunDb::rollback() noexcept {
-    if (db_ && !sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (db_ && !sqlite3_get_autocommit(db_))
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 void RunDb::set_param(const std::string& key, const std::string& value) {
-    if (Binder(set_param_).text(1, key).text(2, value).step() != SQLITE_DONE) fail("writing " + key);
+    if (Binder(set_param_).text(1, key).text(2, value).step() != SQLITE_DONE)
+        fail("writing " + key);
 }
 
 std::optional<std::string> RunDb::param(const std::string& key) {
@@ -331,18 +336,31 @@ void RunDb::apply(const std::string& topic, const Json& b, std::int64_t now) {
             .integer(10, row->value("in_pool", true) ? 1 : 0)
             .text(11, time);
         if (t.step() != SQLITE_DONE) fail("recording a task state");
-        for (const auto& o : row->value("outputs", Json::array())) {
+        // The outputs this event completed (the row lists them all).
+        std::vector<std::string> done;
+        if (event == "output") {
+            done = {b.value("output", "")};
+        } else if (event == "succeeded" || event == "failed") {
+            done = {event, "finished"};
+        } else if (event == "submitted" || event == "started" || event == "expired" ||
+                   event == "submit-failed") {
+            done = {event};
+        }
+        const Json outputs = row->value("outputs", Json::array());
+        for (const auto& o : done) {
+            if (std::find(outputs.begin(), outputs.end(), o) == outputs.end()) continue;
             if (Binder(insert_output_)
                     .integer(1, point)
                     .text(2, name)
-                    .text(3, o.get<std::string>())
+                    .text(3, o)
                     .text(4, time)
                     .step() != SQLITE_DONE)
                 fail("recording an output");
         }
         if (row->contains("next_parentless")) {
             const Json& np = (*row)["next_parentless"];
-            set_param("next_parentless", np.is_null() ? "" : std::to_string(np.get<std::int64_t>()));
+            set_param("next_parentless",
+                      np.is_null() ? "" : std::to_string(np.get<std::int64_t>()));
         }
     }
     const std::string js = job_state(event);

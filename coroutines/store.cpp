@@ -60,12 +60,13 @@ Task<void> store(Loop& loop, const Endpoints& ep, std::string db_path) {
     std::vector<BusMessage> pending;
     Event arrived(loop);
     Scope scope(loop);
-    scope.spawn([](Subscriber& sub, std::vector<BusMessage>& pending, Event& arrived) -> Task<void> {
-        for (;;) {
-            pending.push_back(co_await sub.recv());
-            arrived.set();
-        }
-    }(sub, pending, arrived));
+    scope.spawn(
+        [](Subscriber& sub, std::vector<BusMessage>& pending, Event& arrived) -> Task<void> {
+            for (;;) {
+                pending.push_back(co_await sub.recv());
+                arrived.set();
+            }
+        }(sub, pending, arrived));
     for (;;) {
         co_await arrived.wait();
         arrived.reset();

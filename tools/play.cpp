@@ -69,9 +69,9 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     components.spawn(guarded(comp::store(loop, ep, s.db_path), "store", end));
     std::vector<store::JobRow> adopt;
     if (s.restore) adopt = s.restore->active_jobs;
-    components.spawn(guarded(
-        comp::job_submit(loop, wf, ep, {s.mode, s.run_dir, s.endpoint, s.tock_bin, adopt}),
-        "job_submit", end));
+    components.spawn(
+        guarded(comp::job_submit(loop, wf, ep, {s.mode, s.run_dir, s.endpoint, s.tock_bin, adopt}),
+                "job_submit", end));
     components.spawn(
         guarded(comp::job_messages(loop, wf, ep, s.mode == comp::RunMode::live ? s.endpoint : ""),
                 "job_messages", end));
@@ -232,6 +232,25 @@ std::optional<std::string> latest_run(const std::string& name) {
     return found;
 }
 
+// The pid of a scheduler still running the run in `dir` (its contact file
+// names a live tock process), if there is one.
+std::optional<int> running_scheduler(const std::string& dir) {
+    std::ifstream f(dir + "/.service/contact");
+    if (!f) return std::nullopt;
+    try {
+        const int pid = Json::parse(f).at("pid").get<int>();
+        std::ifstream cmd(fmt::format("/proc/{}/cmdline", pid));
+        std::string line((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+        if (pid != ::getpid() && line.find("tock") != std::string::npos &&
+            line.find("play") != std::string::npos) {
+            return pid;
+        }
+    } catch (const std::exception&) {
+        // unreadable: a scheduler that died while writing it
+    }
+    return std::nullopt;
+}
+
 // What a restart needs of the first start: recorded in the run database at
 // install, so that the database alone says how to carry on.
 void record_install(store::RunDb& db, const PlayOptions& o, const std::string& name) {
@@ -241,10 +260,9 @@ void record_install(store::RunDb& db, const PlayOptions& o, const std::string& n
     db.set_param("mode", o.mode);
     db.set_param("fast", o.fast ? "1" : "0");
     const auto& ov = o.overrides;
-    for (const auto& [key, v] : {std::pair{"initial_cycle", ov.initial},
-                                 std::pair{"final_cycle", ov.final},
-                                 std::pair{"stop_after", ov.stop},
-                                 std::pair{"hold_after", ov.hold_after}}) {
+    for (const auto& [key, v] :
+         {std::pair{"initial_cycle", ov.initial}, std::pair{"final_cycle", ov.final},
+          std::pair{"stop_after", ov.stop}, std::pair{"hold_after", ov.hold_after}}) {
         if (v) db.set_param(key, *v);
     }
     db.set_param("start_tasks", Json(o.start_tasks).dump());
@@ -256,7 +274,8 @@ void recall_install(store::RunDb& db, PlayOptions& o) {
     o.fast = db.param("fast").value_or("0") == "1";
     o.overrides = {db.param("initial_cycle"), db.param("final_cycle"), db.param("stop_after"),
                    db.param("hold_after")};
-    o.start_tasks = Json::parse(db.param("start_tasks").value_or("[]")).get<std::vector<std::string>>();
+    o.start_tasks =
+        Json::parse(db.param("start_tasks").value_or("[]")).get<std::vector<std::string>>();
 }
 
 }  // namespace
@@ -279,6 +298,11 @@ int play(const PlayOptions& given) {
     }
     std::optional<store::Snapshot> snapshot;
     if (!restart_dir.empty()) {
+        if (auto pid = running_scheduler(restart_dir)) {
+            fmt::print(stderr, "tock play: the run in {} is running already (pid {})\n",
+                       restart_dir, *pid);
+            return 1;
+        }
         try {
             store::RunDb db(restart_dir + "/db");
             recall_install(db, o);
@@ -364,8 +388,7 @@ int play(const PlayOptions& given) {
     s.start_tasks = o.start_tasks;
     if (o.no_detach) {
         s.progress = ::isatty(1);
-        fmt::print("tock play: {}workflow '{}' {}in {}\n", s.restore ? "restarting " : "",
-                   wf->name,
+        fmt::print("tock play: {}workflow '{}' {}in {}\n", s.restore ? "restarting " : "", wf->name,
                    mode == comp::RunMode::live ? ""
                    : mode == comp::RunMode::skip
                        ? "in skip mode "
