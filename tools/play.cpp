@@ -296,6 +296,13 @@ int play(const PlayOptions& given) {
                    "of one\n");
         return 2;
     }
+    if (restart_dir.empty() && !fs::exists(o.flow)) {
+        fmt::print(stderr,
+                   "tock play: '{}' is neither a workflow file nor a run to restart (none under "
+                   "~/tock-run/{})\n",
+                   o.flow, o.flow);
+        return 1;
+    }
     std::optional<store::Snapshot> snapshot;
     if (!restart_dir.empty()) {
         if (auto pid = running_scheduler(restart_dir)) {
