@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -45,7 +46,8 @@ class ExitWatch {
     ExitWatch(Loop& loop, int pid) : gone_(loop) {
         fd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
         if (fd_ < 0) {
-            gone_.set();  // already gone
+            supported_ = errno == ESRCH;
+            gone_.set();  // already gone (or no way to watch it: see supported())
             return;
         }
         poll_ = new uv_poll_t;
@@ -70,9 +72,12 @@ class ExitWatch {
     ExitWatch(const ExitWatch&) = delete;
     ExitWatch& operator=(const ExitWatch&) = delete;
     Event::Wait wait() { return gone_.wait(); }
+    // False if this kernel cannot watch a process it did not start.
+    bool supported() const { return supported_; }
 
   private:
     Event gone_;
+    bool supported_ = true;
     int fd_ = -1;
     uv_poll_t* poll_ = nullptr;
 };
@@ -266,13 +271,17 @@ struct Submitter {
         const std::string job_dir =
             fmt::format("{}/log/job/{}/{}/{:02}", opts.run_dir, r.cycle, r.name, r.submit_num);
         const std::string script = job_dir + "/job";
-        JobStatus st = read_status(job_dir);
-        std::optional<int> pid = st.pid ? st.pid : r.pid;
+        // Whether it lives first, then what it wrote: a job that writes its
+        // end and exits between the two is seen ended, not killed.
+        const JobStatus before = read_status(job_dir);
+        std::optional<int> pid = before.pid ? before.pid : r.pid;
         bool alive = pid && runs_script(*pid, script);
-        if (!alive && !st.exists) {
+        if (!alive && !before.exists) {
             pid = find_job_process(script);
             alive = pid.has_value();
         }
+        JobStatus st = read_status(job_dir);
+        if (st.pid && !pid) pid = st.pid;
         if (!alive && !st.exists) {
             co_await live(std::move(job));  // it never started
             co_return;
@@ -295,7 +304,14 @@ struct Submitter {
         if (!st.exit && alive) {
             adopted[name] = *pid;
             ExitWatch watch(loop, *pid);
-            co_await watch.wait();
+            if (watch.supported()) {
+                co_await watch.wait();
+            } else {
+                // No pidfd here (a kernel before 5.3): look once a second.
+                while (runs_script(*pid, script)) {
+                    co_await loop.clock().sleep_for(std::chrono::seconds(1));
+                }
+            }
             adopted.erase(name);
             st = read_status(job_dir);
             tell(st);

@@ -62,8 +62,6 @@ struct Driver {
         } else if (const auto* outputs = pool.done_outputs(id)) {
             row["outputs"] = *outputs;
         }
-        const auto np = pool.next_parentless();
-        row["next_parentless"] = np ? Json(np->value) : Json(nullptr);
         e["row"] = std::move(row);
         return e;
     }
@@ -149,7 +147,7 @@ struct Driver {
 
     // A restart: the pool from the database, and the retry delays that were
     // running armed again with the time they have left.
-    void restore(const store::Snapshot& snap) {
+    void restore(const store::Snapshot& snap, const std::vector<TaskId>& start_tasks) {
         std::vector<pool::TaskPool::Restored> tasks;
         std::vector<std::pair<TaskId, std::int64_t>> retries;
         for (const auto& r : snap.tasks) {
@@ -168,12 +166,7 @@ struct Driver {
         }
         std::vector<std::pair<std::string, config::Point>> xts;
         for (const auto& [label, p] : snap.xtriggers) xts.emplace_back(label, config::Point{p});
-        std::optional<config::Point> np;
-        if (snap.next_parentless) np = config::Point{*snap.next_parentless};
-        std::optional<config::Point> start;
-        if (snap.start_point) start = config::Point{*snap.start_point};
-        if (!snap.next_parentless_known) np = start ? *start : wf.first_point();
-        pool.restore(tasks, xts, np, start);
+        pool.restore(tasks, xts, start_tasks);
         for (const auto& [id, at] : retries) {
             const auto left =
                 std::chrono::microseconds(std::max<std::int64_t>(0, at - unix_micros()));
@@ -319,14 +312,11 @@ Task<void> task_pool(Loop& loop, const config::Workflow& wf, const Endpoints& ep
         start.push_back({wf.cycling.parse_point(s.substr(0, slash)), s.substr(slash + 1)});
     }
     if (opts.restore) {
-        d.restore(*opts.restore);
+        d.restore(*opts.restore, start);
     } else {
         d.pool.start(start);
     }
-    const auto sp = d.pool.start_point();
-    out.post("workflow", Json{{"event", "startup"},
-                              {"restart", opts.restore.has_value()},
-                              {"start_point", sp ? Json(sp->value) : Json(nullptr)}});
+    out.post("workflow", Json{{"event", "startup"}, {"restart", opts.restore.has_value()}});
     Scope scope(loop);
     scope.spawn(d.receive(sub));
     scope.spawn(d.stepper());

@@ -291,9 +291,6 @@ void RunDb::apply(const std::string& topic, const Json& b, std::int64_t now) {
                 fail("recording an xtrigger");
         } else if (ev == "startup") {
             if (!b.value("restart", false)) set_param("started", time);
-            if (b.contains("start_point") && !b["start_point"].is_null()) {
-                set_param("start_point", std::to_string(b["start_point"].get<std::int64_t>()));
-            }
         } else if (ev == "shutdown") {
             set_param("status", b.at("kind").get<std::string>());
             set_param("stopped", time);
@@ -357,11 +354,6 @@ void RunDb::apply(const std::string& topic, const Json& b, std::int64_t now) {
                     .step() != SQLITE_DONE)
                 fail("recording an output");
         }
-        if (row->contains("next_parentless")) {
-            const Json& np = (*row)["next_parentless"];
-            set_param("next_parentless",
-                      np.is_null() ? "" : std::to_string(np.get<std::int64_t>()));
-        }
     }
     const std::string js = job_state(event);
     if (js.empty() || num == 0) return;
@@ -401,11 +393,6 @@ void RunDb::apply(const std::string& topic, const Json& b, std::int64_t now) {
 Snapshot RunDb::snapshot() {
     Snapshot snap;
     snap.started = param("started").has_value();
-    if (auto np = param("next_parentless")) {
-        snap.next_parentless_known = true;
-        if (!np->empty()) snap.next_parentless = std::stoll(*np);
-    }
-    if (auto sp = param("start_point"); sp && !sp->empty()) snap.start_point = std::stoll(*sp);
     auto query = [&](const char* sql, auto&& row) {
         sqlite3_stmt* s = nullptr;
         if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) fail("reading");

@@ -47,10 +47,7 @@ struct Snapshot {
     std::vector<TaskRow> tasks;
     std::vector<JobRow> active_jobs;
     std::vector<std::pair<std::string, std::int64_t>> xtriggers;  // label, point
-    std::optional<std::int64_t> next_parentless;
-    bool next_parentless_known = false;       // recorded (empty: every one is spawned)
-    std::optional<std::int64_t> start_point;  // a warm start's earliest point
-    bool started = false;                     // a pool ever ran from this database
+    bool started = false;  // a pool ever ran from this database
 };
 
 struct HistoryRow {

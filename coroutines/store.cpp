@@ -13,6 +13,7 @@
 // the component, and with it the run, before anything of the failed batch is
 // published; the next start restarts from the last commit.
 #include <chrono>
+#include <exception>
 #include <vector>
 
 #include "coroutines/components.hpp"
@@ -58,18 +59,25 @@ Task<void> store(Loop& loop, const Endpoints& ep, std::string db_path) {
     co_await sub.ready();
     co_await pub.wait_for_subscribers(ep.store_subscribers);
     std::vector<BusMessage> pending;
+    std::exception_ptr failed;  // the receiver's error (a bus gap) ends the store
     Event arrived(loop);
     Scope scope(loop);
-    scope.spawn(
-        [](Subscriber& sub, std::vector<BusMessage>& pending, Event& arrived) -> Task<void> {
+    scope.spawn([](Subscriber& sub, std::vector<BusMessage>& pending, std::exception_ptr& failed,
+                   Event& arrived) -> Task<void> {
+        try {
             for (;;) {
                 pending.push_back(co_await sub.recv());
                 arrived.set();
             }
-        }(sub, pending, arrived));
+        } catch (...) {
+            failed = std::current_exception();
+            arrived.set();
+        }
+    }(sub, pending, failed, arrived));
     for (;;) {
         co_await arrived.wait();
         arrived.reset();
+        if (failed) std::rethrow_exception(failed);
         // Everything received by now, in one transaction.
         std::vector<BusMessage> batch = std::exchange(pending, {});
         write(db, batch);

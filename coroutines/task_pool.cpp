@@ -107,24 +107,31 @@ void TaskPool::start(const std::vector<TaskId>& start_tasks) {
         if (at(*start_point_).empty()) next_parentless_ = wf_.next_point(*start_point_);
         for (const auto& id : start_tasks) {
             spawn(id);
-            if (auto it = pool_.find(id); it != pool_.end()) {
-                auto& pre = it->second.prereqs;
-                pre.erase(std::remove_if(pre.begin(), pre.end(),
-                                         [](const Prereq& p) {
-                                             return p.kind != Prereq::Kind::trigger ||
-                                                    p.trigger.xtrigger.empty();
-                                         }),
-                          pre.end());
-            }
+            start_here(id);
         }
     }
     spawn_parentless();
 }
 
+void TaskPool::start_here(const TaskId& id) {
+    if (auto it = pool_.find(id); it != pool_.end()) {
+        auto& pre = it->second.prereqs;
+        pre.erase(std::remove_if(pre.begin(), pre.end(),
+                                 [](const Prereq& p) {
+                                     return p.kind != Prereq::Kind::trigger ||
+                                            p.trigger.xtrigger.empty();
+                                 }),
+                  pre.end());
+        recheck(id);
+    }
+}
+
 void TaskPool::restore(const std::vector<Restored>& tasks,
                        const std::vector<std::pair<std::string, Point>>& xtriggers,
-                       std::optional<Point> next_parentless, std::optional<Point> start_point) {
-    start_point_ = start_point;
+                       const std::vector<TaskId>& start_tasks) {
+    if (!start_tasks.empty()) {
+        start_point_ = std::min_element(start_tasks.begin(), start_tasks.end())->point;
+    }
     for (const auto& x : xtriggers) xtriggers_.insert(x);
     for (const auto& r : tasks) {
         if (r.in_pool) continue;
@@ -149,12 +156,29 @@ void TaskPool::restore(const std::vector<Restored>& tasks,
             ++queue_active_[queue_of(r.id.name)];
         }
     }
+    for (const auto& id : start_tasks) {
+        if (done_.count(id)) continue;
+        const bool recorded = pool_.count(id) > 0;
+        spawn(id);
+        // A start task that has not run yet waits for nothing but its xtriggers.
+        if (!recorded || pool_.at(id).state == State::waiting) start_here(id);
+    }
     // What the recorded outputs spawned, unless it ran already or is here.
     for (const auto& r : tasks) {
         for (const auto& o : r.outputs) spawn_downstream(r.id, o);
     }
-    next_parentless_ = next_parentless;
+    // The parentless tasks: from the beginning, skipping those that ran.
+    next_parentless_ = start_point_ ? *start_point_ : wf_.first_point();
+    if (start_point_ && at(*start_point_).empty()) next_parentless_ = wf_.next_point(*start_point_);
     spawn_parentless();
+    // The walk from the beginning cached every point it passed.
+    for (auto it = at_cache_.begin(); it != at_cache_.end();) {
+        if (!pool_.empty() && it->first < pool_.begin()->first.point) {
+            it = at_cache_.erase(it);
+        } else {
+            ++it;
+        }
+    }
 }
 
 void TaskPool::spawn(const TaskId& id) {
@@ -241,9 +265,9 @@ std::optional<Point> TaskPool::runahead_limit() const {
 }
 
 void TaskPool::update_runahead() {
+    // Every task is compared, not only when the limit moved: a task spawned
+    // under a limit that has since moved back must be corrected too.
     const auto limit = runahead_limit();
-    if (limit == last_limit_) return;
-    last_limit_ = limit;
     for (auto& [id, t] : pool_) {
         const bool r = limit && id.point > *limit;
         if (r != t.runahead) {

@@ -83,8 +83,11 @@ class TaskPool {
     void start(const std::vector<TaskId>& start_tasks = {});
 
     // A restart: the pool as a run database recorded it, instead of start().
-    // Tasks not in the pool are complete; the tasks their outputs spawn and
-    // the parentless tasks from `next_parentless` on are spawned again.
+    // Tasks not in the pool are complete. What has no record (tasks spawned
+    // but never triggered) is derived again: the tasks the recorded outputs
+    // spawn, and the parentless tasks from the first point (or a warm
+    // start's earliest) on, skipping those that ran. Start tasks that have
+    // not run lose their prerequisites again, as in start().
     struct Restored {
         TaskId id;
         State state = State::waiting;
@@ -94,7 +97,7 @@ class TaskPool {
     };
     void restore(const std::vector<Restored>& tasks,
                  const std::vector<std::pair<std::string, Point>>& xtriggers,
-                 std::optional<Point> next_parentless, std::optional<Point> start_point);
+                 const std::vector<TaskId>& start_tasks = {});
 
     // The tasks that may be submitted now, in order; each is marked preparing
     // (its queue slot taken). The driver submits them and reports back.
@@ -150,6 +153,7 @@ class TaskPool {
         std::string offset;  // as written on the upstream node
     };
     void spawn(const TaskId& id);
+    void start_here(const TaskId& id);  // a start task: only its xtriggers remain
     void spawn_parentless();
     bool parentless(const config::TaskAt& t) const;
     const std::vector<config::TaskAt>& at(Point p);
@@ -180,7 +184,6 @@ class TaskPool {
     void recheck_all();
     std::set<TaskId> recheck_;
     std::map<std::string, std::set<TaskId>> ready_;
-    std::optional<Point> last_limit_;
     bool lazy_downstream_ = false;  // some trigger names an absolute point (^, $)
     std::size_t spawned_total_ = 0;
     std::size_t completed_total_ = 0;

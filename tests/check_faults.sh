@@ -33,6 +33,11 @@ for trial in $(seq 1 "$trials"); do
     kills=0
     "$tock" play "$flow" --no-detach --run-dir "$run" >>"$work/trial.out" 2>&1 &
     pid=$!
+    # The run exists (its database is made at install) before the first kill.
+    for _ in $(seq 1 100); do
+        [ -s "$run/db" ] && break
+        sleep 0.05
+    done
     for attempt in $(seq 1 100); do
         # A random moment: 0.1 to MAX_KILL seconds into this start.
         sleep "$(awk -v r=$RANDOM -v m="$max_kill" 'BEGIN {printf "%.2f", 0.1 + (m - 0.1) * r / 32768}')"

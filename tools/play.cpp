@@ -7,11 +7,13 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -232,23 +234,20 @@ std::optional<std::string> latest_run(const std::string& name) {
     return found;
 }
 
-// The pid of a scheduler still running the run in `dir` (its contact file
-// names a live tock process), if there is one.
-std::optional<int> running_scheduler(const std::string& dir) {
-    std::ifstream f(dir + "/.service/contact");
-    if (!f) return std::nullopt;
-    try {
-        const int pid = Json::parse(f).at("pid").get<int>();
-        std::ifstream cmd(fmt::format("/proc/{}/cmdline", pid));
-        std::string line((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
-        if (pid != ::getpid() && line.find("tock") != std::string::npos &&
-            line.find("play") != std::string::npos) {
-            return pid;
-        }
-    } catch (const std::exception&) {
-        // unreadable: a scheduler that died while writing it
+// One scheduler per run: an exclusive lock on RUN_DIR/.service/lock, taken
+// before the database is read and held (across detach: the descriptor is
+// inherited) until the process ends, whatever ends it. -1 if another
+// scheduler holds it.
+int lock_run(const std::string& dir) {
+    std::error_code ec;
+    fs::create_directories(fs::path(dir) / ".service", ec);
+    const int fd = ::open((dir + "/.service/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return -1;
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        return -1;
     }
-    return std::nullopt;
+    return fd;  // kept open on purpose
 }
 
 // What a restart needs of the first start: recorded in the run database at
@@ -305,9 +304,8 @@ int play(const PlayOptions& given) {
     }
     std::optional<store::Snapshot> snapshot;
     if (!restart_dir.empty()) {
-        if (auto pid = running_scheduler(restart_dir)) {
-            fmt::print(stderr, "tock play: the run in {} is running already (pid {})\n",
-                       restart_dir, *pid);
+        if (lock_run(restart_dir) < 0) {
+            fmt::print(stderr, "tock play: the run in {} is running already\n", restart_dir);
             return 1;
         }
         try {
@@ -368,6 +366,10 @@ int play(const PlayOptions& given) {
     } else {
         dir = make_run_dir(o, wf->name);
         if (!dir) return 1;
+        if (lock_run(*dir) < 0) {
+            fmt::print(stderr, "tock play: the run in {} is running already\n", *dir);
+            return 1;
+        }
         // The run keeps its own copy of the definition, and the database
         // records how it was started.
         std::error_code ec;
@@ -441,6 +443,9 @@ int message(const std::string& job_arg, const std::vector<std::string>& words) {
         line += '\n';
         const int fd = std::atoi(fd_text);
         struct stat st {};
+        // A scheduler that died leaves the pipe broken: the write fails
+        // (EPIPE), and the message goes by ZeroMQ instead.
+        std::signal(SIGPIPE, SIG_IGN);
         if (fd > 2 && ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
             ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()))
             return 0;
