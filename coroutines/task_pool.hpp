@@ -137,9 +137,6 @@ class TaskPool {
         return it == done_.end() ? nullptr : &it->second;
     }
     std::size_t active() const;  // preparing, submitted or running
-    // The next point whose parentless tasks are still to spawn (none: all are).
-    std::optional<Point> next_parentless() const { return next_parentless_; }
-    std::optional<Point> start_point() const { return start_point_; }
     const config::Workflow& workflow() const { return wf_; }
 
     // Counters for progress lines and tests.
