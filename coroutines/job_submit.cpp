@@ -30,12 +30,6 @@ namespace tock::comp {
 
 namespace {
 
-std::int64_t micros_now() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 // How long a killed job has to go after SIGTERM before SIGKILL.
 constexpr auto kKillGrace = std::chrono::seconds(10);
 
@@ -189,7 +183,7 @@ struct Submitter {
                 if (!f.flush()) throw std::runtime_error("cannot write " + script);
             }
             std::filesystem::permissions(script, std::filesystem::perms::owner_all);
-            started_at = micros_now();  // the job's start: the scheduler starts its process
+            started_at = unix_micros();  // the job's start: the scheduler starts its process
             proc.emplace(Process::spawn(loop, {.argv = {bash, script},
                                                .cwd = opts.run_dir,
                                                .env = {{"TOCK_MESSAGE_FD", "3"}},
@@ -219,7 +213,7 @@ struct Submitter {
         Json e = fields(job);
         e["exit"] = st.exit_code;
         e["signal"] = st.term_signal;
-        e["at"] = micros_now();
+        e["at"] = unix_micros();
         out.post("job.exited", e);
     }
 
@@ -230,7 +224,7 @@ struct Submitter {
         const int num = job.at("num").get<int>();
         Json b = fields(job);
         b["runner"] = opts.mode == RunMode::skip ? "skip" : "simulation";
-        b["at"] = micros_now();
+        b["at"] = unix_micros();
         out.post("job.submitted", b);
         Json said = fields(job);
         said["message"] = "started";
@@ -254,7 +248,7 @@ struct Submitter {
         Json e = fields(job);
         e["exit"] = fail ? 1 : 0;
         e["signal"] = 0;
-        e["at"] = micros_now();
+        e["at"] = unix_micros();
         out.post("job.exited", e);
     }
 
@@ -321,7 +315,7 @@ struct Submitter {
         // ended without a word was killed.
         e["exit"] = st.exit ? (*st.exit == "SUCCEEDED" ? 0 : 1) : 0;
         e["signal"] = st.exit ? 0 : SIGKILL;
-        e["at"] = micros_now();
+        e["at"] = unix_micros();
         out.post("job.exited", e);
     }
 

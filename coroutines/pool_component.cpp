@@ -65,11 +65,6 @@ struct Driver {
         e["row"] = std::move(row);
         return e;
     }
-    static std::int64_t unix_micros() {
-        return std::chrono::duration_cast<std::chrono::microseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-    }
     void post(const char* name, const TaskId& id, Json extra = Json::object()) {
         Json e = event(name, id);
         e.update(extra);

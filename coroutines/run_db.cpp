@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <map>
 
 namespace tock::store {
@@ -263,17 +264,34 @@ void RunDb::set_param(const std::string& key, const std::string& value) {
         fail("writing " + key);
 }
 
-std::optional<std::string> RunDb::param(const std::string& key) {
+void RunDb::query(const char* sql, const std::function<void(sqlite3_stmt*)>& bind,
+                  const std::function<void(sqlite3_stmt*)>& row) {
     sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_, "SELECT value FROM workflow_params WHERE key = ?1", -1, &s,
-                           nullptr) != SQLITE_OK)
-        fail("reading " + key);
-    sqlite3_bind_text(s, 1, key.c_str(), -1, SQLITE_TRANSIENT);
-    std::optional<std::string> out;
-    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-        out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-    }
+    if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) fail("reading");
+    if (bind) bind(s);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) row(s);
     sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) fail("reading");
+}
+
+namespace {
+
+std::string text(sqlite3_stmt* s, int i) {
+    const auto* t = sqlite3_column_text(s, i);
+    return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
+}
+
+}  // namespace
+
+std::optional<std::string> RunDb::param(const std::string& key) {
+    std::optional<std::string> out;
+    query(
+        "SELECT value FROM workflow_params WHERE key = ?1",
+        [&](sqlite3_stmt* s) { sqlite3_bind_text(s, 1, key.c_str(), -1, SQLITE_TRANSIENT); },
+        [&](sqlite3_stmt* s) {
+            if (sqlite3_column_type(s, 0) != SQLITE_NULL) out = text(s, 0);
+        });
     return out;
 }
 
@@ -392,24 +410,11 @@ void RunDb::apply(const std::string& topic, const Json& b, std::int64_t now) {
 
 Snapshot RunDb::snapshot() {
     Snapshot snap;
-    snap.started = param("started").has_value();
-    auto query = [&](const char* sql, auto&& row) {
-        sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) fail("reading");
-        int rc;
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) row(s);
-        sqlite3_finalize(s);
-        if (rc != SQLITE_DONE) fail("reading");
-    };
-    auto text = [](sqlite3_stmt* s, int i) {
-        const auto* t = sqlite3_column_text(s, i);
-        return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
-    };
     std::map<std::pair<std::int64_t, std::string>, std::size_t> index;
     query(
         "SELECT point, name, cycle, state, submit_num, retries_used, submit_retries_used, "
         "retry_at, held, in_pool FROM task_states ORDER BY point, name",
-        [&](sqlite3_stmt* s) {
+        nullptr, [&](sqlite3_stmt* s) {
             TaskRow r;
             r.point = sqlite3_column_int64(s, 0);
             r.name = text(s, 1);
@@ -424,7 +429,7 @@ Snapshot RunDb::snapshot() {
             index[{r.point, r.name}] = snap.tasks.size();
             snap.tasks.push_back(std::move(r));
         });
-    query("SELECT point, name, output FROM task_outputs", [&](sqlite3_stmt* s) {
+    query("SELECT point, name, output FROM task_outputs", nullptr, [&](sqlite3_stmt* s) {
         auto it = index.find({sqlite3_column_int64(s, 0), text(s, 1)});
         if (it != index.end()) snap.tasks[it->second].outputs.push_back(text(s, 2));
     });
@@ -433,7 +438,7 @@ Snapshot RunDb::snapshot() {
         "JOIN task_states t ON t.point = j.point AND t.name = j.name AND t.submit_num = "
         "j.submit_num WHERE t.state IN ('preparing', 'submitted', 'running') AND j.state IN "
         "('preparing', 'submitted', 'running')",
-        [&](sqlite3_stmt* s) {
+        nullptr, [&](sqlite3_stmt* s) {
             JobRow j;
             j.point = sqlite3_column_int64(s, 0);
             j.name = text(s, 1);
@@ -443,7 +448,7 @@ Snapshot RunDb::snapshot() {
             if (sqlite3_column_type(s, 5) != SQLITE_NULL) j.pid = std::stoi(text(s, 5));
             snap.active_jobs.push_back(std::move(j));
         });
-    query("SELECT label, point FROM xtriggers", [&](sqlite3_stmt* s) {
+    query("SELECT label, point FROM xtriggers", nullptr, [&](sqlite3_stmt* s) {
         snap.xtriggers.emplace_back(text(s, 0), sqlite3_column_int64(s, 1));
     });
     return snap;
@@ -451,39 +456,17 @@ Snapshot RunDb::snapshot() {
 
 std::vector<HistoryRow> RunDb::history(std::int64_t point, const std::string& name) {
     std::vector<HistoryRow> out;
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_,
-                           "SELECT time, submit_num, event, state, detail FROM task_events WHERE "
-                           "point = ?1 AND name = ?2 ORDER BY id",
-                           -1, &s, nullptr) != SQLITE_OK)
-        fail("reading the history");
-    sqlite3_bind_int64(s, 1, point);
-    sqlite3_bind_text(s, 2, name.c_str(), -1, SQLITE_TRANSIENT);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        HistoryRow r;
-        r.time = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-        r.submit_num = sqlite3_column_int(s, 1);
-        r.event = reinterpret_cast<const char*>(sqlite3_column_text(s, 2));
-        r.state = reinterpret_cast<const char*>(sqlite3_column_text(s, 3));
-        r.detail = reinterpret_cast<const char*>(sqlite3_column_text(s, 4));
-        out.push_back(std::move(r));
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) fail("reading the history");
-    return out;
-}
-
-std::string RunDb::integrity_check() {
-    std::string out;
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_, "PRAGMA integrity_check", -1, &s, nullptr) != SQLITE_OK)
-        fail("checking integrity");
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        out += (out.empty() ? "" : "\n") +
-               std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
-    }
-    sqlite3_finalize(s);
+    query(
+        "SELECT time, submit_num, event, state, detail FROM task_events WHERE point = ?1 AND "
+        "name = ?2 ORDER BY id",
+        [&](sqlite3_stmt* s) {
+            sqlite3_bind_int64(s, 1, point);
+            sqlite3_bind_text(s, 2, name.c_str(), -1, SQLITE_TRANSIENT);
+        },
+        [&](sqlite3_stmt* s) {
+            out.push_back(
+                {text(s, 0), text(s, 2), text(s, 3), text(s, 4), sqlite3_column_int(s, 1)});
+        });
     return out;
 }
 

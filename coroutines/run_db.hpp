@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -47,7 +48,6 @@ struct Snapshot {
     std::vector<TaskRow> tasks;
     std::vector<JobRow> active_jobs;
     std::vector<std::pair<std::string, std::int64_t>> xtriggers;  // label, point
-    bool started = false;  // a pool ever ran from this database
 };
 
 struct HistoryRow {
@@ -77,14 +77,15 @@ class RunDb {
 
     Snapshot snapshot();
     std::vector<HistoryRow> history(std::int64_t point, const std::string& name);
-    std::string integrity_check();
-    const std::string& path() const { return path_; }
 
   private:
     void close() noexcept;
     void exec(const char* sql);
     [[noreturn]] void fail(const std::string& what);
     sqlite3_stmt* prepare(const char* sql);
+    // Run a read: `bind` (may be empty) binds its parameters, `row` takes each row.
+    void query(const char* sql, const std::function<void(sqlite3_stmt*)>& bind,
+               const std::function<void(sqlite3_stmt*)>& row);
 
     std::string path_;
     sqlite3* db_ = nullptr;

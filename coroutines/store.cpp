@@ -24,17 +24,13 @@ namespace tock::comp {
 
 namespace {
 
-std::int64_t unix_micros() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 void write(store::RunDb& db, const std::vector<BusMessage>& batch) {
     db.begin();
     try {
         const std::int64_t now = unix_micros();
         for (const auto& m : batch) {
+            // What the database records: task events and workflow events.
+            if (m.topic.rfind("task.", 0) != 0 && m.topic != "workflow") continue;
             const Json body = Json::parse(m.body);
             if (body.is_array()) {
                 for (const auto& b : body) db.apply(m.topic, b, now);

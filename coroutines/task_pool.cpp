@@ -201,8 +201,9 @@ void TaskPool::spawn(const TaskId& id) {
         task.prereqs.push_back(clock);
     }
     task.held = wf_.hold_after && id.point > *wf_.hold_after;
-    const auto limit = runahead_limit();
-    task.runahead = limit && id.point > *limit;
+    // Against the limit release() last applied: when the limit moves,
+    // update_runahead() sets every task again.
+    task.runahead = last_limit_ && id.point > *last_limit_;
     pool_.emplace(id, std::move(task));
     recheck(id);
     ++spawned_total_;
@@ -265,9 +266,9 @@ std::optional<Point> TaskPool::runahead_limit() const {
 }
 
 void TaskPool::update_runahead() {
-    // Every task is compared, not only when the limit moved: a task spawned
-    // under a limit that has since moved back must be corrected too.
     const auto limit = runahead_limit();
+    if (limit == last_limit_) return;
+    last_limit_ = limit;
     for (auto& [id, t] : pool_) {
         const bool r = limit && id.point > *limit;
         if (r != t.runahead) {

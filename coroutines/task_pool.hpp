@@ -181,7 +181,8 @@ class TaskPool {
     void recheck_all();
     std::set<TaskId> recheck_;
     std::map<std::string, std::set<TaskId>> ready_;
-    bool lazy_downstream_ = false;  // some trigger names an absolute point (^, $)
+    std::optional<Point> last_limit_;  // the runahead limit release() last applied
+    bool lazy_downstream_ = false;     // some trigger names an absolute point (^, $)
     std::size_t spawned_total_ = 0;
     std::size_t completed_total_ = 0;
 };

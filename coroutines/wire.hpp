@@ -3,6 +3,8 @@
 // task or a job in a message body.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <utility>
@@ -96,6 +98,14 @@ class Inbox {
     Subscriber& sub_;
     std::deque<std::pair<std::string, Json>> q_;
 };
+
+// Now, in microseconds since the Unix epoch: the instants messages, job
+// times and the run database record.
+inline std::int64_t unix_micros() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 // A run length, delay or timeout on the scheduler's clock; nominal months
 // count as 30 days.

@@ -28,16 +28,12 @@ int history(const std::string& run_arg, const std::string& task_arg) {
     }
     std::string dir = run;
     if (!fs::exists(fs::path(dir) / "db")) {
-        const char* home = std::getenv("HOME");
-        const fs::path base = fs::path(home ? home : ".") / "tock-run" / run;
-        dir.clear();
-        for (int n = 1; fs::exists(base / fmt::format("run{}", n)); ++n) {
-            dir = (base / fmt::format("run{}", n)).string();
-        }
-        if (dir.empty() || !fs::exists(fs::path(dir) / "db")) {
+        const auto latest = latest_run(run);
+        if (!latest) {
             fmt::print(stderr, "tock history: no run database for '{}'\n", run);
             return 1;
         }
+        dir = *latest;
     }
     try {
         config::Overrides ov;

@@ -221,19 +221,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The latest run of workflow NAME under ~/tock-run that has a run database.
-std::optional<std::string> latest_run(const std::string& name) {
-    const char* home = std::getenv("HOME");
-    const fs::path base = fs::path(home ? home : ".") / "tock-run" / name;
-    std::optional<std::string> found;
-    for (int n = 1; fs::exists(base / fmt::format("run{}", n)); ++n) {
-        if (fs::exists(base / fmt::format("run{}", n) / "db")) {
-            found = (base / fmt::format("run{}", n)).string();
-        }
-    }
-    return found;
-}
-
 // One scheduler per run: an exclusive lock on RUN_DIR/.service/lock, taken
 // before the database is read and held (across detach: the descriptor is
 // inherited) until the process ends, whatever ends it. -1 if another
@@ -278,6 +265,18 @@ void recall_install(store::RunDb& db, PlayOptions& o) {
 }
 
 }  // namespace
+
+std::optional<std::string> latest_run(const std::string& name) {
+    const char* home = std::getenv("HOME");
+    const fs::path base = fs::path(home ? home : ".") / "tock-run" / name;
+    std::optional<std::string> found;
+    for (int n = 1; fs::exists(base / fmt::format("run{}", n)); ++n) {
+        if (fs::exists(base / fmt::format("run{}", n) / "db")) {
+            found = (base / fmt::format("run{}", n)).string();
+        }
+    }
+    return found;
+}
 
 int play(const PlayOptions& given) {
     PlayOptions o = given;

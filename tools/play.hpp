@@ -1,6 +1,7 @@
 // `tock play`: run a workflow.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct PlayOptions {
     bool db_in_memory = false;  // benchmarks only: the store writes to memory (no restart)
 };
 int play(const PlayOptions& o);
+// The latest run of workflow NAME under ~/tock-run that has a run database.
+std::optional<std::string> latest_run(const std::string& name);
 
 // `tock history [--run-dir DIR] [NAME//]CYCLE/TASK`: a task's events from the
 // run database.
