@@ -1,7 +1,7 @@
 // job_submit: runs the jobs the task pool asks for.
 //
 // Live jobs use the background runner: a bash job script per job, started
-// with uv_spawn in a process group of its own, with a message pipe on fd 3
+// with posix_spawn in a session (and process group) of its own, with a message pipe on fd 3
 // (TOCK_MESSAGE_FD) through which the job's `tock message` calls arrive.
 // Everything the job says and its exit are published on this component's one
 // stream, in order, so job_messages sees a job's last message before its exit.
@@ -125,21 +125,6 @@ std::optional<int> find_job_process(const std::string& script) {
     return std::nullopt;
 }
 
-// bash, looked up on PATH once rather than by every job's exec.
-std::string bash_path() {
-    const char* path = std::getenv("PATH");
-    std::string dirs = path ? path : "/usr/bin:/bin";
-    std::size_t start = 0;
-    while (start <= dirs.size()) {
-        const std::size_t end = std::min(dirs.find(':', start), dirs.size());
-        const std::string dir = dirs.substr(start, end - start);
-        const std::string candidate = (dir.empty() ? "." : dir) + "/bash";
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-        start = end + 1;
-    }
-    return "bash";  // let the exec report it missing
-}
-
 struct Submitter {
     Loop& loop;
     const config::Workflow& wf;
@@ -148,7 +133,8 @@ struct Submitter {
     Scope jobs;
     std::map<std::string, Process*> running;  // job name -> its process
     std::map<std::string, int> adopted;       // job name -> process group, on restart
-    std::string bash = bash_path();
+    // bash, looked up on PATH once rather than for every job.
+    std::string bash = find_program("bash", std::getenv("PATH")).value_or("bash");
 
     Submitter(Loop& l, const config::Workflow& w, SubmitOptions o, Outbox& ob)
         : loop(l), wf(w), opts(std::move(o)), out(ob), jobs(l) {}

@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <stdexcept>
+#include <utility>
 
 #include "scheduler/clock.hpp"
 #include "scheduler/process.hpp"
@@ -93,14 +94,7 @@ Loop::~Loop() {
     // handles of objects that outlived their loop are closed. Then run the
     // close callbacks, which is all that is left, and free the loop.
     // Children first: letting one go also closes its message pipe.
-    uv_walk(
-        &uv_,
-        [](uv_handle_t* h, void*) {
-            if (!uv_is_closing(h) && h->type == UV_PROCESS) {
-                Process::abandon(reinterpret_cast<uv_process_t*>(h));
-            }
-        },
-        nullptr);
+    for (void* child : std::exchange(children_, {})) Process::abandon(child);
     uv_walk(
         &uv_,
         [](uv_handle_t* h, void*) {

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <unordered_set>
 #include <zmq.hpp>
 
 namespace tock {
@@ -116,6 +117,7 @@ class Loop {
     std::uint64_t fired() const noexcept { return fired_; }
 
   private:
+    friend class Process;
     static void on_idle(uv_idle_t* h);
     static void on_prepare(uv_prepare_t* h);
     void run_virtual();
@@ -132,6 +134,8 @@ class Loop {
     std::uint64_t fired_ = 0;
     int holds_ = 0;
     bool stop_ = false;
+    // Children still running (Process states), let go when the loop ends.
+    std::unordered_set<void*> children_;
 };
 
 }  // namespace tock

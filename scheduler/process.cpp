@@ -1,6 +1,9 @@
 #include "scheduler/process.hpp"
 
 #include <fcntl.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -14,12 +17,16 @@ namespace tock {
 
 struct Process::State {
     Loop* loop = nullptr;
-    uv_process_t handle{};
+    int pid = -1;
     std::optional<ExitStatus> status;
     ReadyList waiters;
     bool owned = true;  // a Process object still refers to this state
-    bool closed = false;
     bool group = false;
+
+    // The exit: a pidfd becomes readable when the child exits.
+    int pidfd = -1;
+    uv_poll_t exit_poll{};
+    bool exit_closed = true;
 
     // The message pipe (fd 3 in the child).
     uv_pipe_t pipe{};
@@ -33,17 +40,42 @@ struct Process::State {
     char buf[4096];
 
     void maybe_free() {
-        if (!owned && closed && pipe_closed) delete this;
+        if (!owned && exit_closed && pipe_closed) delete this;
     }
-    static void on_close(uv_handle_t* h) {
+    static void on_exit_close(uv_handle_t* h) {
         auto* s = static_cast<State*>(h->data);
-        s->closed = true;
+        ::close(s->pidfd);
+        s->pidfd = -1;
+        s->exit_closed = true;
         s->maybe_free();
     }
     static void on_pipe_close(uv_handle_t* h) {
         auto* s = static_cast<State*>(h->data);
         s->pipe_closed = true;
         s->maybe_free();
+    }
+    void close_exit_watch() {
+        if (pidfd < 0 || uv_is_closing(reinterpret_cast<uv_handle_t*>(&exit_poll))) return;
+        uv_poll_stop(&exit_poll);
+        uv_close(reinterpret_cast<uv_handle_t*>(&exit_poll), &State::on_exit_close);
+    }
+    // The pidfd is readable: reap the child and wake whoever waits for it.
+    void on_exit() {
+        siginfo_t info{};
+        if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG) != 0 ||
+            info.si_pid == 0) {
+            return;  // not yet (a spurious wake-up)
+        }
+        if (info.si_code == CLD_EXITED) {
+            status = ExitStatus{info.si_status, 0};
+        } else {
+            status = ExitStatus{0, info.si_status};
+        }
+        loop->children_.erase(this);
+        loop->unhold();
+        if (has_pipe) finish_pipe();
+        while (Ready* r = waiters.pop_front()) loop->post(*r);
+        close_exit_watch();
     }
     void take(const char* data, std::size_t n) {
         partial.append(data, n);
@@ -85,100 +117,167 @@ struct Process::State {
     }
 };
 
-void Process::abandon(uv_process_t* h) noexcept {
-    auto* st = static_cast<State*>(h->data);
+void Process::abandon(void* state) noexcept {
+    auto* st = static_cast<State*>(state);
     st->owned = false;  // its Process, if any, must not outlive the loop either
     st->close_pipe();
-    uv_close(reinterpret_cast<uv_handle_t*>(h), &State::on_close);
+    st->close_exit_watch();
+}
+
+std::optional<std::string> find_program(const std::string& name, const char* path) {
+    if (name.find('/') != std::string::npos) return name;
+    const std::string dirs = path ? path : "/bin:/usr/bin";  // execvp's default
+    std::size_t start = 0;
+    while (start <= dirs.size()) {
+        const std::size_t end = std::min(dirs.find(':', start), dirs.size());
+        const std::string dir = dirs.substr(start, end - start);
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+        start = end + 1;
+    }
+    return std::nullopt;
 }
 
 namespace {
 
-int open_append(const std::string& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + path);
-    return fd;
+// A descriptor of ours, closed on every path out.
+struct Fd {
+    int fd = -1;
+    Fd() = default;
+    explicit Fd(int f) : fd(f) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+    int release() { return std::exchange(fd, -1); }
+};
+
+[[noreturn]] void fail(int err, const std::string& what) {
+    throw std::system_error(err, std::generic_category(), what);
 }
+
+// Opened above the standard descriptors and fd 3, close-on-exec, so that the
+// child's dup2s onto 1, 2 and 3 cannot clobber one another.
+int high(int fd, const std::string& what) {
+    if (fd < 0) fail(errno, what);
+    const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+    const int err = errno;
+    ::close(fd);
+    if (moved < 0) fail(err, what);
+    return moved;
+}
+
+int open_append(const std::string& path) {
+    return high(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644),
+                "open " + path);
+}
+
+// posix_spawn's attributes and file actions, destroyed on every path out.
+struct SpawnSetup {
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_t actions;
+    SpawnSetup() {
+        posix_spawnattr_init(&attr);
+        posix_spawn_file_actions_init(&actions);
+    }
+    ~SpawnSetup() {
+        posix_spawn_file_actions_destroy(&actions);
+        posix_spawnattr_destroy(&attr);
+    }
+    SpawnSetup(const SpawnSetup&) = delete;
+    SpawnSetup& operator=(const SpawnSetup&) = delete;
+};
 
 }  // namespace
 
 Process Process::spawn(Loop& loop, const ProcessOptions& opts) {
     if (opts.argv.empty()) throw std::invalid_argument("Process::spawn: empty argv");
-    std::vector<char*> args;
-    for (auto& a : opts.argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
 
     std::map<std::string, std::string> env;
     for (char** e = environ; *e; ++e) {
-        std::string kv(*e);
-        auto eq = kv.find('=');
-        if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+        const char* eq = std::strchr(*e, '=');
+        if (eq) env.emplace(std::string(*e, static_cast<std::size_t>(eq - *e)), std::string(eq + 1));
     }
     for (auto& [k, v] : opts.env) env[k] = v;
     std::vector<std::string> env_strings;
+    env_strings.reserve(env.size());
     for (auto& [k, v] : env) env_strings.push_back(k + "=" + v);
     std::vector<char*> envp;
     for (auto& s : env_strings) envp.push_back(s.data());
     envp.push_back(nullptr);
 
-    int out_fd = opts.stdout_path ? open_append(*opts.stdout_path) : -1;
-    int err_fd = -1;
-    try {
-        err_fd = opts.stderr_path ? open_append(*opts.stderr_path) : -1;
-    } catch (...) {
-        if (out_fd >= 0) ::close(out_fd);
-        throw;
-    }
-    uv_stdio_container_t stdio[4];
-    stdio[0].flags = UV_IGNORE;
-    stdio[1].flags = UV_INHERIT_FD;
-    stdio[1].data.fd = out_fd >= 0 ? out_fd : 1;
-    stdio[2].flags = UV_INHERIT_FD;
-    stdio[2].data.fd = err_fd >= 0 ? err_fd : 2;
+    // argv[0] is looked up on the child's PATH, as execvp in the child would.
+    const auto path_it = env.find("PATH");
+    const auto program =
+        find_program(opts.argv[0], path_it == env.end() ? nullptr : path_it->second.c_str());
+    if (!program) fail(ENOENT, "spawn " + opts.argv[0]);
+    std::vector<char*> args;
+    for (auto& a : opts.argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
 
-    uv_process_options_t o{};
-    o.file = args[0];
-    o.args = args.data();
-    o.env = envp.data();
-    o.cwd = opts.cwd ? opts.cwd->c_str() : nullptr;
-    o.stdio_count = 3;
-    o.stdio = stdio;
-    if (opts.own_group) o.flags |= UV_PROCESS_DETACHED;
-    o.exit_cb = [](uv_process_t* h, int64_t code, int sig) {
-        auto* st = static_cast<State*>(h->data);
-        st->status = ExitStatus{static_cast<long>(code), sig};
-        st->loop->unhold();
-        if (st->has_pipe) st->finish_pipe();
-        while (Ready* r = st->waiters.pop_front()) st->loop->post(*r);
-        uv_close(reinterpret_cast<uv_handle_t*>(h), &State::on_close);
-    };
+    Fd out(opts.stdout_path ? open_append(*opts.stdout_path) : -1);
+    Fd err(opts.stderr_path ? open_append(*opts.stderr_path) : -1);
+    Fd pipe_read, pipe_write;
+    if (opts.message_pipe) {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0) fail(errno, "pipe");
+        pipe_read.fd = fds[0];
+        pipe_write.fd = high(fds[1], "pipe");
+    }
+
+    // The child gets /dev/null on stdin, the files (or ours) on stdout and
+    // stderr, the pipe's write end on fd 3, default signal dispositions and
+    // an empty signal mask, and a session of its own if asked.
+    SpawnSetup s;
+    posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0);
+    if (out.fd >= 0) posix_spawn_file_actions_adddup2(&s.actions, out.fd, 1);
+    if (err.fd >= 0) posix_spawn_file_actions_adddup2(&s.actions, err.fd, 2);
+    if (pipe_write.fd >= 0) posix_spawn_file_actions_adddup2(&s.actions, pipe_write.fd, 3);
+    if (opts.cwd) posix_spawn_file_actions_addchdir_np(&s.actions, opts.cwd->c_str());
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&s.attr, &all);
+    posix_spawnattr_setsigmask(&s.attr, &none);
+    short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+    if (opts.own_group) flags |= POSIX_SPAWN_SETSID;
+    posix_spawnattr_setflags(&s.attr, flags);
+
+    // glibc's posix_spawn shares our memory with the child until it execs
+    // (vfork): unlike fork, it copies no page tables and leaves no
+    // copy-on-write faults behind in the scheduler.
+    pid_t pid = -1;
+    if (const int rc = posix_spawn(&pid, program->c_str(), &s.actions, &s.attr, args.data(),
+                                   envp.data());
+        rc != 0) {
+        fail(rc, "spawn " + opts.argv[0]);
+    }
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (pidfd < 0) {
+        // No way to hear of its exit without a timer (Linux before 5.3).
+        const int e = errno;
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+        fail(e, "pidfd_open for " + opts.argv[0] + " (tock needs Linux 5.3 or later)");
+    }
 
     auto* st = new State;
     st->loop = &loop;
-    st->handle.data = st;
+    st->pid = pid;
     st->group = opts.own_group;
+    st->pidfd = pidfd;
+    st->exit_closed = false;
+    uv_poll_init(loop.uv(), &st->exit_poll, pidfd);
+    st->exit_poll.data = st;
+    uv_poll_start(&st->exit_poll, UV_READABLE,
+                  [](uv_poll_t* h, int, int) { static_cast<State*>(h->data)->on_exit(); });
     if (opts.message_pipe) {
         uv_pipe_init(loop.uv(), &st->pipe, 0);
         st->pipe.data = st;
+        uv_pipe_open(&st->pipe, pipe_read.release());
         st->has_pipe = st->pipe_open = true;
         st->pipe_closed = false;
-        stdio[3].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
-        stdio[3].data.stream = reinterpret_cast<uv_stream_t*>(&st->pipe);
-        o.stdio_count = 4;
-    } else {
-        st->lines_done = true;
-    }
-    const int rc = uv_spawn(loop.uv(), &st->handle, &o);
-    if (out_fd >= 0) ::close(out_fd);
-    if (err_fd >= 0) ::close(err_fd);
-    if (rc != 0) {
-        // libuv requires the handle to be closed even when spawning failed.
-        st->owned = false;
-        st->close_pipe();
-        uv_close(reinterpret_cast<uv_handle_t*>(&st->handle), &State::on_close);
-        throw std::system_error(-rc, std::generic_category(), "spawn " + opts.argv[0]);
-    }
-    if (st->has_pipe) {
         uv_read_start(
             reinterpret_cast<uv_stream_t*>(&st->pipe),
             [](uv_handle_t* h, size_t, uv_buf_t* b) {
@@ -190,7 +289,10 @@ Process Process::spawn(Loop& loop, const ProcessOptions& opts) {
                 if (n > 0) s->take(b->base, static_cast<std::size_t>(n));
                 if (n < 0) s->close_pipe();  // EOF or error: the exit finishes the rest
             });
+    } else {
+        st->lines_done = true;
     }
+    loop.children_.insert(st);
     loop.hold();
     return Process(st);
 }
@@ -202,28 +304,28 @@ Process::~Process() {
     }
     while (st_->line_waiters.pop_front()) {
     }
-    if (st_->closed) st_->close_pipe();
+    if (st_->status) st_->close_pipe();
     st_->maybe_free();
 }
 
 int Process::pid() const noexcept {
-    return st_->handle.pid;
+    return st_->pid;
 }
 bool Process::exited() const noexcept {
     return st_->status.has_value();
 }
 
+// Until its exit is seen the child is not reaped, so its pid is still its own.
 bool Process::kill(int signum) noexcept {
     if (exited()) return false;
-    return uv_process_kill(&st_->handle, signum) == 0;
+    return ::kill(st_->pid, signum) == 0;
 }
 
 bool Process::kill_group(int signum) noexcept {
     if (exited()) return false;
     if (!st_->group) return kill(signum);
-    return ::kill(-st_->handle.pid, signum) == 0;
+    return ::kill(-st_->pid, signum) == 0;
 }
-
 Process::Line::~Line() = default;  // ready_ unlinks itself
 
 bool Process::Line::await_ready() const noexcept {

@@ -1,8 +1,9 @@
 // Child processes and signals as awaitables.
 //
-// Process::spawn starts a child with uv_spawn (no fork on the loop's behalf,
-// no blocking wait); `co_await proc.wait()` suspends until it exits and returns
-// how. The Process object may be dropped before the child exits: the child
+// Process::spawn starts a child with posix_spawn (vfork semantics: nothing of
+// the scheduler is copied) and hears of its exit through a pidfd on the loop,
+// with no blocking wait and no SIGCHLD; `co_await proc.wait()` suspends until
+// it exits and returns how. The Process object may be dropped before the child exits: the child
 // keeps running and its exit is reaped by the loop, never left a zombie.
 // While a child runs, the loop is held, so the virtual clock does not jump past
 // an exit that is still to come.
@@ -45,7 +46,8 @@ struct ProcessOptions {
 
 class Process {
   public:
-    // Throws std::system_error if the child cannot be started.
+    // argv[0] is looked up on the PATH the child gets. Throws
+    // std::system_error if the child cannot be started.
     static Process spawn(Loop& loop, const ProcessOptions& opts);
     Process(Process&& o) noexcept : st_(std::exchange(o.st_, nullptr)) {}
     Process& operator=(Process&&) = delete;
@@ -96,12 +98,17 @@ class Process {
     struct State;
     friend class Loop;
     // Let go of a child still running when its loop is destroyed.
-    static void abandon(uv_process_t* h) noexcept;
+    static void abandon(void* state) noexcept;
 
   private:
     explicit Process(State* st) : st_(st) {}
     State* st_;
 };
+
+// Where execvp would find `name` on `path` (a colon-separated PATH; null for
+// execvp's default): `name` itself if it holds a slash, nullopt if no
+// directory has it executable.
+std::optional<std::string> find_program(const std::string& name, const char* path);
 
 class SignalWait {
   public:
