@@ -1,7 +1,7 @@
 #!/bin/sh
 # Scheduler benchmarks: each prints a table (medians of ROUNDS runs, the
 # scheduler and its baseline measured side by side, alternating).
-#   bench/scheduler.sh [--quick] [BUILD_DIR]
+#   bench/scheduler.sh [--quick] [--only SECTION,...] [BUILD_DIR]
 #   chain    1,000 sequential `script: true` jobs vs 1,000 `bash -c true`
 #            spawned one after another (the floor); target <= 1.5x
 #   latency  a job's exit to its dependent's submission, from the chain runs'
@@ -16,24 +16,39 @@
 #            context switches of every scheduler thread over 10 s; target 0
 set -eu
 quick=0
-if [ "${1:-}" = --quick ]; then quick=1; shift; fi
+only=chain,store,fan,scale,idle
+while [ $# -gt 0 ]; do
+    case $1 in
+    --quick) quick=1; shift ;;
+    --only) only=$2; shift 2 ;;
+    *) break ;;
+    esac
+done
+want() { case ",$only," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 build=${1:-build}
 tock="$(cd "$build" && pwd)/tools/tock"
 work=$(mktemp -d)
+# Run directories are kept until the end. Deleting one between rounds would
+# make the next round pay for it: ext4 skips inodes deleted in the last
+# minutes when it allocates new ones, checking each on disk, so the next
+# run's thousands of job files would each scan past the last run's.
 trap 'rm -rf "$work"' EXIT
-if [ $quick = 1 ]; then chain_n=100; fan_n=500; rounds=1; idle_s=2; else chain_n=1000; fan_n=5000; rounds=5; idle_s=10; fi
+if [ $quick = 1 ]; then chain_n=100; fan_n=500; rounds=1; idle_s=2; else chain_n=1000; fan_n=5000; rounds=${ROUNDS:-5}; idle_s=10; fi
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.6f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 pct() { sort -n | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p/100+0.999); if (i<1) i=1; print a[i]}'; }
 now() { date +%s.%N; }
 
-# --- chain -------------------------------------------------------------------
+# The chain workflow, run by the chain and store sections.
 {
     printf 'name: chain\nscheduling:\n  cycling: integer\n  final: 1\n  graph:\n    R1: |\n'
     i=1
     while [ $i -lt "$chain_n" ]; do printf '      t%d => t%d\n' $((i - 1)) $i; i=$((i + 1)); done
     printf 'runtime:\n  root:\n    script: "true"\n'
 } >"$work/chain.yaml"
+
+# --- chain -------------------------------------------------------------------
+if want chain; then
 : >"$work/chain.t"
 : >"$work/floor.t"
 : >"$work/latency.us"
@@ -52,7 +67,6 @@ while [ $r -lt $rounds ]; do
     awk -F'\t' '{split($1, p, "/"); n = substr(p[2], 2); if ($2 == "exited") ex[n] = $3; else sub_[n] = $3}
         END {for (n in ex) if ((n + 1) in sub_) print (sub_[n + 1] - ex[n]) / 1000}' \
         "$work/chain$r/log/scheduler/job-times" >>"$work/latency.us"
-    rm -rf "$work/chain$r"
     r=$((r + 1))
 done
 chain=$(median <"$work/chain.t")
@@ -70,7 +84,10 @@ echo "| median ms | p99 ms | target |"
 echo "|---:|---:|---|"
 printf '| %.3f | %.3f | median < 2 ms |\n' "$(median <"$work/latency.us")" "$(pct 99 <"$work/latency.us")"
 
+fi
+
 # --- store -------------------------------------------------------------------
+if want store; then
 # The chain again, with the run database on disk (the default) beside the
 # same run with the store writing to an in-memory database, alternating;
 # target: on disk within 1.2x of in memory.
@@ -85,7 +102,6 @@ while [ $r -lt $rounds ]; do
         "$tock" play "$work/chain.yaml" --no-detach --run-dir "$work/$db$r" $flag >/dev/null
         t1=$(now)
         awk -v a="$t0" -v b="$t1" "BEGIN {print b - a}" >>"$work/$db.t"
-        rm -rf "$work/$db$r"
     done
     r=$((r + 1))
 done
@@ -99,7 +115,10 @@ echo "|---|---:|---:|---:|---|"
 printf '| in memory | %.2f | %.2f | 1.00 | |\n' "$mem" "$(awk "BEGIN {print $mem * 1000 / $chain_n}")"
 printf '| on disk (WAL) | %.2f | %.2f | %.2f | <= 1.2 |\n' "$disk" "$(awk "BEGIN {print $disk * 1000 / $chain_n}")" "$(awk "BEGIN {print $disk / $mem}")"
 
+fi
+
 # --- fan ---------------------------------------------------------------------
+if want fan; then
 {
     printf 'name: fan\nscheduling:\n  cycling: integer\n  final: 1\n'
     printf '  queues:\n    wide: {limit: 50, members: [FAN]}\n'
@@ -118,7 +137,6 @@ while [ $r -lt $fan_rounds ]; do
     t1=$(now)
     awk -v a="$t0" -v b="$t1" "BEGIN {print b - a}" >>"$work/fan.t"
     sed -n 's/^scheduler cpu \([0-9.]*\) s.*/\1/p' "$work/fan$r/log/scheduler/log" >>"$work/fan.cpu"
-    rm -rf "$work/fan$r"
     r=$((r + 1))
 done
 echo
@@ -129,7 +147,10 @@ echo "|---:|---:|---:|"
 fcpu=$(median <"$work/fan.cpu")
 printf '| %.2f | %.2f | %.3f |\n' "$(median <"$work/fan.t")" "$fcpu" "$(awk "BEGIN {print $fcpu * 1000 / ($fan_n + 2)}")"
 
+fi
+
 # --- scale -------------------------------------------------------------------
+if want scale; then
 # Two shapes of 100,000 tasks (1,000 integer cycles of 100 tasks):
 #   wide:       prep[-P1] => prep => 98 ensemble members => post (the usual
 #               shape of a cycling workflow: work in parallel within a cycle,
@@ -161,10 +182,12 @@ for shape in wide sequential; do
     read -r secs kb <"$work/scale.time"
     n=$(grep -c succeeded "$work/$shape/log/scheduler/reference")
     printf '| %s | %d | %s | %d | %.0f | < 5 s, < 300 MB |\n' "$shape" "$n" "$secs" $((kb / 1024)) "$(awk "BEGIN {print $secs * 1e6 / $n}")"
-    rm -rf "$work/$shape"
 done
 
+fi
+
 # --- idle --------------------------------------------------------------------
+if want idle; then
 cat >"$work/idle.yaml" <<'FLOW'
 name: idle
 scheduling:
@@ -190,3 +213,5 @@ echo
 echo "| seconds | threads | voluntary context switches | target |"
 echo "|---:|---:|---:|---|"
 echo "| $idle_s | $threads | $((b - a)) | 0 |"
+
+fi

@@ -40,9 +40,7 @@ std::string job_script(const JobInfo& j, const config::Runtime& rt) {
 # A job of the background runner has a message pipe (TOCK_MESSAGE_FD) to the
 # scheduler; other jobs use `tock message` over ZeroMQ.
 tock_message() {
-    local now
-    printf -v now '%(%Y-%m-%dT%H:%M:%S%z)T' -1
-    echo "$now $*" >>"$TOCK_JOB_DIR/job.status"
+    printf '%(%Y-%m-%dT%H:%M:%S%z)T %s\n' -1 "$*" >&"$TOCK_STATUS_FD"
     if [[ -n ${TOCK_MESSAGE_FD:-} ]]; then
         # A scheduler that died leaves the pipe broken: the write fails rather
         # than SIGPIPE killing the job, and messages go by tock message.
@@ -60,12 +58,14 @@ tock_job_failed() {
     local code=$1 why=$2
     [[ $BASHPID == "$$" ]] || exit "$code"  # in a subshell: let the shell itself fail
     trap '' ERR EXIT HUP INT TERM XCPU
-    echo "TOCK_JOB_EXIT=$why" >>"$TOCK_JOB_DIR/job.status"
+    echo "TOCK_JOB_EXIT=$why" >&"$TOCK_STATUS_FD"
     tock_message failed "$why"
 )";
     if (!rt.err_script.empty()) s += "    ( " + rt.err_script + "\n    ) || true\n";
     s += R"(    exit "$code"
 }
+# job.status is opened once; every line of it goes through this descriptor.
+exec {TOCK_STATUS_FD}>"$TOCK_JOB_DIR/job.status"
 trap 'tock_job_failed $? ERR' ERR
 trap 'tock_job_failed 143 SIGTERM' TERM
 trap 'tock_job_failed 130 SIGINT' INT
@@ -78,7 +78,7 @@ if [[ -n ${TOCK_MESSAGE_FD:-} ]]; then
     exec {TOCK_MESSAGE_FD}>&"$TOCK_MESSAGE_FD" 3>&-
     export TOCK_MESSAGE_FD
 fi
-echo "TOCK_JOB_PID=$$" >"$TOCK_JOB_DIR/job.status"
+echo "TOCK_JOB_PID=$$" >&"$TOCK_STATUS_FD"
 tock_message started
 )";
     auto section = [&](const char* name, const std::string& body) {
@@ -103,7 +103,7 @@ tock_message started
     section("post-script", rt.post_script);
     s += R"(
 trap '' ERR
-echo "TOCK_JOB_EXIT=SUCCEEDED" >>"$TOCK_JOB_DIR/job.status"
+echo "TOCK_JOB_EXIT=SUCCEEDED" >&"$TOCK_STATUS_FD"
 tock_message succeeded
 exit 0
 )";
