@@ -1,7 +1,8 @@
 #include "scheduler/process.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -173,21 +174,50 @@ int open_append(const std::string& path) {
                 "open " + path);
 }
 
-// posix_spawn's attributes and file actions, destroyed on every path out.
-struct SpawnSetup {
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_t actions;
-    SpawnSetup() {
-        posix_spawnattr_init(&attr);
-        posix_spawn_file_actions_init(&actions);
-    }
-    ~SpawnSetup() {
-        posix_spawn_file_actions_destroy(&actions);
-        posix_spawnattr_destroy(&attr);
-    }
-    SpawnSetup(const SpawnSetup&) = delete;
-    SpawnSetup& operator=(const SpawnSetup&) = delete;
+// What the child does between the clone and the exec. It runs on a stack of
+// its own but in the scheduler's memory, with the scheduler suspended
+// (CLONE_VFORK), so it makes system calls only: no allocation, no locks.
+struct ChildPlan {
+    const char* program;
+    char** argv;
+    char** envp;
+    int out, err, pipe;  // -1: inherit (or no pipe)
+    const char* cwd;     // null: ours
+    bool own_session;
+    int error = 0;  // set by the child if it could not exec
 };
+
+int child_main(void* arg) {
+    auto* plan = static_cast<ChildPlan*>(arg);
+    // Default dispositions: a handler of ours must never run in the child,
+    // and what we ignore (SIGPIPE) the job should not.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) {
+        if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
+    }
+    const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null < 0) goto failed;
+    if (null == 0 ? ::fcntl(0, F_SETFD, 0) < 0 : ::dup2(null, 0) < 0) goto failed;
+    if (plan->out >= 0 && ::dup2(plan->out, 1) < 0) goto failed;
+    if (plan->err >= 0 && ::dup2(plan->err, 2) < 0) goto failed;
+    if (plan->pipe >= 0 && ::dup2(plan->pipe, 3) < 0) goto failed;
+    if (plan->cwd && ::chdir(plan->cwd) != 0) goto failed;
+    if (plan->own_session && ::setsid() < 0) goto failed;
+    {
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    }
+    ::execve(plan->program, plan->argv, plan->envp);
+failed:
+    plan->error = errno;  // seen by the parent: the memory is shared
+    ::_exit(127);
+}
+
+// The stack the child runs on until its exec, one per thread that spawns (the
+// thread is suspended while its child uses it).
+constexpr std::size_t kChildStack = 64 * 1024;
 
 }  // namespace
 
@@ -229,37 +259,29 @@ Process Process::spawn(Loop& loop, const ProcessOptions& opts) {
     // The child gets /dev/null on stdin, the files (or ours) on stdout and
     // stderr, the pipe's write end on fd 3, default signal dispositions and
     // an empty signal mask, and a session of its own if asked.
-    SpawnSetup s;
-    posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0);
-    if (out.fd >= 0) posix_spawn_file_actions_adddup2(&s.actions, out.fd, 1);
-    if (err.fd >= 0) posix_spawn_file_actions_adddup2(&s.actions, err.fd, 2);
-    if (pipe_write.fd >= 0) posix_spawn_file_actions_adddup2(&s.actions, pipe_write.fd, 3);
-    if (opts.cwd) posix_spawn_file_actions_addchdir_np(&s.actions, opts.cwd->c_str());
-    sigset_t all, none;
+    ChildPlan plan{program->c_str(), args.data(), envp.data(), out.fd, err.fd, pipe_write.fd,
+                   opts.cwd ? opts.cwd->c_str() : nullptr, opts.own_group};
+    // vfork semantics: the child shares our memory until it execs, so a
+    // launch copies no page tables and leaves no copy-on-write faults behind
+    // in the scheduler, and its stack is reused rather than mapped and
+    // unmapped (an unmap is a TLB shootdown across every CPU our threads ran
+    // on). CLONE_PIDFD hands back the pidfd its exit is watched through.
+    // Every signal is blocked across the clone so that no handler of ours
+    // runs in the child before it has reset them.
+    thread_local std::unique_ptr<char[]> stack(new char[kChildStack]);
+    sigset_t all, old;
     sigfillset(&all);
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&s.attr, &all);
-    posix_spawnattr_setsigmask(&s.attr, &none);
-    short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
-    if (opts.own_group) flags |= POSIX_SPAWN_SETSID;
-    posix_spawnattr_setflags(&s.attr, flags);
-
-    // glibc's posix_spawn shares our memory with the child until it execs
-    // (vfork): unlike fork, it copies no page tables and leaves no
-    // copy-on-write faults behind in the scheduler.
-    pid_t pid = -1;
-    if (const int rc = posix_spawn(&pid, program->c_str(), &s.actions, &s.attr, args.data(),
-                                   envp.data());
-        rc != 0) {
-        fail(rc, "spawn " + opts.argv[0]);
-    }
-    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-    if (pidfd < 0) {
-        // No way to hear of its exit without a timer (Linux before 5.3).
-        const int e = errno;
-        ::kill(pid, SIGKILL);
+    ::pthread_sigmask(SIG_SETMASK, &all, &old);
+    int pidfd = -1;
+    const int pid = ::clone(&child_main, stack.get() + kChildStack,
+                            CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &plan, &pidfd);
+    const int clone_errno = errno;
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    if (pid < 0) fail(clone_errno, "spawn " + opts.argv[0]);
+    if (plan.error != 0) {
         ::waitpid(pid, nullptr, 0);
-        fail(e, "pidfd_open for " + opts.argv[0] + " (tock needs Linux 5.3 or later)");
+        ::close(pidfd);
+        fail(plan.error, "spawn " + opts.argv[0]);
     }
 
     auto* st = new State;

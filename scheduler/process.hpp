@@ -1,10 +1,11 @@
 // Child processes and signals as awaitables.
 //
-// Process::spawn starts a child with posix_spawn (vfork semantics: nothing of
-// the scheduler is copied) and hears of its exit through a pidfd on the loop,
-// with no blocking wait and no SIGCHLD; `co_await proc.wait()` suspends until
-// it exits and returns how. The Process object may be dropped before the child exits: the child
-// keeps running and its exit is reaped by the loop, never left a zombie.
+// Process::spawn starts a child with clone(CLONE_VM | CLONE_VFORK) and exec
+// (vfork semantics: nothing of the scheduler is copied) and hears of its exit
+// through a pidfd on the loop, with no blocking wait and no SIGCHLD handler;
+// `co_await proc.wait()` suspends until it exits and returns how. The Process
+// object may be dropped before the child exits: the child keeps running and
+// its exit is reaped by the loop, never left a zombie.
 // While a child runs, the loop is held, so the virtual clock does not jump past
 // an exit that is still to come.
 //
