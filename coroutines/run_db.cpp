@@ -30,14 +30,14 @@ CREATE TABLE IF NOT EXISTS task_states (
     in_pool             INTEGER NOT NULL,
     updated             TEXT NOT NULL,
     PRIMARY KEY (point, name)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS task_outputs (
     point  INTEGER NOT NULL,
     name   TEXT NOT NULL,
     output TEXT NOT NULL,
     time   TEXT NOT NULL,
     PRIMARY KEY (point, name, output)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS task_events (
     id         INTEGER PRIMARY KEY,
     point      INTEGER NOT NULL,
@@ -64,14 +64,14 @@ CREATE TABLE IF NOT EXISTS jobs (
     exit_code    INTEGER,
     signal       INTEGER,
     PRIMARY KEY (point, name, submit_num)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS xtriggers (
     label TEXT NOT NULL,
     point INTEGER NOT NULL,
     cycle TEXT NOT NULL,
     time  TEXT NOT NULL,
     PRIMARY KEY (label, point)
-);
+) WITHOUT ROWID;
 )";
 
 std::string iso(std::int64_t micros) {
@@ -181,6 +181,8 @@ RunDb::RunDb(const std::string& path) : path_(path) {
             "signal = COALESCE(excluded.signal, signal)");
         insert_xtrigger_ = prepare(
             "INSERT OR IGNORE INTO xtriggers (label, point, cycle, time) VALUES (?1, ?2, ?3, ?4)");
+        begin_ = prepare("BEGIN IMMEDIATE");
+        commit_ = prepare("COMMIT");
         set_param_ = prepare(
             "INSERT INTO workflow_params (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO "
             "UPDATE SET value = excluded.value");
@@ -195,12 +197,12 @@ RunDb::~RunDb() {
 }
 
 void RunDb::close() noexcept {
-    for (auto* s :
-         {upsert_task_, insert_event_, insert_output_, upsert_job_, insert_xtrigger_, set_param_}) {
+    for (auto* s : {upsert_task_, insert_event_, insert_output_, upsert_job_, insert_xtrigger_,
+                    set_param_, begin_, commit_}) {
         sqlite3_finalize(s);
     }
     upsert_task_ = insert_event_ = insert_output_ = upsert_job_ = insert_xtrigger_ = set_param_ =
-        nullptr;
+        begin_ = commit_ = nullptr;
     if (db_) sqlite3_close(db_);
     db_ = nullptr;
 }
@@ -247,11 +249,13 @@ sqlite3_stmt* RunDb::prepare(const char* sql) {
 }
 
 void RunDb::begin() {
-    exec("BEGIN IMMEDIATE");
+    sqlite3_reset(begin_);
+    if (sqlite3_step(begin_) != SQLITE_DONE) fail("starting a transaction");
 }
 
 void RunDb::commit() {
-    exec("COMMIT");
+    sqlite3_reset(commit_);
+    if (sqlite3_step(commit_) != SQLITE_DONE) fail("committing");
 }
 
 void RunDb::rollback() noexcept {

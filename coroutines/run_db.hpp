@@ -95,6 +95,8 @@ class RunDb {
     sqlite3_stmt* upsert_job_ = nullptr;
     sqlite3_stmt* insert_xtrigger_ = nullptr;
     sqlite3_stmt* set_param_ = nullptr;
+    sqlite3_stmt* begin_ = nullptr;  // BEGIN IMMEDIATE and COMMIT, prepared once
+    sqlite3_stmt* commit_ = nullptr;
 };
 
 }  // namespace tock::store
