@@ -65,7 +65,9 @@ tock_job_failed() {
     s += R"(    exit "$code"
 }
 # job.status is opened once; every line of it goes through this descriptor.
+# The pid comes first: a restart that finds job.status looks for that process.
 exec {TOCK_STATUS_FD}>"$TOCK_JOB_DIR/job.status"
+echo "TOCK_JOB_PID=$$" >&"$TOCK_STATUS_FD"
 trap 'tock_job_failed $? ERR' ERR
 trap 'tock_job_failed 143 SIGTERM' TERM
 trap 'tock_job_failed 130 SIGINT' INT
@@ -78,7 +80,6 @@ if [[ -n ${TOCK_MESSAGE_FD:-} ]]; then
     exec {TOCK_MESSAGE_FD}>&"$TOCK_MESSAGE_FD" 3>&-
     export TOCK_MESSAGE_FD
 fi
-echo "TOCK_JOB_PID=$$" >&"$TOCK_STATUS_FD"
 tock_message started
 )";
     auto section = [&](const char* name, const std::string& body) {

@@ -1,7 +1,8 @@
 // job_submit: runs the jobs the task pool asks for.
 //
 // Live jobs use the background runner: a bash job script per job, started
-// with posix_spawn in a session (and process group) of its own, with a message pipe on fd 3
+// by Process::spawn (clone and exec, no fork) in a session (and process
+// group) of its own, with a message pipe on fd 3
 // (TOCK_MESSAGE_FD) through which the job's `tock message` calls arrive.
 // Everything the job says and its exit are published on this component's one
 // stream, in order, so job_messages sees a job's last message before its exit.

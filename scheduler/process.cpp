@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,17 +61,22 @@ struct Process::State {
         uv_poll_stop(&exit_poll);
         uv_close(reinterpret_cast<uv_handle_t*>(&exit_poll), &State::on_exit_close);
     }
-    // The pidfd is readable: reap the child and wake whoever waits for it.
-    void on_exit() {
+    // The pidfd is readable (or its poll failed): reap the child and wake
+    // whoever waits for it. A child that cannot be reaped (someone else did)
+    // is ended as killed rather than watched forever.
+    void on_exit(int poll_status) {
         siginfo_t info{};
-        if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG) != 0 ||
-            info.si_pid == 0) {
-            return;  // not yet (a spurious wake-up)
-        }
-        if (info.si_code == CLD_EXITED) {
+        int rc;
+        do {
+            rc = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG);
+        } while (rc != 0 && errno == EINTR);
+        if (rc == 0 && info.si_pid == 0 && poll_status >= 0) return;  // not yet: spurious
+        if (rc == 0 && info.si_pid != 0 && info.si_code == CLD_EXITED) {
             status = ExitStatus{info.si_status, 0};
-        } else {
+        } else if (rc == 0 && info.si_pid != 0) {
             status = ExitStatus{0, info.si_status};
+        } else {
+            status = ExitStatus{0, SIGKILL};  // gone, how unknown
         }
         loop->children_.erase(this);
         loop->unhold();
@@ -121,19 +127,29 @@ struct Process::State {
 void Process::abandon(void* state) noexcept {
     auto* st = static_cast<State*>(state);
     st->owned = false;  // its Process, if any, must not outlive the loop either
+    siginfo_t info{};
+    ::waitid(P_PID, static_cast<id_t>(st->pid), &info, WEXITED | WNOHANG);  // reap it if done
     st->close_pipe();
     st->close_exit_watch();
 }
 
-std::optional<std::string> find_program(const std::string& name, const char* path) {
-    if (name.find('/') != std::string::npos) return name;
+std::optional<std::string> find_program(const std::string& name, const char* path,
+                                        const char* cwd) {
+    auto relative_to_cwd = [&](std::string p) {
+        return p.front() == '/' || !cwd ? p : std::string(cwd) + "/" + p;
+    };
+    if (name.find('/') != std::string::npos) return relative_to_cwd(name);
     const std::string dirs = path ? path : "/bin:/usr/bin";  // execvp's default
     std::size_t start = 0;
     while (start <= dirs.size()) {
         const std::size_t end = std::min(dirs.find(':', start), dirs.size());
         const std::string dir = dirs.substr(start, end - start);
-        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+        std::string candidate = relative_to_cwd((dir.empty() ? "." : dir) + "/" + name);
+        struct stat st {};
+        if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+            ::access(candidate.c_str(), X_OK) == 0) {
+            return candidate;
+        }
         start = end + 1;
     }
     return std::nullopt;
@@ -217,6 +233,20 @@ failed:
     ::_exit(127);
 }
 
+// Children are reaped by us: a SIGCHLD ignored (or SA_NOCLDWAIT) by whoever
+// started tock, which exec keeps, would have the kernel reap them first and
+// leave their exits unknown. Done before each launch, so that it holds
+// whatever changed the disposition since.
+void reap_own_children() {
+    struct sigaction sa {};
+    if (::sigaction(SIGCHLD, nullptr, &sa) != 0) return;
+    if (sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_NOCLDWAIT)) {
+        struct sigaction dfl {};
+        dfl.sa_handler = SIG_DFL;
+        ::sigaction(SIGCHLD, &dfl, nullptr);
+    }
+}
+
 // The stack the child runs on until its exec, one per thread that spawns (the
 // thread is suspended while its child uses it).
 constexpr std::size_t kChildStack = 64 * 1024;
@@ -242,7 +272,8 @@ Process Process::spawn(Loop& loop, const ProcessOptions& opts) {
     // argv[0] is looked up on the child's PATH, as execvp in the child would.
     const auto path_it = env.find("PATH");
     const auto program =
-        find_program(opts.argv[0], path_it == env.end() ? nullptr : path_it->second.c_str());
+        find_program(opts.argv[0], path_it == env.end() ? nullptr : path_it->second.c_str(),
+                     opts.cwd ? opts.cwd->c_str() : nullptr);
     if (!program) fail(ENOENT, "spawn " + opts.argv[0]);
     std::vector<char*> args;
     for (auto& a : opts.argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -271,6 +302,7 @@ Process Process::spawn(Loop& loop, const ProcessOptions& opts) {
     // Every signal is blocked across the clone so that no handler of ours
     // runs in the child before it has reset them.
     thread_local std::unique_ptr<char[]> stack(new char[kChildStack]);
+    reap_own_children();
     sigset_t all, old;
     sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -280,22 +312,32 @@ Process Process::spawn(Loop& loop, const ProcessOptions& opts) {
     const int clone_errno = errno;
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
     if (pid < 0) fail(clone_errno, "spawn " + opts.argv[0]);
-    if (plan.error != 0) {
+    // A child we cannot watch (a kernel before 5.3 gives no pollable pidfd)
+    // is ended here rather than left unwatched.
+    auto give_up = [&](int err, const std::string& why) {
+        if (plan.error == 0) ::kill(pid, SIGKILL);
         ::waitpid(pid, nullptr, 0);
-        ::close(pidfd);
-        fail(plan.error, "spawn " + opts.argv[0]);
-    }
+        if (pidfd >= 0) ::close(pidfd);
+        fail(err, why);
+    };
+    if (plan.error != 0) give_up(plan.error, "spawn " + opts.argv[0]);
+    if (pidfd < 0) give_up(ENOSYS, "spawn " + opts.argv[0] + ": no pidfd (tock needs Linux 5.3)");
 
     auto* st = new State;
+    // (a failed uv_poll_init registers nothing, so the state can just go)
+    if (const int rc = uv_poll_init(loop.uv(), &st->exit_poll, pidfd); rc != 0) {
+        delete st;
+        give_up(-rc, "spawn " + opts.argv[0] + ": cannot watch its pidfd (tock needs Linux 5.3)");
+    }
     st->loop = &loop;
     st->pid = pid;
     st->group = opts.own_group;
     st->pidfd = pidfd;
     st->exit_closed = false;
-    uv_poll_init(loop.uv(), &st->exit_poll, pidfd);
     st->exit_poll.data = st;
-    uv_poll_start(&st->exit_poll, UV_READABLE,
-                  [](uv_poll_t* h, int, int) { static_cast<State*>(h->data)->on_exit(); });
+    uv_poll_start(&st->exit_poll, UV_READABLE, [](uv_poll_t* h, int status, int) {
+        static_cast<State*>(h->data)->on_exit(status);
+    });
     if (opts.message_pipe) {
         uv_pipe_init(loop.uv(), &st->pipe, 0);
         st->pipe.data = st;

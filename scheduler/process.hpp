@@ -5,7 +5,8 @@
 // through a pidfd on the loop, with no blocking wait and no SIGCHLD handler;
 // `co_await proc.wait()` suspends until it exits and returns how. The Process
 // object may be dropped before the child exits: the child keeps running and
-// its exit is reaped by the loop, never left a zombie.
+// its exit is reaped by the loop, never left a zombie (one still running
+// when its loop is destroyed is let go, and reaped only if it has ended).
 // While a child runs, the loop is held, so the virtual clock does not jump past
 // an exit that is still to come.
 //
@@ -108,8 +109,10 @@ class Process {
 
 // Where execvp would find `name` on `path` (a colon-separated PATH; null for
 // execvp's default): `name` itself if it holds a slash, nullopt if no
-// directory has it executable.
-std::optional<std::string> find_program(const std::string& name, const char* path);
+// directory has it as an executable file. Relative results are made absolute
+// against `cwd` (the directory the child will start in), if given.
+std::optional<std::string> find_program(const std::string& name, const char* path,
+                                        const char* cwd = nullptr);
 
 class SignalWait {
   public:

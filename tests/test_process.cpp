@@ -2,6 +2,7 @@
 #include <sys/wait.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -185,5 +186,39 @@ TEST_SUITE("process") {
         CHECK(::kill(pid, 0) == 0);
         ::kill(pid, SIGKILL);
         ::waitpid(pid, nullptr, 0);
+    }
+
+    TEST_CASE("a child's exit is still seen when whoever started us ignored SIGCHLD") {
+        // Ignoring SIGCHLD makes the kernel reap children itself; the
+        // scheduler must undo that rather than lose every job's exit.
+        struct sigaction ign {}, old {};
+        ign.sa_handler = SIG_IGN;
+        ::sigaction(SIGCHLD, &ign, &old);
+        Loop loop;
+        auto st = run_until(loop, [](Loop& l) -> Task<ExitStatus> {
+            Process p = Process::spawn(l, {.argv = {"sh", "-c", "exit 5"}});
+            co_return co_await p.wait();
+        }(loop));
+        ::sigaction(SIGCHLD, &old, nullptr);
+        CHECK(st.exit_code == 5);
+        CHECK(st.term_signal == 0);
+    }
+
+    TEST_CASE("find_program looks like execvp: executable files only, relative to the child's cwd") {
+        const std::string dir = "/tmp/tock-test-" + std::to_string(::getpid()) + "-path";
+        std::filesystem::create_directories(dir + "/bin/prog");  // a directory named prog
+        std::filesystem::create_directories(dir + "/bin2");
+        {
+            std::ofstream f(dir + "/bin2/prog");
+            f << "#!/bin/sh\n";
+        }
+        std::filesystem::permissions(dir + "/bin2/prog", std::filesystem::perms::owner_all);
+        const std::string path = dir + "/bin:" + dir + "/bin2";
+        CHECK(find_program("prog", path.c_str()) == dir + "/bin2/prog");
+        CHECK(find_program("prog", "bin2", dir.c_str()) == dir + "/bin2/prog");
+        CHECK_FALSE(find_program("prog", (dir + "/bin").c_str()).has_value());
+        CHECK(find_program("./x", nullptr, "/srv") == "/srv/./x");
+        CHECK(find_program("/bin/sh", nullptr, "/srv") == "/bin/sh");
+        std::filesystem::remove_all(dir);
     }
 }
