@@ -259,7 +259,8 @@ Process Process::spawn(Loop& loop, const ProcessOptions& opts) {
     std::map<std::string, std::string> env;
     for (char** e = environ; *e; ++e) {
         const char* eq = std::strchr(*e, '=');
-        if (eq) env.emplace(std::string(*e, static_cast<std::size_t>(eq - *e)), std::string(eq + 1));
+        if (eq)
+            env.emplace(std::string(*e, static_cast<std::size_t>(eq - *e)), std::string(eq + 1));
     }
     for (auto& [k, v] : opts.env) env[k] = v;
     std::vector<std::string> env_strings;
@@ -292,8 +293,14 @@ Process Process::spawn(Loop& loop, const ProcessOptions& opts) {
     // The child gets /dev/null on stdin, the files (or ours) on stdout and
     // stderr, the pipe's write end on fd 3, default signal dispositions and
     // an empty signal mask, and a session of its own if asked.
-    ChildPlan plan{program->c_str(), args.data(), envp.data(), out.fd, err.fd, pipe_write.fd,
-                   opts.cwd ? opts.cwd->c_str() : nullptr, opts.own_group};
+    ChildPlan plan{program->c_str(),
+                   args.data(),
+                   envp.data(),
+                   out.fd,
+                   err.fd,
+                   pipe_write.fd,
+                   opts.cwd ? opts.cwd->c_str() : nullptr,
+                   opts.own_group};
     // vfork semantics: the child shares our memory until it execs, so a
     // launch copies no page tables and leaves no copy-on-write faults behind
     // in the scheduler, and its stack is reused rather than mapped and

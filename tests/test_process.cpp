@@ -191,7 +191,8 @@ TEST_SUITE("process") {
     TEST_CASE("a child's exit is still seen when whoever started us ignored SIGCHLD") {
         // Ignoring SIGCHLD makes the kernel reap children itself; the
         // scheduler must undo that rather than lose every job's exit.
-        struct sigaction ign {}, old {};
+        struct sigaction ign {
+        }, old{};
         ign.sa_handler = SIG_IGN;
         ::sigaction(SIGCHLD, &ign, &old);
         Loop loop;
@@ -204,7 +205,8 @@ TEST_SUITE("process") {
         CHECK(st.term_signal == 0);
     }
 
-    TEST_CASE("find_program looks like execvp: executable files only, relative to the child's cwd") {
+    TEST_CASE(
+        "find_program looks like execvp: executable files only, relative to the child's cwd") {
         const std::string dir = "/tmp/tock-test-" + std::to_string(::getpid()) + "-path";
         std::filesystem::create_directories(dir + "/bin/prog");  // a directory named prog
         std::filesystem::create_directories(dir + "/bin2");
