@@ -321,11 +321,11 @@ Process Process::spawn(Loop& loop, const ProcessOptions& opts) {
     if (pid < 0) fail(clone_errno, "spawn " + opts.argv[0]);
     // A child we cannot watch (a kernel before 5.3 gives no pollable pidfd)
     // is ended here rather than left unwatched.
-    auto give_up = [&](int err, const std::string& why) {
+    auto give_up = [&](int code, const std::string& why) {
         if (plan.error == 0) ::kill(pid, SIGKILL);
         ::waitpid(pid, nullptr, 0);
         if (pidfd >= 0) ::close(pidfd);
-        fail(err, why);
+        fail(code, why);
     };
     if (plan.error != 0) give_up(plan.error, "spawn " + opts.argv[0]);
     if (pidfd < 0) give_up(ENOSYS, "spawn " + opts.argv[0] + ": no pidfd (tock needs Linux 5.3)");
