@@ -9,7 +9,6 @@
 // In simulation and skip modes no process runs: the "job" says started, its
 // required outputs, and exits on the scheduler's clock.
 #include <fmt/format.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,49 +32,6 @@ namespace {
 
 // How long a killed job has to go after SIGTERM before SIGKILL.
 constexpr auto kKillGrace = std::chrono::seconds(10);
-
-// Waits for a process that is not this scheduler's child (a job adopted on
-// restart) to end: a pidfd becomes readable when its process exits.
-class ExitWatch {
-  public:
-    ExitWatch(Loop& loop, int pid) : gone_(loop) {
-        fd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-        if (fd_ < 0) {
-            supported_ = errno == ESRCH;
-            gone_.set();  // already gone (or no way to watch it: see supported())
-            return;
-        }
-        poll_ = new uv_poll_t;
-        uv_poll_init(loop.uv(), poll_, fd_);
-        poll_->data = this;
-        uv_poll_start(poll_, UV_READABLE, [](uv_poll_t* h, int, int) {
-            if (auto* self = static_cast<ExitWatch*>(h->data)) {
-                uv_poll_stop(h);
-                self->gone_.set();
-            }
-        });
-    }
-    ~ExitWatch() {
-        if (poll_) {
-            uv_poll_stop(poll_);
-            poll_->data = nullptr;
-            uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-                     [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-        }
-        if (fd_ >= 0) ::close(fd_);
-    }
-    ExitWatch(const ExitWatch&) = delete;
-    ExitWatch& operator=(const ExitWatch&) = delete;
-    Event::Wait wait() { return gone_.wait(); }
-    // False if this kernel cannot watch a process it did not start.
-    bool supported() const { return supported_; }
-
-  private:
-    Event gone_;
-    bool supported_ = true;
-    int fd_ = -1;
-    uv_poll_t* poll_ = nullptr;
-};
 
 // What a job's job.status says: its pid, the messages it sent, how it ended.
 struct JobStatus {

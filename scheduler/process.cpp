@@ -429,6 +429,34 @@ ExitStatus Process::Wait::await_resume() const noexcept {
     return *p_.st_->status;
 }
 
+ExitWatch::ExitWatch(Loop& loop, int pid) : gone_(loop) {
+    fd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (fd_ < 0) {
+        supported_ = errno == ESRCH;
+        gone_.set();  // already gone (or no way to watch it: see supported())
+        return;
+    }
+    poll_ = new uv_poll_t;
+    uv_poll_init(loop.uv(), poll_, fd_);
+    poll_->data = this;
+    uv_poll_start(poll_, UV_READABLE, [](uv_poll_t* h, int, int) {
+        if (auto* self = static_cast<ExitWatch*>(h->data)) {
+            uv_poll_stop(h);
+            self->gone_.set();
+        }
+    });
+}
+
+ExitWatch::~ExitWatch() {
+    if (poll_) {
+        uv_poll_stop(poll_);
+        poll_->data = nullptr;
+        uv_close(reinterpret_cast<uv_handle_t*>(poll_),
+                 [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+    }
+    if (fd_ >= 0) ::close(fd_);
+}
+
 SignalWait::SignalWait(Loop& loop, int signum) : loop_(loop), signum_(signum) {}
 
 SignalWait::~SignalWait() {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "scheduler/loop.hpp"
+#include "scheduler/scope.hpp"
 
 namespace tock {
 
@@ -113,6 +114,28 @@ class Process {
 // against `cwd` (the directory the child will start in), if given.
 std::optional<std::string> find_program(const std::string& name, const char* path,
                                         const char* cwd = nullptr);
+
+// Waits for a process that is not this one's child (a job adopted on
+// restart) to end: `co_await watch.wait()` returns once it has exited, or at
+// once if it was already gone. Like a Process's exit, it is a pidfd on the
+// loop: no timer, no SIGCHLD.
+class ExitWatch {
+  public:
+    ExitWatch(Loop& loop, int pid);
+    ~ExitWatch();
+    ExitWatch(const ExitWatch&) = delete;
+    ExitWatch& operator=(const ExitWatch&) = delete;
+    Event::Wait wait() { return gone_.wait(); }
+    // False if this kernel cannot watch a process it did not start (before
+    // Linux 5.3); wait() then returns at once.
+    bool supported() const { return supported_; }
+
+  private:
+    Event gone_;
+    bool supported_ = true;
+    int fd_ = -1;
+    uv_poll_t* poll_ = nullptr;
+};
 
 class SignalWait {
   public:

@@ -223,4 +223,23 @@ TEST_SUITE("process") {
         CHECK(find_program("/bin/sh", nullptr, "/srv") == "/bin/sh");
         std::filesystem::remove_all(dir);
     }
+
+    TEST_CASE("an exit watch wakes when the watched process ends, and at once if it is gone") {
+        Loop loop;
+        auto woke = run_until(loop, [](Loop& l) -> Task<bool> {
+            Process p = Process::spawn(l, {.argv = {"sh", "-c", "sleep 0.1"}});
+            ExitWatch watch(l, p.pid());
+            CHECK(watch.supported());
+            co_await watch.wait();
+            // Ended by now: reaped already, or a zombie waiting to be.
+            siginfo_t info{};
+            const bool ended = p.exited() || (::waitid(P_PID, static_cast<id_t>(p.pid()), &info,
+                                                       WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                                              info.si_pid == p.pid());
+            ExitWatch none(l, 999999999);  // no such process
+            co_await none.wait();
+            co_return ended;
+        }(loop));
+        CHECK(woke);
+    }
 }
