@@ -299,8 +299,16 @@ std::optional<std::string> RunDb::param(const std::string& key) {
     return out;
 }
 
+const std::string& RunDb::stamp(std::int64_t now) {
+    if (now != stamp_at_) {
+        stamp_at_ = now;
+        stamp_ = iso(now);
+    }
+    return stamp_;
+}
+
 void RunDb::apply(const std::string& topic, const Json& b, std::int64_t now) {
-    const std::string time = iso(now);
+    const std::string& time = stamp(now);
     if (topic == "workflow") {
         const std::string ev = b.value("event", "");
         if (ev == "xtrigger") {
@@ -365,9 +373,12 @@ void RunDb::apply(const std::string& topic, const Json& b, std::int64_t now) {
                    event == "submit-failed") {
             done = {event};
         }
-        const Json outputs = row->value("outputs", Json::array());
+        const auto outputs = row->find("outputs");
         for (const auto& o : done) {
-            if (std::find(outputs.begin(), outputs.end(), o) == outputs.end()) continue;
+            if (outputs == row->end() ||
+                std::find(outputs->begin(), outputs->end(), o) == outputs->end()) {
+                continue;
+            }
             if (Binder(insert_output_)
                     .integer(1, point)
                     .text(2, name)

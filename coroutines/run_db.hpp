@@ -87,8 +87,13 @@ class RunDb {
     void query(const char* sql, const std::function<void(sqlite3_stmt*)>& bind,
                const std::function<void(sqlite3_stmt*)>& row);
 
+    // `now` as ISO 8601, formatted once for all the events of a batch.
+    const std::string& stamp(std::int64_t now);
+
     std::string path_;
     sqlite3* db_ = nullptr;
+    std::int64_t stamp_at_ = -1;
+    std::string stamp_;
     sqlite3_stmt* upsert_task_ = nullptr;
     sqlite3_stmt* insert_event_ = nullptr;
     sqlite3_stmt* insert_output_ = nullptr;
