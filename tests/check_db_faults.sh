@@ -45,7 +45,9 @@ run=$work/locked
 "$tock" play "$flow" --no-detach --run-dir "$run" >"$run.out" 2>&1 &
 pid=$!
 wait_events "$run" 50 $pid || fail "locked: the run ended before the lock was taken"
-(echo "BEGIN IMMEDIATE;"; sleep 10; echo "COMMIT;") | sqlite3 "$run/db" &
+# The locker waits out the scheduler's own short transactions (.timeout), so
+# that its BEGIN IMMEDIATE takes the lock rather than failing on a busy one.
+(echo ".timeout 5000"; echo "BEGIN IMMEDIATE;"; sleep 10; echo "COMMIT;") | sqlite3 "$run/db" &
 locker=$!
 wait $pid
 rc=$?
