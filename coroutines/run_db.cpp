@@ -28,28 +28,22 @@ CREATE TABLE IF NOT EXISTS task_states (
     retry_at            INTEGER,
     held                INTEGER NOT NULL,
     in_pool             INTEGER NOT NULL,
+    outputs             TEXT NOT NULL,
     updated             TEXT NOT NULL,
     PRIMARY KEY (point, name)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS task_outputs (
-    point  INTEGER NOT NULL,
-    name   TEXT NOT NULL,
-    output TEXT NOT NULL,
-    time   TEXT NOT NULL,
-    PRIMARY KEY (point, name, output)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS task_events (
-    id         INTEGER PRIMARY KEY,
     point      INTEGER NOT NULL,
     name       TEXT NOT NULL,
+    id         INTEGER NOT NULL,
     cycle      TEXT NOT NULL,
     submit_num INTEGER NOT NULL,
     event      TEXT NOT NULL,
     state      TEXT NOT NULL,
     detail     TEXT NOT NULL,
-    time       TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS task_events_by_task ON task_events (point, name);
+    time       TEXT NOT NULL,
+    PRIMARY KEY (point, name, id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS jobs (
     point        INTEGER NOT NULL,
     name         TEXT NOT NULL,
@@ -155,18 +149,15 @@ RunDb::RunDb(const std::string& path) : path_(path) {
         exec(kSchema);
         upsert_task_ = prepare(
             "INSERT INTO task_states (point, name, cycle, state, submit_num, retries_used, "
-            "submit_retries_used, retry_at, held, in_pool, updated) VALUES "
-            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (point, name) DO UPDATE "
-            "SET state = excluded.state, submit_num = excluded.submit_num, retries_used = "
+            "submit_retries_used, retry_at, held, in_pool, outputs, updated) VALUES "
+            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (point, name) DO "
+            "UPDATE SET state = excluded.state, submit_num = excluded.submit_num, retries_used = "
             "excluded.retries_used, submit_retries_used = excluded.submit_retries_used, "
             "retry_at = excluded.retry_at, held = excluded.held, in_pool = excluded.in_pool, "
-            "updated = excluded.updated");
+            "outputs = excluded.outputs, updated = excluded.updated");
         insert_event_ = prepare(
-            "INSERT INTO task_events (point, name, cycle, submit_num, event, state, detail, time) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-        insert_output_ = prepare(
-            "INSERT OR IGNORE INTO task_outputs (point, name, output, time) VALUES (?1, ?2, ?3, "
-            "?4)");
+            "INSERT INTO task_events (point, name, id, cycle, submit_num, event, state, detail, "
+            "time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
         upsert_job_ = prepare(
             "INSERT INTO jobs (point, name, submit_num, cycle, runner, state, job_id, "
             "submitted_at, started_at, exited_at, exit_code, signal) VALUES "
@@ -186,6 +177,8 @@ RunDb::RunDb(const std::string& path) : path_(path) {
         set_param_ = prepare(
             "INSERT INTO workflow_params (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO "
             "UPDATE SET value = excluded.value");
+        query("SELECT max(id) FROM task_events", nullptr,
+              [&](sqlite3_stmt* st) { next_event_ = sqlite3_column_int64(st, 0) + 1; });
     } catch (...) {
         close();
         throw;
@@ -197,12 +190,12 @@ RunDb::~RunDb() {
 }
 
 void RunDb::close() noexcept {
-    for (auto* s : {upsert_task_, insert_event_, insert_output_, upsert_job_, insert_xtrigger_,
-                    set_param_, begin_, commit_}) {
+    for (auto* s :
+         {upsert_task_, insert_event_, upsert_job_, insert_xtrigger_, set_param_, begin_, commit_}) {
         sqlite3_finalize(s);
     }
-    upsert_task_ = insert_event_ = insert_output_ = upsert_job_ = insert_xtrigger_ = set_param_ =
-        begin_ = commit_ = nullptr;
+    upsert_task_ = insert_event_ = upsert_job_ = insert_xtrigger_ = set_param_ = begin_ =
+        commit_ = nullptr;
     if (db_) sqlite3_close(db_);
     db_ = nullptr;
 }
@@ -254,11 +247,14 @@ void RunDb::begin() {
 }
 
 void RunDb::commit() {
+    flush();
     sqlite3_reset(commit_);
     if (sqlite3_step(commit_) != SQLITE_DONE) fail("committing");
 }
 
 void RunDb::rollback() noexcept {
+    tasks_.clear();
+    jobs_.clear();
     if (db_ && !sqlite3_get_autocommit(db_))
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
@@ -329,106 +325,115 @@ void RunDb::apply(const std::string& topic, const Json& b, std::int64_t now) {
     }
     if (topic.rfind("task.", 0) != 0) return;
     const std::int64_t point = b.at("point").get<std::int64_t>();
-    const std::string name = b.at("task").get<std::string>();
-    const std::string cycle = b.at("cycle").get<std::string>();
-    const std::string event = b.at("event").get<std::string>();
-    const std::string state = b.at("state").get<std::string>();
+    const std::string& name = b.at("task").get_ref<const std::string&>();
+    const std::string& cycle = b.at("cycle").get_ref<const std::string&>();
+    const std::string& event = b.at("event").get_ref<const std::string&>();
+    const std::string& state = b.at("state").get_ref<const std::string&>();
     const int num = b.value("num", 0);
     if (Binder(insert_event_)
             .integer(1, point)
             .text(2, name)
-            .text(3, cycle)
-            .integer(4, num)
-            .text(5, event)
-            .text(6, state)
-            .text(7, detail(b))
-            .text(8, time)
+            .integer(3, next_event_++)
+            .text(4, cycle)
+            .integer(5, num)
+            .text(6, event)
+            .text(7, state)
+            .text(8, detail(b))
+            .text(9, time)
             .step() != SQLITE_DONE)
         fail("recording an event");
-    if (const Json* row = b.contains("row") ? &b["row"] : nullptr) {
-        Binder t(upsert_task_);
-        t.integer(1, point)
-            .text(2, name)
-            .text(3, cycle)
-            .text(4, state)
-            .integer(5, num)
-            .integer(6, row->value("retries", 0))
-            .integer(7, row->value("submit_retries", 0));
-        if (row->contains("retry_at")) {
-            t.integer(8, (*row)["retry_at"].get<std::int64_t>());
-        } else {
-            t.null(8);
+    const std::pair<std::int64_t, std::string> key{point, name};
+    if (const auto row = b.find("row"); row != b.end()) {
+        // The row is the task's whole state: the last one of a batch is the
+        // one written.
+        PendingTask& t = tasks_[key];
+        t.cycle = cycle;
+        t.state = state;
+        t.num = num;
+        t.retries = row->value("retries", 0);
+        t.submit_retries = row->value("submit_retries", 0);
+        t.retry_at.reset();
+        if (const auto at = row->find("retry_at"); at != row->end()) {
+            t.retry_at = at->get<std::int64_t>();
         }
-        t.integer(9, row->value("held", false) ? 1 : 0)
-            .integer(10, row->value("in_pool", true) ? 1 : 0)
-            .text(11, time);
-        if (t.step() != SQLITE_DONE) fail("recording a task state");
-        // The outputs this event completed (the row lists them all).
-        std::vector<std::string> done;
-        if (event == "output") {
-            done = {b.value("output", "")};
-        } else if (event == "succeeded" || event == "failed") {
-            done = {event, "finished"};
-        } else if (event == "submitted" || event == "started" || event == "expired" ||
-                   event == "submit-failed") {
-            done = {event};
-        }
+        t.held = row->value("held", false);
+        t.in_pool = row->value("in_pool", true);
         const auto outputs = row->find("outputs");
-        for (const auto& o : done) {
-            if (outputs == row->end() ||
-                std::find(outputs->begin(), outputs->end(), o) == outputs->end()) {
-                continue;
-            }
-            if (Binder(insert_output_)
-                    .integer(1, point)
-                    .text(2, name)
-                    .text(3, o)
-                    .text(4, time)
-                    .step() != SQLITE_DONE)
-                fail("recording an output");
+        t.outputs = outputs == row->end() ? "[]" : outputs->dump();
+        t.time = time;
+    }
+    const char* js = job_state(event);
+    if (!*js || num == 0) return;
+    // A job's columns fill in over its events: each event sets the ones it
+    // knows, and the batch writes the job once.
+    PendingJob& j = jobs_[{key, num}];
+    j.cycle = cycle;
+    j.state = js;
+    if (const auto r = b.find("runner"); r != b.end()) j.runner = r->get<std::string>();
+    if (const auto pid = b.find("pid"); pid != b.end()) {
+        j.job_id = std::to_string(pid->get<long>());
+    }
+    const auto at = b.find("at");
+    const std::string when = at != b.end() ? iso(at->get<std::int64_t>()) : time;
+    if (event == "submitted") j.submitted_at = when;
+    if (event == "started") j.started_at = time;
+    if (j.state == std::string("succeeded") || j.state == std::string("failed")) {
+        j.exited_at = when;
+        j.exit_code = b.value("exit", 0);
+        j.signal = b.value("signal", 0);
+    }
+}
+
+void RunDb::flush() {
+    for (const auto& [key, t] : tasks_) {
+        Binder r(upsert_task_);
+        r.integer(1, key.first)
+            .text(2, key.second)
+            .text(3, t.cycle)
+            .text(4, t.state)
+            .integer(5, t.num)
+            .integer(6, t.retries)
+            .integer(7, t.submit_retries);
+        if (t.retry_at) {
+            r.integer(8, *t.retry_at);
+        } else {
+            r.null(8);
         }
+        r.integer(9, t.held ? 1 : 0).integer(10, t.in_pool ? 1 : 0).text(11, t.outputs).text(12, t.time);
+        if (r.step() != SQLITE_DONE) fail("recording a task state");
     }
-    const std::string js = job_state(event);
-    if (js.empty() || num == 0) return;
-    Binder j(upsert_job_);
-    j.integer(1, point).text(2, name).integer(3, num).text(4, cycle);
-    if (b.contains("runner")) {
-        j.text(5, b["runner"].get<std::string>());
-    } else {
-        j.null(5);
+    tasks_.clear();
+    for (const auto& [key, j] : jobs_) {
+        Binder r(upsert_job_);
+        r.integer(1, key.first.first).text(2, key.first.second).integer(3, key.second).text(4, j.cycle);
+        auto opt = [&](int i, const std::optional<std::string>& v) {
+            if (v) {
+                r.text(i, *v);
+            } else {
+                r.null(i);
+            }
+        };
+        opt(5, j.runner);
+        r.text(6, j.state);
+        opt(7, j.job_id);
+        opt(8, j.submitted_at);
+        opt(9, j.started_at);
+        opt(10, j.exited_at);
+        if (j.exit_code) {
+            r.integer(11, *j.exit_code).integer(12, *j.signal);
+        } else {
+            r.null(11).null(12);
+        }
+        if (r.step() != SQLITE_DONE) fail("recording a job");
     }
-    j.text(6, js);
-    if (b.contains("pid")) {
-        j.text(7, std::to_string(b["pid"].get<long>()));
-    } else {
-        j.null(7);
-    }
-    const std::string at = b.contains("at") ? iso(b["at"].get<std::int64_t>()) : time;
-    if (event == "submitted") {
-        j.text(8, at);
-    } else {
-        j.null(8);
-    }
-    if (event == "started") {
-        j.text(9, time);
-    } else {
-        j.null(9);
-    }
-    const bool ended = js == std::string("succeeded") || js == std::string("failed");
-    if (ended) {
-        j.text(10, at).integer(11, b.value("exit", 0)).integer(12, b.value("signal", 0));
-    } else {
-        j.null(10).null(11).null(12);
-    }
-    if (j.step() != SQLITE_DONE) fail("recording a job");
+    jobs_.clear();
 }
 
 Snapshot RunDb::snapshot() {
     Snapshot snap;
-    std::map<std::pair<std::int64_t, std::string>, std::size_t> index;
     query(
         "SELECT point, name, cycle, state, submit_num, retries_used, submit_retries_used, "
-        "retry_at, held, in_pool FROM task_states ORDER BY point, name",
+        "retry_at, held, in_pool, outputs FROM task_states ORDER BY point, name",
         nullptr, [&](sqlite3_stmt* s) {
             TaskRow r;
             r.point = sqlite3_column_int64(s, 0);
@@ -441,13 +446,14 @@ Snapshot RunDb::snapshot() {
             if (sqlite3_column_type(s, 7) != SQLITE_NULL) r.retry_at = sqlite3_column_int64(s, 7);
             r.held = sqlite3_column_int(s, 8) != 0;
             r.in_pool = sqlite3_column_int(s, 9) != 0;
-            index[{r.point, r.name}] = snap.tasks.size();
+            const Json outputs = Json::parse(text(s, 10), nullptr, false);
+            if (outputs.is_array()) {
+                for (const auto& o : outputs) {
+                    if (o.is_string()) r.outputs.push_back(o.get<std::string>());
+                }
+            }
             snap.tasks.push_back(std::move(r));
         });
-    query("SELECT point, name, output FROM task_outputs", nullptr, [&](sqlite3_stmt* s) {
-        auto it = index.find({sqlite3_column_int64(s, 0), text(s, 1)});
-        if (it != index.end()) snap.tasks[it->second].outputs.push_back(text(s, 2));
-    });
     query(
         "SELECT j.point, j.name, j.cycle, j.submit_num, j.state, j.job_id FROM jobs j "
         "JOIN task_states t ON t.point = j.point AND t.name = j.name AND t.submit_num = "

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -87,6 +88,8 @@ class RunDb {
     void query(const char* sql, const std::function<void(sqlite3_stmt*)>& bind,
                const std::function<void(sqlite3_stmt*)>& row);
 
+    // Write the batch's task and job rows (commit() does, before COMMIT).
+    void flush();
     // `now` as ISO 8601, formatted once for all the events of a batch.
     const std::string& stamp(std::int64_t now);
 
@@ -94,9 +97,24 @@ class RunDb {
     sqlite3* db_ = nullptr;
     std::int64_t stamp_at_ = -1;
     std::string stamp_;
+    std::int64_t next_event_ = 1;  // task_events.id of the next event
+    // A batch's rows, written once each at its commit: a task's last state,
+    // and a job's columns as its events filled them in.
+    struct PendingTask {
+        std::string cycle, state, outputs, time;
+        int num = 0, retries = 0, submit_retries = 0;
+        std::optional<std::int64_t> retry_at;
+        bool held = false, in_pool = true;
+    };
+    struct PendingJob {
+        std::string cycle, state;
+        std::optional<std::string> runner, job_id, submitted_at, started_at, exited_at;
+        std::optional<std::int64_t> exit_code, signal;
+    };
+    std::map<std::pair<std::int64_t, std::string>, PendingTask> tasks_;
+    std::map<std::pair<std::pair<std::int64_t, std::string>, int>, PendingJob> jobs_;
     sqlite3_stmt* upsert_task_ = nullptr;
     sqlite3_stmt* insert_event_ = nullptr;
-    sqlite3_stmt* insert_output_ = nullptr;
     sqlite3_stmt* upsert_job_ = nullptr;
     sqlite3_stmt* insert_xtrigger_ = nullptr;
     sqlite3_stmt* set_param_ = nullptr;

@@ -31,7 +31,7 @@ void write(store::RunDb& db, const std::vector<BusMessage>& batch) {
         for (const auto& m : batch) {
             // What the database records: task events and workflow events.
             if (m.topic.rfind("task.", 0) != 0 && m.topic != "workflow") continue;
-            const Json body = Json::parse(m.body);
+            const Json body = decode(m.body);
             if (body.is_array()) {
                 for (const auto& b : body) db.apply(m.topic, b, now);
             } else {

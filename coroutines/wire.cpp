@@ -1,0 +1,64 @@
+#include "coroutines/wire.hpp"
+
+#include <simdjson.h>
+
+#include <stdexcept>
+
+namespace tock::comp {
+
+namespace {
+
+// simdjson's tape as nlohmann values. Non-negative integers become unsigned,
+// as nlohmann's own parser makes them, so a decoded body compares and dumps
+// exactly as Json::parse would have it.
+Json convert(simdjson::dom::element e) {
+    using T = simdjson::dom::element_type;
+    switch (e.type()) {
+        case T::OBJECT: {
+            Json o = Json::object();
+            auto& m = o.get_ref<Json::object_t&>();
+            const simdjson::dom::object obj = e.get_object().value_unsafe();
+            for (const auto [k, v] : obj) m.insert_or_assign(std::string(k), convert(v));
+            return o;
+        }
+        case T::ARRAY: {
+            Json a = Json::array();
+            auto& v = a.get_ref<Json::array_t&>();
+            const simdjson::dom::array arr = e.get_array().value_unsafe();
+            v.reserve(arr.size());
+            for (const auto x : arr) v.push_back(convert(x));
+            return a;
+        }
+        case T::STRING:
+            return Json(std::string(e.get_string().value_unsafe()));
+        case T::INT64: {
+            const std::int64_t i = e.get_int64().value_unsafe();
+            if (i >= 0) return Json(static_cast<std::uint64_t>(i));
+            return Json(i);
+        }
+        case T::UINT64:
+            return Json(e.get_uint64().value_unsafe());
+        case T::DOUBLE:
+            return Json(e.get_double().value_unsafe());
+        case T::BOOL:
+            return Json(e.get_bool().value_unsafe());
+        case T::NULL_VALUE:
+            return Json(nullptr);
+    }
+    return Json();
+}
+
+}  // namespace
+
+Json decode(std::string_view body) {
+    // One parser per thread, reused: its buffers grow to the largest body
+    // seen and are not allocated again.
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (const auto err = parser.parse(body.data(), body.size(), true).get(root)) {
+        throw std::runtime_error(std::string("bad message body: ") + simdjson::error_message(err));
+    }
+    return convert(root);
+}
+
+}  // namespace tock::comp
