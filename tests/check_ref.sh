@@ -8,6 +8,9 @@
 # file (default: --mode simulation --fast). A line "# play-until: TEXT" stops
 # the run with SIGTERM once TEXT appears in its output (a held workflow waits
 # for an operator; this is the operator).
+# A line "# ref: tomorrow" marks a workflow whose cycle points start from
+# the wall clock (next(T00)): tomorrow's date (UTC) is written TOMORROW in
+# the reference, so that it holds on any day.
 # With TOCK_UPDATE=1 the expected file is rewritten (then review the diff).
 set -u
 tock=$1
@@ -37,6 +40,9 @@ rc=$?
     cat "$run/run/log/scheduler/reference" 2>/dev/null
     echo "exit $rc"
 } >"$actual"
+if grep -q '^# ref: tomorrow' "$flow"; then
+    sed -i "s/$(date -u -d tomorrow +%Y%m%d)/TOMORROW/g" "$actual"
+fi
 if [ "${TOCK_UPDATE:-0}" = 1 ]; then
     cp "$actual" "$dir/$name.ref"
 fi
