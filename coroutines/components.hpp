@@ -101,7 +101,11 @@ Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints&
                         std::string server_endpoint);
 Task<void> xtriggers(Loop& loop, const config::Workflow& wf, const Endpoints& ep, RunMode mode,
                      std::string run_dir);
-Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep);
+// `adopt`: on a restart, the jobs that were active; those that had started
+// have their time limits and execution timeouts armed again for the time
+// they have left.
+Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
+                  std::vector<store::JobRow> adopt = {});
 Task<void> events(Loop& loop, const config::Workflow& wf, const Endpoints& ep, std::string run_dir);
 Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
                        ReporterOptions opts);

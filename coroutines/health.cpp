@@ -61,19 +61,40 @@ struct Health {
             }
         } else if (ev == "started") {
             watches.erase(job);  // the submission timeout no longer applies
-            if (rt.time_limit) {
-                Json k = id;
-                k["reason"] = fmt::format("execution time limit {} exceeded", iso(*rt.time_limit));
-                watch(job).spawn(after(to_duration(*rt.time_limit), "kill", k));
-            }
-            if (rt.execution_timeout) {
-                Json t = id;
-                t["kind"] = "execution timeout";
-                watch(job).spawn(after(to_duration(*rt.execution_timeout), "timeout", t));
-            }
+            running(job, rt, id, Duration::zero());
         } else if (ev == "succeeded" || ev == "failed" || ev == "retry" || ev == "submit-failed" ||
                    ev == "submit-retry") {
             watches.erase(job);
+        }
+    }
+
+    // A job running for `ran` already: its time limit and execution timeout.
+    void running(const std::string& job, const config::Runtime& rt, const Json& id, Duration ran) {
+        auto left = [&](const config::Interval& i) {
+            return std::max(Duration::zero(), to_duration(i) - ran);
+        };
+        if (rt.time_limit) {
+            Json k = id;
+            k["reason"] = fmt::format("execution time limit {} exceeded", iso(*rt.time_limit));
+            watch(job).spawn(after(left(*rt.time_limit), "kill", k));
+        }
+        if (rt.execution_timeout) {
+            Json t = id;
+            t["kind"] = "execution timeout";
+            watch(job).spawn(after(left(*rt.execution_timeout), "timeout", t));
+        }
+    }
+
+    // A restart: the jobs that were running when the last scheduler died go
+    // on running, and their limits count from when they started.
+    void adopt(const std::vector<store::JobRow>& jobs) {
+        for (const auto& r : jobs) {
+            if (r.state != "running" || !r.started_at || !wf.runtime.count(r.name)) continue;
+            const Json id = task_fields(wf, config::Point{r.point}, r.name, r.submit_num);
+            const auto ran =
+                std::chrono::microseconds(std::max<std::int64_t>(0, unix_micros() - *r.started_at));
+            running(job_name(id), wf.runtime.at(r.name), id,
+                    std::chrono::duration_cast<Duration>(ran));
         }
     }
 
@@ -107,7 +128,8 @@ struct Health {
 
 }  // namespace
 
-Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep) {
+Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
+                  std::vector<store::JobRow> adopt) {
     Publisher pub(loop, "health", ep.health);
     Subscriber sub(loop, "health");
     // Task events only if some task has a time limit or timeout to watch.
@@ -127,6 +149,7 @@ Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep) {
     Health h{loop, wf, out, {}, {}};
     Scope scope(loop);
     scope.spawn(out.run());
+    h.adopt(adopt);
     scope.spawn(h.on_signal(SIGINT, "SIGINT"));
     scope.spawn(h.on_signal(SIGTERM, "SIGTERM"));
     for (;;) {

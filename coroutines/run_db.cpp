@@ -190,12 +190,12 @@ RunDb::~RunDb() {
 }
 
 void RunDb::close() noexcept {
-    for (auto* s :
-         {upsert_task_, insert_event_, upsert_job_, insert_xtrigger_, set_param_, begin_, commit_}) {
+    for (auto* s : {upsert_task_, insert_event_, upsert_job_, insert_xtrigger_, set_param_, begin_,
+                    commit_}) {
         sqlite3_finalize(s);
     }
-    upsert_task_ = insert_event_ = upsert_job_ = insert_xtrigger_ = set_param_ = begin_ =
-        commit_ = nullptr;
+    upsert_task_ = insert_event_ = upsert_job_ = insert_xtrigger_ = set_param_ = begin_ = commit_ =
+        nullptr;
     if (db_) sqlite3_close(db_);
     db_ = nullptr;
 }
@@ -399,13 +399,19 @@ void RunDb::flush() {
         } else {
             r.null(8);
         }
-        r.integer(9, t.held ? 1 : 0).integer(10, t.in_pool ? 1 : 0).text(11, t.outputs).text(12, t.time);
+        r.integer(9, t.held ? 1 : 0)
+            .integer(10, t.in_pool ? 1 : 0)
+            .text(11, t.outputs)
+            .text(12, t.time);
         if (r.step() != SQLITE_DONE) fail("recording a task state");
     }
     tasks_.clear();
     for (const auto& [key, j] : jobs_) {
         Binder r(upsert_job_);
-        r.integer(1, key.first.first).text(2, key.first.second).integer(3, key.second).text(4, j.cycle);
+        r.integer(1, key.first.first)
+            .text(2, key.first.second)
+            .integer(3, key.second)
+            .text(4, j.cycle);
         auto opt = [&](int i, const std::optional<std::string>& v) {
             if (v) {
                 r.text(i, *v);
@@ -455,7 +461,9 @@ Snapshot RunDb::snapshot() {
             snap.tasks.push_back(std::move(r));
         });
     query(
-        "SELECT j.point, j.name, j.cycle, j.submit_num, j.state, j.job_id FROM jobs j "
+        "SELECT j.point, j.name, j.cycle, j.submit_num, j.state, j.job_id, "
+        "CAST(round((julianday(j.started_at) - 2440587.5) * 86400000) AS INTEGER) * 1000 "
+        "FROM jobs j "
         "JOIN task_states t ON t.point = j.point AND t.name = j.name AND t.submit_num = "
         "j.submit_num WHERE t.state IN ('preparing', 'submitted', 'running') AND j.state IN "
         "('preparing', 'submitted', 'running')",
@@ -467,6 +475,7 @@ Snapshot RunDb::snapshot() {
             j.submit_num = sqlite3_column_int(s, 3);
             j.state = text(s, 4);
             if (sqlite3_column_type(s, 5) != SQLITE_NULL) j.pid = std::stoi(text(s, 5));
+            if (sqlite3_column_type(s, 6) != SQLITE_NULL) j.started_at = sqlite3_column_int64(s, 6);
             snap.active_jobs.push_back(std::move(j));
         });
     query("SELECT label, point FROM xtriggers", nullptr, [&](sqlite3_stmt* s) {

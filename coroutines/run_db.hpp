@@ -43,6 +43,7 @@ struct JobRow {
     int submit_num = 0;
     std::string state;
     std::optional<int> pid;
+    std::optional<std::int64_t> started_at;  // unix microseconds, once it ran
 };
 
 struct Snapshot {

@@ -78,7 +78,11 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
         guarded(comp::job_messages(loop, wf, ep, s.mode == comp::RunMode::live ? s.endpoint : ""),
                 "job_messages", end));
     components.spawn(guarded(comp::xtriggers(loop, wf, ep, s.mode, s.run_dir), "xtriggers", end));
-    components.spawn(guarded(comp::health(loop, wf, ep), "health", end));
+    // Simulated jobs adopted on a restart run again from their start.
+    components.spawn(
+        guarded(comp::health(loop, wf, ep,
+                             s.mode == comp::RunMode::live ? adopt : std::vector<store::JobRow>{}),
+                "health", end));
     components.spawn(guarded(comp::events(loop, wf, ep, s.run_dir), "events", end));
     components.spawn(report(comp::reporter(loop, wf, ep, {s.run_dir, s.progress, s.echo}), end));
     co_await end.over.wait();

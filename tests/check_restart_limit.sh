@@ -1,0 +1,37 @@
+#!/bin/bash
+# A restart adopts a running job and keeps its execution time limit
+# (tests/restart/time_limit.yaml): the scheduler is killed with SIGKILL once
+# `long` (sleep 120, limit PT4S) runs; the restart must kill it when its four
+# seconds since it started are up, not leave it to run for two minutes.
+#   check_restart_limit.sh TOCK FLOW
+set -u
+tock=$1 flow=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+run=$work/run
+"$tock" play "$flow" --no-detach --run-dir "$run" >"$work/first.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 200); do
+    [ "$(sqlite3 "$run/db" "SELECT state FROM task_states WHERE name = 'long'" 2>/dev/null)" = running ] && break
+    sleep 0.05
+done
+kill -9 $pid || fail "the first start ended by itself: $(tail -1 "$work/first.out")"
+wait $pid 2>/dev/null
+start=$(date +%s)
+timeout 60 "$tock" play --run-dir "$run" --no-detach >"$work/restart.out" 2>&1 || {
+    tail -5 "$work/restart.out"
+    fail "the restart did not complete"
+}
+took=$(($(date +%s) - start))
+[ "$took" -le 20 ] || fail "the restart took $took s: the adopted job's time limit was not kept"
+states=$(sqlite3 "$run/db" "SELECT name || ' ' || state FROM task_states ORDER BY name" | tr '\n' ,)
+[ "$states" = "after succeeded,long failed," ] || fail "final states: $states"
+grep -q "1/long  failed" "$run/log/scheduler/log" ||
+    fail "the kill was not logged: $(tail -5 "$run/log/scheduler/log")"
+job_pid=$(sed -n 's/^TOCK_JOB_PID=//p' "$run/log/job/1/long/01/job.status")
+# Its parent died with the first scheduler: a zombie waiting for init to
+# reap it is not alive.
+alive=$(ps -eo pgid=,stat= | awk -v g="$job_pid" '$1 == g && $2 !~ /^Z/' | wc -l)
+[ "$alive" = 0 ] || fail "$alive processes of the job are still alive"
+echo "the adopted job was killed at its time limit after $took s; long failed, after ran"
