@@ -19,6 +19,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "coroutines/components.hpp"
 #include "coroutines/wire.hpp"
@@ -79,11 +80,13 @@ struct Reporter {
     std::chrono::steady_clock::time_point wall0 = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point last_progress = wall0;
     std::size_t submitted = 0, succeeded = 0, failed = 0, submit_failures = 0;
-    std::map<std::string, std::string> active;         // CYCLE/TASK -> state, until final
-    std::map<std::string, std::size_t> active_cycles;  // cycle -> active tasks
-    std::map<std::string, std::string> job_state;      // CYCLE/TASK/NN -> final state
-    std::map<std::string, std::vector<std::string>> job_triggers;
-    std::map<std::string, std::string> no_job;  // tasks that ended without a job
+    // Hashed: a run's jobs number in the hundreds of thousands, and the
+    // reference sorts its lines itself.
+    std::unordered_map<std::string, std::string> active;     // CYCLE/TASK -> state, until final
+    std::map<std::string, std::size_t> active_cycles;        // cycle -> active tasks
+    std::unordered_map<std::string, std::string> job_state;  // CYCLE/TASK/NN -> final state
+    std::unordered_map<std::string, std::vector<std::string>> job_triggers;
+    std::unordered_map<std::string, std::string> no_job;  // tasks that ended without a job
     bool progress_shown = false;
 
     Reporter(Loop& l, const config::Workflow& w, ReporterOptions o)

@@ -18,7 +18,14 @@ Json convert(simdjson::dom::element e) {
             Json o = Json::object();
             auto& m = o.get_ref<Json::object_t&>();
             const simdjson::dom::object obj = e.get_object().value_unsafe();
-            for (const auto [k, v] : obj) m.insert_or_assign(std::string(k), convert(v));
+            // Keys arrive sorted (nlohmann writes objects in key order), so
+            // each goes in at the end without a search; a repeated key
+            // keeps its last value, as with Json::parse.
+            for (const auto [k, v] : obj) {
+                const std::size_t before = m.size();
+                auto it = m.emplace_hint(m.end(), std::string(k), convert(v));
+                if (m.size() == before) it->second = convert(v);
+            }
             return o;
         }
         case T::ARRAY: {
