@@ -8,16 +8,8 @@ set -u
 tock=$1 flow=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-run=$work/run
-"$tock" play "$flow" --no-detach --run-dir "$run" >"$work/first.out" 2>&1 &
-pid=$!
-for _ in $(seq 1 200); do
-    [ "$(sqlite3 "$run/db" "SELECT state FROM task_states WHERE name = 'first'" 2>/dev/null)" = succeeded ] && break
-    sleep 0.05
-done
-kill -9 $pid || fail "the first start ended by itself: $(tail -1 "$work/first.out")"
-wait $pid 2>/dev/null
+. "$(dirname "$0")/restart_lib.sh"
+first_start_killed_when first succeeded
 ( sleep 1; touch "$run/go" ) &
 "$tock" play --run-dir "$run" --no-detach >"$work/restart.out" 2>&1 || {
     tail -5 "$work/restart.out"
