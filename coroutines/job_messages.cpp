@@ -44,47 +44,42 @@ struct Messages {
             std::find_if(outs.begin(), outs.end(), [&](auto& kv) { return kv.second == text; });
         if (custom != outs.end()) {
             start(j, job);
-            Json b = j;
-            b["output"] = custom->first;
-            out.post("job.output", b);
+            out.post_text("job.output", fields(j).str("output", custom->first).take());
         } else if (text == "started") {
             start(j, job);
         } else if (text == "succeeded" || text == "failed" || text.rfind("failed ", 0) == 0) {
             // The exit status is the final word; the job's own report of it
             // is in job.status for when the exit cannot be seen.
         } else {
-            Json b = j;
-            b["message"] = text;
-            out.post("job.message", b);
+            out.post_text("job.message", fields(j).str("message", text).take());
         }
         return std::nullopt;
+    }
+
+    // The job's fields {"cycle", "point", "task", "num"}, to start a body.
+    JsonText fields(const Json& j) const {
+        JsonText t;
+        t.task(wf, point_of(j), j.at("task").get_ref<const std::string&>(), j.at("num").get<int>());
+        return t;
     }
 
     void start(const Json& j, Job& job) {
         if (job.started) return;
         job.started = true;
-        out.post("job.started", j);
+        out.post_text("job.started", fields(j).take());
     }
 
     void exited(const Json& j, long code, int signal) {
         auto it = current.find(task_name(j));
         if (it == current.end() || it->second.num != j.at("num").get<int>()) return;
         start(j, it->second);  // it ran, whether or not its message got through
-        Json b =
-            task_fields(wf, point_of(j), j.at("task").get<std::string>(), j.at("num").get<int>());
-        b["exit"] = code;
-        b["signal"] = signal;
-        if (j.contains("at")) b["at"] = j["at"];
-        out.post(code == 0 && signal == 0 ? "job.succeeded" : "job.failed", b);
+        JsonText b = fields(j);
+        b.num("exit", code).num("signal", signal);
+        if (const auto at = j.find("at"); at != j.end()) b.json("at", *at);
+        out.post_text(code == 0 && signal == 0 ? "job.succeeded" : "job.failed", b.take());
         current.erase(it);  // later messages from it are refused
     }
 };
-
-Json strip(const Json& j) {
-    Json b = j;
-    b.erase("message");
-    return b;
-}
 
 }  // namespace
 
@@ -133,7 +128,7 @@ Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints&
         } else if (topic == "job.submit-failed") {
             out.post(topic, body);
         } else if (topic == "job.said") {
-            (void)m.said(strip(body), body.at("message").get<std::string>());
+            (void)m.said(body, body.at("message").get<std::string>());
         } else if (topic == "job.exited") {
             m.exited(body, body.at("exit").get<long>(), body.at("signal").get<int>());
         }

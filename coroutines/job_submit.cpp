@@ -100,6 +100,13 @@ struct Submitter {
         return task_fields(wf, point_of(job), job.at("task").get<std::string>(),
                            job.at("num").get<int>());
     }
+    // The same fields, as the start of a body written straight to text.
+    JsonText text(const Json& job) const {
+        JsonText t;
+        t.task(wf, point_of(job), job.at("task").get_ref<const std::string&>(),
+               job.at("num").get<int>());
+        return t;
+    }
 
     Task<void> live(Json job) {
         const std::string task = job.at("task").get<std::string>();
@@ -165,13 +172,12 @@ struct Submitter {
         const config::Runtime& rt = wf.runtime.at(task);
         const config::Point p = point_of(job);
         const int num = job.at("num").get<int>();
-        Json b = fields(job);
-        b["runner"] = opts.mode == RunMode::skip ? "skip" : "simulation";
-        b["at"] = unix_micros();
-        out.post("job.submitted", b);
-        Json said = fields(job);
-        said["message"] = "started";
-        out.post("job.said", said);
+        out.post_text("job.submitted",
+                      text(job)
+                          .str("runner", opts.mode == RunMode::skip ? "skip" : "simulation")
+                          .num("at", unix_micros())
+                          .take());
+        out.post_text("job.said", text(job).str("message", "started").take());
         const bool skip = opts.mode == RunMode::skip;
         if (!skip) {
             co_await loop.clock().sleep_for(
@@ -184,15 +190,12 @@ struct Submitter {
             (!rt.sim_fail_try_1_only || num == 1);
         for (const auto& [output, message] : rt.outputs) {
             if (!fail && rt.output_required(output)) {
-                said["message"] = message;
-                out.post("job.said", said);
+                out.post_text("job.said", text(job).str("message", message).take());
             }
         }
-        Json e = fields(job);
-        e["exit"] = fail ? 1 : 0;
-        e["signal"] = 0;
-        e["at"] = unix_micros();
-        out.post("job.exited", e);
+        out.post_text(
+            "job.exited",
+            text(job).num("exit", fail ? 1 : 0).num("signal", 0).num("at", unix_micros()).take());
     }
 
     // A job that was active when the scheduler died, reconciled from its

@@ -39,36 +39,45 @@ struct Driver {
     Driver(Loop& l, const config::Workflow& w, Outbox& o)
         : loop(l), wf(w), pool(w), out(o), timers(l), dirty(l), finished(l) {}
 
-    // A task event carries the task's whole recorded state ("row"), which
-    // is what the store writes and a restart reads back.
-    Json event(const char* name, const TaskId& id) const {
+    // A task event: the task, the event, the state it leaves the task in,
+    // what the job event that caused it says (`job`: its pid, runner, exit
+    // ...), what triggered it, and the task's whole recorded state ("row"),
+    // which is what the store writes and a restart reads back.
+    void post(const char* name, const TaskId& id, const Json* job = nullptr,
+              const std::vector<std::string>* triggered_by = nullptr) {
         const pool::Task* t = pool.find(id);
-        Json e = task_fields(wf, id.point, id.name, t ? t->submit_num : 0);
-        e["event"] = name;
+        // The job's number: the task's, or the job event's once the task has
+        // left the pool.
+        const int num = t ? t->submit_num : job ? job->value("num", 0) : 0;
+        JsonText e;
+        e.task(wf, id.point, id.name, num).str("event", name);
         // A task gone from the pool is complete: its last event names its state.
-        e["state"] = t ? pool::to_string(t->state) : name;
-        Json row = {{"in_pool", t != nullptr}};
+        e.str("state", t ? pool::to_string(t->state) : name);
+        if (job) {
+            for (const char* k :
+                 {"pid", "runner", "at", "exit", "signal", "error", "message", "output"}) {
+                if (const auto v = job->find(k); v != job->end()) e.json(k, *v);
+            }
+        }
+        if (triggered_by) e.strs("triggered_by", *triggered_by);
+        JsonText row;
+        row.boolean("in_pool", t != nullptr);
         if (t) {
-            row["outputs"] = t->outputs;
-            row["retries"] = t->retries_used;
-            row["submit_retries"] = t->submit_retries_used;
-            if (t->held) row["held"] = true;
+            row.strs("outputs", t->outputs)
+                .num("retries", t->retries_used)
+                .num("submit_retries", t->submit_retries_used);
+            if (t->held) row.boolean("held", true);
             if (t->retry_pending && t->retry_delay) {
-                row["retry_at"] =
-                    unix_micros() + std::chrono::duration_cast<std::chrono::microseconds>(
-                                        to_duration(*t->retry_delay))
-                                        .count();
+                row.num("retry_at",
+                        unix_micros() + std::chrono::duration_cast<std::chrono::microseconds>(
+                                            to_duration(*t->retry_delay))
+                                            .count());
             }
         } else if (const auto* outputs = pool.done_outputs(id)) {
-            row["outputs"] = *outputs;
+            row.strs("outputs", *outputs);
         }
-        e["row"] = std::move(row);
-        return e;
-    }
-    void post(const char* name, const TaskId& id, Json extra = Json::object()) {
-        Json e = event(name, id);
-        e.update(extra);
-        out.post(std::string("task.") + name, e);
+        e.raw("row", row.take());
+        out.post_text(std::string("task.") + name, e.take());
     }
 
     // A job event for the task's current job; anything else is stale.
@@ -83,11 +92,7 @@ struct Driver {
         TaskId id;
         const pool::Task* t = current(b, id);
         if (!t) return;
-        Json extra = Json::object();
-        for (const char* k :
-             {"num", "pid", "runner", "at", "exit", "signal", "error", "message", "output"}) {
-            if (b.contains(k)) extra[k] = b[k];
-        }
+        const Json* extra = &b;
         if (topic == "job.submitted") {
             if (t->state != State::preparing) return;
             pool.submitted(id);
@@ -186,13 +191,15 @@ struct Driver {
         }
         const std::vector<TaskId> ids = pool.release();
         if (!ids.empty()) {
-            Json jobs = Json::array();
+            std::string jobs = "[";
             for (const auto& id : ids) {
                 const pool::Task* t = pool.find(id);
-                jobs.push_back(task_fields(wf, id.point, id.name, t->submit_num));
-                post("triggered", id, {{"triggered_by", pool.met(id)}});
+                if (jobs.size() > 1) jobs += ',';
+                jobs += JsonText().task(wf, id.point, id.name, t->submit_num).take();
+                const std::vector<std::string> met = pool.met(id);
+                post("triggered", id, nullptr, &met);
             }
-            out.post("submit", Json{{"jobs", std::move(jobs)}});
+            out.post_text("submit", JsonText().raw("jobs", jobs + "]").take());
         }
         const bool any_xtriggers = !wf.xtriggers.empty() || !wf.clock_trigger.empty();
         for (const auto& x : any_xtriggers ? pool.wanted_xtriggers()

@@ -1,7 +1,10 @@
 #include "coroutines/wire.hpp"
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 namespace tock::comp {
@@ -56,6 +59,61 @@ Json convert(simdjson::dom::element e) {
 }
 
 }  // namespace
+
+void JsonText::name(std::string_view key) {
+    if (s_.size() > 1) s_ += ',';
+    quote(key);
+    s_ += ':';
+}
+
+void JsonText::quote(std::string_view v) {
+    const bool plain = std::all_of(
+        v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+    if (!plain) {
+        s_ += Json(std::string(v)).dump(-1, ' ', false, Json::error_handler_t::replace);
+        return;
+    }
+    s_ += '"';
+    s_ += v;
+    s_ += '"';
+}
+
+JsonText& JsonText::str(std::string_view key, std::string_view v) {
+    name(key);
+    quote(v);
+    return *this;
+}
+
+JsonText& JsonText::num(std::string_view key, std::int64_t v) {
+    name(key);
+    fmt::format_to(std::back_inserter(s_), "{}", v);
+    return *this;
+}
+
+JsonText& JsonText::boolean(std::string_view key, bool v) {
+    name(key);
+    s_ += v ? "true" : "false";
+    return *this;
+}
+
+JsonText& JsonText::json(std::string_view key, const Json& v) {
+    name(key);
+    s_ += v.dump(-1, ' ', false, Json::error_handler_t::replace);
+    return *this;
+}
+
+JsonText& JsonText::raw(std::string_view key, std::string_view json_text) {
+    name(key);
+    s_ += json_text;
+    return *this;
+}
+
+JsonText& JsonText::task(const config::Workflow& wf, config::Point p, std::string_view task,
+                         int num) {
+    str("cycle", wf.cycling.format(p)).num("point", p.value).str("task", task);
+    if (num > 0) this->num("num", num);
+    return *this;
+}
 
 Json decode(std::string_view body) {
     // One parser per thread, reused: its buffers grow to the largest body

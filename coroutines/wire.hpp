@@ -19,6 +19,47 @@
 
 namespace tock::comp {
 
+// A JSON object written straight to text, for the bus's most frequent
+// bodies (task events, the job stream, submit requests): a task event
+// written this way costs about a fifth of building the same nlohmann object
+// and dumping it. Keys are written in the order given, each once; strings
+// are escaped, and any byte that is not plain printable ASCII sends the
+// string through nlohmann's serializer, which replaces invalid UTF-8.
+class JsonText {
+  public:
+    JsonText() : s_("{") {}
+    JsonText& str(std::string_view key, std::string_view v);
+    JsonText& num(std::string_view key, std::int64_t v);
+    JsonText& boolean(std::string_view key, bool v);
+    JsonText& json(std::string_view key, const Json& v);  // any value
+    JsonText& raw(std::string_view key, std::string_view json_text);
+    template <class Strings>
+    JsonText& strs(std::string_view key, const Strings& v) {
+        name(key);
+        s_ += '[';
+        bool first = true;
+        for (const auto& x : v) {
+            if (!first) s_ += ',';
+            first = false;
+            quote(x);
+        }
+        s_ += ']';
+        return *this;
+    }
+    // The fields {"cycle", "point", "task", "num"} of task_fields().
+    JsonText& task(const config::Workflow& wf, config::Point p, std::string_view task, int num = 0);
+    // The object's text; the writer is spent.
+    std::string take() {
+        s_ += '}';
+        return std::move(s_);
+    }
+
+  private:
+    void name(std::string_view key);
+    void quote(std::string_view v);
+    std::string s_;
+};
+
 // Messages posted from plain code go out in the order posted, through one
 // coroutine (run()), so a component can change its state and queue what
 // follows from it without awaiting in between. Consecutive messages on the
@@ -28,8 +69,11 @@ class Outbox {
   public:
     Outbox(Loop& loop, Publisher& pub) : pub_(pub), ready_(loop) {}
     void post(std::string topic, const Json& body) {
-        q_.emplace_back(std::move(topic),
-                        body.dump(-1, ' ', false, Json::error_handler_t::replace));
+        post_text(std::move(topic), body.dump(-1, ' ', false, Json::error_handler_t::replace));
+    }
+    // A body already written as JSON text (JsonText).
+    void post_text(std::string topic, std::string body) {
+        q_.emplace_back(std::move(topic), std::move(body));
         ready_.set();
     }
     bool empty() const { return q_.empty(); }
