@@ -141,8 +141,7 @@ struct Reporter {
         }
     }
 
-    // Written lines reach their files once per bus message (a batch of
-    // events), not once per line.
+    // Written lines reach their files once per loop turn, not once per line.
     void flush() {
         log.flush();
         if (times) times.flush();
@@ -280,6 +279,7 @@ Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& 
     co_await sub.ready();
     Inbox in(sub);
     Reporter r(loop, wf, std::move(opts));
+    Ready flush([&r] { r.flush(); });
     std::optional<Outcome> outcome;
     bool handlers_done = false;
     while (!outcome || !handlers_done) {
@@ -312,8 +312,11 @@ Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& 
                        fmt::format("xtrigger {} satisfied", body.at("label").get<std::string>()));
             }
         }
-        if (in.empty()) r.flush();
+        // What this loop turn wrote reaches the files once, when the turn
+        // ends, however many batches it took.
+        if (!flush.linked()) loop.at_turn_end(flush);
     }
+    r.flush();
     if (r.progress_shown) std::fputs("\r\033[K", stdout);
     // The scheduler's own cost (jobs are other processes), for benchmarks.
     rusage ru{};

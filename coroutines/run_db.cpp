@@ -8,6 +8,8 @@
 #include <functional>
 #include <map>
 
+#include "coroutines/wire.hpp"
+
 namespace tock::store {
 
 namespace {
@@ -358,8 +360,17 @@ void RunDb::apply(const std::string& topic, const Json& b, std::int64_t now) {
         }
         t.held = row->value("held", false);
         t.in_pool = row->value("in_pool", true);
-        const auto outputs = row->find("outputs");
-        t.outputs = outputs == row->end() ? "[]" : outputs->dump();
+        // The outputs as a JSON list of names, written without a serializer
+        // (this runs for every event).
+        t.outputs = "[";
+        if (const auto outputs = row->find("outputs"); outputs != row->end()) {
+            for (const auto& o : *outputs) {
+                if (!o.is_string()) continue;
+                if (t.outputs.size() > 1) t.outputs += ',';
+                comp::append_quoted(t.outputs, o.get_ref<const std::string&>());
+            }
+        }
+        t.outputs += ']';
         t.time = time;
     }
     const char* js = job_state(event);

@@ -66,16 +66,16 @@ void JsonText::name(std::string_view key) {
     s_ += ':';
 }
 
-void JsonText::quote(std::string_view v) {
+void append_quoted(std::string& out, std::string_view v) {
     const bool plain = std::all_of(
         v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
     if (!plain) {
-        s_ += Json(std::string(v)).dump(-1, ' ', false, Json::error_handler_t::replace);
+        out += Json(std::string(v)).dump(-1, ' ', false, Json::error_handler_t::replace);
         return;
     }
-    s_ += '"';
-    s_ += v;
-    s_ += '"';
+    out += '"';
+    out += v;
+    out += '"';
 }
 
 JsonText& JsonText::str(std::string_view key, std::string_view v) {

@@ -25,6 +25,9 @@ namespace tock::comp {
 // and dumping it. Keys are written in the order given, each once; strings
 // are escaped, and any byte that is not plain printable ASCII sends the
 // string through nlohmann's serializer, which replaces invalid UTF-8.
+// `v` as a JSON string, appended to `out` (the escaping JsonText uses).
+void append_quoted(std::string& out, std::string_view v);
+
 class JsonText {
   public:
     JsonText() : s_("{") {}
@@ -56,7 +59,7 @@ class JsonText {
 
   private:
     void name(std::string_view key);
-    void quote(std::string_view v);
+    void quote(std::string_view v) { append_quoted(s_, v); }
     std::string s_;
 };
 
