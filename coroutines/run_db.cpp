@@ -172,6 +172,16 @@ RunDb::RunDb(const std::string& path) : path_(path) {
             "exited_at = COALESCE(excluded.exited_at, exited_at), "
             "exit_code = COALESCE(excluded.exit_code, exit_code), "
             "signal = COALESCE(excluded.signal, signal)");
+        update_task_ = prepare(
+            "UPDATE task_states SET cycle = ?3, state = ?4, submit_num = ?5, retries_used = ?6, "
+            "submit_retries_used = ?7, retry_at = ?8, held = ?9, in_pool = ?10, outputs = ?11, "
+            "updated = ?12 WHERE point = ?1 AND name = ?2");
+        update_job_ = prepare(
+            "UPDATE jobs SET cycle = ?4, runner = COALESCE(?5, runner), state = ?6, "
+            "job_id = COALESCE(?7, job_id), submitted_at = COALESCE(?8, submitted_at), "
+            "started_at = COALESCE(?9, started_at), exited_at = COALESCE(?10, exited_at), "
+            "exit_code = COALESCE(?11, exit_code), signal = COALESCE(?12, signal) "
+            "WHERE point = ?1 AND name = ?2 AND submit_num = ?3");
         insert_xtrigger_ = prepare(
             "INSERT OR IGNORE INTO xtriggers (label, point, cycle, time) VALUES (?1, ?2, ?3, ?4)");
         begin_ = prepare("BEGIN IMMEDIATE");
@@ -192,12 +202,12 @@ RunDb::~RunDb() {
 }
 
 void RunDb::close() noexcept {
-    for (auto* s : {upsert_task_, insert_event_, upsert_job_, insert_xtrigger_, set_param_, begin_,
-                    commit_}) {
+    for (auto* s : {upsert_task_, update_task_, insert_event_, upsert_job_, update_job_,
+                    insert_xtrigger_, set_param_, begin_, commit_}) {
         sqlite3_finalize(s);
     }
-    upsert_task_ = insert_event_ = upsert_job_ = insert_xtrigger_ = set_param_ = begin_ = commit_ =
-        nullptr;
+    upsert_task_ = update_task_ = insert_event_ = upsert_job_ = update_job_ = insert_xtrigger_ =
+        set_param_ = begin_ = commit_ = nullptr;
     if (db_) sqlite3_close(db_);
     db_ = nullptr;
 }
@@ -396,52 +406,68 @@ void RunDb::apply(const std::string& topic, const Json& b, std::int64_t now) {
 }
 
 void RunDb::flush() {
+    // Most rows of a batch exist already: an UPDATE finds and rewrites one in
+    // one search, where the upsert's failed INSERT searches first. The
+    // INSERT runs only when the UPDATE changed nothing.
+    auto write = [&](sqlite3_stmt* update, sqlite3_stmt* insert, auto&& bind, const char* what) {
+        bind(Binder(update));
+        if (sqlite3_step(update) != SQLITE_DONE) fail(what);
+        if (sqlite3_changes(db_) > 0) return;
+        bind(Binder(insert));
+        if (sqlite3_step(insert) != SQLITE_DONE) fail(what);
+    };
     for (const auto& [key, t] : tasks_) {
-        Binder r(upsert_task_);
-        r.integer(1, key.first)
-            .text(2, key.second)
-            .text(3, t.cycle)
-            .text(4, t.state)
-            .integer(5, t.num)
-            .integer(6, t.retries)
-            .integer(7, t.submit_retries);
-        if (t.retry_at) {
-            r.integer(8, *t.retry_at);
-        } else {
-            r.null(8);
-        }
-        r.integer(9, t.held ? 1 : 0)
-            .integer(10, t.in_pool ? 1 : 0)
-            .text(11, t.outputs)
-            .text(12, t.time);
-        if (r.step() != SQLITE_DONE) fail("recording a task state");
+        write(
+            update_task_, upsert_task_,
+            [&](Binder r) {
+                r.integer(1, key.first)
+                    .text(2, key.second)
+                    .text(3, t.cycle)
+                    .text(4, t.state)
+                    .integer(5, t.num)
+                    .integer(6, t.retries)
+                    .integer(7, t.submit_retries);
+                if (t.retry_at) {
+                    r.integer(8, *t.retry_at);
+                } else {
+                    r.null(8);
+                }
+                r.integer(9, t.held ? 1 : 0)
+                    .integer(10, t.in_pool ? 1 : 0)
+                    .text(11, t.outputs)
+                    .text(12, t.time);
+            },
+            "recording a task state");
     }
     tasks_.clear();
     for (const auto& [key, j] : jobs_) {
-        Binder r(upsert_job_);
-        r.integer(1, key.first.first)
-            .text(2, key.first.second)
-            .integer(3, key.second)
-            .text(4, j.cycle);
-        auto opt = [&](int i, const std::optional<std::string>& v) {
-            if (v) {
-                r.text(i, *v);
-            } else {
-                r.null(i);
-            }
-        };
-        opt(5, j.runner);
-        r.text(6, j.state);
-        opt(7, j.job_id);
-        opt(8, j.submitted_at);
-        opt(9, j.started_at);
-        opt(10, j.exited_at);
-        if (j.exit_code) {
-            r.integer(11, *j.exit_code).integer(12, *j.signal);
-        } else {
-            r.null(11).null(12);
-        }
-        if (r.step() != SQLITE_DONE) fail("recording a job");
+        write(
+            update_job_, upsert_job_,
+            [&](Binder r) {
+                r.integer(1, key.first.first)
+                    .text(2, key.first.second)
+                    .integer(3, key.second)
+                    .text(4, j.cycle);
+                auto opt = [&](int i, const std::optional<std::string>& v) {
+                    if (v) {
+                        r.text(i, *v);
+                    } else {
+                        r.null(i);
+                    }
+                };
+                opt(5, j.runner);
+                r.text(6, j.state);
+                opt(7, j.job_id);
+                opt(8, j.submitted_at);
+                opt(9, j.started_at);
+                opt(10, j.exited_at);
+                if (j.exit_code) {
+                    r.integer(11, *j.exit_code).integer(12, *j.signal);
+                } else {
+                    r.null(11).null(12);
+                }
+            },
+            "recording a job");
     }
     jobs_.clear();
 }

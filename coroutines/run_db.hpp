@@ -117,6 +117,8 @@ class RunDb {
     sqlite3_stmt* upsert_task_ = nullptr;
     sqlite3_stmt* insert_event_ = nullptr;
     sqlite3_stmt* upsert_job_ = nullptr;
+    sqlite3_stmt* update_task_ = nullptr;  // the rewrite of a row that exists (flush())
+    sqlite3_stmt* update_job_ = nullptr;
     sqlite3_stmt* insert_xtrigger_ = nullptr;
     sqlite3_stmt* set_param_ = nullptr;
     sqlite3_stmt* begin_ = nullptr;  // BEGIN IMMEDIATE and COMMIT, prepared once
