@@ -80,7 +80,7 @@ std::string iso(std::int64_t micros) {
 }
 
 // What a task event means for its job's row ("" for nothing).
-const char* job_state(const std::string& event) {
+const char* job_state(std::string_view event) {
     if (event == "triggered") return "preparing";
     if (event == "submitted") return "submitted";
     if (event == "started") return "running";
@@ -90,25 +90,28 @@ const char* job_state(const std::string& event) {
     return "";
 }
 
-std::string detail(const Json& b) {
-    if (b.contains("message")) return b["message"].get<std::string>();
-    if (b.contains("output")) return b["output"].get<std::string>();
-    if (b.contains("error")) return b["error"].get<std::string>();
-    if (b.contains("triggered_by")) {
+std::string detail(const Event& e) {
+    if (e.message) return std::string(*e.message);
+    if (e.output) return std::string(*e.output);
+    if (e.error) return std::string(*e.error);
+    if (e.triggered_by) {
         std::string s;
-        for (const auto& t : b["triggered_by"]) s += (s.empty() ? "" : " ") + t.get<std::string>();
+        for (const auto& t : *e.triggered_by) {
+            if (!s.empty()) s += ' ';
+            s += t;
+        }
         return s;
     }
-    if (b.value("signal", 0)) return fmt::format("signal {}", b["signal"].get<int>());
-    if (b.contains("exit")) return fmt::format("exit {}", b["exit"].get<long>());
-    if (b.contains("pid")) return fmt::format("pid {}", b["pid"].get<long>());
+    if (e.signal.value_or(0)) return fmt::format("signal {}", *e.signal);
+    if (e.exit) return fmt::format("exit {}", *e.exit);
+    if (e.pid) return fmt::format("pid {}", *e.pid);
     return "";
 }
 
 class Binder {
   public:
     explicit Binder(sqlite3_stmt* s) : s_(s) { sqlite3_reset(s_); }
-    Binder& text(int i, const std::string& v) {
+    Binder& text(int i, std::string_view v) {
         sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
         return *this;
     }
@@ -315,93 +318,76 @@ const std::string& RunDb::stamp(std::int64_t now) {
     return stamp_;
 }
 
-void RunDb::apply(const std::string& topic, const Json& b, std::int64_t now) {
+void RunDb::apply(const Event& e, std::int64_t now) {
     const std::string& time = stamp(now);
-    if (topic == "workflow") {
-        const std::string ev = b.value("event", "");
-        if (ev == "xtrigger") {
+    if (e.topic == "workflow") {
+        if (e.event == "xtrigger") {
             if (Binder(insert_xtrigger_)
-                    .text(1, b.at("label").get<std::string>())
-                    .integer(2, b.at("point").get<std::int64_t>())
-                    .text(3, b.at("cycle").get<std::string>())
+                    .text(1, e.label)
+                    .integer(2, e.point)
+                    .text(3, e.cycle)
                     .text(4, time)
                     .step() != SQLITE_DONE)
                 fail("recording an xtrigger");
-        } else if (ev == "startup") {
-            if (!b.value("restart", false)) set_param("started", time);
-        } else if (ev == "shutdown") {
-            set_param("status", b.at("kind").get<std::string>());
+        } else if (e.event == "startup") {
+            if (!e.restart) set_param("started", time);
+        } else if (e.event == "shutdown") {
+            set_param("status", std::string(e.kind));
             set_param("stopped", time);
         }
         return;
     }
-    if (topic.rfind("task.", 0) != 0) return;
-    const std::int64_t point = b.at("point").get<std::int64_t>();
-    const std::string& name = b.at("task").get_ref<const std::string&>();
-    const std::string& cycle = b.at("cycle").get_ref<const std::string&>();
-    const std::string& event = b.at("event").get_ref<const std::string&>();
-    const std::string& state = b.at("state").get_ref<const std::string&>();
-    const int num = b.value("num", 0);
+    if (e.topic.substr(0, 5) != "task.") return;
     if (Binder(insert_event_)
-            .integer(1, point)
-            .text(2, name)
+            .integer(1, e.point)
+            .text(2, e.task)
             .integer(3, next_event_++)
-            .text(4, cycle)
-            .integer(5, num)
-            .text(6, event)
-            .text(7, state)
-            .text(8, detail(b))
+            .text(4, e.cycle)
+            .integer(5, e.num)
+            .text(6, e.event)
+            .text(7, e.state)
+            .text(8, detail(e))
             .text(9, time)
             .step() != SQLITE_DONE)
         fail("recording an event");
-    const std::pair<std::int64_t, std::string> key{point, name};
-    if (const auto row = b.find("row"); row != b.end()) {
+    const std::pair<std::int64_t, std::string> key{e.point, std::string(e.task)};
+    if (e.has_row) {
         // The row is the task's whole state: the last one of a batch is the
         // one written.
         PendingTask& t = tasks_[key];
-        t.cycle = cycle;
-        t.state = state;
-        t.num = num;
-        t.retries = row->value("retries", 0);
-        t.submit_retries = row->value("submit_retries", 0);
-        t.retry_at.reset();
-        if (const auto at = row->find("retry_at"); at != row->end()) {
-            t.retry_at = at->get<std::int64_t>();
-        }
-        t.held = row->value("held", false);
-        t.in_pool = row->value("in_pool", true);
-        // The outputs as a JSON list of names, written without a serializer
-        // (this runs for every event).
+        t.cycle = e.cycle;
+        t.state = e.state;
+        t.num = e.num;
+        t.retries = e.retries;
+        t.submit_retries = e.submit_retries;
+        t.retry_at = e.retry_at;
+        t.held = e.held;
+        t.in_pool = e.in_pool;
+        // The outputs as a JSON list of names.
         t.outputs = "[";
-        if (const auto outputs = row->find("outputs"); outputs != row->end()) {
-            for (const auto& o : *outputs) {
-                if (!o.is_string()) continue;
-                if (t.outputs.size() > 1) t.outputs += ',';
-                comp::append_quoted(t.outputs, o.get_ref<const std::string&>());
-            }
+        for (const auto& o : e.outputs) {
+            if (t.outputs.size() > 1) t.outputs += ',';
+            comp::append_quoted(t.outputs, o);
         }
         t.outputs += ']';
         t.time = time;
     }
-    const char* js = job_state(event);
-    if (!*js || num == 0) return;
+    const std::string_view js = job_state(e.event);
+    if (js.empty() || e.num == 0) return;
     // A job's columns fill in over its events: each event sets the ones it
     // knows, and the batch writes the job once.
-    PendingJob& j = jobs_[{key, num}];
-    j.cycle = cycle;
+    PendingJob& j = jobs_[{key, e.num}];
+    j.cycle = e.cycle;
     j.state = js;
-    if (const auto r = b.find("runner"); r != b.end()) j.runner = r->get<std::string>();
-    if (const auto pid = b.find("pid"); pid != b.end()) {
-        j.job_id = std::to_string(pid->get<long>());
-    }
-    const auto at = b.find("at");
-    const std::string when = at != b.end() ? iso(at->get<std::int64_t>()) : time;
-    if (event == "submitted") j.submitted_at = when;
-    if (event == "started") j.started_at = time;
-    if (j.state == std::string("succeeded") || j.state == std::string("failed")) {
+    if (e.runner) j.runner = std::string(*e.runner);
+    if (e.pid) j.job_id = std::to_string(*e.pid);
+    const std::string when = e.at ? iso(*e.at) : time;
+    if (e.event == "submitted") j.submitted_at = when;
+    if (e.event == "started") j.started_at = time;
+    if (js == "succeeded" || js == "failed") {
         j.exited_at = when;
-        j.exit_code = b.value("exit", 0);
-        j.signal = b.value("signal", 0);
+        j.exit_code = e.exit.value_or(0);
+        j.signal = e.signal.value_or(0);
     }
 }
 
