@@ -166,49 +166,49 @@ struct Reporter {
         }
     }
 
-    void on_task(const Json& e) {
-        const std::string ev = e.at("event").get<std::string>();
-        const std::string task = task_name(e);
-        const std::string cycle = e.at("cycle").get<std::string>();
-        const std::string job = e.contains("num") ? job_name(e) : task;
+    void on_task(const store::Event& e) {
+        const std::string_view ev = e.event;
+        const std::string task = fmt::format("{}/{}", e.cycle, e.task);
+        const std::string cycle(e.cycle);
+        const std::string job = e.num ? fmt::format("{}/{:02}", task, e.num) : task;
         auto why = [&] {
-            if (e.value("signal", 0)) return fmt::format("signal {}", e["signal"].get<int>());
-            return fmt::format("exit {}", e.value("exit", 0));
+            if (e.signal.value_or(0)) return fmt::format("signal {}", *e.signal);
+            return fmt::format("exit {}", e.exit.value_or(0));
         };
         if (ev == "triggered") {
-            job_triggers[job] = e.value("triggered_by", std::vector<std::string>{});
+            auto& t = job_triggers[job];
+            t.clear();
+            if (e.triggered_by) t.assign(e.triggered_by->begin(), e.triggered_by->end());
             track(task, cycle, "preparing", false);
         } else if (ev == "submitted") {
             ++submitted;
-            line(task, e.contains("pid")
-                           ? fmt::format("submitted (job {:02}, pid {})", e["num"].get<int>(),
-                                         e["pid"].get<int>())
-                           : fmt::format("submitted (job {:02})", e["num"].get<int>()));
-            if (times && e.contains("at")) times << job << "\tsubmitted\t" << e["at"] << '\n';
+            line(task, e.pid ? fmt::format("submitted (job {:02}, pid {})", e.num, *e.pid)
+                             : fmt::format("submitted (job {:02})", e.num));
+            if (times && e.at) times << job << "\tsubmitted\t" << *e.at << '\n';
             track(task, cycle, "submitted", false);
         } else if (ev == "started") {
             line(task, "running");
             track(task, cycle, "running", false);
         } else if (ev == "output") {
-            line(task, fmt::format("output {} completed", e.at("output").get<std::string>()));
+            line(task, fmt::format("output {} completed", e.output.value_or("")));
         } else if (ev == "message") {
-            line(task, "message: " + e.at("message").get<std::string>());
+            line(task, fmt::format("message: {}", e.message.value_or("")));
         } else if (ev == "succeeded") {
             ++succeeded;
             job_state[job] = "succeeded";
             line(task, "succeeded");
-            if (times && e.contains("at")) times << job << "\texited\t" << e["at"] << '\n';
+            if (times && e.at) times << job << "\texited\t" << *e.at << '\n';
             track(task, cycle, "", true);
         } else if (ev == "failed" || ev == "retry") {
             ++failed;
             job_state[job] = "failed";
             line(task, fmt::format("failed ({}){}", why(), ev == "retry" ? ", will retry" : ""));
-            if (times && e.contains("at")) times << job << "\texited\t" << e["at"] << '\n';
+            if (times && e.at) times << job << "\texited\t" << *e.at << '\n';
             track(task, cycle, ev == "retry" ? "waiting" : "", ev != "retry");
         } else if (ev == "submit-failed" || ev == "submit-retry") {
             ++submit_failures;
             job_state[job] = "submit-failed";
-            line(task, fmt::format("submit-failed: {}{}", e.value("error", ""),
+            line(task, fmt::format("submit-failed: {}{}", e.error.value_or(""),
                                    ev == "submit-retry" ? ", will retry" : ""));
             track(task, cycle, ev == "submit-retry" ? "waiting" : "", ev != "submit-retry");
         } else if (ev == "expired") {
@@ -216,7 +216,7 @@ struct Reporter {
             line(task, "expired");
             track(task, cycle, "", true);
         } else {
-            line(task, ev);  // timeouts
+            line(task, std::string(ev));  // timeouts
         }
         show_progress();
     }
@@ -277,16 +277,12 @@ Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& 
     Subscriber sub(loop, "reporter");
     listen(sub, {ep.store, ep.events}, {"task.", "workflow", "handler"});
     co_await sub.ready();
-    Inbox in(sub);
     Reporter r(loop, wf, std::move(opts));
     Ready flush([&r] { r.flush(); });
     std::optional<Outcome> outcome;
     bool handlers_done = false;
-    while (!outcome || !handlers_done) {
-        auto [topic, body] = co_await in.next();
-        if (topic.rfind("task.", 0) == 0) {
-            r.on_task(body);
-        } else if (topic == "handler.done") {
+    auto other = [&](const std::string& topic, const Json& body) {
+        if (topic == "handler.done") {
             handlers_done = true;
         } else if (topic == "handler") {
             const std::string what =
@@ -310,6 +306,21 @@ Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& 
             } else if (ev == "xtrigger") {
                 r.line(body.at("cycle").get<std::string>(),
                        fmt::format("xtrigger {} satisfied", body.at("label").get<std::string>()));
+            }
+        }
+    };
+    while (!outcome || !handlers_done) {
+        BusMessage m = co_await sub.recv();
+        if (m.topic.rfind("task.", 0) == 0) {
+            // Every task event of the run comes here: read without building
+            // nlohmann values (each_event).
+            each_event(m.topic, m.body, [&](const store::Event& e) { r.on_task(e); });
+        } else {
+            const Json body = decode(m.body);
+            if (body.is_array()) {
+                for (const auto& b : body) other(m.topic, b);
+            } else {
+                other(m.topic, body);
             }
         }
         // What this loop turn wrote reaches the files once, when the turn

@@ -58,6 +58,88 @@ Json convert(simdjson::dom::element e) {
     return Json();
 }
 
+using simdjson::dom::element;
+
+std::int64_t integer(element v) {
+    if (v.is_uint64()) return static_cast<std::int64_t>(v.get_uint64().value());
+    return v.get_int64().value();
+}
+
+std::vector<std::string_view> strings(element v) {
+    std::vector<std::string_view> out;
+    // Each array and object is bound to a name first: a range-for over
+    // get_array().value() would walk a destroyed temporary.
+    const simdjson::dom::array a = v.get_array().value();
+    for (const element x : a) out.push_back(x.get_string().value());
+    return out;
+}
+
+// A body's object, field by field, into what the database records. Fields
+// it does not record are skipped; a field of the wrong type throws.
+store::Event read_event(std::string_view topic, element body) {
+    store::Event e;
+    e.topic = topic;
+    const simdjson::dom::object fields = body.get_object().value();
+    for (const auto [k, v] : fields) {
+        if (k == "event") {
+            e.event = v.get_string().value();
+        } else if (k == "point") {
+            e.point = integer(v);
+        } else if (k == "task") {
+            e.task = v.get_string().value();
+        } else if (k == "cycle") {
+            e.cycle = v.get_string().value();
+        } else if (k == "state") {
+            e.state = v.get_string().value();
+        } else if (k == "num") {
+            e.num = static_cast<int>(integer(v));
+        } else if (k == "message") {
+            e.message = v.get_string().value();
+        } else if (k == "output") {
+            e.output = v.get_string().value();
+        } else if (k == "error") {
+            e.error = v.get_string().value();
+        } else if (k == "runner") {
+            e.runner = v.get_string().value();
+        } else if (k == "triggered_by") {
+            e.triggered_by = strings(v);
+        } else if (k == "pid") {
+            e.pid = integer(v);
+        } else if (k == "at") {
+            e.at = integer(v);
+        } else if (k == "exit") {
+            e.exit = integer(v);
+        } else if (k == "signal") {
+            e.signal = integer(v);
+        } else if (k == "label") {
+            e.label = v.get_string().value();
+        } else if (k == "kind") {
+            e.kind = v.get_string().value();
+        } else if (k == "restart") {
+            e.restart = v.get_bool().value();
+        } else if (k == "row") {
+            e.has_row = true;
+            const simdjson::dom::object row = v.get_object().value();
+            for (const auto [rk, rv] : row) {
+                if (rk == "in_pool") {
+                    e.in_pool = rv.get_bool().value();
+                } else if (rk == "held") {
+                    e.held = rv.get_bool().value();
+                } else if (rk == "retries") {
+                    e.retries = static_cast<int>(integer(rv));
+                } else if (rk == "submit_retries") {
+                    e.submit_retries = static_cast<int>(integer(rv));
+                } else if (rk == "retry_at") {
+                    e.retry_at = integer(rv);
+                } else if (rk == "outputs") {
+                    e.outputs = strings(rv);
+                }
+            }
+        }
+    }
+    return e;
+}
+
 }  // namespace
 
 void JsonText::name(std::string_view key) {
@@ -115,15 +197,35 @@ JsonText& JsonText::task(const config::Workflow& wf, config::Point p, std::strin
     return *this;
 }
 
-Json decode(std::string_view body) {
-    // One parser per thread, reused: its buffers grow to the largest body
-    // seen and are not allocated again.
+namespace {
+
+// A body's parse. One parser per thread, reused: its buffers grow to the
+// largest body seen and are not allocated again; what it returns lives until
+// the thread's next parse.
+element parse(std::string_view body) {
     thread_local simdjson::dom::parser parser;
-    simdjson::dom::element root;
+    element root;
     if (const auto err = parser.parse(body.data(), body.size(), true).get(root)) {
         throw std::runtime_error(std::string("bad message body: ") + simdjson::error_message(err));
     }
-    return convert(root);
+    return root;
+}
+
+}  // namespace
+
+Json decode(std::string_view body) {
+    return convert(parse(body));
+}
+
+void each_event(std::string_view topic, std::string_view body,
+                const std::function<void(const store::Event&)>& f) {
+    const element root = parse(body);
+    if (root.is_array()) {
+        const simdjson::dom::array events = root.get_array().value();
+        for (const element e : events) f(read_event(topic, e));
+    } else {
+        f(read_event(topic, root));
+    }
 }
 
 }  // namespace tock::comp

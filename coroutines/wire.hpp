@@ -6,12 +6,14 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "config/workflow.hpp"
+#include "coroutines/run_db.hpp"
 #include "scheduler/bus.hpp"
 #include "scheduler/clock.hpp"
 #include "scheduler/rpc.hpp"
@@ -116,6 +118,13 @@ class Outbox {
 // A bus body as JSON: what Json::parse gives, several times faster (simdjson
 // reads it; docs/architecture.md says why). Throws on a malformed body.
 Json decode(std::string_view body);
+
+// A body of task events (one, or a batch), read without building nlohmann
+// values: `f` gets each event's fields, as views that live until it returns.
+// For the readers of every task event (the store, the reporter). Throws on
+// a malformed body or a field of the wrong type.
+void each_event(std::string_view topic, std::string_view body,
+                const std::function<void(const store::Event&)>& f);
 
 // Subscribe to `topics` on every endpoint; then co_await sub.ready().
 inline void listen(Subscriber& sub, const std::vector<std::string>& endpoints,
