@@ -34,18 +34,19 @@ CREATE TABLE IF NOT EXISTS task_states (
     updated             TEXT NOT NULL,
     PRIMARY KEY (point, name)
 ) WITHOUT ROWID;
+-- Append-only, as Cylc's: each event goes at the end of one B-tree, and
+-- `tock history` reads one task's by scanning it (no second index to keep).
 CREATE TABLE IF NOT EXISTS task_events (
+    id         INTEGER PRIMARY KEY,
     point      INTEGER NOT NULL,
     name       TEXT NOT NULL,
-    id         INTEGER NOT NULL,
     cycle      TEXT NOT NULL,
     submit_num INTEGER NOT NULL,
     event      TEXT NOT NULL,
     state      TEXT NOT NULL,
     detail     TEXT NOT NULL,
-    time       TEXT NOT NULL,
-    PRIMARY KEY (point, name, id)
-) WITHOUT ROWID;
+    time       TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS jobs (
     point        INTEGER NOT NULL,
     name         TEXT NOT NULL,
@@ -161,8 +162,8 @@ RunDb::RunDb(const std::string& path) : path_(path) {
             "retry_at = excluded.retry_at, held = excluded.held, in_pool = excluded.in_pool, "
             "outputs = excluded.outputs, updated = excluded.updated");
         insert_event_ = prepare(
-            "INSERT INTO task_events (point, name, id, cycle, submit_num, event, state, detail, "
-            "time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+            "INSERT INTO task_events (point, name, cycle, submit_num, event, state, detail, time) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
         upsert_job_ = prepare(
             "INSERT INTO jobs (point, name, submit_num, cycle, runner, state, job_id, "
             "submitted_at, started_at, exited_at, exit_code, signal) VALUES "
@@ -192,8 +193,6 @@ RunDb::RunDb(const std::string& path) : path_(path) {
         set_param_ = prepare(
             "INSERT INTO workflow_params (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO "
             "UPDATE SET value = excluded.value");
-        query("SELECT max(id) FROM task_events", nullptr,
-              [&](sqlite3_stmt* st) { next_event_ = sqlite3_column_int64(st, 0) + 1; });
     } catch (...) {
         close();
         throw;
@@ -341,13 +340,12 @@ void RunDb::apply(const Event& e, std::int64_t now) {
     if (Binder(insert_event_)
             .integer(1, e.point)
             .text(2, e.task)
-            .integer(3, next_event_++)
-            .text(4, e.cycle)
-            .integer(5, e.num)
-            .text(6, e.event)
-            .text(7, e.state)
-            .text(8, detail(e))
-            .text(9, time)
+            .text(3, e.cycle)
+            .integer(4, e.num)
+            .text(5, e.event)
+            .text(6, e.state)
+            .text(7, detail(e))
+            .text(8, time)
             .step() != SQLITE_DONE)
         fail("recording an event");
     const std::pair<std::int64_t, std::string> key{e.point, std::string(e.task)};

@@ -122,7 +122,6 @@ class RunDb {
     sqlite3* db_ = nullptr;
     std::int64_t stamp_at_ = -1;
     std::string stamp_;
-    std::int64_t next_event_ = 1;  // task_events.id of the next event
     // A batch's rows, written once each at its commit: a task's last state,
     // and a job's columns as its events filled them in.
     struct PendingTask {
