@@ -25,21 +25,33 @@ struct Job {
     bool started = false;
 };
 
+// A job as its messages name it.
+struct JobRef {
+    config::Point point;
+    std::string_view cycle, task;
+    int num = 0;
+    std::string task_id() const { return fmt::format("{}/{}", cycle, task); }
+    std::string job_id() const { return fmt::format("{}/{}/{:02}", cycle, task, num); }
+};
+
+JobRef ref(const store::Event& e) {
+    return {config::Point{e.point}, e.cycle, e.task, e.num};
+}
+
 struct Messages {
     const config::Workflow& wf;
     Outbox& out;
     std::map<std::string, Job> current;  // CYCLE/TASK -> its latest job
 
-    // Apply one message from job `j` (fields: cycle, point, task, num).
-    // Returns an error text for a message that is refused.
-    std::optional<std::string> said(const Json& j, const std::string& text) {
-        auto it = current.find(task_name(j));
-        const int num = j.at("num").get<int>();
-        if (it == current.end() || it->second.num != num) {
-            return fmt::format("job {} is not the current job of its task", job_name(j));
+    // Apply one message from job `j`. Returns an error text for a message
+    // that is refused.
+    std::optional<std::string> said(const JobRef& j, std::string_view text) {
+        auto it = current.find(j.task_id());
+        if (it == current.end() || it->second.num != j.num) {
+            return fmt::format("job {} is not the current job of its task", j.job_id());
         }
         Job& job = it->second;
-        const auto& outs = wf.runtime.at(j.at("task").get<std::string>()).outputs;
+        const auto& outs = wf.runtime.at(std::string(j.task)).outputs;
         auto custom =
             std::find_if(outs.begin(), outs.end(), [&](auto& kv) { return kv.second == text; });
         if (custom != outs.end()) {
@@ -47,7 +59,7 @@ struct Messages {
             out.post_text("job.output", fields(j).str("output", custom->first).take());
         } else if (text == "started") {
             start(j, job);
-        } else if (text == "succeeded" || text == "failed" || text.rfind("failed ", 0) == 0) {
+        } else if (text == "succeeded" || text == "failed" || text.substr(0, 7) == "failed ") {
             // The exit status is the final word; the job's own report of it
             // is in job.status for when the exit cannot be seen.
         } else {
@@ -57,27 +69,40 @@ struct Messages {
     }
 
     // The job's fields {"cycle", "point", "task", "num"}, to start a body.
-    JsonText fields(const Json& j) const {
+    JsonText fields(const JobRef& j) const {
         JsonText t;
-        t.task(wf, point_of(j), j.at("task").get_ref<const std::string&>(), j.at("num").get<int>());
+        t.task(wf, j.point, j.task, j.num);
         return t;
     }
 
-    void start(const Json& j, Job& job) {
+    void start(const JobRef& j, Job& job) {
         if (job.started) return;
         job.started = true;
         out.post_text("job.started", fields(j).take());
     }
 
-    void exited(const Json& j, long code, int signal) {
-        auto it = current.find(task_name(j));
-        if (it == current.end() || it->second.num != j.at("num").get<int>()) return;
+    void exited(const store::Event& e) {
+        const JobRef j = ref(e);
+        auto it = current.find(j.task_id());
+        if (it == current.end() || it->second.num != j.num) return;
         start(j, it->second);  // it ran, whether or not its message got through
+        const std::int64_t code = e.exit.value_or(0), signal = e.signal.value_or(0);
         JsonText b = fields(j);
         b.num("exit", code).num("signal", signal);
-        if (const auto at = j.find("at"); at != j.end()) b.json("at", *at);
+        if (e.at) b.num("at", *e.at);
         out.post_text(code == 0 && signal == 0 ? "job.succeeded" : "job.failed", b.take());
         current.erase(it);  // later messages from it are refused
+    }
+
+    // job_submit's word that a job was submitted, or could not be, passed on.
+    void submitted(const std::string& topic, const store::Event& e) {
+        JsonText b = fields(ref(e));
+        if (e.runner) b.str("runner", *e.runner);
+        if (e.pid) b.num("pid", *e.pid);
+        if (e.at) b.num("at", *e.at);
+        if (e.error) b.str("error", *e.error);
+        if (e.adopted) b.boolean("adopted", true);
+        out.post_text(topic, b.take());
     }
 };
 
@@ -89,7 +114,6 @@ Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints&
     Subscriber sub(loop, "job_messages");
     listen(sub, {ep.job_submit}, {"job."});
     co_await sub.ready();
-    Inbox in(sub);
     co_await pub.wait_for_subscribers(ep.job_messages_subscribers);
     Outbox out(loop, pub);
     Messages m{wf, out, {}};
@@ -113,25 +137,31 @@ Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints&
             } catch (const std::exception&) {
                 throw std::runtime_error("bad job id '" + job + "': use CYCLE/TASK/NN");
             }
-            Json j = task_fields(wf, wf.cycling.parse_point(job.substr(0, a)), task, num);
-            if (auto refused = m.said(j, args.at("message").get<std::string>())) {
+            const config::Point p = wf.cycling.parse_point(job.substr(0, a));
+            const std::string cycle = wf.cycling.format(p);
+            if (auto refused =
+                    m.said({p, cycle, task, num}, args.at("message").get<std::string>())) {
                 throw std::runtime_error(*refused);
             }
             co_return Json{{"ok", true}};
         });
     }
     for (;;) {
-        auto [topic, body] = co_await in.next();
-        if (topic == "job.submitted") {
-            m.current[task_name(body)] = Job{body.at("num").get<int>()};
-            out.post(topic, body);
-        } else if (topic == "job.submit-failed") {
-            out.post(topic, body);
-        } else if (topic == "job.said") {
-            (void)m.said(body, body.at("message").get<std::string>());
-        } else if (topic == "job.exited") {
-            m.exited(body, body.at("exit").get<long>(), body.at("signal").get<int>());
-        }
+        // Every job's messages come here: read without building nlohmann
+        // values (each_event).
+        const BusMessage msg = co_await sub.recv();
+        each_event(msg.topic, msg.body, [&](const store::Event& e) {
+            if (msg.topic == "job.submitted") {
+                m.current[ref(e).task_id()] = Job{e.num};
+                m.submitted(msg.topic, e);
+            } else if (msg.topic == "job.submit-failed") {
+                m.submitted(msg.topic, e);
+            } else if (msg.topic == "job.said") {
+                (void)m.said(ref(e), e.message.value_or(""));
+            } else if (msg.topic == "job.exited") {
+                m.exited(e);
+            }
+        });
     }
 }
 

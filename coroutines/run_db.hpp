@@ -58,14 +58,16 @@ struct HistoryRow {
     int submit_num = 0;
 };
 
-// One message of the task pool's as the database records it: a task event
-// (topic task.EVENT) or a workflow event, its fields read from the body. The
-// views point into the body's parse and live as long as it does.
+// A task or job event as a bus body carries it (a task event, a workflow
+// event, or a job's message), its fields read from the body: what the
+// database records, and what the reporter and job_messages read. The views
+// point into the body's parse and live as long as it does.
 struct Event {
     std::string_view topic, event;
     // Workflow events: an xtrigger's label, a shutdown's kind, a restart.
     std::string_view label, kind;
     bool restart = false;
+    bool adopted = false;  // a job found running on a restart
     // The task or job.
     std::int64_t point = 0;
     std::string_view task, cycle, state;

@@ -117,6 +117,8 @@ store::Event read_event(std::string_view topic, element body) {
             e.kind = v.get_string().value();
         } else if (k == "restart") {
             e.restart = v.get_bool().value();
+        } else if (k == "adopted") {
+            e.adopted = v.get_bool().value();
         } else if (k == "row") {
             e.has_row = true;
             const simdjson::dom::object row = v.get_object().value();
