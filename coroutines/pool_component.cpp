@@ -43,20 +43,28 @@ struct Driver {
     // what the job event that caused it says (`job`: its pid, runner, exit
     // ...), what triggered it, and the task's whole recorded state ("row"),
     // which is what the store writes and a restart reads back.
-    void post(const char* name, const TaskId& id, const Json* job = nullptr,
+    void post(const char* name, const TaskId& id, const store::Event* job = nullptr,
               const std::vector<std::string>* triggered_by = nullptr) {
         const pool::Task* t = pool.find(id);
         // The job's number: the task's, or the job event's once the task has
         // left the pool.
-        const int num = t ? t->submit_num : job ? job->value("num", 0) : 0;
+        const int num = t ? t->submit_num : job ? job->num : 0;
         JsonText e;
         e.task(wf, id.point, id.name, num).str("event", name);
         // A task gone from the pool is complete: its last event names its state.
         e.str("state", t ? pool::to_string(t->state) : name);
         if (job) {
-            for (const char* k :
-                 {"pid", "runner", "at", "exit", "signal", "error", "message", "output"}) {
-                if (const auto v = job->find(k); v != job->end()) e.json(k, *v);
+            for (const auto& [k, v] : {std::pair{"pid", job->pid},
+                                       {"at", job->at},
+                                       {"exit", job->exit},
+                                       {"signal", job->signal}}) {
+                if (v) e.num(k, *v);
+            }
+            for (const auto& [k, v] : {std::pair{"runner", job->runner},
+                                       {"error", job->error},
+                                       {"message", job->message},
+                                       {"output", job->output}}) {
+                if (v) e.str(k, *v);
             }
         }
         if (triggered_by) e.strs("triggered_by", *triggered_by);
@@ -88,11 +96,18 @@ struct Driver {
         return t;
     }
 
-    void on_job(const std::string& topic, const Json& b) {
+    const pool::Task* current(const store::Event& e, TaskId& id) const {
+        id = TaskId{config::Point{e.point}, std::string(e.task)};
+        const pool::Task* t = pool.find(id);
+        if (!t || t->submit_num != e.num) return nullptr;
+        return t;
+    }
+
+    void on_job(const std::string& topic, const store::Event& b) {
         TaskId id;
         const pool::Task* t = current(b, id);
         if (!t) return;
-        const Json* extra = &b;
+        const store::Event* extra = &b;
         if (topic == "job.submitted") {
             if (t->state != State::preparing) return;
             pool.submitted(id);
@@ -103,8 +118,9 @@ struct Driver {
             pool.started(id);
             post("started", id, extra);
         } else if (topic == "job.output") {
-            if (t->outputs.count(b.at("output").get<std::string>())) return;
-            pool.output(id, b.at("output").get<std::string>());
+            const std::string output(b.output.value_or(""));
+            if (t->outputs.count(output)) return;
+            pool.output(id, output);
             post("output", id, extra);
         } else if (topic == "job.message") {
             post("message", id, extra);
@@ -262,29 +278,45 @@ struct Driver {
         finished.set();
     }
 
+    // Job events, read as event views (each_event); the rest, which is
+    // rare, as nlohmann values.
     Task<void> receive(Subscriber& sub) {
-        Inbox in(sub);
         for (;;) {
-            auto [topic, body] = co_await in.next();
+            const BusMessage m = co_await sub.recv();
             if (done) continue;
-            if (topic.rfind("job.", 0) == 0) {
-                on_job(topic, body);
-            } else if (topic == "xtrigger.satisfied") {
-                pool.xtrigger(body.at("label").get<std::string>(), point_of(body));
-                out.post("workflow", Json{{"event", "xtrigger"},
-                                          {"label", body["label"]},
-                                          {"point", body["point"]},
-                                          {"cycle", body["cycle"]}});
-            } else if (topic == "timeout") {
-                TaskId id;
-                if (current(body, id)) post(body.at("kind").get<std::string>().c_str(), id);
-            } else if (topic == "stop") {
-                finish(body.value("rc", 1), body.value("kind", "aborted").c_str(),
-                       body.value("reason", "stopped"));
+            if (m.topic.rfind("job.", 0) == 0) {
+                each_event(m.topic, m.body, [&](const store::Event& e) {
+                    if (!done) on_job(m.topic, e);
+                });
+                dirty.set();
                 continue;
             }
-            dirty.set();
+            const Json body = decode(m.body);
+            if (body.is_array()) {
+                for (const auto& b : body) other(m.topic, b);
+            } else {
+                other(m.topic, body);
+            }
         }
+    }
+
+    void other(const std::string& topic, const Json& body) {
+        if (done) return;
+        if (topic == "xtrigger.satisfied") {
+            pool.xtrigger(body.at("label").get<std::string>(), point_of(body));
+            out.post("workflow", Json{{"event", "xtrigger"},
+                                      {"label", body["label"]},
+                                      {"point", body["point"]},
+                                      {"cycle", body["cycle"]}});
+        } else if (topic == "timeout") {
+            TaskId id;
+            if (current(body, id)) post(body.at("kind").get<std::string>().c_str(), id);
+        } else if (topic == "stop") {
+            finish(body.value("rc", 1), body.value("kind", "aborted").c_str(),
+                   body.value("reason", "stopped"));
+            return;
+        }
+        dirty.set();
     }
 
     Task<void> stepper() {
