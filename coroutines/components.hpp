@@ -83,6 +83,8 @@ struct ReporterOptions {
     std::string run_dir;
     bool progress = false;  // redraw a progress line (a terminal is watching)
     bool echo = true;       // print the log on stdout too
+    bool job_times =
+        true;  // write log/scheduler/job-times (live jobs: their instants mean something)
 };
 
 // The result of a run, as the reporter saw it end.

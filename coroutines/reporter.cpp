@@ -95,7 +95,9 @@ struct Reporter {
           opts(std::move(o)),
           log(opts.run_dir.empty() ? "" : opts.run_dir + "/log/scheduler/log"),
           start(l.clock().now()) {
-        if (!opts.run_dir.empty()) times.open(opts.run_dir + "/log/scheduler/job-times");
+        if (!opts.run_dir.empty() && opts.job_times) {
+            times.open(opts.run_dir + "/log/scheduler/job-times");
+        }
     }
 
     std::string stamp() const {

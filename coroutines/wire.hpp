@@ -24,7 +24,8 @@ namespace tock::comp {
 // A JSON object written straight to text, for the bus's most frequent
 // bodies (task events, the job stream, submit requests): a task event
 // written this way costs about a fifth of building the same nlohmann object
-// and dumping it. Keys are written in the order given, each once; strings
+// and dumping it. Keys are plain field names (letters, digits, `_`, `-`),
+// written in the order given, each once; strings
 // are escaped, and any byte that is not plain printable ASCII sends the
 // string through nlohmann's serializer, which replaces invalid UTF-8.
 // `v` as a JSON string, appended to `out` (the escaping JsonText uses).

@@ -84,7 +84,10 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
                              s.mode == comp::RunMode::live ? adopt : std::vector<store::JobRow>{}),
                 "health", end));
     components.spawn(guarded(comp::events(loop, wf, ep, s.run_dir), "events", end));
-    components.spawn(report(comp::reporter(loop, wf, ep, {s.run_dir, s.progress, s.echo}), end));
+    components.spawn(
+        report(comp::reporter(loop, wf, ep,
+                              {s.run_dir, s.progress, s.echo, s.mode == comp::RunMode::live}),
+               end));
     co_await end.over.wait();
     components.cancel();
     if (!end.outcome) {
