@@ -352,7 +352,11 @@ void RunDb::apply(const Event& e, std::int64_t now) {
     if (e.has_row) {
         // The row is the task's whole state: the last one of a batch is the
         // one written.
-        PendingTask& t = tasks_[key];
+        const auto [it, first] = tasks_.try_emplace(key);
+        PendingTask& t = it->second;
+        // A task's first trigger makes its row: the batch inserts it rather
+        // than looking for it first.
+        if (first) t.fresh = e.event == "triggered" && e.num == 1;
         t.cycle = e.cycle;
         t.state = e.state;
         t.num = e.num;
@@ -374,7 +378,9 @@ void RunDb::apply(const Event& e, std::int64_t now) {
     if (js.empty() || e.num == 0) return;
     // A job's columns fill in over its events: each event sets the ones it
     // knows, and the batch writes the job once.
-    PendingJob& j = jobs_[{key, e.num}];
+    const auto [it, first] = jobs_.try_emplace({key, e.num});
+    PendingJob& j = it->second;
+    if (first) j.fresh = e.event == "triggered";  // a new submit number: a new job
     j.cycle = e.cycle;
     j.state = js;
     if (e.runner) j.runner = std::string(*e.runner);
@@ -390,19 +396,23 @@ void RunDb::apply(const Event& e, std::int64_t now) {
 }
 
 void RunDb::flush() {
-    // Most rows of a batch exist already: an UPDATE finds and rewrites one in
-    // one search, where the upsert's failed INSERT searches first. The
-    // INSERT runs only when the UPDATE changed nothing.
-    auto write = [&](sqlite3_stmt* update, sqlite3_stmt* insert, auto&& bind, const char* what) {
-        bind(Binder(update));
-        if (sqlite3_step(update) != SQLITE_DONE) fail(what);
-        if (sqlite3_changes(db_) > 0) return;
-        bind(Binder(insert));
-        if (sqlite3_step(insert) != SQLITE_DONE) fail(what);
+    // A row the batch made (`fresh`) goes in with the upsert, which is then a
+    // plain INSERT. Any other most likely exists: an UPDATE finds and
+    // rewrites it in one search, where the upsert's failed INSERT searches
+    // first; the upsert runs only when the UPDATE changed nothing.
+    auto write = [&](bool fresh, sqlite3_stmt* update, sqlite3_stmt* upsert, auto&& bind,
+                     const char* what) {
+        if (!fresh) {
+            bind(Binder(update));
+            if (sqlite3_step(update) != SQLITE_DONE) fail(what);
+            if (sqlite3_changes(db_) > 0) return;
+        }
+        bind(Binder(upsert));
+        if (sqlite3_step(upsert) != SQLITE_DONE) fail(what);
     };
     for (const auto& [key, t] : tasks_) {
         write(
-            update_task_, upsert_task_,
+            t.fresh, update_task_, upsert_task_,
             [&](Binder r) {
                 r.integer(1, key.first)
                     .text(2, key.second)
@@ -426,7 +436,7 @@ void RunDb::flush() {
     tasks_.clear();
     for (const auto& [key, j] : jobs_) {
         write(
-            update_job_, upsert_job_,
+            j.fresh, update_job_, upsert_job_,
             [&](Binder r) {
                 r.integer(1, key.first.first)
                     .text(2, key.first.second)

@@ -131,9 +131,11 @@ class RunDb {
         int num = 0, retries = 0, submit_retries = 0;
         std::optional<std::int64_t> retry_at;
         bool held = false, in_pool = true;
+        bool fresh = false;  // made by this batch: no row yet
     };
     struct PendingJob {
         std::string cycle, state;
+        bool fresh = false;
         std::optional<std::string> runner, job_id, submitted_at, started_at, exited_at;
         std::optional<std::int64_t> exit_code, signal;
     };
