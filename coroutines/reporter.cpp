@@ -84,8 +84,13 @@ struct Reporter {
     // reference sorts its lines itself.
     std::unordered_map<std::string, std::string> active;     // CYCLE/TASK -> state, until final
     std::map<std::string, std::size_t> active_cycles;        // cycle -> active tasks
-    std::unordered_map<std::string, std::string> job_state;  // CYCLE/TASK/NN -> final state
-    std::unordered_map<std::string, std::vector<std::string>> job_triggers;
+    // CYCLE/TASK/NN -> what triggered the job, and its final state once it
+    // has one.
+    struct JobRecord {
+        std::vector<std::string> triggers;
+        std::string state;
+    };
+    std::unordered_map<std::string, JobRecord> jobs;
     std::unordered_map<std::string, std::string> no_job;  // tasks that ended without a job
     bool progress_shown = false;
 
@@ -178,7 +183,7 @@ struct Reporter {
             return fmt::format("exit {}", e.exit.value_or(0));
         };
         if (ev == "triggered") {
-            auto& t = job_triggers[job];
+            auto& t = jobs[job].triggers;
             t.clear();
             if (e.triggered_by) t.assign(e.triggered_by->begin(), e.triggered_by->end());
             track(task, cycle, "preparing", false);
@@ -197,19 +202,19 @@ struct Reporter {
             line(task, fmt::format("message: {}", e.message.value_or("")));
         } else if (ev == "succeeded") {
             ++succeeded;
-            job_state[job] = "succeeded";
+            jobs[job].state = "succeeded";
             line(task, "succeeded");
             if (times && e.at) times << job << "\texited\t" << *e.at << '\n';
             track(task, cycle, "", true);
         } else if (ev == "failed" || ev == "retry") {
             ++failed;
-            job_state[job] = "failed";
+            jobs[job].state = "failed";
             line(task, fmt::format("failed ({}){}", why(), ev == "retry" ? ", will retry" : ""));
             if (times && e.at) times << job << "\texited\t" << *e.at << '\n';
             track(task, cycle, ev == "retry" ? "waiting" : "", ev != "retry");
         } else if (ev == "submit-failed" || ev == "submit-retry") {
             ++submit_failures;
-            job_state[job] = "submit-failed";
+            jobs[job].state = "submit-failed";
             line(task, fmt::format("submit-failed: {}{}", e.error.value_or(""),
                                    ev == "submit-retry" ? ", will retry" : ""));
             track(task, cycle, ev == "submit-retry" ? "waiting" : "", ev != "submit-retry");
@@ -227,11 +232,11 @@ struct Reporter {
         if (opts.run_dir.empty()) return;
         std::ofstream f(opts.run_dir + "/log/scheduler/reference");
         std::set<std::string> lines;
-        for (const auto& [job, state] : job_state) {
-            std::string l = job + " " + state;
-            auto tr = job_triggers.find(job);
-            if (tr != job_triggers.end() && !tr->second.empty()) {
-                std::vector<std::string> t = tr->second;
+        for (const auto& [job, record] : jobs) {
+            if (record.state.empty()) continue;  // not finished
+            std::string l = job + " " + record.state;
+            if (!record.triggers.empty()) {
+                std::vector<std::string> t = record.triggers;
                 std::sort(t.begin(), t.end());
                 l += " <-";
                 for (const auto& x : t) l += " " + x;
