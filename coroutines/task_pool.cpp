@@ -473,7 +473,7 @@ void TaskPool::maybe_remove(const TaskId& id) {
         if (t.state != State::expired && rt.output_required(o) && !t.outputs.count(o))
             return;  // incomplete: it stays
     }
-    done_[id] = t.outputs;
+    done_[id] = std::move(it->second.outputs);  // the task goes: its outputs stay
     pool_.erase(it);
     ++completed_total_;
 }
