@@ -82,8 +82,8 @@ struct Reporter {
     std::size_t submitted = 0, succeeded = 0, failed = 0, submit_failures = 0;
     // Hashed: a run's jobs number in the hundreds of thousands, and the
     // reference sorts its lines itself.
-    std::unordered_map<std::string, std::string> active;     // CYCLE/TASK -> state, until final
-    std::map<std::string, std::size_t> active_cycles;        // cycle -> active tasks
+    std::unordered_map<std::string, std::string> active;  // CYCLE/TASK -> state, until final
+    std::map<std::string, std::size_t> active_cycles;     // cycle -> active tasks
     // CYCLE/TASK/NN -> what triggered the job, and its final state once it
     // has one.
     struct JobRecord {
@@ -105,11 +105,18 @@ struct Reporter {
         }
     }
 
-    std::string stamp() const {
+    // "+HH:MM:SS" on the workflow clock, formatted once a second.
+    const std::string& stamp() {
         const auto s =
             std::chrono::duration_cast<std::chrono::seconds>(loop.clock().now() - start).count();
-        return fmt::format("+{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+        if (s != stamp_at) {
+            stamp_at = s;
+            stamp_text = fmt::format("+{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+        }
+        return stamp_text;
     }
+    std::int64_t stamp_at = -1;
+    std::string stamp_text;
 
     void line(const std::string& who, const std::string& what) {
         const std::string l = fmt::format("{}  {}  {}", stamp(), who, what);

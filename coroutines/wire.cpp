@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <charconv>
 #include <iterator>
 #include <stdexcept>
 
@@ -175,7 +176,9 @@ JsonText& JsonText::str(std::string_view key, std::string_view v) {
 
 JsonText& JsonText::num(std::string_view key, std::int64_t v) {
     name(key);
-    fmt::format_to(std::back_inserter(s_), "{}", v);
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    s_.append(buf, r.ptr);
     return *this;
 }
 

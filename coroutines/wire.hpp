@@ -90,12 +90,15 @@ class Outbox {
                 auto [topic, body] = std::move(q_.front());
                 q_.pop_front();
                 if (!q_.empty() && q_.front().first == topic) {
-                    body = "[" + body;
+                    std::string batch = "[";
+                    batch += body;
                     while (!q_.empty() && q_.front().first == topic) {
-                        body += "," + q_.front().second;
+                        batch += ',';
+                        batch += q_.front().second;
                         q_.pop_front();
                     }
-                    body += "]";
+                    batch += ']';
+                    body = std::move(batch);
                 }
                 co_await pub_.publish(topic, body);
             }
