@@ -12,6 +12,7 @@
 
 using tock::Json;
 using tock::comp::decode;
+using tock::comp::each_event;
 using tock::comp::JsonText;
 
 namespace {
@@ -138,5 +139,79 @@ TEST_SUITE("wire") {
             CHECK(j.at("message") == want);
             CHECK(decode(text) == j);
         }
+    }
+
+    TEST_CASE("each_event reads a task event's fields, one by one in a batch") {
+        const std::string one =
+            R"({"cycle":"3","event":"succeeded","num":2,"point":3,"task":"m1","exit":0,)"
+            R"("signal":9,"at":1764612345678901,"runner":"background","pid":42,)"
+            R"("message":"a \"quoted\" word","triggered_by":["3/a:succeeded","@clock"],)"
+            R"("row":{"in_pool":false,"held":true,"retries":1,"submit_retries":0,)"
+            R"("retry_at":17,"outputs":["submitted","started"]},"state":"succeeded"})";
+        int seen = 0;
+        each_event("task.succeeded", one, [&](const tock::store::Event& e) {
+            ++seen;
+            CHECK(e.topic == "task.succeeded");
+            CHECK(e.event == "succeeded");
+            CHECK(e.cycle == "3");
+            CHECK(e.point == 3);
+            CHECK(e.task == "m1");
+            CHECK(e.num == 2);
+            CHECK(e.state == "succeeded");
+            CHECK(e.exit == 0);
+            CHECK(e.signal == 9);
+            CHECK(e.at == 1764612345678901);
+            CHECK(e.runner == "background");
+            CHECK(e.pid == 42);
+            CHECK(e.message == "a \"quoted\" word");
+            REQUIRE(e.triggered_by);
+            CHECK(e.triggered_by->size() == 2);
+            CHECK(e.has_row);
+            CHECK_FALSE(e.in_pool);
+            CHECK(e.held);
+            CHECK(e.retries == 1);
+            CHECK(e.retry_at == 17);
+            CHECK(e.outputs.size() == 2);
+            CHECK_FALSE(e.output);
+            CHECK_FALSE(e.error);
+        });
+        CHECK(seen == 1);
+        seen = 0;
+        std::vector<int> nums;
+        each_event("job.said", R"([{"task":"a","num":1},{"task":"b","num":2}])",
+                   [&](const tock::store::Event& e) { nums.push_back(e.num); });
+        CHECK(nums == std::vector<int>{1, 2});
+        CHECK_THROWS(each_event("task.x", R"({"num":"one"})", [](const tock::store::Event&) {}));
+        CHECK_THROWS(each_event("task.x", "{", [](const tock::store::Event&) {}));
+    }
+
+    TEST_CASE("each_event on mutated bodies: an event or an error, never a crash") {
+        const std::string seed =
+            R"([{"cycle":"1","event":"triggered","num":1,"point":1,"task":"m0",)"
+            R"("triggered_by":["1/prep:succeeded"],"row":{"in_pool":true,"outputs":[],)"
+            R"("retries":0,"submit_retries":0},"state":"preparing"}])";
+        std::mt19937 rng(11);
+        const std::string alphabet = "{}[]\",:0123456789-.eE+ \\ntrufalsxyz";
+        int read = 0, refused = 0;
+        for (int i = 0; i < 4000; ++i) {
+            std::string s = seed;
+            for (int e = 0; e < 1 + static_cast<int>(rng() % 3) && !s.empty(); ++e) {
+                const std::size_t at = rng() % s.size();
+                if (rng() % 2) {
+                    s[at] = alphabet[rng() % alphabet.size()];
+                } else {
+                    s.erase(at, 1);
+                }
+            }
+            try {
+                each_event("task.triggered", s, [&](const tock::store::Event& e) {
+                    read += static_cast<int>(e.task.size() < 1000);
+                });
+            } catch (const std::exception&) {
+                ++refused;
+            }
+        }
+        CHECK(read > 0);
+        CHECK(refused > 0);
     }
 }
