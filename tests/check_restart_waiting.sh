@@ -6,8 +6,6 @@
 #   check_restart_waiting.sh TOCK FLOW
 set -u
 tock=$1 flow=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 . "$(dirname "$0")/restart_lib.sh"
 first_start_killed_when first succeeded
 ( sleep 1; touch "$run/go" ) &

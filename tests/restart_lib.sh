@@ -1,8 +1,11 @@
-# Shared by the restart tests: sourced after `tock`, `flow` and `work` are set.
+# Shared by the restart tests: sourced after `tock` and `flow` are set. It
+# makes the scratch folder $work, removed at exit.
 #   first_start_killed_when TASK STATE
 # starts `flow` in $work/run, waits (up to 10 s) until TASK's row in the run
 # database says STATE, and kills the scheduler with SIGKILL there. The run
 # directory is $run.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 run=$work/run
 first_start_killed_when() {
