@@ -76,8 +76,8 @@ std::vector<std::string_view> strings(element v) {
     return out;
 }
 
-// A body's object, field by field, into what the database records. Fields
-// it does not record are skipped; a field of the wrong type throws.
+// A body's object, field by field, into a store::Event. Fields it has no
+// place for are skipped; a field of the wrong type throws.
 store::Event read_event(std::string_view topic, element body) {
     store::Event e;
     e.topic = topic;
