@@ -7,7 +7,9 @@
 #include <cassert>
 #include <charconv>
 #include <iterator>
+#include <memory>
 #include <stdexcept>
+#include <vector>
 
 namespace tock::comp {
 
@@ -209,27 +211,50 @@ JsonText& JsonText::task(const config::Workflow& wf, config::Point p, std::strin
 
 namespace {
 
-// A body's parse. One parser per thread, reused: its buffers grow to the
-// largest body seen and are not allocated again; what it returns lives until
-// the thread's next parse.
-element parse(std::string_view body) {
-    thread_local simdjson::dom::parser parser;
-    element root;
-    if (const auto err = parser.parse(body.data(), body.size(), true).get(root)) {
-        throw std::runtime_error(std::string("bad message body: ") + simdjson::error_message(err));
+// A body's parse, on a parser of its own for as long as it is in use (a
+// Parse). Parsers are kept per thread and reused, so their buffers grow to
+// the largest body seen and are not allocated again; one is taken per level
+// of nesting, so that a callback of each_event that reads another body does
+// not overwrite the views it was given.
+class Parse {
+  public:
+    explicit Parse(std::string_view body) {
+        if (pool().size() <= depth()) pool().push_back(std::make_unique<simdjson::dom::parser>());
+        simdjson::dom::parser& parser = *pool()[depth()++];
+        if (const auto err = parser.parse(body.data(), body.size(), true).get(root_)) {
+            --depth();
+            throw std::runtime_error(std::string("bad message body: ") +
+                                     simdjson::error_message(err));
+        }
     }
-    return root;
-}
+    ~Parse() { --depth(); }
+    Parse(const Parse&) = delete;
+    Parse& operator=(const Parse&) = delete;
+    element root() const { return root_; }
+
+  private:
+    static std::vector<std::unique_ptr<simdjson::dom::parser>>& pool() {
+        thread_local std::vector<std::unique_ptr<simdjson::dom::parser>> parsers;
+        return parsers;
+    }
+    static std::size_t& depth() {
+        thread_local std::size_t d = 0;
+        return d;
+    }
+    element root_;
+};
 
 }  // namespace
 
 Json decode(std::string_view body) {
-    return convert(parse(body));
+    const Parse parse(body);
+    return convert(parse.root());
 }
 
 void each_event(std::string_view topic, std::string_view body,
                 const std::function<void(const store::Event&)>& f) {
-    const element root = parse(body);
+    const Parse parse(body);
+    const element root = parse.root();
     if (root.is_array()) {
         const simdjson::dom::array events = root.get_array().value();
         for (const element e : events) f(read_event(topic, e));

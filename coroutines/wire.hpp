@@ -124,9 +124,10 @@ class Outbox {
 Json decode(std::string_view body);
 
 // A body of task events (one, or a batch), read without building nlohmann
-// values: `f` gets each event's fields, as views that live until it returns.
-// For the readers of every task event (the store, the reporter). Throws on
-// a malformed body or a field of the wrong type.
+// values: `f` gets each event's fields, as views that live until it returns
+// (`f` may read other bodies meanwhile). For the readers of every task and
+// job event: the store, the reporter, job_messages, the pool's job events.
+// Throws on a malformed body or a field of the wrong type.
 void each_event(std::string_view topic, std::string_view body,
                 const std::function<void(const store::Event&)>& f);
 

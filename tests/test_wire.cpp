@@ -214,4 +214,17 @@ TEST_SUITE("wire") {
         CHECK(read > 0);
         CHECK(refused > 0);
     }
+
+    TEST_CASE("each_event's views survive a body read inside its callback") {
+        std::vector<std::string> tasks;
+        each_event("task.started", R"([{"task":"first","num":1},{"task":"second","num":2}])",
+                   [&](const tock::store::Event& e) {
+                       const Json other = decode(R"({"task":"a much longer name, elsewhere"})");
+                       each_event("task.x", R"({"task":"inner"})",
+                                  [](const tock::store::Event& in) { CHECK(in.task == "inner"); });
+                       CHECK(other.at("task") == "a much longer name, elsewhere");
+                       tasks.emplace_back(e.task);
+                   });
+        CHECK(tasks == std::vector<std::string>{"first", "second"});
+    }
 }
