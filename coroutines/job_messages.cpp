@@ -30,11 +30,11 @@ struct JobRef {
     config::Point point;
     std::string_view cycle, task;
     int num = 0;
-    std::string task_id() const { return fmt::format("{}/{}", cycle, task); }
-    std::string job_id() const { return fmt::format("{}/{}/{:02}", cycle, task, num); }
+    std::string task_id() const { return task_name(cycle, task); }
+    std::string job_id() const { return job_name(cycle, task, num); }
 };
 
-JobRef ref(const store::Event& e) {
+JobRef ref(const BusEvent& e) {
     return {config::Point{e.point}, e.cycle, e.task, e.num};
 }
 
@@ -81,7 +81,7 @@ struct Messages {
         out.post_text("job.started", fields(j).take());
     }
 
-    void exited(const store::Event& e) {
+    void exited(const BusEvent& e) {
         const JobRef j = ref(e);
         auto it = current.find(j.task_id());
         if (it == current.end() || it->second.num != j.num) return;
@@ -95,7 +95,7 @@ struct Messages {
     }
 
     // job_submit's word that a job was submitted, or could not be, passed on.
-    void submitted(const std::string& topic, const store::Event& e) {
+    void submitted(const std::string& topic, const BusEvent& e) {
         JsonText b = fields(ref(e));
         if (e.runner) b.str("runner", *e.runner);
         if (e.pid) b.num("pid", *e.pid);
@@ -150,7 +150,7 @@ Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints&
         // Every job's messages come here: read without building nlohmann
         // values (each_event).
         const BusMessage msg = co_await sub.recv();
-        each_event(msg.topic, msg.body, [&](const store::Event& e) {
+        each_event(msg.topic, msg.body, [&](const BusEvent& e) {
             if (msg.topic == "job.submitted") {
                 m.current[ref(e).task_id()] = Job{e.num};
                 m.submitted(msg.topic, e);

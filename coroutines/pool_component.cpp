@@ -43,7 +43,7 @@ struct Driver {
     // what the job event that caused it says (`job`: its pid, runner, exit
     // ...), what triggered it, and the task's whole recorded state ("row"),
     // which is what the store writes and a restart reads back.
-    void post(const char* name, const TaskId& id, const store::Event* job = nullptr,
+    void post(const char* name, const TaskId& id, const BusEvent* job = nullptr,
               const std::vector<std::string>* triggered_by = nullptr) {
         const pool::Task* t = pool.find(id);
         // The job's number: the task's, or the job event's once the task has
@@ -96,18 +96,18 @@ struct Driver {
         return t;
     }
 
-    const pool::Task* current(const store::Event& e, TaskId& id) const {
+    const pool::Task* current(const BusEvent& e, TaskId& id) const {
         id = TaskId{config::Point{e.point}, std::string(e.task)};
         const pool::Task* t = pool.find(id);
         if (!t || t->submit_num != e.num) return nullptr;
         return t;
     }
 
-    void on_job(const std::string& topic, const store::Event& b) {
+    void on_job(const std::string& topic, const BusEvent& b) {
         TaskId id;
         const pool::Task* t = current(b, id);
         if (!t) return;
-        const store::Event* extra = &b;
+        const BusEvent* extra = &b;
         if (topic == "job.submitted") {
             if (t->state != State::preparing) return;
             pool.submitted(id);
@@ -285,7 +285,7 @@ struct Driver {
             const BusMessage m = co_await sub.recv();
             if (done) continue;
             if (m.topic.rfind("job.", 0) == 0) {
-                each_event(m.topic, m.body, [&](const store::Event& e) {
+                each_event(m.topic, m.body, [&](const BusEvent& e) {
                     if (!done) on_job(m.topic, e);
                 });
                 dirty.set();

@@ -180,11 +180,11 @@ struct Reporter {
         }
     }
 
-    void on_task(const store::Event& e) {
+    void on_task(const BusEvent& e) {
         const std::string_view ev = e.event;
-        const std::string task = fmt::format("{}/{}", e.cycle, e.task);
+        const std::string task = task_name(e.cycle, e.task);
         const std::string cycle(e.cycle);
-        const std::string job = e.num ? fmt::format("{}/{:02}", task, e.num) : task;
+        const std::string job = e.num ? job_name(e.cycle, e.task, e.num) : task;
         auto why = [&] {
             if (e.signal.value_or(0)) return fmt::format("signal {}", *e.signal);
             return fmt::format("exit {}", e.exit.value_or(0));
@@ -328,7 +328,7 @@ Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& 
         if (m.topic.rfind("task.", 0) == 0) {
             // Every task event of the run comes here: read without building
             // nlohmann values (each_event).
-            each_event(m.topic, m.body, [&](const store::Event& e) { r.on_task(e); });
+            each_event(m.topic, m.body, [&](const BusEvent& e) { r.on_task(e); });
         } else {
             const Json body = decode(m.body);
             if (body.is_array()) {

@@ -91,7 +91,7 @@ const char* job_state(std::string_view event) {
     return "";
 }
 
-std::string detail(const Event& e) {
+std::string detail(const comp::BusEvent& e) {
     if (e.message) return std::string(*e.message);
     if (e.output) return std::string(*e.output);
     if (e.error) return std::string(*e.error);
@@ -317,7 +317,7 @@ const std::string& RunDb::stamp(std::int64_t now) {
     return stamp_;
 }
 
-void RunDb::apply(const Event& e, std::int64_t now) {
+void RunDb::apply(const comp::BusEvent& e, std::int64_t now) {
     const std::string& time = stamp(now);
     if (e.topic == "workflow") {
         if (e.event == "xtrigger") {

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "coroutines/event.hpp"
 #include "scheduler/rpc.hpp"  // Json
 
 namespace tock::store {
@@ -58,31 +59,6 @@ struct HistoryRow {
     int submit_num = 0;
 };
 
-// A task or job event as a bus body carries it (a task event, a workflow
-// event, or a job's message), its fields read from the body: what the
-// database records, and what the reporter and job_messages read. The views
-// point into the body's parse and live as long as it does.
-struct Event {
-    std::string_view topic, event;
-    // Workflow events: an xtrigger's label, a shutdown's kind, a restart.
-    std::string_view label, kind;
-    bool restart = false;
-    bool adopted = false;  // a job found running on a restart
-    // The task or job.
-    std::int64_t point = 0;
-    std::string_view task, cycle, state;
-    int num = 0;
-    // What the job event said (the detail column), and the job's columns.
-    std::optional<std::string_view> message, output, error, runner;
-    std::optional<std::vector<std::string_view>> triggered_by;
-    std::optional<std::int64_t> pid, at, exit, signal;
-    // The task's whole recorded state, when the event carries it.
-    bool has_row = false, in_pool = true, held = false;
-    int retries = 0, submit_retries = 0;
-    std::optional<std::int64_t> retry_at;
-    std::vector<std::string_view> outputs;
-};
-
 class RunDb {
   public:
     // Opens (creating) the database and its schema. ":memory:" for none on disk.
@@ -98,7 +74,7 @@ class RunDb {
     void rollback() noexcept;
     // Record one task_pool event (topic task.EVENT or workflow), `now` in unix
     // microseconds.
-    void apply(const Event& e, std::int64_t now);
+    void apply(const comp::BusEvent& e, std::int64_t now);
 
     void set_param(const std::string& key, const std::string& value);
     std::optional<std::string> param(const std::string& key);

@@ -25,9 +25,9 @@ namespace tock::comp {
 
 namespace {
 
-// The store reads the pool's bodies straight from simdjson's tape into
-// store::Event (each_event): it reads every task event of the run, and
-// building nlohmann values for them was a tenth of a simulated run's time.
+// The store reads the pool's bodies as BusEvents (each_event): it reads
+// every task event of the run, and building nlohmann values for them was a
+// tenth of a simulated run's time.
 void write(store::RunDb& db, const std::vector<BusMessage>& batch) {
     db.begin();
     try {
@@ -35,7 +35,7 @@ void write(store::RunDb& db, const std::vector<BusMessage>& batch) {
         for (const auto& m : batch) {
             // What the database records: task events and workflow events.
             if (m.topic.rfind("task.", 0) != 0 && m.topic != "workflow") continue;
-            each_event(m.topic, m.body, [&](const store::Event& e) { db.apply(e, now); });
+            each_event(m.topic, m.body, [&](const BusEvent& e) { db.apply(e, now); });
         }
         db.commit();
     } catch (...) {

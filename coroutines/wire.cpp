@@ -25,9 +25,9 @@ Json convert(simdjson::dom::element e) {
             Json o = Json::object();
             auto& m = o.get_ref<Json::object_t&>();
             const simdjson::dom::object obj = e.get_object().value_unsafe();
-            // Keys arrive sorted (nlohmann writes objects in key order), so
-            // each goes in at the end without a search; a repeated key
-            // keeps its last value, as with Json::parse.
+            // Keys that arrive sorted (nlohmann writes objects in key order)
+            // go in at the end without a search; others find their place. A
+            // repeated key keeps its last value, as with Json::parse.
             for (const auto [k, v] : obj) {
                 const std::size_t before = m.size();
                 auto it = m.emplace_hint(m.end(), std::string(k), convert(v));
@@ -78,10 +78,10 @@ std::vector<std::string_view> strings(element v) {
     return out;
 }
 
-// A body's object, field by field, into a store::Event. Fields it has no
+// A body's object, field by field, into a BusEvent. Fields it has no
 // place for are skipped; a field of the wrong type throws.
-store::Event read_event(std::string_view topic, element body) {
-    store::Event e;
+BusEvent read_event(std::string_view topic, element body) {
+    BusEvent e;
     e.topic = topic;
     const simdjson::dom::object fields = body.get_object().value();
     for (const auto [k, v] : fields) {
@@ -190,12 +190,6 @@ JsonText& JsonText::boolean(std::string_view key, bool v) {
     return *this;
 }
 
-JsonText& JsonText::json(std::string_view key, const Json& v) {
-    name(key);
-    s_ += v.dump(-1, ' ', false, Json::error_handler_t::replace);
-    return *this;
-}
-
 JsonText& JsonText::raw(std::string_view key, std::string_view json_text) {
     name(key);
     s_ += json_text;
@@ -252,7 +246,7 @@ Json decode(std::string_view body) {
 }
 
 void each_event(std::string_view topic, std::string_view body,
-                const std::function<void(const store::Event&)>& f) {
+                const std::function<void(const BusEvent&)>& f) {
     const Parse parse(body);
     const element root = parse.root();
     if (root.is_array()) {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "config/workflow.hpp"
-#include "coroutines/run_db.hpp"
+#include "coroutines/event.hpp"
 #include "scheduler/bus.hpp"
 #include "scheduler/clock.hpp"
 #include "scheduler/rpc.hpp"
@@ -21,23 +21,23 @@
 
 namespace tock::comp {
 
+// `v` as a JSON string, appended to `out`. A string of plain printable
+// ASCII goes in as it is; any other goes through nlohmann's serializer,
+// which escapes it and replaces invalid UTF-8.
+void append_quoted(std::string& out, std::string_view v);
+
 // A JSON object written straight to text, for the bus's most frequent
 // bodies (task events, the job stream, submit requests): a task event
 // written this way costs about a fifth of building the same nlohmann object
 // and dumping it. Keys are plain field names (letters, digits, `_`, `-`),
-// written in the order given, each once; strings
-// are escaped, and any byte that is not plain printable ASCII sends the
-// string through nlohmann's serializer, which replaces invalid UTF-8.
-// `v` as a JSON string, appended to `out` (the escaping JsonText uses).
-void append_quoted(std::string& out, std::string_view v);
-
+// written in the order given, each once; string values go through
+// append_quoted.
 class JsonText {
   public:
     JsonText() : s_("{") {}
     JsonText& str(std::string_view key, std::string_view v);
     JsonText& num(std::string_view key, std::int64_t v);
     JsonText& boolean(std::string_view key, bool v);
-    JsonText& json(std::string_view key, const Json& v);  // any value
     JsonText& raw(std::string_view key, std::string_view json_text);
     template <class Strings>
     JsonText& strs(std::string_view key, const Strings& v) {
@@ -129,7 +129,7 @@ Json decode(std::string_view body);
 // job event: the store, the reporter, job_messages, the pool's job events.
 // Throws on a malformed body or a field of the wrong type.
 void each_event(std::string_view topic, std::string_view body,
-                const std::function<void(const store::Event&)>& f);
+                const std::function<void(const BusEvent&)>& f);
 
 // Subscribe to `topics` on every endpoint; then co_await sub.ready().
 inline void listen(Subscriber& sub, const std::vector<std::string>& endpoints,
@@ -196,13 +196,23 @@ inline Json task_fields(const config::Workflow& wf, config::Point p, const std::
 inline config::Point point_of(const Json& j) {
     return config::Point{j.at("point").get<std::int64_t>()};
 }
-// "CYCLE/TASK" and "CYCLE/TASK/NN"
+// "CYCLE/TASK" and "CYCLE/TASK/NN", from their parts or from a body's fields.
+inline std::string task_name(std::string_view cycle, std::string_view task) {
+    std::string s(cycle);
+    s += '/';
+    s += task;
+    return s;
+}
+inline std::string job_name(std::string_view cycle, std::string_view task, int num) {
+    return task_name(cycle, task) + (num < 10 ? "/0" : "/") + std::to_string(num);
+}
 inline std::string task_name(const Json& j) {
-    return j.at("cycle").get<std::string>() + "/" + j.at("task").get<std::string>();
+    return task_name(j.at("cycle").get_ref<const std::string&>(),
+                     j.at("task").get_ref<const std::string&>());
 }
 inline std::string job_name(const Json& j) {
-    const int num = j.at("num").get<int>();
-    return task_name(j) + "/" + (num < 10 ? "0" : "") + std::to_string(num);
+    return job_name(j.at("cycle").get_ref<const std::string&>(),
+                    j.at("task").get_ref<const std::string&>(), j.at("num").get<int>());
 }
 
 }  // namespace tock::comp

@@ -108,7 +108,7 @@ TEST_SUITE("wire") {
                                      .num("num", 7)
                                      .boolean("held", true)
                                      .strs("outputs", names)
-                                     .json("at", Json(1764612345678901LL))
+                                     .num("at", 1764612345678901LL)
                                      .raw("row", JsonText().boolean("in_pool", false).take())
                                      .take();
         const Json j = Json::parse(text);
@@ -149,7 +149,7 @@ TEST_SUITE("wire") {
             R"("row":{"in_pool":false,"held":true,"retries":1,"submit_retries":0,)"
             R"("retry_at":17,"outputs":["submitted","started"]},"state":"succeeded"})";
         int seen = 0;
-        each_event("task.succeeded", one, [&](const tock::store::Event& e) {
+        each_event("task.succeeded", one, [&](const tock::comp::BusEvent& e) {
             ++seen;
             CHECK(e.topic == "task.succeeded");
             CHECK(e.event == "succeeded");
@@ -179,10 +179,10 @@ TEST_SUITE("wire") {
         seen = 0;
         std::vector<int> nums;
         each_event("job.said", R"([{"task":"a","num":1},{"task":"b","num":2}])",
-                   [&](const tock::store::Event& e) { nums.push_back(e.num); });
+                   [&](const tock::comp::BusEvent& e) { nums.push_back(e.num); });
         CHECK(nums == std::vector<int>{1, 2});
-        CHECK_THROWS(each_event("task.x", R"({"num":"one"})", [](const tock::store::Event&) {}));
-        CHECK_THROWS(each_event("task.x", "{", [](const tock::store::Event&) {}));
+        CHECK_THROWS(each_event("task.x", R"({"num":"one"})", [](const tock::comp::BusEvent&) {}));
+        CHECK_THROWS(each_event("task.x", "{", [](const tock::comp::BusEvent&) {}));
     }
 
     TEST_CASE("each_event on mutated bodies: an event or an error, never a crash") {
@@ -204,7 +204,7 @@ TEST_SUITE("wire") {
                 }
             }
             try {
-                each_event("task.triggered", s, [&](const tock::store::Event& e) {
+                each_event("task.triggered", s, [&](const tock::comp::BusEvent& e) {
                     read += static_cast<int>(e.task.size() < 1000);
                 });
             } catch (const std::exception&) {
@@ -218,10 +218,11 @@ TEST_SUITE("wire") {
     TEST_CASE("each_event's views survive a body read inside its callback") {
         std::vector<std::string> tasks;
         each_event("task.started", R"([{"task":"first","num":1},{"task":"second","num":2}])",
-                   [&](const tock::store::Event& e) {
+                   [&](const tock::comp::BusEvent& e) {
                        const Json other = decode(R"({"task":"a much longer name, elsewhere"})");
-                       each_event("task.x", R"({"task":"inner"})",
-                                  [](const tock::store::Event& in) { CHECK(in.task == "inner"); });
+                       each_event(
+                           "task.x", R"({"task":"inner"})",
+                           [](const tock::comp::BusEvent& in) { CHECK(in.task == "inner"); });
                        CHECK(other.at("task") == "a much longer name, elsewhere");
                        tasks.emplace_back(e.task);
                    });
