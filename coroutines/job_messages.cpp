@@ -59,9 +59,18 @@ struct Messages {
             out.post_text("job.output", fields(j).str("output", custom->first).take());
         } else if (text == "started") {
             start(j, job);
-        } else if (text == "succeeded" || text == "failed" || text.substr(0, 7) == "failed ") {
-            // The exit status is the final word; the job's own report of it
-            // is in job.status for when the exit cannot be seen.
+        } else if (text == "succeeded") {
+            // The job's last word, as in Cylc: its script says it after
+            // post-script, just before `exit 0`. The task succeeds now, not
+            // when the exit is seen, so its dependents start while the job's
+            // process is still going away; a job whose exit is never seen
+            // (a batch job, a scheduler that restarted) succeeds all the same.
+            end(j, it, 0, 0, unix_micros());
+        } else if (text == "failed" || text.substr(0, 7) == "failed ") {
+            // A failure ends with the exit status: err-script runs after
+            // this word, and the status and signal are the record. The
+            // job's own report of it is in job.status for when the exit
+            // cannot be seen.
         } else {
             out.post_text("job.message", fields(j).str("message", text).take());
         }
@@ -81,17 +90,24 @@ struct Messages {
         out.post_text("job.started", fields(j).take());
     }
 
+    // The job `it` is over: it succeeded when `code` and `signal` are 0.
+    // Later messages and the exit of a job that already said it succeeded
+    // are refused, as from a job that is not current.
+    void end(const JobRef& j, std::map<std::string, Job>::iterator it, std::int64_t code,
+             std::int64_t signal, std::optional<std::int64_t> at) {
+        start(j, it->second);  // it ran, whether or not its message got through
+        JsonText b = fields(j);
+        b.num("exit", code).num("signal", signal);
+        if (at) b.num("at", *at);
+        out.post_text(code == 0 && signal == 0 ? "job.succeeded" : "job.failed", b.take());
+        current.erase(it);
+    }
+
     void exited(const BusEvent& e) {
         const JobRef j = ref(e);
         auto it = current.find(j.task_id());
         if (it == current.end() || it->second.num != j.num) return;
-        start(j, it->second);  // it ran, whether or not its message got through
-        const std::int64_t code = e.exit.value_or(0), signal = e.signal.value_or(0);
-        JsonText b = fields(j);
-        b.num("exit", code).num("signal", signal);
-        if (e.at) b.num("at", *e.at);
-        out.post_text(code == 0 && signal == 0 ? "job.succeeded" : "job.failed", b.take());
-        current.erase(it);  // later messages from it are refused
+        end(j, it, e.exit.value_or(0), e.signal.value_or(0), e.at);
     }
 
     // job_submit's word that a job was submitted, or could not be, passed on.

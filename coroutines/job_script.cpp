@@ -25,27 +25,31 @@ std::string job_script(const JobInfo& j, const config::Runtime& rt) {
     s += "#!/bin/bash\n";
     s += fmt::format("# tock job {} of workflow {}\n", job_id(j), j.workflow);
     s += "set -o pipefail\n";
-    s += fmt::format("export TOCK_WORKFLOW_ID={}\n", shell_quote(j.workflow));
-    s += fmt::format("export TOCK_TASK_NAME={}\n", shell_quote(j.task));
-    s += fmt::format("export TOCK_TASK_CYCLE_POINT={}\n", shell_quote(j.cycle));
-    s += fmt::format("export TOCK_TASK_JOB={}\n", shell_quote(job_id(j)));
-    s += fmt::format("export TOCK_RUN_DIR={}\n", shell_quote(j.run_dir));
-    s += fmt::format("export TOCK_SCHEDULER={}\n", shell_quote(j.endpoint));
-    s += fmt::format("TOCK_JOB_DIR={}\n", shell_quote(j.job_dir));
-    s += fmt::format("TOCK_BIN={}\n", shell_quote(j.tock));
+    // One export and one assignment: every command of the header costs the
+    // job a little, and the header runs once for every job.
+    s += fmt::format(
+        "export TOCK_WORKFLOW_ID={} TOCK_TASK_NAME={} TOCK_TASK_CYCLE_POINT={} \\\n"
+        "    TOCK_TASK_JOB={} TOCK_RUN_DIR={} TOCK_SCHEDULER={}\n",
+        shell_quote(j.workflow), shell_quote(j.task), shell_quote(j.cycle), shell_quote(job_id(j)),
+        shell_quote(j.run_dir), shell_quote(j.endpoint));
+    s += fmt::format("TOCK_JOB_DIR={} TOCK_BIN={}\n", shell_quote(j.job_dir), shell_quote(j.tock));
     s += "export PATH=\"${TOCK_BIN%/*}:$PATH\"  # so that scripts can call tock message\n";
     s += R"(
 # Report to the scheduler; every message also lands in job.status, the
 # record that outlives a scheduler that could not be reached.
-# A job of the background runner has a message pipe (TOCK_MESSAGE_FD) to the
-# scheduler; other jobs use `tock message` over ZeroMQ.
 tock_message() {
     printf '%(%Y-%m-%dT%H:%M:%S%z)T %s\n' -1 "$*" >&"$TOCK_STATUS_FD"
+    tock_send "$@"
+}
+# To the scheduler alone. A job of the background runner has a message pipe
+# (TOCK_MESSAGE_FD); other jobs use `tock message` over ZeroMQ. A scheduler
+# that died leaves the pipe broken: the write fails rather than SIGPIPE
+# killing the job (stderr is closed for it, which silences bash's complaint),
+# and messages go by tock message.
+tock_send() {
     if [[ -n ${TOCK_MESSAGE_FD:-} ]]; then
-        # A scheduler that died leaves the pipe broken: the write fails rather
-        # than SIGPIPE killing the job, and messages go by tock message.
         trap '' PIPE
-        if { printf '%s\n' "${*//$'\n'/ }" >&"$TOCK_MESSAGE_FD"; } 2>/dev/null; then
+        if { printf '%s\n' "${*//$'\n'/ }" >&"$TOCK_MESSAGE_FD"; } 2>&-; then
             trap - PIPE
             return 0
         fi
@@ -65,9 +69,10 @@ tock_job_failed() {
     s += R"(    exit "$code"
 }
 # job.status is opened once; every line of it goes through this descriptor.
-# The pid comes first: a restart that finds job.status looks for that process.
+# The pid comes first, in the same write as `started`: a restart that finds
+# job.status looks for that process.
 exec {TOCK_STATUS_FD}>"$TOCK_JOB_DIR/job.status"
-echo "TOCK_JOB_PID=$$" >&"$TOCK_STATUS_FD"
+printf 'TOCK_JOB_PID=%s\n%(%Y-%m-%dT%H:%M:%S%z)T started\n' "$$" -1 >&"$TOCK_STATUS_FD"
 trap 'tock_job_failed $? ERR' ERR
 trap 'tock_job_failed 143 SIGTERM' TERM
 trap 'tock_job_failed 130 SIGINT' INT
@@ -80,7 +85,7 @@ if [[ -n ${TOCK_MESSAGE_FD:-} ]]; then
     exec {TOCK_MESSAGE_FD}>&"$TOCK_MESSAGE_FD" 3>&-
     export TOCK_MESSAGE_FD
 fi
-tock_message started
+tock_send started
 )";
     auto section = [&](const char* name, const std::string& body) {
         if (body.empty()) return;
@@ -104,8 +109,8 @@ tock_message started
     section("post-script", rt.post_script);
     s += R"(
 trap '' ERR
-echo "TOCK_JOB_EXIT=SUCCEEDED" >&"$TOCK_STATUS_FD"
-tock_message succeeded
+printf 'TOCK_JOB_EXIT=SUCCEEDED\n%(%Y-%m-%dT%H:%M:%S%z)T succeeded\n' -1 >&"$TOCK_STATUS_FD"
+tock_send succeeded
 exit 0
 )";
     return s;
