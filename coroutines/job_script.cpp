@@ -21,12 +21,20 @@ std::string job_id(const JobInfo& j) {
 }
 
 std::string job_script(const JobInfo& j, const config::Runtime& rt) {
+    // Bash reads and runs every line of the header before the task's script,
+    // for every job, and that is most of what a short job costs beyond bash
+    // itself: so the header is short, and the code of a failure is text that
+    // only a failure evaluates. docs/commands.md says what each part does.
+    std::string fail =
+        R"([[ $BASHPID == "$$" ]] || exit "$1"; trap "" ERR EXIT HUP INT TERM XCPU; )"
+        R"(printf "TOCK_JOB_EXIT=%s\n%s failed %s\n" "$2" "$EPOCHSECONDS" "$2" >&$TOCK_STATUS_FD; )"
+        R"(tock_send failed "$2"; )";
+    // err-script gets the reason (ERR, SIGTERM ...) as $1, as in Cylc.
+    if (!rt.err_script.empty()) fail += "(set -- \"$2\"\n" + rt.err_script + "\n) || true; ";
+    fail += R"(exit "$1")";
     std::string s;
     s += "#!/bin/bash\n";
     s += fmt::format("# tock job {} of workflow {}\n", job_id(j), j.workflow);
-    s += "set -o pipefail\n";
-    // One export and one assignment: every command of the header costs the
-    // job a little, and the header runs once for every job.
     s += fmt::format(
         "export TOCK_WORKFLOW_ID={} TOCK_TASK_NAME={} TOCK_TASK_CYCLE_POINT={} \\\n"
         "    TOCK_TASK_JOB={} TOCK_RUN_DIR={} TOCK_SCHEDULER={}\n",
@@ -34,58 +42,21 @@ std::string job_script(const JobInfo& j, const config::Runtime& rt) {
         shell_quote(j.run_dir), shell_quote(j.endpoint));
     s += fmt::format("TOCK_JOB_DIR={} TOCK_BIN={}\n", shell_quote(j.job_dir), shell_quote(j.tock));
     s += "export PATH=\"${TOCK_BIN%/*}:$PATH\"  # so that scripts can call tock message\n";
-    s += R"(
-# Report to the scheduler; every message also lands in job.status, the
-# record that outlives a scheduler that could not be reached.
-tock_message() {
-    printf '%(%Y-%m-%dT%H:%M:%S%z)T %s\n' -1 "$*" >&"$TOCK_STATUS_FD"
-    tock_send "$@"
-}
-# To the scheduler alone. A job of the background runner has a message pipe
-# (TOCK_MESSAGE_FD); other jobs use `tock message` over ZeroMQ. A scheduler
-# that died leaves the pipe broken: the write fails rather than SIGPIPE
-# killing the job (stderr is closed for it, which silences bash's complaint),
-# and messages go by tock message.
-tock_send() {
-    if [[ -n ${TOCK_MESSAGE_FD:-} ]]; then
-        trap '' PIPE
-        if { printf '%s\n' "${*//$'\n'/ }" >&"$TOCK_MESSAGE_FD"; } 2>&-; then
-            trap - PIPE
-            return 0
-        fi
-        trap - PIPE
-        TOCK_MESSAGE_FD=
-    fi
-    "$TOCK_BIN" message --job "$TOCK_TASK_JOB" "$@" 2>>"$TOCK_JOB_DIR/job.err" || true
-}
-tock_job_failed() {
-    local code=$1 why=$2
-    [[ $BASHPID == "$$" ]] || exit "$code"  # in a subshell: let the shell itself fail
-    trap '' ERR EXIT HUP INT TERM XCPU
-    echo "TOCK_JOB_EXIT=$why" >&"$TOCK_STATUS_FD"
-    tock_message failed "$why"
+    s += R"(# Messages go by the runner's pipe (TOCK_MESSAGE_FD), else by tock message.
+tock_send() { { printf '%s\n' "${*//$'\n'/ }" >&"$TOCK_MESSAGE_FD"; } 2>&- || { TOCK_MESSAGE_FD=; "$TOCK_BIN" message --job "$TOCK_TASK_JOB" "$@" 2>>"$TOCK_JOB_DIR/job.err" || true; }; }
+tock_job_failed() { eval "$TOCK_FAIL"; }
 )";
-    if (!rt.err_script.empty()) s += "    ( " + rt.err_script + "\n    ) || true\n";
-    s += R"(    exit "$code"
-}
-# job.status is opened once; every line of it goes through this descriptor.
-# The pid comes first, in the same write as `started`: a restart that finds
-# job.status looks for that process.
-exec {TOCK_STATUS_FD}>"$TOCK_JOB_DIR/job.status"
-printf 'TOCK_JOB_PID=%s\n%(%Y-%m-%dT%H:%M:%S%z)T started\n' "$$" -1 >&"$TOCK_STATUS_FD"
+    s += "TOCK_FAIL=" + shell_quote(fail) + "\n";
+    s += R"(exec {TOCK_STATUS_FD}>"$TOCK_JOB_DIR/job.status"
+printf 'TOCK_JOB_PID=%s\n%s started\n' $$ $EPOCHSECONDS >&$TOCK_STATUS_FD
+trap : PIPE
 trap 'tock_job_failed $? ERR' ERR
 trap 'tock_job_failed 143 SIGTERM' TERM
 trap 'tock_job_failed 130 SIGINT' INT
 trap 'tock_job_failed 129 SIGHUP' HUP
 trap 'tock_job_failed 152 SIGXCPU' XCPU
-set -eE
-# The message pipe moves to a high descriptor, so that a script's own fd 3
-# (exec 3>file) cannot take the job's messages.
-if [[ -n ${TOCK_MESSAGE_FD:-} ]]; then
-    exec {TOCK_MESSAGE_FD}>&"$TOCK_MESSAGE_FD" 3>&-
-    export TOCK_MESSAGE_FD
-fi
-tock_send started
+set -eEo pipefail
+{ echo started >&"$TOCK_MESSAGE_FD"; } 2>&- || tock_send started
 )";
     auto section = [&](const char* name, const std::string& body) {
         if (body.empty()) return;
@@ -108,9 +79,8 @@ tock_send started
     section("script", rt.script);
     section("post-script", rt.post_script);
     s += R"(
-trap '' ERR
-printf 'TOCK_JOB_EXIT=SUCCEEDED\n%(%Y-%m-%dT%H:%M:%S%z)T succeeded\n' -1 >&"$TOCK_STATUS_FD"
-tock_send succeeded
+printf 'TOCK_JOB_EXIT=SUCCEEDED\n%s succeeded\n' $EPOCHSECONDS >&$TOCK_STATUS_FD || :
+{ echo succeeded >&"$TOCK_MESSAGE_FD"; } 2>&- || tock_send succeeded
 exit 0
 )";
     return s;

@@ -2,7 +2,7 @@
 //
 // Live jobs use the background runner: a bash job script per job, started
 // by Process::spawn (clone and exec, no fork) in a session (and process
-// group) of its own, with a message pipe on fd 3
+// group) of its own, with a message pipe on fd 10
 // (TOCK_MESSAGE_FD) through which the job's `tock message` calls arrive.
 // Everything the job says and its exit are published on this component's one
 // stream, in order, so job_messages sees a job's last message before its exit.
@@ -29,6 +29,11 @@
 namespace tock::comp {
 
 namespace {
+
+// The job's descriptor for its message pipe: 10. Bash leaves 0-9 to
+// scripts (a script's own `exec 3>file` cannot take the job's messages), and
+// its `exec {var}>file` never takes a descriptor in use.
+constexpr const char* kMessageFd = "10";
 
 // How long a killed job has to go after SIGTERM before SIGKILL.
 constexpr auto kKillGrace = std::chrono::seconds(10);
@@ -136,10 +141,11 @@ struct Submitter {
             started_at = unix_micros();  // the job's start: the scheduler starts its process
             proc.emplace(Process::spawn(loop, {.argv = {bash, script},
                                                .cwd = opts.run_dir,
-                                               .env = {{"TOCK_MESSAGE_FD", "3"}},
+                                               .env = {{"TOCK_MESSAGE_FD", kMessageFd}},
                                                .stdout_path = j.job_dir + "/job.out",
                                                .stderr_path = j.job_dir + "/job.err",
                                                .message_pipe = true,
+                                               .message_fd = std::atoi(kMessageFd),
                                                .own_group = true}));
         } catch (const std::exception& e) {
             Json b = fields(job);

@@ -30,7 +30,7 @@ struct Process::State {
     uv_poll_t exit_poll{};
     bool exit_closed = true;
 
-    // The message pipe (fd 3 in the child).
+    // The message pipe (ProcessOptions::message_fd in the child).
     uv_pipe_t pipe{};
     bool has_pipe = false;
     bool pipe_open = false;  // not yet closing
@@ -175,7 +175,8 @@ struct Fd {
 }
 
 // Opened above the standard descriptors and fd 3, close-on-exec, so that the
-// child's dup2s onto 1, 2 and 3 cannot clobber one another.
+// child's dup2s onto 1, 2 and 3 cannot clobber one another. (The pipe's goes
+// last: a message_fd of 10 or more may land on one already copied.)
 int high(int fd, const std::string& what) {
     if (fd < 0) fail(errno, what);
     const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
@@ -198,6 +199,7 @@ struct ChildPlan {
     char** argv;
     char** envp;
     int out, err, pipe;  // -1: inherit (or no pipe)
+    int pipe_at;         // the child's descriptor for the pipe
     const char* cwd;     // null: ours
     bool own_session;
     int error = 0;  // set by the child if it could not exec
@@ -220,7 +222,10 @@ __attribute__((no_sanitize("address"))) int child_main(void* arg) {
     if (null == 0 ? ::fcntl(0, F_SETFD, 0) < 0 : ::dup2(null, 0) < 0) goto failed;
     if (plan->out >= 0 && ::dup2(plan->out, 1) < 0) goto failed;
     if (plan->err >= 0 && ::dup2(plan->err, 2) < 0) goto failed;
-    if (plan->pipe >= 0 && ::dup2(plan->pipe, 3) < 0) goto failed;
+    // (dup2 onto itself would leave it close-on-exec)
+    if (plan->pipe >= 0 && (plan->pipe == plan->pipe_at ? ::fcntl(plan->pipe, F_SETFD, 0)
+                                                        : ::dup2(plan->pipe, plan->pipe_at)) < 0)
+        goto failed;
     if (plan->cwd && ::chdir(plan->cwd) != 0) goto failed;
     if (plan->own_session && ::setsid() < 0) goto failed;
     {
@@ -291,16 +296,12 @@ Process Process::spawn(Loop& loop, const ProcessOptions& opts) {
     }
 
     // The child gets /dev/null on stdin, the files (or ours) on stdout and
-    // stderr, the pipe's write end on fd 3, default signal dispositions and
+    // stderr, the pipe's write end on message_fd, default signal dispositions and
     // an empty signal mask, and a session of its own if asked.
-    ChildPlan plan{program->c_str(),
-                   args.data(),
-                   envp.data(),
-                   out.fd,
-                   err.fd,
-                   pipe_write.fd,
-                   opts.cwd ? opts.cwd->c_str() : nullptr,
-                   opts.own_group};
+    ChildPlan plan{
+        program->c_str(), args.data(),   envp.data(),     out.fd,
+        err.fd,           pipe_write.fd, opts.message_fd, opts.cwd ? opts.cwd->c_str() : nullptr,
+        opts.own_group};
     // vfork semantics: the child shares our memory until it execs, so a
     // launch copies no page tables and leaves no copy-on-write faults behind
     // in the scheduler, and its stack is reused rather than mapped and

@@ -39,9 +39,10 @@ struct ProcessOptions {
     std::map<std::string, std::string> env = {};  // added to (and overriding) ours
     std::optional<std::string> stdout_path = {};  // appended; else inherited
     std::optional<std::string> stderr_path = {};  // appended; else inherited
-    // Give the child a pipe on file descriptor 3 for one-line messages, read
-    // with Process::read_line().
+    // Give the child a pipe on file descriptor `message_fd` for one-line
+    // messages, read with Process::read_line().
     bool message_pipe = false;
+    int message_fd = 3;
     // Start the child in a session (and process group) of its own, so that
     // kill_group() reaches everything it started.
     bool own_group = false;

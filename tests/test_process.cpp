@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 
 #include <csignal>
@@ -60,6 +61,35 @@ TEST_SUITE("process") {
         CHECK(got[0] == "line 1");
         CHECK(got[499] == "line 500");
         CHECK(got[500] == "last without newline");
+    }
+
+    TEST_CASE("the message pipe lands on the descriptor asked for") {
+        Loop loop;
+        // Asked for the very descriptor the pipe has here, it must still
+        // reach the child rather than be closed by the exec. Descriptors go
+        // lowest first: doing what spawn does finds the one it will get.
+        int fds[2];
+        REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+        const int same = ::fcntl(fds[1], F_DUPFD_CLOEXEC, 10);
+        ::close(fds[0]);
+        ::close(fds[1]);
+        ::close(same);
+        for (const int at : {10, same}) {
+            CAPTURE(at);
+            auto got = run_until(loop, [](Loop& l, int at) -> Task<std::vector<std::string>> {
+                const std::string fd = std::to_string(at);
+                Process p = Process::spawn(
+                    l, {.argv = {"bash", "-c",
+                                 "echo ours >&" + fd + "; { echo three >&3; } 2>/dev/null; exit 0"},
+                        .message_pipe = true,
+                        .message_fd = at});
+                std::vector<std::string> lines;
+                while (auto line = co_await p.read_line()) lines.push_back(*line);
+                CHECK((co_await p.wait()).exit_code == 0);
+                co_return lines;
+            }(loop, at));
+            CHECK(got == std::vector<std::string>{"ours"});
+        }
     }
 
     TEST_CASE("kill_group reaches the child's own children") {
