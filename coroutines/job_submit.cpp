@@ -8,7 +8,9 @@
 // stream, in order, so job_messages sees a job's last message before its exit.
 // In simulation and skip modes no process runs: the "job" says started, its
 // required outputs, and exits on the scheduler's clock.
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +21,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <system_error>
 
 #include "coroutines/components.hpp"
 #include "coroutines/job_script.hpp"
@@ -87,6 +90,43 @@ std::optional<int> find_job_process(const std::string& script) {
     return std::nullopt;
 }
 
+// A job's directory, log/job/CYCLE/TASK/NN: two mkdirs when the cycle's
+// directory is there, as it is for all but the first job of a cycle.
+void make_job_dir(const std::string& dir) {
+    const std::string task_dir = dir.substr(0, dir.rfind('/'));
+    if (::mkdir(task_dir.c_str(), 0777) != 0 && errno != EEXIST) {
+        std::filesystem::create_directories(task_dir);  // the cycle's first job
+    }
+    if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
+        throw std::system_error(errno, std::generic_category(), "cannot create " + dir);
+    }
+}
+
+// The job script, executable by its owner.
+void write_script(const std::string& path, const std::string& text) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot write " + path);
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const int err = n < 0 ? errno : EIO;
+            ::close(fd);
+            throw std::system_error(err, std::generic_category(), "cannot write " + path);
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    // A script left from an earlier launch of this job keeps its mode; make
+    // sure of it.
+    const int mode_err = ::fchmod(fd, 0700) == 0 ? 0 : errno;
+    const int close_err = ::close(fd) == 0 ? 0 : errno;
+    if (mode_err || close_err) {
+        throw std::system_error(mode_err ? mode_err : close_err, std::generic_category(),
+                                "cannot write " + path);
+    }
+}
+
 struct Submitter {
     Loop& loop;
     const config::Workflow& wf;
@@ -130,14 +170,9 @@ struct Submitter {
         std::optional<Process> proc;
         std::int64_t started_at = 0;
         try {
-            std::filesystem::create_directories(j.job_dir);
+            make_job_dir(j.job_dir);
             const std::string script = j.job_dir + "/job";
-            {
-                std::ofstream f(script);
-                f << jobs::job_script(j, rt);
-                if (!f.flush()) throw std::runtime_error("cannot write " + script);
-            }
-            std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+            write_script(script, jobs::job_script(j, rt));
             started_at = unix_micros();  // the job's start: the scheduler starts its process
             proc.emplace(Process::spawn(loop, {.argv = {bash, script},
                                                .cwd = opts.run_dir,

@@ -8,9 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <deque>
+#include <string_view>
 #include <system_error>
 
 extern char** environ;
@@ -261,25 +263,31 @@ constexpr std::size_t kChildStack = 64 * 1024;
 Process Process::spawn(Loop& loop, const ProcessOptions& opts) {
     if (opts.argv.empty()) throw std::invalid_argument("Process::spawn: empty argv");
 
-    std::map<std::string, std::string> env;
+    // Our environment, with opts.env added and overriding: pointers into
+    // environ for what is kept, strings of our own for the overrides.
+    std::vector<std::string> overrides;
+    overrides.reserve(opts.env.size());
+    for (const auto& [k, v] : opts.env) overrides.push_back(k + "=" + v);
+    std::vector<char*> envp;
+    const char* path = nullptr;  // the child's PATH
     for (char** e = environ; *e; ++e) {
         const char* eq = std::strchr(*e, '=');
-        if (eq)
-            env.emplace(std::string(*e, static_cast<std::size_t>(eq - *e)), std::string(eq + 1));
+        if (!eq) continue;
+        const std::string_view key(*e, static_cast<std::size_t>(eq - *e));
+        if (std::any_of(opts.env.begin(), opts.env.end(),
+                        [&](const auto& kv) { return kv.first == key; }))
+            continue;
+        if (key == "PATH") path = eq + 1;
+        envp.push_back(*e);
     }
-    for (auto& [k, v] : opts.env) env[k] = v;
-    std::vector<std::string> env_strings;
-    env_strings.reserve(env.size());
-    for (auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-    std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
+    for (auto& o : overrides) {
+        if (o.rfind("PATH=", 0) == 0) path = o.c_str() + 5;
+        envp.push_back(o.data());
+    }
     envp.push_back(nullptr);
 
     // argv[0] is looked up on the child's PATH, as execvp in the child would.
-    const auto path_it = env.find("PATH");
-    const auto program =
-        find_program(opts.argv[0], path_it == env.end() ? nullptr : path_it->second.c_str(),
-                     opts.cwd ? opts.cwd->c_str() : nullptr);
+    const auto program = find_program(opts.argv[0], path, opts.cwd ? opts.cwd->c_str() : nullptr);
     if (!program) fail(ENOENT, "spawn " + opts.argv[0]);
     std::vector<char*> args;
     for (auto& a : opts.argv) args.push_back(const_cast<char*>(a.c_str()));
