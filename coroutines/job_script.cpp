@@ -48,19 +48,22 @@ std::string job_script(const JobInfo& j, const config::Runtime& rt) {
     }
     s += R"(# Messages go by the runner's pipe (TOCK_MESSAGE_FD), else by tock message.
 tock_send() { { printf '%s\n' "${*//$'\n'/ }" >&"$TOCK_MESSAGE_FD"; } 2>&- || { TOCK_MESSAGE_FD=; "$TOCK_BIN" message --job "$TOCK_TASK_JOB" "$@" 2>>"$TOCK_JOB_DIR/job.err" || true; }; }
+# The pid comes first: a restart that finds job.status looks for that process.
+# `started` goes out early, so that the scheduler hears it while the rest of
+# this header runs.
+exec {TOCK_STATUS_FD}>"$TOCK_JOB_DIR/job.status"
+printf 'TOCK_JOB_PID=%s\n%s started\n' $$ $EPOCHSECONDS >&$TOCK_STATUS_FD
+trap : PIPE
+{ echo started >&"$TOCK_MESSAGE_FD"; } 2>&- || tock_send started
 tock_job_failed() { eval "$TOCK_FAIL"; }
 )";
     s += "TOCK_FAIL=" + shell_quote(fail) + "\n";
-    s += R"(exec {TOCK_STATUS_FD}>"$TOCK_JOB_DIR/job.status"
-printf 'TOCK_JOB_PID=%s\n%s started\n' $$ $EPOCHSECONDS >&$TOCK_STATUS_FD
-trap : PIPE
-trap 'tock_job_failed $? ERR' ERR
+    s += R"(trap 'tock_job_failed $? ERR' ERR
 trap 'tock_job_failed 143 SIGTERM' TERM
 trap 'tock_job_failed 130 SIGINT' INT
 trap 'tock_job_failed 129 SIGHUP' HUP
 trap 'tock_job_failed 152 SIGXCPU' XCPU
 set -eEo pipefail
-{ echo started >&"$TOCK_MESSAGE_FD"; } 2>&- || tock_send started
 )";
     auto section = [&](const char* name, const std::string& body) {
         if (body.empty()) return;
