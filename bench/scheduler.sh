@@ -3,7 +3,8 @@
 # scheduler and its baseline measured side by side, alternating).
 #   bench/scheduler.sh [--quick] [--only SECTION,...] [BUILD_DIR]
 #   chain    1,000 sequential `script: true` jobs vs 1,000 `bash -c true`
-#            spawned one after another (the floor); target <= 1.5x
+#            spawned one after another (the floor); target <= 1.5x. Each
+#            round runs it on disk and again in /dev/shm (tmpfs).
 #   latency  a job's exit to its dependent's submission, from the chain runs'
 #            job-times; target median < 2 ms
 #   store    the chain with the run database on disk vs in memory; target
@@ -32,7 +33,11 @@ work=$(mktemp -d)
 # make the next round pay for it: ext4 skips inodes deleted in the last
 # minutes when it allocates new ones, checking each on disk, so the next
 # run's thousands of job files would each scan past the last run's.
-trap 'rm -rf "$work"' EXIT
+# The chain also runs with its run directory in memory (/dev/shm), beside
+# the same run on disk: what the job files cost this filesystem.
+shm=
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then shm=$(mktemp -d /dev/shm/tock-bench.XXXXXX); fi
+trap 'rm -rf "$work" ${shm:+"$shm"}' EXIT
 if [ $quick = 1 ]; then chain_n=100; fan_n=500; rounds=1; idle_s=2; else chain_n=1000; fan_n=5000; rounds=${ROUNDS:-5}; idle_s=10; fi
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.6f\n", (a[NR/2]+a[NR/2+1])/2}'; }
@@ -63,6 +68,12 @@ while [ $r -lt $rounds ]; do
     "$tock" play "$work/chain.yaml" --no-detach --run-dir "$work/chain$r" >/dev/null
     t1=$(now)
     awk -v a="$t0" -v b="$t1" "BEGIN {print b - a}" >>"$work/chain.t"
+    if [ -n "$shm" ]; then
+        t0=$(now)
+        "$tock" play "$work/chain.yaml" --no-detach --run-dir "$shm/chain$r" >/dev/null
+        t1=$(now)
+        awk -v a="$t0" -v b="$t1" "BEGIN {print b - a}" >>"$work/chain_shm.t"
+    fi
     # Latency: t(i)'s exit to t(i+1)'s submission.
     awk -F'\t' '{split($1, p, "/"); n = substr(p[2], 2); if ($2 == "exited") ex[n] = $3; else sub_[n] = $3}
         END {for (n in ex) if ((n + 1) in sub_) print (sub_[n + 1] - ex[n]) / 1000}' \
@@ -77,6 +88,10 @@ echo "| what | wall s | per job ms | ratio to floor | target |"
 echo "|---|---:|---:|---:|---|"
 printf '| floor: %d x bash -c true | %.2f | %.2f | 1.00 | |\n' "$chain_n" "$floor" "$(awk "BEGIN {print $floor * 1000 / $chain_n}")"
 printf '| tock play, script: true | %.2f | %.2f | %.2f | <= 1.5 |\n' "$chain" "$(awk "BEGIN {print $chain * 1000 / $chain_n}")" "$(awk "BEGIN {print $chain / $floor}")"
+if [ -n "$shm" ]; then
+    chain_shm=$(median <"$work/chain_shm.t")
+    printf '| the same, run directory in /dev/shm | %.2f | %.2f | %.2f | |\n' "$chain_shm" "$(awk "BEGIN {print $chain_shm * 1000 / $chain_n}")" "$(awk "BEGIN {print $chain_shm / $floor}")"
+fi
 echo
 echo "## latency: a job's exit to its dependent's submission ($(wc -l <"$work/latency.us") hops)"
 echo
