@@ -65,7 +65,8 @@ struct Messages {
             // when the exit is seen, so its dependents start while the job's
             // process is still going away; a job whose exit is never seen
             // (a batch job, a scheduler that restarted) succeeds all the same.
-            end(j, it, 0, 0, unix_micros());
+            // Its exit status is not known then, and is recorded as such.
+            end(j, it, std::nullopt, std::nullopt, unix_micros());
         } else if (text == "failed" || text.substr(0, 7) == "failed ") {
             // A failure ends with the exit status: err-script runs after
             // this word, and the status and signal are the record. The
@@ -90,16 +91,19 @@ struct Messages {
         out.post_text("job.started", fields(j).take());
     }
 
-    // The job `it` is over: it succeeded when `code` and `signal` are 0.
-    // Later messages and the exit of a job that already said it succeeded
-    // are refused, as from a job that is not current.
-    void end(const JobRef& j, std::map<std::string, Job>::iterator it, std::int64_t code,
-             std::int64_t signal, std::optional<std::int64_t> at) {
+    // The job `it` is over: it succeeded when its exit status and signal
+    // are 0, or unknown (it said `succeeded`). Later messages and the exit of
+    // a job that already said it succeeded are refused, as from a job that
+    // is not current.
+    void end(const JobRef& j, std::map<std::string, Job>::iterator it,
+             std::optional<std::int64_t> code, std::optional<std::int64_t> signal,
+             std::optional<std::int64_t> at) {
         start(j, it->second);  // it ran, whether or not its message got through
         JsonText b = fields(j);
-        b.num("exit", code).num("signal", signal);
+        if (code) b.num("exit", *code).num("signal", signal.value_or(0));
         if (at) b.num("at", *at);
-        out.post_text(code == 0 && signal == 0 ? "job.succeeded" : "job.failed", b.take());
+        const bool ok = code.value_or(0) == 0 && signal.value_or(0) == 0;
+        out.post_text(ok ? "job.succeeded" : "job.failed", b.take());
         current.erase(it);
     }
 

@@ -8,8 +8,9 @@
 //   each job with its final state and the outputs that triggered it, and the
 //   tasks left in the pool; sorted, so that two runs of a workflow compare
 //   line by line.
-// - Job times (log/scheduler/job-times): submit and exit instants of each
-//   live job in microseconds, for the latency benchmark.
+// - Job times (log/scheduler/job-times): submit and end instants of each
+//   live job in microseconds (the end: its exit, or its `succeeded`), for
+//   the latency benchmark.
 #include <fmt/format.h>
 #include <sys/resource.h>
 

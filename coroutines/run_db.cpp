@@ -390,8 +390,11 @@ void RunDb::apply(const comp::BusEvent& e, std::int64_t now) {
     if (e.event == "started") j.started_at = time;
     if (js == "succeeded" || js == "failed") {
         j.exited_at = when;
-        j.exit_code = e.exit.value_or(0);
-        j.signal = e.signal.value_or(0);
+        // (none for a job that said it succeeded: its exit is not waited for)
+        if (e.exit) {
+            j.exit_code = *e.exit;
+            j.signal = e.signal.value_or(0);
+        }
     }
 }
 
