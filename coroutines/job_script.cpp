@@ -29,8 +29,10 @@ std::string job_script(const JobInfo& j, const config::Runtime& rt) {
         R"([[ $BASHPID == "$$" ]] || exit "$1"; trap "" ERR EXIT HUP INT TERM XCPU; )"
         R"(printf "TOCK_JOB_EXIT=%s\n%s failed %s\n" "$2" "$EPOCHSECONDS" "$2" >&$TOCK_STATUS_FD; )"
         R"(tock_send failed "$2"; )";
-    // err-script gets the reason (ERR, SIGTERM ...) as $1, as in Cylc.
-    if (!rt.err_script.empty()) fail += "(set -- \"$2\"\n" + rt.err_script + "\n) || true; ";
+    // err-script gets the reason (ERR, SIGTERM ...) as $1, as in Cylc, and
+    // the exit status as $2. It is text of its own, evaluated apart, so that
+    // an error in it (even one of syntax) loses only itself.
+    if (!rt.err_script.empty()) fail += R"((set -- "$2" "$1"; eval "$TOCK_ERR") || true; )";
     fail += R"(exit "$1")";
     std::string s;
     s += "#!/bin/bash\n";
@@ -58,6 +60,7 @@ trap : PIPE
 tock_job_failed() { eval "$TOCK_FAIL"; }
 )";
     s += "TOCK_FAIL=" + shell_quote(fail) + "\n";
+    if (!rt.err_script.empty()) s += "TOCK_ERR=" + shell_quote(rt.err_script) + "\n";
     s += R"(trap 'tock_job_failed $? ERR' ERR
 trap 'tock_job_failed 143 SIGTERM' TERM
 trap 'tock_job_failed 130 SIGINT' INT
@@ -85,7 +88,10 @@ set -eEo pipefail
     section("pre-script", rt.pre_script);
     section("script", rt.script);
     section("post-script", rt.post_script);
+    // The failure traps go first: what runs after the word (the script's
+    // own EXIT trap) cannot make a job that succeeded report a failure.
     s += R"(
+trap - ERR HUP INT TERM XCPU
 printf 'TOCK_JOB_EXIT=SUCCEEDED\n%s succeeded\n' $EPOCHSECONDS >&$TOCK_STATUS_FD || :
 { echo succeeded >&"$TOCK_MESSAGE_FD"; } 2>&- || tock_send succeeded
 exit 0

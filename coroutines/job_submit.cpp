@@ -98,14 +98,18 @@ void make_job_dir(const std::string& dir) {
         std::filesystem::create_directories(task_dir);  // the cycle's first job
     }
     if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
-        throw std::system_error(errno, std::generic_category(), "cannot create " + dir);
+        const int err = errno;
+        throw std::system_error(err, std::generic_category(), "cannot create " + dir);
     }
 }
 
 // The job script, executable by its owner.
 void write_script(const std::string& path, const std::string& text) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
-    if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot write " + path);
+    if (fd < 0) {
+        const int err = errno;
+        throw std::system_error(err, std::generic_category(), "cannot write " + path);
+    }
     std::size_t done = 0;
     while (done < text.size()) {
         const ssize_t n = ::write(fd, text.data() + done, text.size() - done);

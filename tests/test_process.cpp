@@ -65,7 +65,9 @@ TEST_SUITE("process") {
 
     TEST_CASE("the message pipe lands on the descriptor asked for") {
         Loop loop;
-        // Asked for the very descriptor the pipe has here, it must still
+        // Two ways of landing there: copied onto 10 after job.out and
+        // job.err have taken their descriptors (as job_submit launches), and
+        // asked for the very descriptor the pipe has, when it must still
         // reach the child rather than be closed by the exec. Descriptors go
         // lowest first: doing what spawn does finds the one it will get.
         int fds[2];
@@ -74,22 +76,33 @@ TEST_SUITE("process") {
         ::close(fds[0]);
         ::close(fds[1]);
         ::close(same);
-        for (const int at : {10, same}) {
+        const std::string out = "/tmp/tock-test-" + std::to_string(::getpid()) + "-fd.out";
+        for (const bool files : {true, false}) {
+            const int at = files ? 10 : same;
             CAPTURE(at);
-            auto got = run_until(loop, [](Loop& l, int at) -> Task<std::vector<std::string>> {
-                const std::string fd = std::to_string(at);
-                Process p = Process::spawn(
-                    l, {.argv = {"bash", "-c",
-                                 "echo ours >&" + fd + "; { echo three >&3; } 2>/dev/null; exit 0"},
-                        .message_pipe = true,
-                        .message_fd = at});
-                std::vector<std::string> lines;
-                while (auto line = co_await p.read_line()) lines.push_back(*line);
-                CHECK((co_await p.wait()).exit_code == 0);
-                co_return lines;
-            }(loop, at));
+            auto got = run_until(
+                loop,
+                [](Loop& l, int at, bool files, std::string out) -> Task<std::vector<std::string>> {
+                    const std::string fd = std::to_string(at);
+                    ProcessOptions o{.argv = {"bash", "-c",
+                                              "echo ours >&" + fd + "; echo out; echo err >&2; " +
+                                                  "{ echo three >&3; } 2>/dev/null; exit 0"},
+                                     .message_pipe = true,
+                                     .message_fd = at};
+                    if (files) o.stdout_path = o.stderr_path = out;
+                    Process p = Process::spawn(l, o);
+                    std::vector<std::string> lines;
+                    while (auto line = co_await p.read_line()) lines.push_back(*line);
+                    CHECK((co_await p.wait()).exit_code == 0);
+                    co_return lines;
+                }(loop, at, files, out));
             CHECK(got == std::vector<std::string>{"ours"});
         }
+        std::ifstream in(out);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        CHECK(ss.str() == "out\nerr\n");
+        std::remove(out.c_str());
     }
 
     TEST_CASE("kill_group reaches the child's own children") {
