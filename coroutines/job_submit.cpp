@@ -36,7 +36,7 @@ namespace {
 // The job's descriptor for its message pipe: 10. Bash leaves 0-9 to
 // scripts (a script's own `exec 3>file` cannot take the job's messages), and
 // its `exec {var}>file` never takes a descriptor in use.
-constexpr const char* kMessageFd = "10";
+constexpr int kMessageFd = 10;
 
 // How long a killed job has to go after SIGTERM before SIGKILL.
 constexpr auto kKillGrace = std::chrono::seconds(10);
@@ -178,14 +178,15 @@ struct Submitter {
             const std::string script = j.job_dir + "/job";
             write_script(script, jobs::job_script(j, rt));
             started_at = unix_micros();  // the job's start: the scheduler starts its process
-            proc.emplace(Process::spawn(loop, {.argv = {bash, script},
-                                               .cwd = opts.run_dir,
-                                               .env = {{"TOCK_MESSAGE_FD", kMessageFd}},
-                                               .stdout_path = j.job_dir + "/job.out",
-                                               .stderr_path = j.job_dir + "/job.err",
-                                               .message_pipe = true,
-                                               .message_fd = std::atoi(kMessageFd),
-                                               .own_group = true}));
+            proc.emplace(
+                Process::spawn(loop, {.argv = {bash, script},
+                                      .cwd = opts.run_dir,
+                                      .env = {{"TOCK_MESSAGE_FD", std::to_string(kMessageFd)}},
+                                      .stdout_path = j.job_dir + "/job.out",
+                                      .stderr_path = j.job_dir + "/job.err",
+                                      .message_pipe = true,
+                                      .message_fd = kMessageFd,
+                                      .own_group = true}));
         } catch (const std::exception& e) {
             Json b = fields(job);
             b["error"] = e.what();
