@@ -37,26 +37,30 @@ std::string job_script(const JobInfo& j, const config::Runtime& rt) {
     std::string s;
     s += "#!/bin/bash\n";
     s += fmt::format("# tock job {} of workflow {}\n", job_id(j), j.workflow);
+    // tock's directory goes first on PATH, so that scripts can call tock
+    // message (written out: ${TOCK_BIN%/*} costs bash more). One export
+    // for all: each command costs bash some 20k instructions to read.
+    std::string path;
+    if (const auto slash = j.tock.rfind('/'); slash != std::string::npos) {
+        path = fmt::format(" \\\n    PATH={}:\"$PATH\"", shell_quote(j.tock.substr(0, slash)));
+    }
     s += fmt::format(
         "export TOCK_WORKFLOW_ID={} TOCK_TASK_NAME={} TOCK_TASK_CYCLE_POINT={} \\\n"
-        "    TOCK_TASK_JOB={} TOCK_RUN_DIR={} TOCK_SCHEDULER={}\n",
+        "    TOCK_TASK_JOB={} TOCK_RUN_DIR={} TOCK_SCHEDULER={}{}\n",
         shell_quote(j.workflow), shell_quote(j.task), shell_quote(j.cycle), shell_quote(job_id(j)),
-        shell_quote(j.run_dir), shell_quote(j.endpoint));
+        shell_quote(j.run_dir), shell_quote(j.endpoint), path);
     s += fmt::format("TOCK_JOB_DIR={} TOCK_BIN={}\n", shell_quote(j.job_dir), shell_quote(j.tock));
-    // tock's directory goes first on PATH, so that scripts can call tock
-    // message (written out: ${TOCK_BIN%/*} costs bash more).
-    if (const auto slash = j.tock.rfind('/'); slash != std::string::npos) {
-        s += fmt::format("export PATH={}:\"$PATH\"\n", shell_quote(j.tock.substr(0, slash)));
-    }
-    s += R"(# Messages go by the runner's pipe (TOCK_MESSAGE_FD), else by tock message.
-tock_send() { { printf '%s\n' "${*//$'\n'/ }" >&"$TOCK_MESSAGE_FD"; } 2>&- || { TOCK_MESSAGE_FD=; "$TOCK_BIN" message --job "$TOCK_TASK_JOB" "$@" 2>>"$TOCK_JOB_DIR/job.err" || true; }; }
-# The pid comes first: a restart that finds job.status looks for that process.
-# `started` goes out early, so that the scheduler hears it while the rest of
-# this header runs.
+    // Messages go by the runner's pipe (TOCK_MESSAGE_FD), else by tock
+    // message. The pid comes first in job.status: a restart that finds it
+    // looks for that process. With a pipe, the runner has reported
+    // `started` already (the exec of this script succeeded): the header
+    // only records it. Comments are left out: bash reads each character.
+    s +=
+        R"(tock_send() { { printf '%s\n' "${*//$'\n'/ }" >&"$TOCK_MESSAGE_FD"; } 2>&- || { TOCK_MESSAGE_FD=; "$TOCK_BIN" message --job "$TOCK_TASK_JOB" "$@" 2>>"$TOCK_JOB_DIR/job.err" || true; }; }
 exec {TOCK_STATUS_FD}>"$TOCK_JOB_DIR/job.status"
 printf 'TOCK_JOB_PID=%s\n%s started\n' $$ $EPOCHSECONDS >&$TOCK_STATUS_FD
 trap : PIPE
-{ echo started >&"$TOCK_MESSAGE_FD"; } 2>&- || tock_send started
+[[ -n ${TOCK_MESSAGE_FD-} ]] || tock_send started
 tock_job_failed() { eval "$TOCK_FAIL"; }
 )";
     s += "TOCK_FAIL=" + shell_quote(fail) + "\n";

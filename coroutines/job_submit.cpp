@@ -199,6 +199,13 @@ struct Submitter {
         b["pid"] = proc->pid();
         b["at"] = started_at;
         out.post("job.submitted", b);
+        // Its script is running: the exec that Process::spawn waited for
+        // has succeeded. The runner says so, in the same batch as the
+        // submission, so that both are one commit (the job's header writes
+        // `started` to job.status only, with no message: docs/commands.md).
+        Json started = fields(job);
+        started["message"] = "started";
+        out.post("job.said", started);
         while (auto line = co_await proc->read_line()) {
             Json said = fields(job);
             said["message"] = *line;

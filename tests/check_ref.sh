@@ -11,6 +11,8 @@
 # A line "# ref: tomorrow" marks a workflow whose cycle points start from
 # the wall clock (next(T00)): tomorrow's date (UTC) is written TOMORROW in
 # the reference, so that it holds on any day.
+# A line "# bash-env: FILE" runs the jobs with BASH_ENV=DIR/FILE, which bash
+# sources before each job's script; FILE finds tock as $TOCK_TEST_BIN.
 # With TOCK_UPDATE=1 the expected file is rewritten (then review the diff).
 set -u
 tock=$1
@@ -23,6 +25,11 @@ run=$(mktemp -d)
 actual=$(mktemp)
 trap 'rm -rf "$run" "$actual" "$actual.out"' EXIT
 until=$(sed -n 's/^# play-until: //p' "$flow" | head -n 1)
+bash_env=$(sed -n 's/^# bash-env: //p' "$flow" | head -n 1)
+if [ -n "$bash_env" ]; then
+    BASH_ENV="$dir/$bash_env" TOCK_TEST_BIN=$tock
+    export BASH_ENV TOCK_TEST_BIN
+fi
 # shellcheck disable=SC2086
 "$tock" play "$flow" --no-detach --run-dir "$run/run" $opts >"$actual.out" 2>&1 &
 pid=$!

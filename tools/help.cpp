@@ -90,8 +90,9 @@ Detached by default: prints where the run is and returns; the log is in
 DIR/log/scheduler/log. --no-detach stays in the foreground, printing each
 event and a progress line.
   live        (default) jobs are bash scripts run in the background; a job
-              succeeds when it says succeeded (its script's last word, as
-              in Cylc) or exits 0; exiting otherwise before that fails it
+              is running once its script is exec'd, succeeds when it says
+              succeeded (its script's last word, as in Cylc) or exits 0;
+              exiting otherwise before that fails it
   simulation  no jobs: each task "runs" for its simulation run_length
               (default PT10S); fails at simulation.fail_cycle_points
   skip        no jobs: each task completes its required outputs at once
