@@ -126,7 +126,9 @@ ZSocket::Recv::~Recv() {
 bool ZSocket::Recv::await_ready() {
     if (!s_.receivers_.empty()) return false;
     const bool got = s_.try_recv(parts_);
-    if (got && !s_.senders_.empty()) s_.schedule_drain();
+    // Found or not, the receive processed ZeroMQ's commands, which may have
+    // been the very signal that a waiting sender has room again.
+    if (!s_.senders_.empty()) s_.schedule_drain();
     return got;
 }
 
@@ -168,6 +170,11 @@ void ZSocket::drain() {
             if (try_recv(w->parts_)) {
                 w->served_ = true;
                 loop_.post(w->ready_);
+                progressed = true;
+            } else if (!rechecked) {
+                // The failed receive processed ZeroMQ's commands too: look
+                // once more before sleeping.
+                rechecked = true;
                 progressed = true;
             }
         }

@@ -71,8 +71,16 @@ class ZSocket {
 
     Loop& loop() noexcept { return loop_; }
     zmq::socket_t& raw() noexcept { return sock_; }
-    void bind(const std::string& endpoint) { sock_.bind(endpoint); }
-    void connect(const std::string& endpoint) { sock_.connect(endpoint); }
+    // Both process ZeroMQ's commands first, which can consume a waiter's
+    // signal: a drain looks again.
+    void bind(const std::string& endpoint) {
+        sock_.bind(endpoint);
+        if (!receivers_.empty() || !senders_.empty()) schedule_drain();
+    }
+    void connect(const std::string& endpoint) {
+        sock_.connect(endpoint);
+        if (!receivers_.empty() || !senders_.empty()) schedule_drain();
+    }
 
     class Recv {
       public:

@@ -106,6 +106,54 @@ TEST_SUITE("zsocket") {
         CHECK(waits > 0);  // the sender really was held back
     }
 
+    TEST_CASE("a receive that finds nothing still wakes the sender whose signal it consumed") {
+        // a's sender waits at the high-water mark. The peer makes room, which
+        // queues the signal for a, and before the loop polls, a receive on a
+        // finds nothing: ZeroMQ processed the signal there, so ZMQ_FD will
+        // not fire for it. The sender must wake all the same (a publisher
+        // whose subscription reader got an unsubscription, say).
+        Loop loop(ClockMode::real);
+        ZSocket a(loop, zmq::socket_type::pair);
+        a.raw().set(zmq::sockopt::sndhwm, 1);
+        a.bind("inproc://recv-eats-edge");
+        zmq::socket_t b(loop.zmq(), zmq::socket_type::pair);
+        b.set(zmq::sockopt::rcvhwm, 1);
+        b.connect("inproc://recv-eats-edge");
+        bool sent = false, in_time = false;
+        auto body = [](Loop& l, ZSocket& a, zmq::socket_t& b, bool& sent,
+                       bool& in_time) -> Task<void> {
+            Scope s(l);
+            Multipart fill = make_multipart("fill");
+            int filled = 0;
+            while (a.try_send(fill)) {
+                fill = make_multipart("fill");
+                ++filled;
+            }
+            REQUIRE(filled > 0);
+            s.spawn([](ZSocket& a, bool& sent) -> Task<void> {
+                co_await a.send(make_multipart("blocked"));
+                sent = true;
+            }(a, sent));
+            co_await l.clock().sleep_for(5ms);  // the sender waits, its drain done
+            REQUIRE_FALSE(sent);
+            zmq::message_t m;
+            while (b.recv(m, zmq::recv_flags::dontwait)) {
+            }
+            // Nothing came for the receiver; the late message ends the test
+            // either way, after the sender was checked.
+            s.spawn([](Loop& l, zmq::socket_t& b, bool& sent, bool& in_time) -> Task<void> {
+                co_await l.clock().sleep_for(200ms);
+                in_time = sent;
+                b.send(zmq::buffer(std::string_view("late")));
+            }(l, b, sent, in_time));
+            Multipart late = co_await a.recv();
+            CHECK(late.at(0).to_string() == "late");
+            co_await s.join();
+        };
+        test::run_guarded(loop, body(loop, a, b, sent, in_time), 5s, "the blocked sender");
+        CHECK(in_time);  // woken by the room made, not by the late message
+    }
+
     TEST_CASE("waiters are served in FIFO order") {
         Loop loop(ClockMode::virtual_time);
         ZSocket a(loop, zmq::socket_type::pair);
