@@ -25,6 +25,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <unordered_set>
@@ -113,6 +114,17 @@ class Loop {
     void hold() noexcept { ++holds_; }
     void unhold() noexcept { --holds_; }
 
+    // Where an error that escapes a Scope's coroutine goes as it happens, in
+    // addition to the Scope keeping it for join(): a scheduler ends its run
+    // on one rather than go on without the coroutine that failed. None by
+    // default. The sink must not throw.
+    void set_error_sink(std::function<void(std::exception_ptr)> sink) {
+        error_sink_ = std::move(sink);
+    }
+    void report_error(std::exception_ptr e) noexcept {
+        if (error_sink_) error_sink_(e);
+    }
+
     // How many Ready nodes have fired; tests and benchmarks read it.
     std::uint64_t fired() const noexcept { return fired_; }
 
@@ -134,6 +146,7 @@ class Loop {
     std::uint64_t fired_ = 0;
     int holds_ = 0;
     bool stop_ = false;
+    std::function<void(std::exception_ptr)> error_sink_;
     // Children still running (Process states), let go when the loop ends.
     std::unordered_set<void*> children_;
 };

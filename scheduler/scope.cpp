@@ -72,6 +72,7 @@ void Scope::finished(Child* c, std::exception_ptr err) noexcept {
     if (err) {
         ++failures_;
         if (!first_error_) first_error_ = err;
+        loop_.report_error(err);
     }
     if (c->prev) c->prev->next = c->next;
     if (c->next) c->next->prev = c->prev;

@@ -8,7 +8,9 @@
 // cancelled coroutine is never resumed and nothing it held leaks.
 //
 // An exception that escapes a spawned coroutine does not vanish: the Scope keeps
-// the first one, counts them all, and join() rethrows the first.
+// the first one, counts them all, and join() rethrows the first. Each one also
+// goes to the loop's error sink at once (Loop::set_error_sink), for the
+// coroutines nobody joins.
 //
 // cancel() destroys frames synchronously, so it must not be called from inside
 // one of the Scope's own coroutines (that frame is running); call stop() there,

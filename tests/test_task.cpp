@@ -135,6 +135,32 @@ TEST_SUITE("task") {
         CHECK_THROWS_WITH(run_until(loop, body(loop)), "child failed");
     }
 
+    TEST_CASE("an error nobody joins reaches the loop's error sink as it happens") {
+        Loop loop;
+        std::vector<std::string> sunk;
+        loop.set_error_sink([&](std::exception_ptr e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& x) {
+                sunk.push_back(x.what());
+            }
+        });
+        bool saw_it_before_the_end = false;
+        auto body = [](Loop& l, std::vector<std::string>& sunk, bool& saw) -> Task<void> {
+            Scope s(l);  // never joined, as a component's timers and jobs are not
+            s.spawn([](Loop& l) -> Task<void> {
+                co_await l.clock().sleep_for(std::chrono::milliseconds(1));
+                throw std::runtime_error("a job's coroutine failed");
+            }(l));
+            co_await l.clock().sleep_for(std::chrono::milliseconds(50));
+            saw = sunk.size() == 1;
+        };
+        run_until(loop, body(loop, sunk, saw_it_before_the_end));
+        CHECK(saw_it_before_the_end);
+        REQUIRE(sunk.size() == 1);
+        CHECK(sunk[0] == "a job's coroutine failed");
+    }
+
     TEST_CASE("stop() from inside a child cancels its siblings on the next turn") {
         Loop loop;
         int live = 0;

@@ -65,6 +65,26 @@ struct Setup {
 Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     const comp::Endpoints ep;
     Ending end(loop);
+    // A coroutine inside a component that fails (nothing in a component
+    // joins its timers, jobs and senders) ends the run, as the component's
+    // own failure does: going on without it could lose a state change. The
+    // run database has every commit, so the run restarts from there.
+    loop.set_error_sink([&end](std::exception_ptr e) {
+        if (end.error.empty()) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& x) {
+                end.error = std::string("a component's coroutine failed: ") + x.what();
+            } catch (...) {
+                end.error = "a component's coroutine failed";
+            }
+        }
+        end.over.set();
+    });
+    struct Unsink {
+        Loop& l;
+        ~Unsink() { l.set_error_sink(nullptr); }
+    } unsink{loop};
     Scope components(loop);
     components.spawn(
         guarded(comp::task_pool(loop, wf, ep, {s.start_tasks, s.restore}), "task_pool", end));
