@@ -293,6 +293,10 @@ struct RawRuntime {
     std::map<std::string, std::vector<std::string>> handlers;
 };
 
+// Why clock triggers need the gregorian calendar.
+constexpr const char* kNotWallClock =
+    "in another calendar a cycle point is no moment on the wall clock";
+
 const std::vector<std::string> kTopKeys = {"name", "meta", "scheduler", "scheduling", "runtime"};
 const std::vector<std::string> kSchedulerKeys = {
     "utc_mode", "cycle_point_format", "cycle_point_time_zone", "allow_implicit_tasks", "events"};
@@ -1192,6 +1196,11 @@ class Loader {
                                      fmt::format("'@{}' is a wall-clock trigger, which "
                                                  "needs date-time cycling",
                                                  ref.name));
+                        } else if (clock && settings_.calendar != Calendar::gregorian) {
+                            r_.error(node_loc(s, ref),
+                                     fmt::format("'@{}' is a wall-clock trigger, which needs "
+                                                 "the gregorian calendar: {}",
+                                                 ref.name, kNotWallClock));
                         }
                         if (!wf_.xtriggers.count(ref.name) && ref.name != "wall_clock") {
                             std::vector<std::string> labels;
@@ -1473,6 +1482,11 @@ class Loader {
             if (!m.IsDefined() || m.IsNull()) continue;
             if (settings_.mode != CyclingMode::datetime) {
                 r_.error(m, fmt::format("{} needs date-time cycling", kind));
+                continue;
+            }
+            if (settings_.calendar != Calendar::gregorian) {
+                r_.error(m,
+                         fmt::format("{} needs the gregorian calendar: {}", kind, kNotWallClock));
                 continue;
             }
             for (const auto& [task, off] : pairs(m, kind, false)) {
