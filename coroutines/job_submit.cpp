@@ -203,13 +203,9 @@ struct Submitter {
         // has succeeded. The runner says so, in the same batch as the
         // submission, so that both are one commit (the job's header writes
         // `started` to job.status only, with no message: docs/commands.md).
-        Json started = fields(job);
-        started["message"] = "started";
-        out.post("job.said", started);
+        out.post_text("job.said", text(job).str("message", "started").take());
         while (auto line = co_await proc->read_line()) {
-            Json said = fields(job);
-            said["message"] = *line;
-            out.post("job.said", said);
+            out.post_text("job.said", text(job).str("message", *line).take());
         }
         const ExitStatus st = co_await proc->wait();
         running.erase(name);
