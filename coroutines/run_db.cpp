@@ -109,11 +109,15 @@ std::string detail(const comp::BusEvent& e) {
     return "";
 }
 
+// Binds a statement's parameters, every one of them at each use. Text is
+// bound in place (SQLITE_STATIC), not copied: each use steps the statement
+// while the strings it was given are alive, and binds every parameter anew
+// before stepping it again, so SQLite never reads one after it is gone.
 class Binder {
   public:
     explicit Binder(sqlite3_stmt* s) : s_(s) { sqlite3_reset(s_); }
     Binder& text(int i, std::string_view v) {
-        sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
         return *this;
     }
     Binder& integer(int i, std::int64_t v) {
@@ -133,6 +137,14 @@ class Binder {
 }  // namespace
 
 RunDb::RunDb(const std::string& path) : path_(path) {
+    // No statistics of SQLite's memory use: with them, every allocation of
+    // SQLite's takes a process-wide mutex. Set once, before SQLite starts
+    // (after that, sqlite3_config refuses, and changes nothing).
+    static const bool configured = [] {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        return true;
+    }();
+    (void)configured;
     // One connection, used by one thread: no SQLite mutexes needed.
     if (sqlite3_open_v2(path.c_str(), &db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
