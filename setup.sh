@@ -14,7 +14,7 @@ packages=(
   g++ cmake ninja-build pkg-config time
   libzmq3-dev cppzmq-dev libuv1-dev libyaml-cpp-dev libfmt-dev doctest-dev
   libsqlite3-dev nlohmann-json3-dev libcli11-dev libhowardhinnant-date-dev
-  libsimdjson-dev
+  libsimdjson-dev libmimalloc-dev
   python3 python3-isodatetime sqlite3 util-linux
 )
 
