@@ -72,12 +72,25 @@ CREATE TABLE IF NOT EXISTS xtriggers (
 )";
 
 std::string iso(std::int64_t micros) {
+    // The text of the last second formatted is kept: the times of a batch,
+    // and of the batches after it, fall in the same few seconds.
+    thread_local std::time_t last = -1;
+    thread_local char date[24];
     const std::time_t secs = static_cast<std::time_t>(micros / 1'000'000);
-    std::tm tm{};
-    ::gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    return fmt::format("{}.{:03}Z", buf, (micros % 1'000'000) / 1000);
+    if (secs != last) {
+        std::tm tm{};
+        ::gmtime_r(&secs, &tm);
+        std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+        last = secs;
+    }
+    const int ms = static_cast<int>((micros % 1'000'000) / 1000);
+    std::string out(date);
+    out += '.';
+    out += static_cast<char>('0' + ms / 100);
+    out += static_cast<char>('0' + ms / 10 % 10);
+    out += static_cast<char>('0' + ms % 10);
+    out += 'Z';
+    return out;
 }
 
 // What a task event means for its job's row ("" for nothing).

@@ -34,7 +34,12 @@ void append_quoted(std::string& out, std::string_view v);
 // append_quoted.
 class JsonText {
   public:
-    JsonText() : s_("{") {}
+    // Room for a task event at the outset, so that writing one does not
+    // grow the string several times over.
+    JsonText() {
+        s_.reserve(256);
+        s_ += '{';
+    }
     JsonText& str(std::string_view key, std::string_view v);
     JsonText& num(std::string_view key, std::int64_t v);
     JsonText& boolean(std::string_view key, bool v);
