@@ -86,7 +86,8 @@ An existing run is never overwritten: `tock play NAME` or --run-dir of a run
 restarts it from its database (DIR/db) with the options it was started with;
 jobs that were active are reconciled from their job.status and processes,
 never launched twice. A run that completed is not started again.
-Detached by default: prints where the run is and returns; the log is in
+Detached by default: returns once the scheduler is up (its contact file
+written), printing where the run is and its pid; the log is in
 DIR/log/scheduler/log. --no-detach stays in the foreground, printing each
 event and a progress line.
   live        (default) jobs are bash scripts run in the background; a job

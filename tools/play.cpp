@@ -196,19 +196,44 @@ bool check_start_tasks(const config::Workflow& wf, const std::vector<std::string
     return true;
 }
 
-// Detach: the parent reports where the run is and returns; the child carries
-// on as the scheduler in a session of its own, its output in the run
-// directory. Returns true in the child.
-bool detach(const std::string& name, const std::string& run_dir) {
+// Detach: the child carries on as the scheduler in a session of its own,
+// its output in the run directory; the parent waits until the child has
+// written its contact file (a byte on `ready`), so that a command run
+// straight after `tock play` finds the scheduler, then reports where the run
+// is and returns. Returns true in the child, with `ready` to write to once
+// the contact file is there; false in the parent, with its exit status in
+// `parent_rc` (1 if the child ended before that).
+bool detach(const std::string& name, const std::string& run_dir, int& ready, int& parent_rc) {
     std::fflush(stdout);
     std::fflush(stderr);
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
     if (pid > 0) {
+        ::close(fds[1]);
+        char c = 0;
+        ssize_t n;
+        do {
+            n = ::read(fds[0], &c, 1);
+        } while (n < 0 && errno == EINTR);
+        ::close(fds[0]);
+        if (n != 1) {
+            fmt::print(stderr,
+                       "tock play: the scheduler of workflow '{}' ended before it started; see "
+                       "{}/log/scheduler/out\n",
+                       name, run_dir);
+            parent_rc = 1;
+            return false;
+        }
         fmt::print("tock play: workflow '{}' running in {} (pid {})\n", name, run_dir, pid);
         fmt::print("tock play: follow it with: tail -f {}/log/scheduler/log\n", run_dir);
+        parent_rc = 0;
         return false;
     }
+    ::close(fds[0]);
+    ready = fds[1];
     ::setsid();
     const int in = ::open("/dev/null", O_RDONLY);
     const int out =
@@ -421,6 +446,7 @@ int play(const PlayOptions& given) {
     s.endpoint = "ipc://" + *dir + "/.service/scheduler.sock";
     s.tock_bin = self_exe();
     s.start_tasks = o.start_tasks;
+    int ready = -1;  // detached: the pipe to tell the parent the contact file is written
     if (o.no_detach) {
         s.progress = ::isatty(1);
         fmt::print("tock play: {}workflow '{}' {}in {}\n", s.restore ? "restarting " : "", wf->name,
@@ -431,10 +457,15 @@ int play(const PlayOptions& given) {
                    *dir);
         std::fflush(stdout);
     } else {
-        if (!detach(wf->name, *dir)) return 0;
+        int parent_rc = 0;
+        if (!detach(wf->name, *dir, ready, parent_rc)) return parent_rc;
         s.echo = false;
     }
     write_contact(*wf, *dir, s.endpoint);
+    if (ready >= 0) {
+        [[maybe_unused]] const auto n = ::write(ready, "1", 1);
+        ::close(ready);
+    }
     int rc = 1;
     {
         Loop loop(o.fast ? ClockMode::virtual_time : ClockMode::real);
