@@ -132,12 +132,12 @@ Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
                   std::vector<store::JobRow> adopt) {
     Publisher pub(loop, "health", ep.health);
     Subscriber sub(loop, "health");
-    // Task events only if some task has a time limit or timeout to watch.
+    // Task events only if some task has a time limit or timeout to watch:
+    // all of them, since they travel in batches of the group (Outbox).
     std::vector<std::string> topics = {"workflow"};
     for (const auto& [name, rt] : wf.runtime) {
         if (rt.time_limit || rt.execution_timeout || rt.submission_timeout) {
-            topics = {"workflow",    "task.submitted", "task.started",       "task.succeeded",
-                      "task.failed", "task.retry",     "task.submit-failed", "task.submit-retry"};
+            topics = {"workflow", "task."};
             break;
         }
     }

@@ -115,14 +115,14 @@ struct Messages {
     }
 
     // job_submit's word that a job was submitted, or could not be, passed on.
-    void submitted(const std::string& topic, const BusEvent& e) {
+    void submitted(std::string_view topic, const BusEvent& e) {
         JsonText b = fields(ref(e));
         if (e.runner) b.str("runner", *e.runner);
         if (e.pid) b.num("pid", *e.pid);
         if (e.at) b.num("at", *e.at);
         if (e.error) b.str("error", *e.error);
         if (e.adopted) b.boolean("adopted", true);
-        out.post_text(topic, b.take());
+        out.post_text(std::string(topic), b.take());
     }
 };
 
@@ -171,14 +171,14 @@ Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints&
         // values (each_event).
         const BusMessage msg = co_await sub.recv();
         each_event(msg.topic, msg.body, [&](const BusEvent& e) {
-            if (msg.topic == "job.submitted") {
+            if (e.topic == "job.submitted") {
                 m.current[ref(e).task_id()] = Job{e.num};
-                m.submitted(msg.topic, e);
-            } else if (msg.topic == "job.submit-failed") {
-                m.submitted(msg.topic, e);
-            } else if (msg.topic == "job.said") {
+                m.submitted(e.topic, e);
+            } else if (e.topic == "job.submit-failed") {
+                m.submitted(e.topic, e);
+            } else if (e.topic == "job.said") {
                 (void)m.said(ref(e), e.message.value_or(""));
-            } else if (msg.topic == "job.exited") {
+            } else if (e.topic == "job.exited") {
                 m.exited(e);
             }
         });

@@ -103,7 +103,7 @@ struct Driver {
         return t;
     }
 
-    void on_job(const std::string& topic, const BusEvent& b) {
+    void on_job(std::string_view topic, const BusEvent& b) {
         TaskId id;
         const pool::Task* t = current(b, id);
         if (!t) return;
@@ -286,7 +286,7 @@ struct Driver {
             if (done) continue;
             if (m.topic.rfind("job.", 0) == 0) {
                 each_event(m.topic, m.body, [&](const BusEvent& e) {
-                    if (!done) on_job(m.topic, e);
+                    if (!done) on_job(e.topic, e);
                 });
                 dirty.set();
                 continue;

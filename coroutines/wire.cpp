@@ -249,7 +249,17 @@ void each_event(std::string_view topic, std::string_view body,
                 const std::function<void(const BusEvent&)>& f) {
     const Parse parse(body);
     const element root = parse.root();
-    if (root.is_array()) {
+    if (is_group(topic)) {
+        // [[topic, body], ...]
+        const simdjson::dom::array events = root.get_array().value();
+        for (const element x : events) {
+            const simdjson::dom::array entry = x.get_array().value();
+            if (entry.size() != 2)
+                throw std::runtime_error("bad message body: an entry of a batch of " +
+                                         std::string(topic) + " is not a [topic, body] pair");
+            f(read_event(entry.at(0).get_string().value(), entry.at(1).value()));
+        }
+    } else if (root.is_array()) {
         const simdjson::dom::array events = root.get_array().value();
         for (const element e : events) f(read_event(topic, e));
     } else {

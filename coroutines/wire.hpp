@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -71,11 +72,27 @@ class JsonText {
     std::string s_;
 };
 
+// A topic's group: the topic up to and including its first '.' ("task." for
+// "task.started"), or "" for a topic without one. A topic that ends with its
+// group's '.' names a batch of the group's topics (Outbox).
+inline std::string_view topic_group(std::string_view topic) {
+    const auto dot = topic.find('.');
+    return dot == std::string_view::npos ? std::string_view() : topic.substr(0, dot + 1);
+}
+inline bool is_group(std::string_view topic) {
+    return !topic.empty() && topic_group(topic).size() == topic.size();
+}
+
 // Messages posted from plain code go out in the order posted, through one
 // coroutine (run()), so a component can change its state and queue what
-// follows from it without awaiting in between. Consecutive messages on the
-// same topic go out as one bus message whose body is a JSON array of their
-// bodies; Inbox unpacks them.
+// follows from it without awaiting in between. Consecutive messages go out
+// as one bus message when they can (Inbox and each_event unpack them):
+// - on the same topic: the topic, and a JSON array of their bodies;
+// - on topics of one group ("job.submitted", "job.said", ...): the group
+//   ("job.") as the topic, and an array of [topic, body] pairs, in order.
+// A job's submission and its start, posted one job after another, so
+// travel as one message for a whole batch of jobs, not two for each job.
+// Subscribers to a group's topics subscribe to the group.
 class Outbox {
   public:
     Outbox(Loop& loop, Publisher& pub) : pub_(pub), ready_(loop) {}
@@ -94,16 +111,43 @@ class Outbox {
             while (!q_.empty()) {
                 auto [topic, body] = std::move(q_.front());
                 q_.pop_front();
-                if (!q_.empty() && q_.front().first == topic) {
+                // How many of the next messages go with this one, and
+                // whether they are all on its topic.
+                const std::string group(topic_group(topic));
+                std::size_t more = 0;
+                bool mixed = false;
+                for (const auto& [t, b] : q_) {
+                    if (t == topic) {
+                        ++more;
+                    } else if (!group.empty() && topic_group(t) == group) {
+                        ++more;
+                        mixed = true;
+                    } else {
+                        break;
+                    }
+                }
+                if (more > 0) {
                     std::string batch = "[";
-                    batch += body;
-                    while (!q_.empty() && q_.front().first == topic) {
+                    auto add = [&](const std::string& t, const std::string& b) {
+                        if (batch.size() > 1) batch += ',';
+                        if (!mixed) {
+                            batch += b;
+                            return;
+                        }
+                        batch += '[';
+                        append_quoted(batch, t);
                         batch += ',';
-                        batch += q_.front().second;
+                        batch += b;
+                        batch += ']';
+                    };
+                    add(topic, body);
+                    for (; more > 0; --more) {
+                        add(q_.front().first, q_.front().second);
                         q_.pop_front();
                     }
                     batch += ']';
                     body = std::move(batch);
+                    if (mixed) topic = group;
                 }
                 co_await pub_.publish(topic, body);
             }
@@ -128,11 +172,12 @@ class Outbox {
 // reads it; docs/architecture.md says why). Throws on a malformed body.
 Json decode(std::string_view body);
 
-// A body of task events (one, or a batch), read without building nlohmann
-// values: `f` gets each event's fields, as views that live until it returns
-// (`f` may read other bodies meanwhile). For the readers of every task and
-// job event: the store, the reporter, job_messages, the pool's job events.
-// Throws on a malformed body or a field of the wrong type.
+// A body of task events (one, or a batch of one topic or of a group's
+// topics: Outbox), read without building nlohmann values: `f` gets each
+// event's fields, as views that live until it returns (`f` may read other
+// bodies meanwhile), its topic the event's own. For the readers of every
+// task and job event: the store, the reporter, job_messages, the pool's job
+// events. Throws on a malformed body or a field of the wrong type.
 void each_event(std::string_view topic, std::string_view body,
                 const std::function<void(const BusEvent&)>& f);
 
@@ -152,7 +197,17 @@ class Inbox {
         if (q_.empty()) {
             BusMessage m = co_await sub_.recv();
             Json body = decode(m.body);
-            if (body.is_array()) {
+            if (is_group(m.topic)) {
+                if (!body.is_array())
+                    throw std::runtime_error("bad message body: a batch of " + m.topic +
+                                             " is not an array");
+                for (auto& x : body) {
+                    if (!x.is_array() || x.size() != 2 || !x[0].is_string())
+                        throw std::runtime_error("bad message body: an entry of a batch of " +
+                                                 m.topic + " is not a [topic, body] pair");
+                    q_.emplace_back(x[0].get<std::string>(), std::move(x[1]));
+                }
+            } else if (body.is_array()) {
                 for (auto& b : body) q_.emplace_back(m.topic, std::move(b));
             } else {
                 q_.emplace_back(std::move(m.topic), std::move(body));

@@ -9,11 +9,13 @@
 #include <vector>
 
 #include "coroutines/wire.hpp"
+#include "tests/helpers.hpp"
 
 using tock::Json;
 using tock::comp::decode;
 using tock::comp::each_event;
 using tock::comp::JsonText;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -227,5 +229,72 @@ TEST_SUITE("wire") {
                        tasks.emplace_back(e.task);
                    });
         CHECK(tasks == std::vector<std::string>{"first", "second"});
+    }
+
+    TEST_CASE("an outbox batches a run of one topic, or of one group's topics; readers unpack it") {
+        using namespace tock;
+        Loop loop(ClockMode::virtual_time);
+        Publisher pub(loop, "outbox", "inproc://outbox-groups");
+        Subscriber raw(loop, "raw"), unpacked(loop, "unpacked");
+        // What was posted, in order: jobs a and b each submitted, then
+        // started; a submit; two events on one topic; a topic of no group;
+        // a job event alone.
+        const std::vector<std::pair<std::string, std::string>> posted = {
+            {"job.submitted", "a"}, {"job.said", "a"}, {"job.submitted", "b"},
+            {"job.said", "b"},      {"submit", "x"},   {"task.started", "c"},
+            {"task.started", "d"},  {"workflow", "w"}, {"job.exited", "e"}};
+        std::vector<std::pair<std::string, bool>> messages;  // bus topic, body a batch
+        std::vector<std::pair<std::string, std::string>> by_event, by_inbox;
+        auto read_raw = [](Subscriber& s, std::vector<std::pair<std::string, bool>>& messages,
+                           std::vector<std::pair<std::string, std::string>>& out) -> Task<void> {
+            while (out.size() < 9) {
+                const BusMessage m = co_await s.recv();
+                messages.emplace_back(m.topic, m.body.front() == '[');
+                comp::each_event(m.topic, m.body, [&](const comp::BusEvent& e) {
+                    out.emplace_back(std::string(e.topic), std::string(e.task));
+                });
+            }
+        };
+        auto read_inbox = [](Subscriber& s,
+                             std::vector<std::pair<std::string, std::string>>& out) -> Task<void> {
+            comp::Inbox in(s);
+            while (out.size() < 9) {
+                auto [topic, body] = co_await in.next();
+                out.emplace_back(topic, body.at("task").get<std::string>());
+            }
+        };
+        for (Subscriber* s : {&raw, &unpacked}) {
+            s->subscribe("");
+            s->connect("inproc://outbox-groups");
+        }
+        test::run_guarded(
+            loop,
+            [&]() -> Task<void> {
+                co_await raw.ready();
+                co_await unpacked.ready();
+                co_await pub.wait_for_subscribers(2);
+                comp::Outbox out(loop, pub);
+                Scope sc(loop);
+                sc.spawn(read_raw(raw, messages, by_event));
+                sc.spawn(read_inbox(unpacked, by_inbox));
+                for (const auto& [topic, task] : posted)
+                    out.post_text(topic, JsonText().str("task", task).take());
+                out.close();
+                co_await out.run();
+                co_await sc.join();
+            }(),
+            1h, "nine events");
+        const std::vector<std::pair<std::string, bool>> want = {{"job.", true},
+                                                                {"submit", false},
+                                                                {"task.started", true},
+                                                                {"workflow", false},
+                                                                {"job.exited", false}};
+        CHECK(messages == want);
+        CHECK(by_event == posted);
+        CHECK(by_inbox == posted);
+        // A group's batch that is not [topic, body] pairs is refused.
+        CHECK_THROWS(each_event("job.", R"([{"task":"a"}])", [](const tock::comp::BusEvent&) {}));
+        CHECK_THROWS(each_event("job.", R"([["job.said"]])", [](const tock::comp::BusEvent&) {}));
+        CHECK_THROWS(each_event("job.", R"({"task":"a"})", [](const tock::comp::BusEvent&) {}));
     }
 }
