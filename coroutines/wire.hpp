@@ -115,6 +115,7 @@ class Outbox {
                 // whether they are all on its topic.
                 const std::string group(topic_group(topic));
                 std::size_t more = 0;
+                std::size_t size = body.size() + topic.size() + 6;  // the batch's, at most
                 bool mixed = false;
                 for (const auto& [t, b] : q_) {
                     if (t == topic) {
@@ -125,9 +126,12 @@ class Outbox {
                     } else {
                         break;
                     }
+                    size += b.size() + t.size() + 6;
                 }
                 if (more > 0) {
-                    std::string batch = "[";
+                    std::string batch;
+                    batch.reserve(size + 2);
+                    batch += '[';
                     auto add = [&](const std::string& t, const std::string& b) {
                         if (batch.size() > 1) batch += ',';
                         if (!mixed) {
