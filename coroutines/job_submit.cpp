@@ -221,12 +221,14 @@ struct Submitter {
         const config::Runtime& rt = wf.runtime.at(task);
         const config::Point p = point_of(job);
         const int num = job.at("num").get<int>();
+        // The job's fields, written once for each of its messages.
+        const JsonText head = text(job);
         out.post_text("job.submitted",
-                      text(job)
+                      JsonText(head)
                           .str("runner", opts.mode == RunMode::skip ? "skip" : "simulation")
                           .num("at", unix_micros())
                           .take());
-        out.post_text("job.said", text(job).str("message", "started").take());
+        out.post_text("job.said", JsonText(head).str("message", "started").take());
         const bool skip = opts.mode == RunMode::skip;
         if (!skip) {
             co_await loop.clock().sleep_for(
@@ -239,12 +241,14 @@ struct Submitter {
             (!rt.sim_fail_try_1_only || num == 1);
         for (const auto& [output, message] : rt.outputs) {
             if (!fail && rt.output_required(output)) {
-                out.post_text("job.said", text(job).str("message", message).take());
+                out.post_text("job.said", JsonText(head).str("message", message).take());
             }
         }
-        out.post_text(
-            "job.exited",
-            text(job).num("exit", fail ? 1 : 0).num("signal", 0).num("at", unix_micros()).take());
+        out.post_text("job.exited", JsonText(head)
+                                        .num("exit", fail ? 1 : 0)
+                                        .num("signal", 0)
+                                        .num("at", unix_micros())
+                                        .take());
     }
 
     // A job that was active when the scheduler died, reconciled from its
