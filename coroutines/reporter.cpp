@@ -84,7 +84,9 @@ struct Reporter {
     // Hashed: a run's jobs number in the hundreds of thousands, and the
     // reference sorts its lines itself.
     std::unordered_map<std::string, std::string> active;  // CYCLE/TASK -> state, until final
-    std::map<std::string, std::size_t> active_cycles;     // cycle -> active tasks
+    // Cycle points with active tasks, in order (by value: "10" after "9"):
+    // point -> the cycle as written, and how many tasks are active there.
+    std::map<std::int64_t, std::pair<std::string, std::size_t>> active_cycles;
     // CYCLE/TASK/NN -> what triggered the job, and its final state once it
     // has one.
     struct JobRecord {
@@ -137,8 +139,8 @@ struct Reporter {
         for (const auto& [s, n] : by_state) states += fmt::format("{} {} · ", n, s);
         std::string cycles = "none";
         if (!active_cycles.empty()) {
-            cycles = active_cycles.begin()->first;
-            if (active_cycles.size() > 1) cycles += ".." + active_cycles.rbegin()->first;
+            cycles = active_cycles.begin()->second.first;
+            if (active_cycles.size() > 1) cycles += ".." + active_cycles.rbegin()->second.first;
         }
         return fmt::format("[cycles {} | {}{} succeeded · {} failed | jobs running {}]", cycles,
                            states, succeeded, failed, by_state["running"] + by_state["submitted"]);
@@ -163,19 +165,22 @@ struct Reporter {
         if (opts.echo) std::fflush(stdout);
     }
 
-    void track(const std::string& task, const std::string& cycle, const std::string& state,
-               bool done) {
+    void track(const std::string& task, std::int64_t point, const std::string& cycle,
+               const std::string& state, bool done) {
         auto it = active.find(task);
         if (done) {
             if (it != active.end()) {
                 active.erase(it);
-                if (--active_cycles[cycle] == 0) active_cycles.erase(cycle);
+                auto c = active_cycles.find(point);
+                if (c != active_cycles.end() && --c->second.second == 0) active_cycles.erase(c);
             }
             return;
         }
         if (it == active.end()) {
             active.emplace(task, state);
-            ++active_cycles[cycle];
+            auto& c = active_cycles[point];
+            if (c.first.empty()) c.first = cycle;
+            ++c.second;
         } else {
             it->second = state;
         }
@@ -194,16 +199,16 @@ struct Reporter {
             auto& t = jobs[job].triggers;
             t.clear();
             if (e.triggered_by) t.assign(e.triggered_by->begin(), e.triggered_by->end());
-            track(task, cycle, "preparing", false);
+            track(task, e.point, cycle, "preparing", false);
         } else if (ev == "submitted") {
             ++submitted;
             line(task, e.pid ? fmt::format("submitted (job {:02}, pid {})", e.num, *e.pid)
                              : fmt::format("submitted (job {:02})", e.num));
             if (times && e.at) times << job << "\tsubmitted\t" << *e.at << '\n';
-            track(task, cycle, "submitted", false);
+            track(task, e.point, cycle, "submitted", false);
         } else if (ev == "started") {
             line(task, "running");
-            track(task, cycle, "running", false);
+            track(task, e.point, cycle, "running", false);
         } else if (ev == "output") {
             line(task, fmt::format("output {} completed", e.output.value_or("")));
         } else if (ev == "message") {
@@ -213,23 +218,24 @@ struct Reporter {
             jobs[job].state = "succeeded";
             line(task, "succeeded");
             if (times && e.at) times << job << "\texited\t" << *e.at << '\n';
-            track(task, cycle, "", true);
+            track(task, e.point, cycle, "", true);
         } else if (ev == "failed" || ev == "retry") {
             ++failed;
             jobs[job].state = "failed";
             line(task, fmt::format("failed ({}){}", why(), ev == "retry" ? ", will retry" : ""));
             if (times && e.at) times << job << "\texited\t" << *e.at << '\n';
-            track(task, cycle, ev == "retry" ? "waiting" : "", ev != "retry");
+            track(task, e.point, cycle, ev == "retry" ? "waiting" : "", ev != "retry");
         } else if (ev == "submit-failed" || ev == "submit-retry") {
             ++submit_failures;
             jobs[job].state = "submit-failed";
             line(task, fmt::format("submit-failed: {}{}", e.error.value_or(""),
                                    ev == "submit-retry" ? ", will retry" : ""));
-            track(task, cycle, ev == "submit-retry" ? "waiting" : "", ev != "submit-retry");
+            track(task, e.point, cycle, ev == "submit-retry" ? "waiting" : "",
+                  ev != "submit-retry");
         } else if (ev == "expired") {
             no_job[task] = "expired";
             line(task, "expired");
-            track(task, cycle, "", true);
+            track(task, e.point, cycle, "", true);
         } else {
             line(task, std::string(ev));  // timeouts
         }
