@@ -70,8 +70,22 @@ TaskPool::TaskPool(const config::Workflow& wf) : wf_(wf) {
             const std::vector<std::string> targets = wf_.tasks_of(d.right.name);
             config::for_each_node(*d.left, [&](const NodeRef& r) {
                 if (r.xtrigger) return;
-                if (!r.offset.empty() && (r.offset[0] == '^' || r.offset[0] == '$'))
+                if (!r.offset.empty() && (r.offset[0] == '^' || r.offset[0] == '$')) {
                     lazy_downstream_ = true;
+                    const Point base =
+                        r.offset[0] == '^' ? wf_.initial : wf_.final.value_or(wf_.initial);
+                    absolute_points_.insert(r.offset.size() == 1
+                                                ? base
+                                                : wf_.cycling.add(base, wf_.cycling.parse_interval(
+                                                                            r.offset.substr(1))));
+                } else if (!r.offset.empty()) {
+                    const config::Interval o = wf_.cycling.parse_interval(r.offset);
+                    if (wf_.initial < wf_.cycling.add(wf_.initial, o)) {
+                        prunable_ = false;
+                    } else {
+                        lookback_.push_back(o);
+                    }
+                }
                 const std::string out = config::output_of(r, wf_.is_family(r.name));
                 for (const auto& n : wf_.tasks_of(r.name))
                     downstream_[{n, out}].push_back({s, targets, r.offset});
@@ -346,6 +360,7 @@ std::vector<TaskId> TaskPool::release() {
         }
     }
     std::sort(out.begin(), out.end());
+    prune_done();
     return out;
 }
 
@@ -476,6 +491,29 @@ void TaskPool::maybe_remove(const TaskId& id) {
     done_[id] = std::move(it->second.outputs);  // the task goes: its outputs stay
     pool_.erase(it);
     ++completed_total_;
+}
+
+void TaskPool::prune_done() {
+    std::optional<Point> base;
+    if (!pool_.empty()) base = pool_.begin()->first.point;
+    if (next_parentless_ && (!base || *next_parentless_ < *base)) base = next_parentless_;
+    if (!base || base == pruned_at_) return;
+    pruned_at_ = base;
+    // The graph expanded at points behind the base: computed again if ever
+    // needed (a spawn at an older point), so it goes whatever the offsets.
+    at_cache_.erase(at_cache_.begin(), at_cache_.lower_bound(*base));
+    if (!prunable_) return;
+    // Nothing in play, or spawned from now on, is older than the base; the
+    // furthest a prerequisite looks back from there is the horizon.
+    Point horizon = *base;
+    for (const auto& o : lookback_) horizon = std::min(horizon, wf_.cycling.add(*base, o));
+    for (auto it = done_.begin(); it != done_.end() && it->first.point < horizon;) {
+        if (absolute_points_.count(it->first.point)) {
+            ++it;
+        } else {
+            it = done_.erase(it);
+        }
+    }
 }
 
 const Task* TaskPool::find(const TaskId& id) const {

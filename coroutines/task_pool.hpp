@@ -142,6 +142,8 @@ class TaskPool {
     // Counters for progress lines and tests.
     std::size_t spawned_total() const { return spawned_total_; }
     std::size_t completed_total() const { return completed_total_; }
+    // Completed tasks whose outputs the pool still keeps (see prune_done).
+    std::size_t remembered() const { return done_.size(); }
 
   private:
     struct Downstream {
@@ -159,6 +161,15 @@ class TaskPool {
     bool satisfied(const config::Prereq& p) const;
     bool ready(const Task& t) const;
     void maybe_remove(const TaskId& id);
+    // Forget the graph's expansion at points behind the oldest in play, and
+    // the completed tasks no prerequisite can name any more, so that
+    // a workflow that cycles for months keeps a bounded record: those older
+    // than the oldest point in play (or due next) less the graph's longest
+    // look back. Tasks at points the graph names absolutely (^, $) are
+    // kept. With an offset that looks ahead (a[+P1] => b), a completion can
+    // spawn a task at an older point, which must still know it ran: then
+    // nothing is forgotten.
+    void prune_done();
     // Back to waiting with the next delay of `delays`, if one is left.
     static bool schedule_retry(Task& t, const std::vector<config::Interval>& delays, int& used);
     std::optional<Point> runahead_limit() const;
@@ -167,7 +178,9 @@ class TaskPool {
 
     const config::Workflow& wf_;
     std::map<TaskId, Task> pool_;
-    std::map<TaskId, std::set<std::string>> done_;  // outputs of every task, in the pool or gone
+    // Outputs of the tasks that completed and left the pool, back to the
+    // horizon prune_done() keeps.
+    std::map<TaskId, std::set<std::string>> done_;
     std::set<std::pair<std::string, Point>> xtriggers_;
     std::map<std::pair<std::string, std::string>, std::vector<Downstream>> downstream_;
     std::map<Point, std::vector<config::TaskAt>> at_cache_;
@@ -181,8 +194,12 @@ class TaskPool {
     void recheck_all();
     std::set<TaskId> recheck_;
     std::map<std::string, std::set<TaskId>> ready_;
-    std::optional<Point> last_limit_;  // the runahead limit release() last applied
-    bool lazy_downstream_ = false;     // some trigger names an absolute point (^, $)
+    std::optional<Point> last_limit_;         // the runahead limit release() last applied
+    bool lazy_downstream_ = false;            // some trigger names an absolute point (^, $)
+    std::vector<config::Interval> lookback_;  // the graph's relative offsets (none ahead)
+    std::set<Point> absolute_points_;         // points the graph names absolutely
+    bool prunable_ = true;                    // no offset looks ahead
+    std::optional<Point> pruned_at_;          // the base of the last prune_done()
     std::size_t spawned_total_ = 0;
     std::size_t completed_total_ = 0;
 };

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "coroutines/task_pool.hpp"
 
@@ -202,5 +203,51 @@ scheduling:
         CHECK_FALSE(p.stalled());
         p.xtrigger("upstream", config::Point{1});
         CHECK(names(p.release()) == std::vector<std::string>{"1/a"});
+    }
+
+    TEST_CASE("completed tasks no prerequisite can name are forgotten, and none runs twice") {
+        auto count = [](const std::vector<std::string>& ran) {
+            std::set<std::string> once(ran.begin(), ran.end());
+            CHECK(once.size() == ran.size());  // nothing ran twice
+            return ran.size();
+        };
+        SUBCASE("offsets to the past: a window of a few cycles is kept") {
+            auto w =
+                wf("scheduling:\n  cycling: integer\n  final: 200\n  graph:\n"
+                   "    P1: a[-P2] => a => b\n");
+            TaskPool p(w);
+            p.start();
+            CHECK(count(run_all(p)) == 400);
+            CHECK(p.complete());
+            CHECK(p.remembered() <= 8);
+        }
+        SUBCASE("a date-time look back of a day, six-hourly cycles") {
+            auto w =
+                wf("scheduling:\n  cycling: datetime\n  initial: 2026-01-01T00Z\n"
+                   "  final: 2026-03-01T00Z\n  graph:\n    PT6H: a[-P1D] => a => b\n");
+            TaskPool p(w);
+            p.start();
+            CHECK(count(run_all(p)) == 2 * (59 * 4 + 1));
+            CHECK(p.remembered() <= 2 * 6);
+        }
+        SUBCASE("a point named absolutely is kept for good") {
+            auto w =
+                wf("scheduling:\n  cycling: integer\n  final: 100\n  graph:\n"
+                   "    R1: install\n    P1: install[^] => a\n");
+            TaskPool p(w);
+            p.start();
+            CHECK(count(run_all(p)) == 101);  // every a found 1/install
+            CHECK(p.remembered() <= 8);
+        }
+        SUBCASE("an offset that looks ahead: nothing is forgotten") {
+            auto w =
+                wf("scheduling:\n  cycling: integer\n  final: 50\n  graph:\n"
+                   "    P1: |\n      a\n      a[+P1] => b\n");
+            TaskPool p(w);
+            p.start();
+            const std::size_t ran = count(run_all(p));
+            CHECK(ran == 50 + 49);
+            CHECK(p.remembered() == ran);
+        }
     }
 }
