@@ -7,19 +7,22 @@
 // - The reference record (log/scheduler/reference), written at shutdown:
 //   each job with its final state and the outputs that triggered it, and the
 //   tasks left in the pool; sorted, so that two runs of a workflow compare
-//   line by line.
+//   line by line. Each job's line is written as it ends, to reference.part,
+//   which shutdown sorts into the record.
 // - Job times (log/scheduler/job-times): submit and end instants of each
 //   live job in microseconds (the end: its exit, or its `succeeded`), for
 //   the latency benchmark.
 #include <fmt/format.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 
 #include "coroutines/components.hpp"
@@ -81,20 +84,16 @@ struct Reporter {
     std::chrono::steady_clock::time_point wall0 = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point last_progress = wall0;
     std::size_t submitted = 0, succeeded = 0, failed = 0, submit_failures = 0;
-    // Hashed: a run's jobs number in the hundreds of thousands, and the
-    // reference sorts its lines itself.
     std::unordered_map<std::string, std::string> active;  // CYCLE/TASK -> state, until final
     // Cycle points with active tasks, in order (by value: "10" after "9"):
     // point -> the cycle as written, and how many tasks are active there.
     std::map<std::int64_t, std::pair<std::string, std::size_t>> active_cycles;
-    // CYCLE/TASK/NN -> what triggered the job, and its final state once it
-    // has one.
-    struct JobRecord {
-        std::vector<std::string> triggers;
-        std::string state;
-    };
-    std::unordered_map<std::string, JobRecord> jobs;
-    std::unordered_map<std::string, std::string> no_job;  // tasks that ended without a job
+    // CYCLE/TASK/NN -> what triggered the job, until it ends. An ended job's
+    // line of the reference record goes to the record's part file at once
+    // (log/scheduler/reference.part), not to memory: a run that cycles for
+    // months keeps its active jobs here, not every job it ran.
+    std::unordered_map<std::string, std::vector<std::string>> jobs;
+    std::ofstream reference_part;
     bool progress_shown = false;
 
     Reporter(Loop& l, const config::Workflow& w, ReporterOptions o)
@@ -106,6 +105,25 @@ struct Reporter {
         if (!opts.run_dir.empty() && opts.job_times) {
             times.open(opts.run_dir + "/log/scheduler/job-times");
         }
+        // The record covers the jobs since this start (docs/database.md).
+        if (!opts.run_dir.empty()) reference_part.open(part_path(), std::ios::trunc);
+    }
+
+    std::string part_path() const { return opts.run_dir + "/log/scheduler/reference.part"; }
+
+    // A job has ended in `state`: its reference line, with what triggered it.
+    void ended(const std::string& job, std::string_view state) {
+        std::vector<std::string> t;
+        if (auto it = jobs.find(job); it != jobs.end()) {
+            t = std::move(it->second);
+            jobs.erase(it);
+        }
+        if (!reference_part.is_open()) return;
+        std::sort(t.begin(), t.end());
+        reference_part << job << ' ' << state;
+        if (!t.empty()) reference_part << " <-";
+        for (const auto& x : t) reference_part << ' ' << x;
+        reference_part << '\n';
     }
 
     // "+HH:MM:SS" on the workflow clock, formatted once a second.
@@ -196,7 +214,7 @@ struct Reporter {
             return fmt::format("exit {}", e.exit.value_or(0));
         };
         if (ev == "triggered") {
-            auto& t = jobs[job].triggers;
+            auto& t = jobs[job];
             t.clear();
             if (e.triggered_by) t.assign(e.triggered_by->begin(), e.triggered_by->end());
             track(task, e.point, cycle, "preparing", false);
@@ -215,25 +233,25 @@ struct Reporter {
             line(task, fmt::format("message: {}", e.message.value_or("")));
         } else if (ev == "succeeded") {
             ++succeeded;
-            jobs[job].state = "succeeded";
+            ended(job, "succeeded");
             line(task, "succeeded");
             if (times && e.at) times << job << "\texited\t" << *e.at << '\n';
             track(task, e.point, cycle, "", true);
         } else if (ev == "failed" || ev == "retry") {
             ++failed;
-            jobs[job].state = "failed";
+            ended(job, "failed");
             line(task, fmt::format("failed ({}){}", why(), ev == "retry" ? ", will retry" : ""));
             if (times && e.at) times << job << "\texited\t" << *e.at << '\n';
             track(task, e.point, cycle, ev == "retry" ? "waiting" : "", ev != "retry");
         } else if (ev == "submit-failed" || ev == "submit-retry") {
             ++submit_failures;
-            jobs[job].state = "submit-failed";
+            ended(job, "submit-failed");
             line(task, fmt::format("submit-failed: {}{}", e.error.value_or(""),
                                    ev == "submit-retry" ? ", will retry" : ""));
             track(task, e.point, cycle, ev == "submit-retry" ? "waiting" : "",
                   ev != "submit-retry");
         } else if (ev == "expired") {
-            no_job[task] = "expired";
+            if (reference_part.is_open()) reference_part << task << " expired\n";
             line(task, "expired");
             track(task, e.point, cycle, "", true);
         } else {
@@ -244,20 +262,17 @@ struct Reporter {
 
     void write_reference(const Json& left) {
         if (opts.run_dir.empty()) return;
-        std::ofstream f(opts.run_dir + "/log/scheduler/reference");
+        // The ended jobs' lines (jobs still running are not in the record),
+        // then the tasks left, sorted together.
         std::set<std::string> lines;
-        for (const auto& [job, record] : jobs) {
-            if (record.state.empty()) continue;  // not finished
-            std::string l = job + " " + record.state;
-            if (!record.triggers.empty()) {
-                std::vector<std::string> t = record.triggers;
-                std::sort(t.begin(), t.end());
-                l += " <-";
-                for (const auto& x : t) l += " " + x;
-            }
-            lines.insert(l);
+        reference_part.close();
+        {
+            std::ifstream part(part_path());
+            for (std::string l; std::getline(part, l);) lines.insert(std::move(l));
         }
-        for (const auto& [task, state] : no_job) lines.insert(task + " " + state);
+        std::error_code ec;
+        std::filesystem::remove(part_path(), ec);
+        std::ofstream f(opts.run_dir + "/log/scheduler/reference");
         for (const auto& l : left) {
             lines.insert(fmt::format("{} left {}{}", task_name(l), l.at("state").get<std::string>(),
                                      l.value("held", false) ? " (held)" : ""));
