@@ -210,7 +210,12 @@ bool detach(const std::string& name, const std::string& run_dir, int& ready, int
     if (::pipe2(fds, O_CLOEXEC) != 0)
         throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
     const pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (pid < 0) {
+        const int e = errno;
+        ::close(fds[0]);
+        ::close(fds[1]);
+        throw std::runtime_error(std::string("fork: ") + std::strerror(e));
+    }
     if (pid > 0) {
         ::close(fds[1]);
         char c = 0;
@@ -233,7 +238,10 @@ bool detach(const std::string& name, const std::string& run_dir, int& ready, int
         return false;
     }
     ::close(fds[0]);
-    ready = fds[1];
+    // Above 2, so that the redirections below cannot replace it (a tock
+    // play started with its standard descriptors closed gets low fds).
+    ready = fds[1] > 2 ? fds[1] : ::fcntl(fds[1], F_DUPFD_CLOEXEC, 3);
+    if (ready != fds[1]) ::close(fds[1]);
     ::setsid();
     const int in = ::open("/dev/null", O_RDONLY);
     const int out =
@@ -463,7 +471,14 @@ int play(const PlayOptions& given) {
     }
     write_contact(*wf, *dir, s.endpoint);
     if (ready >= 0) {
+        // A parent gone already (killed while it waited) must not take the
+        // scheduler with it: no SIGPIPE for this write.
+        struct sigaction ignore {
+        }, before{};
+        ignore.sa_handler = SIG_IGN;
+        ::sigaction(SIGPIPE, &ignore, &before);
         [[maybe_unused]] const auto n = ::write(ready, "1", 1);
+        ::sigaction(SIGPIPE, &before, nullptr);
         ::close(ready);
     }
     int rc = 1;
