@@ -1420,18 +1420,10 @@ class Loader {
 
     // The upstream point for an offset written as [-P1], [^], [$], [^+PT6H].
     Point offset_point(const std::string& off, Point p) const {
-        const Cycling& cy = wf_.cycling;
-        if (off == "^") return wf_.initial;
-        if (off == "$") {
-            if (!wf_.final) throw ParseError("[$] needs a final point: set scheduling.final", 0);
-            return *wf_.final;
-        }
-        if (off[0] == '^' || off[0] == '$') {
-            Point base = off[0] == '^' ? wf_.initial : wf_.final.value_or(wf_.initial);
-            if (off[0] == '$' && !wf_.final) throw ParseError("[$] needs a final point", 0);
-            return cy.add(base, cy.parse_interval(off.substr(1)));
-        }
-        return cy.add(p, cy.parse_interval(off));
+        if (off == "$" && !wf_.final)
+            throw ParseError("[$] needs a final point: set scheduling.final", 0);
+        if (off[0] == '$' && !wf_.final) throw ParseError("[$] needs a final point", 0);
+        return wf_.offset_point(off, p);
     }
 
     void queues(const YAML::Node& n) {
@@ -1736,6 +1728,16 @@ Prereq trigger_leaf(Trigger t) {
 
 }  // namespace
 
+Point Workflow::offset_point(const std::string& off, Point p) const {
+    if (off == "^") return initial;
+    if (off == "$") return final.value_or(initial);
+    if (absolute_offset(off)) {
+        return cycling.add(off[0] == '^' ? initial : final.value_or(initial),
+                           cycling.parse_interval(off.substr(1)));
+    }
+    return cycling.add(p, cycling.parse_interval(off));
+}
+
 std::vector<TaskAt> Workflow::tasks_at(Point p) const {
     std::map<std::string, TaskAt> out;
     auto present = [&](const std::string& name) -> TaskAt& {
@@ -1761,23 +1763,10 @@ std::vector<TaskAt> Workflow::tasks_at(Point p) const {
                     if (!here) return std::nullopt;
                     Trigger t;
                     t.source = my_src;
-                    Point up = p;
-                    if (!r.offset.empty()) {
-                        const std::string& off = r.offset;
-                        if (off == "^") {
-                            up = initial;
-                        } else if (off == "$") {
-                            up = final.value_or(initial);
-                        } else if (off[0] == '^' || off[0] == '$') {
-                            up = cycling.add(off[0] == '^' ? initial : final.value_or(initial),
-                                             cycling.parse_interval(off.substr(1)));
-                        } else {
-                            up = cycling.add(p, cycling.parse_interval(off));
-                        }
-                    }
+                    const Point up = r.offset.empty() ? p : offset_point(r.offset, p);
                     t.point = up;
                     t.pre_initial = up < initial;
-                    t.absolute = !r.offset.empty() && (r.offset[0] == '^' || r.offset[0] == '$');
+                    t.absolute = absolute_offset(r.offset);
                     if (r.xtrigger) {
                         t.xtrigger = r.name;
                         return trigger_leaf(t);

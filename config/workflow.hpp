@@ -200,6 +200,15 @@ class Workflow {
     // A family's tasks, or the task itself.
     std::vector<std::string> tasks_of(const std::string& name) const;
 
+    // The upstream point of a node written with the offset `off` ([-P1],
+    // [^], [$], [^+PT6H]) in the graph at point p; [$] without a final point
+    // is the initial point (validation refuses that workflow).
+    Point offset_point(const std::string& off, Point p) const;
+    // An offset that names a point absolutely ([^], [$], [^+PT6H]).
+    static bool absolute_offset(const std::string& off) {
+        return !off.empty() && (off[0] == '^' || off[0] == '$');
+    }
+
     // The tasks that exist at p (on some graph section whose sequence has p),
     // each with its prerequisites, sorted by name.
     std::vector<TaskAt> tasks_at(Point p) const;

@@ -70,14 +70,9 @@ TaskPool::TaskPool(const config::Workflow& wf) : wf_(wf) {
             const std::vector<std::string> targets = wf_.tasks_of(d.right.name);
             config::for_each_node(*d.left, [&](const NodeRef& r) {
                 if (r.xtrigger) return;
-                if (!r.offset.empty() && (r.offset[0] == '^' || r.offset[0] == '$')) {
+                if (config::Workflow::absolute_offset(r.offset)) {
                     lazy_downstream_ = true;
-                    const Point base =
-                        r.offset[0] == '^' ? wf_.initial : wf_.final.value_or(wf_.initial);
-                    absolute_points_.insert(r.offset.size() == 1
-                                                ? base
-                                                : wf_.cycling.add(base, wf_.cycling.parse_interval(
-                                                                            r.offset.substr(1))));
+                    absolute_points_.insert(wf_.offset_point(r.offset, wf_.initial));
                 } else if (!r.offset.empty()) {
                     const config::Interval o = wf_.cycling.parse_interval(r.offset);
                     if (wf_.initial < wf_.cycling.add(wf_.initial, o)) {
@@ -375,8 +370,7 @@ void TaskPool::spawn_downstream(const TaskId& id, const std::string& output) {
     auto dn = downstream_.find({id.name, output});
     if (dn == downstream_.end()) return;
     for (const auto& d : dn->second) {
-        if (!d.offset.empty() && (d.offset[0] == '^' || d.offset[0] == '$'))
-            continue;  // looked up lazily
+        if (config::Workflow::absolute_offset(d.offset)) continue;  // looked up lazily
         Point down = id.point;
         if (!d.offset.empty())
             down = wf_.cycling.add(id.point, -wf_.cycling.parse_interval(d.offset));
