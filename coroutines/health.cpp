@@ -46,13 +46,13 @@ struct Health {
         out.post(topic, body);
     }
 
-    void on_task(const Json& e) {
-        const std::string ev = e.at("event").get<std::string>();
-        if (!e.contains("num")) return;
-        const std::string job = job_name(e);
-        const config::Runtime& rt = wf.runtime.at(e.at("task").get<std::string>());
-        Json id =
-            task_fields(wf, point_of(e), e.at("task").get<std::string>(), e.at("num").get<int>());
+    void on_task(const BusEvent& e) {
+        if (e.num == 0) return;  // no job
+        const std::string_view ev = e.event;
+        const std::string task(e.task);
+        const std::string job = job_name(e.cycle, e.task, e.num);
+        const config::Runtime& rt = wf.runtime.at(task);
+        Json id = task_fields(wf, config::Point{e.point}, task, e.num);
         if (ev == "submitted") {
             if (rt.submission_timeout) {
                 Json t = id;
@@ -133,7 +133,8 @@ Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
     Publisher pub(loop, "health", ep.health);
     Subscriber sub(loop, "health");
     // Task events only if some task has a time limit or timeout to watch:
-    // all of them, since they travel in batches of the group (Outbox).
+    // all of them, since they travel in batches of the group (Outbox), read
+    // as views.
     std::vector<std::string> topics = {"workflow"};
     for (const auto& [name, rt] : wf.runtime) {
         if (rt.time_limit || rt.execution_timeout || rt.submission_timeout) {
@@ -143,7 +144,6 @@ Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
     }
     listen(sub, {ep.store}, topics);
     co_await sub.ready();
-    Inbox in(sub);
     co_await pub.wait_for_subscribers(ep.health_subscribers);
     Outbox out(loop, pub);
     Health h{loop, wf, out, {}, {}};
@@ -152,10 +152,17 @@ Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
     h.adopt(adopt);
     scope.spawn(h.on_signal(SIGINT, "SIGINT"));
     scope.spawn(h.on_signal(SIGTERM, "SIGTERM"));
+    // Task events read as event views (each_event); workflow events, which
+    // are rare, as nlohmann values.
     for (;;) {
-        auto [topic, body] = co_await in.next();
-        if (topic.rfind("task.", 0) == 0) {
-            h.on_task(body);
+        const BusMessage m = co_await sub.recv();
+        if (m.topic.rfind("task.", 0) == 0) {
+            each_event(m.topic, m.body, [&](const BusEvent& e) { h.on_task(e); });
+            continue;
+        }
+        const Json body = decode(m.body);
+        if (body.is_array()) {
+            for (const auto& b : body) h.on_workflow(b);
         } else {
             h.on_workflow(body);
         }
