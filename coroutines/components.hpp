@@ -22,6 +22,10 @@
 //   events        takes task, workflow; runs event handlers; publishes handler
 //   reporter      takes task, workflow, handler; writes the scheduler log,
 //                 the progress line, the reference record and job timings
+//   commands      answers operators' requests (a ROUTER, local and CurveZMQ
+//                 TCP); publishes command; takes command.done from the store
+//   publisher     takes task., workflow from the store; publishes the live
+//                 state to clients (snapshots and numbered deltas)
 //
 // Every publisher waits for its known subscribers before its first message,
 // and every subscriber completes the bus handshake before it acts, so nothing
@@ -48,15 +52,18 @@ struct Endpoints {
     std::string xtriggers = "inproc://tock/xtriggers";
     std::string health = "inproc://tock/health";
     std::string events = "inproc://tock/events";
+    std::string commands = "inproc://tock/commands";
     // How many subscribers each publisher waits for before its first message
     // (the topology above).
     std::size_t task_pool_subscribers = 1;     // store
-    std::size_t store_subscribers = 5;         // job_submit, xtriggers, health, events, reporter
+    // job_submit, xtriggers, health, events, reporter, commands, publisher
+    std::size_t store_subscribers = 7;
     std::size_t job_submit_subscribers = 1;    // job_messages
     std::size_t job_messages_subscribers = 1;  // task_pool
     std::size_t xtriggers_subscribers = 1;     // task_pool
     std::size_t health_subscribers = 2;        // task_pool, job_submit
     std::size_t events_subscribers = 1;        // reporter
+    std::size_t commands_subscribers = 1;      // task_pool
 };
 
 // How jobs run: real jobs, simulated ones on the scheduler's clock, or
@@ -67,6 +74,26 @@ struct PoolOptions {
     std::vector<std::string> start_tasks;  // CYCLE/TASK: start from these (warm start)
     // A restart: the pool as the run database last recorded it.
     std::optional<store::Snapshot> restore;
+    bool live = true;     // jobs are real (kill applies)
+    std::string run_dir;  // for the job log paths `tock show` gives
+};
+
+// The commands component: where operators' requests come in.
+struct CommandsOptions {
+    std::string run_dir;
+    std::string local_endpoint;  // ipc://RUN/.service/commands.sock
+    std::string tcp_endpoint;    // "" or tcp://HOST:PORT, CurveZMQ
+    std::string server_secret;   // z85 CurveZMQ secret key of the server
+    std::vector<std::string> client_keys;  // z85 public keys a TCP client may hold
+    std::string* tcp_bound = nullptr;  // set to the bound tcp endpoint (port resolved)
+};
+
+// The publisher component: the live state stream for clients.
+struct StreamOptions {
+    std::string local_updates, local_snapshots;  // ipc:// endpoints
+    std::string tcp_updates, tcp_snapshots;      // "" or tcp://, CurveZMQ
+    std::string server_secret;
+    std::string *updates_bound = nullptr, *snapshots_bound = nullptr;  // tcp, resolved
 };
 
 struct SubmitOptions {
@@ -109,6 +136,11 @@ Task<void> xtriggers(Loop& loop, const config::Workflow& wf, const Endpoints& ep
 Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
                   std::vector<store::JobRow> adopt = {});
 Task<void> events(Loop& loop, const config::Workflow& wf, const Endpoints& ep, std::string run_dir);
+// `ready` is set once the component listens (its endpoints are bound).
+Task<void> commands(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
+                    CommandsOptions opts, Event* ready = nullptr);
+Task<void> publisher(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
+                     StreamOptions opts, Event* ready = nullptr);
 Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
                        ReporterOptions opts);
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct BusEvent {
     // Workflow events: an xtrigger's label, a shutdown's kind, a restart.
     std::string_view label, kind;
     bool restart = false;
+    std::optional<std::string> settings;  // a settings event's settings, as JSON text
     bool adopted = false;  // a job found running on a restart
     // The task or job.
     std::int64_t point = 0;

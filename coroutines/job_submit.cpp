@@ -103,6 +103,34 @@ void make_job_dir(const std::string& dir) {
     }
 }
 
+// A broadcast's settings over a task's runtime (the keys docs/commands.md
+// lists; the pool accepted no other).
+void apply_broadcast(config::Runtime& rt, const Json& settings) {
+    for (const auto& [key, v] : settings.items()) {
+        const std::string value = v.is_string() ? v.get<std::string>() : v.dump();
+        if (key == "script") {
+            rt.script = value;
+        } else if (key == "pre-script") {
+            rt.pre_script = value;
+        } else if (key == "post-script") {
+            rt.post_script = value;
+        } else if (key == "env-script") {
+            rt.env_script = value;
+        } else if (key == "err-script") {
+            rt.err_script = value;
+        } else if (key.rfind("environment.", 0) == 0) {
+            const std::string var = key.substr(12);
+            auto it = std::find_if(rt.environment.begin(), rt.environment.end(),
+                                   [&](auto& e) { return e.first == var; });
+            if (it != rt.environment.end()) {
+                it->second = value;
+            } else {
+                rt.environment.emplace_back(var, value);
+            }
+        }
+    }
+}
+
 // The job script, executable by its owner.
 void write_script(const std::string& path, const std::string& text) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
@@ -159,7 +187,14 @@ struct Submitter {
 
     Task<void> live(Json job) {
         const std::string task = job.at("task").get<std::string>();
-        const config::Runtime& rt = wf.runtime.at(task);
+        // Broadcasts (`tock broadcast`) the pool found for this job
+        // override its runtime.
+        std::optional<config::Runtime> changed;
+        if (auto b = job.find("broadcast"); b != job.end() && b->is_object()) {
+            changed = wf.runtime.at(task);
+            apply_broadcast(*changed, *b);
+        }
+        const config::Runtime& rt = changed ? *changed : wf.runtime.at(task);
         const int num = job.at("num").get<int>();
         const std::string cycle = job.at("cycle").get<std::string>();
         jobs::JobInfo j{wf.name,
@@ -318,6 +353,29 @@ struct Submitter {
         out.post("job.exited", e);
     }
 
+    // `tock poll`: a job this process watches reports by itself; one it
+    // does not (lost track of) is read from its job.status, and its end
+    // reported if it wrote one. Nothing is launched.
+    void poll(const Json& job) {
+        const std::string name = job_name(job);
+        if (opts.mode != RunMode::live || running.count(name) || adopted.count(name)) return;
+        const std::string job_dir =
+            fmt::format("{}/log/job/{}/{}/{:02}", opts.run_dir, job.at("cycle").get<std::string>(),
+                        job.at("task").get<std::string>(), job.at("num").get<int>());
+        const JobStatus st = read_status(job_dir);
+        if (!st.exists || !st.exit) return;
+        for (const auto& m : st.messages) {
+            Json said = fields(job);
+            said["message"] = m;
+            out.post("job.said", said);
+        }
+        Json e = fields(job);
+        e["exit"] = *st.exit == "SUCCEEDED" ? 0 : 1;
+        e["signal"] = 0;
+        e["at"] = unix_micros();
+        out.post("job.exited", e);
+    }
+
     Task<void> kill(Json job) {
         const std::string name = job_name(job);
         if (auto a = adopted.find(name); a != adopted.end()) {
@@ -346,7 +404,7 @@ Task<void> job_submit(Loop& loop, const config::Workflow& wf, const Endpoints& e
                       SubmitOptions opts) {
     Publisher pub(loop, "job_submit", ep.job_submit);
     Subscriber sub(loop, "job_submit");
-    listen(sub, {ep.store, ep.health}, {"submit", "kill"});
+    listen(sub, {ep.store, ep.health}, {"submit", "kill", "poll"});
     co_await sub.ready();
     Inbox in(sub);
     co_await pub.wait_for_subscribers(ep.job_submit_subscribers);
@@ -365,6 +423,8 @@ Task<void> job_submit(Loop& loop, const config::Workflow& wf, const Endpoints& e
             }
         } else if (topic == "kill") {
             s.jobs.spawn(s.kill(body));
+        } else if (topic == "poll") {
+            s.poll(body);
         }
     }
 }

@@ -311,7 +311,7 @@ struct Reporter {
 Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
                        ReporterOptions opts) {
     Subscriber sub(loop, "reporter");
-    listen(sub, {ep.store, ep.events}, {"task.", "workflow", "handler"});
+    listen(sub, {ep.store, ep.events}, {"task.", "workflow", "handler", "command.done"});
     co_await sub.ready();
     Reporter r(loop, wf, std::move(opts));
     Ready flush([&r] { r.flush(); });
@@ -320,6 +320,13 @@ Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& 
     auto other = [&](const std::string& topic, const Json& body) {
         if (topic == "handler.done") {
             handlers_done = true;
+        } else if (topic == "command.done") {
+            r.line(wf.name, fmt::format("command {} {} by {}: {}", body.value("op", ""),
+                                        body.value("args", Json::object()).dump(),
+                                        body.value("who", ""),
+                                        body.value("ok", false)
+                                            ? std::string("done")
+                                            : "refused: " + body.value("error", std::string())));
         } else if (topic == "handler") {
             const std::string what =
                 body.contains("error")
@@ -339,6 +346,8 @@ Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& 
                 r.line(wf.name, "stalled: " + body.value("reason", ""));
             } else if (ev == "held") {
                 r.line(wf.name, "held: " + body.value("reason", "") + "; waiting for release");
+            } else if (ev == "paused" || ev == "resumed") {
+                r.line(wf.name, ev);
             } else if (ev == "xtrigger") {
                 r.line(body.at("cycle").get<std::string>(),
                        fmt::format("xtrigger {} satisfied", body.at("label").get<std::string>()));

@@ -62,6 +62,16 @@ CREATE TABLE IF NOT EXISTS jobs (
     signal       INTEGER,
     PRIMARY KEY (point, name, submit_num)
 ) WITHOUT ROWID;
+-- Every operator command: who asked, when, what, and what came of it.
+CREATE TABLE IF NOT EXISTS commands (
+    id     INTEGER PRIMARY KEY,
+    time   TEXT NOT NULL,
+    who    TEXT NOT NULL,
+    op     TEXT NOT NULL,
+    args   TEXT NOT NULL,
+    ok     INTEGER NOT NULL,
+    result TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS xtriggers (
     label TEXT NOT NULL,
     point INTEGER NOT NULL,
@@ -355,6 +365,8 @@ void RunDb::apply(const comp::BusEvent& e, std::int64_t now) {
                 fail("recording an xtrigger");
         } else if (e.event == "startup") {
             if (!e.restart) set_param("started", time);
+        } else if (e.event == "settings" && e.settings) {
+            set_param("settings", *e.settings);
         } else if (e.event == "shutdown") {
             set_param("status", std::string(e.kind));
             set_param("stopped", time);
@@ -540,7 +552,42 @@ Snapshot RunDb::snapshot() {
     query("SELECT label, point FROM xtriggers", nullptr, [&](sqlite3_stmt* s) {
         snap.xtriggers.emplace_back(text(s, 0), sqlite3_column_int64(s, 1));
     });
+    snap.settings = param("settings");
     return snap;
+}
+
+void RunDb::record_command(const Json& done, std::int64_t now) {
+    const std::string args = done.value("args", Json::object()).dump();
+    const std::string result = done.value("ok", false) ? done.value("result", Json()).dump()
+                                                       : done.value("error", std::string());
+    const std::string who = done.value("who", std::string());
+    const std::string op = done.value("op", std::string());
+    const std::string& time = stamp(now);
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_,
+                           "INSERT INTO commands (time, who, op, args, ok, result) VALUES (?1, "
+                           "?2, ?3, ?4, ?5, ?6)",
+                           -1, &s, nullptr) != SQLITE_OK)
+        fail("recording a command");
+    sqlite3_bind_text(s, 1, time.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, who.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, op.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, args.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 5, done.value("ok", false) ? 1 : 0);
+    sqlite3_bind_text(s, 6, result.c_str(), -1, SQLITE_TRANSIENT);
+    const int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) fail("recording a command");
+}
+
+std::vector<RunDb::CommandRow> RunDb::commands() {
+    std::vector<CommandRow> out;
+    query("SELECT time, who, op, args, ok, result FROM commands ORDER BY id", nullptr,
+          [&](sqlite3_stmt* s) {
+              out.push_back({text(s, 0), text(s, 1), text(s, 2), text(s, 3), text(s, 5),
+                             sqlite3_column_int(s, 4) != 0});
+          });
+    return out;
 }
 
 std::vector<HistoryRow> RunDb::history(std::int64_t point, const std::string& name) {

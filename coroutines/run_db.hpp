@@ -52,6 +52,7 @@ struct Snapshot {
     std::vector<TaskRow> tasks;
     std::vector<JobRow> active_jobs;
     std::vector<std::pair<std::string, std::int64_t>> xtriggers;  // label, point
+    std::optional<std::string> settings;  // what operators set (JSON), if any
 };
 
 struct HistoryRow {
@@ -77,6 +78,13 @@ class RunDb {
     void apply(const comp::BusEvent& e, std::int64_t now);
 
     void set_param(const std::string& key, const std::string& value);
+    // An operator's command and its result (the commands table).
+    void record_command(const Json& done, std::int64_t now);
+    struct CommandRow {
+        std::string time, who, op, args, result;
+        bool ok = false;
+    };
+    std::vector<CommandRow> commands();
     std::optional<std::string> param(const std::string& key);
 
     Snapshot snapshot();

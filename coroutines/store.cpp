@@ -33,7 +33,17 @@ void write(store::RunDb& db, const std::vector<BusMessage>& batch) {
     try {
         const std::int64_t now = unix_micros();
         for (const auto& m : batch) {
-            // What the database records: task events and workflow events.
+            // What the database records: task events, workflow events and
+            // operators' commands, in the transaction of what they changed.
+            if (m.topic == "command.done") {
+                const Json body = decode(m.body);
+                if (body.is_array()) {
+                    for (const auto& b : body) db.record_command(b, now);
+                } else {
+                    db.record_command(body, now);
+                }
+                continue;
+            }
             if (m.topic.rfind("task.", 0) != 0 && m.topic != "workflow") continue;
             each_event(m.topic, m.body, [&](const BusEvent& e) { db.apply(e, now); });
         }

@@ -62,7 +62,8 @@ bool finished_state(State s) {
 
 }  // namespace
 
-TaskPool::TaskPool(const config::Workflow& wf) : wf_(wf) {
+TaskPool::TaskPool(const config::Workflow& wf)
+    : wf_(wf), stop_(wf.stop), hold_after_(wf.hold_after) {
     // Who waits for which output: (task, output) -> downstream tasks, by section.
     for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
         for (const auto& d : wf_.graph[s].deps) {
@@ -144,7 +145,7 @@ void TaskPool::restore(const std::vector<Restored>& tasks,
     for (const auto& x : xtriggers) xtriggers_.insert(x);
     for (const auto& r : tasks) {
         if (r.in_pool) continue;
-        done_[r.id] = std::set<std::string>(r.outputs.begin(), r.outputs.end());
+        done_[r.id] = {std::set<std::string>(r.outputs.begin(), r.outputs.end()), r.submit_num};
         ++completed_total_;
     }
     for (const auto& r : tasks) {
@@ -194,7 +195,7 @@ void TaskPool::spawn(const TaskId& id) {
     if (pool_.count(id) || done_.count(id)) {
         return;  // already here, or already ran: a task runs once per cycle point
     }
-    if (wf_.stop && id.point > *wf_.stop) return;
+    if (stop_ && id.point > *stop_) return;
     const auto& tasks = at(id.point);
     auto t =
         std::find_if(tasks.begin(), tasks.end(), [&](const auto& x) { return x.name == id.name; });
@@ -209,13 +210,14 @@ void TaskPool::spawn(const TaskId& id) {
         clock.trigger.point = id.point;
         task.prereqs.push_back(clock);
     }
-    task.held = wf_.hold_after && id.point > *wf_.hold_after;
+    task.held = (hold_after_ && id.point > *hold_after_) || hold_later_.erase(id) > 0;
     // Against the limit release() last applied: when the limit moves,
     // update_runahead() sets every task again.
     task.runahead = last_limit_ && id.point > *last_limit_;
     pool_.emplace(id, std::move(task));
     recheck(id);
     ++spawned_total_;
+    if (track_spawned_) spawned_.push_back(id);
 }
 
 void TaskPool::spawn_parentless() {
@@ -227,14 +229,14 @@ void TaskPool::spawn_parentless() {
             // none (within 10,000 points) and that nothing can start again.
             std::optional<Point> p = next_parentless_;
             int scanned = 0;
-            while (p && scanned++ < 10000 && !(wf_.stop && *p > *wf_.stop)) {
+            while (p && scanned++ < 10000 && !(stop_ && *p > *stop_)) {
                 const auto& tasks = at(*p);
                 if (std::any_of(tasks.begin(), tasks.end(), [&](auto& t) { return parentless(t); }))
                     break;
                 at_cache_.erase(*p);
                 p = wf_.next_point(*p);
             }
-            if (!p || scanned > 10000 || (wf_.stop && *p > *wf_.stop)) {
+            if (!p || scanned > 10000 || (stop_ && *p > *stop_)) {
                 next_parentless_.reset();
                 return;
             }
@@ -242,7 +244,7 @@ void TaskPool::spawn_parentless() {
         }
         const auto limit = runahead_limit();
         if (limit && *next_parentless_ > *limit) return;
-        if (wf_.stop && *next_parentless_ > *wf_.stop) {
+        if (stop_ && *next_parentless_ > *stop_) {
             next_parentless_.reset();
             return;
         }
@@ -291,31 +293,36 @@ void TaskPool::recheck_all() {
     for (const auto& [id, t] : pool_) recheck(id);
 }
 
-bool TaskPool::satisfied(const Prereq& p) const {
+bool TaskPool::satisfied(const Prereq& p, const Task* task) const {
     switch (p.kind) {
         case Prereq::Kind::trigger: {
             const auto& t = p.trigger;
             if (!t.xtrigger.empty()) return xtriggers_.count({t.xtrigger, t.point}) > 0;
             if (t.pre_initial) return true;
             if (start_point_ && t.point < *start_point_) return true;  // before a warm start
+            if (task && task->pre_set.count({t.point, t.task, t.output})) return true;
             auto it = done_.find({t.point, t.task});
-            if (it != done_.end()) return it->second.count(t.output) > 0;
+            if (it != done_.end()) return it->second.outputs.count(t.output) > 0;
             auto in = pool_.find({t.point, t.task});
             return in != pool_.end() && in->second.outputs.count(t.output) > 0;
         }
         case Prereq::Kind::all_of:
             return std::all_of(p.children.begin(), p.children.end(),
-                               [&](auto& c) { return satisfied(c); });
+                               [&](auto& c) { return satisfied(c, task); });
         case Prereq::Kind::any_of:
             return std::any_of(p.children.begin(), p.children.end(),
-                               [&](auto& c) { return satisfied(c); });
+                               [&](auto& c) { return satisfied(c, task); });
     }
     return false;
 }
 
 bool TaskPool::ready(const Task& t) const {
-    if (t.state != State::waiting || t.retry_pending || t.runahead || t.held) return false;
-    return std::all_of(t.prereqs.begin(), t.prereqs.end(), [&](auto& p) { return satisfied(p); });
+    if (t.state != State::waiting) return false;
+    if (t.forced) return true;
+    if (t.retry_pending || t.runahead || t.held) return false;
+    if (stop_ && t.id.point > *stop_) return false;
+    return std::all_of(t.prereqs.begin(), t.prereqs.end(),
+                       [&](auto& p) { return satisfied(p, &t); });
 }
 
 std::string TaskPool::queue_of(const std::string& task) const {
@@ -330,7 +337,10 @@ std::vector<TaskId> TaskPool::release() {
     for (const auto& id : std::exchange(recheck_, {})) {
         auto it = pool_.find(id);
         const std::string q = queue_of(id.name);
-        if (it != pool_.end() && ready(it->second)) {
+        if (it != pool_.end() && it->second.forced && ready(it->second)) {
+            if (auto r = ready_.find(q); r != ready_.end()) r->second.erase(id);
+            forced_.insert(id);
+        } else if (it != pool_.end() && ready(it->second)) {
             ready_[q].insert(id);
             it->second.queued = true;  // until it takes a slot below
         } else {
@@ -341,6 +351,20 @@ std::vector<TaskId> TaskPool::release() {
     // Each queue lets its first ready tasks (in pool order) take its free
     // slots; the rest stay queued.
     std::vector<TaskId> out;
+    // Triggered by hand: past the queue's limit, but holding a slot of it.
+    for (const auto& id : std::exchange(forced_, {})) {
+        auto it = pool_.find(id);
+        if (it == pool_.end() || !it->second.forced || it->second.state != State::waiting) continue;
+        Task& t = it->second;
+        t.forced = false;
+        t.queued = false;
+        t.held = false;
+        t.retry_pending = false;
+        t.state = State::preparing;
+        ++t.submit_num;
+        ++queue_active_[queue_of(id.name)];
+        out.push_back(id);
+    }
     for (auto& [q, ids] : ready_) {
         const int limit = q.empty() ? 0 : wf_.queues.at(q).limit;
         while (!ids.empty() && (limit <= 0 || queue_active_[q] < limit)) {
@@ -412,7 +436,8 @@ void TaskPool::finished(const TaskId& id, bool succeeded) {
         complete_output(id, "succeeded");
         complete_output(id, "finished");
     } else {
-        if (schedule_retry(t, wf_.runtime.at(id.name).execution_retry_delays, t.retries_used))
+        if (!t.killed &&
+            schedule_retry(t, wf_.runtime.at(id.name).execution_retry_delays, t.retries_used))
             return;
         t.state = State::failed;
         complete_output(id, "failed");
@@ -482,7 +507,7 @@ void TaskPool::maybe_remove(const TaskId& id) {
         if (t.state != State::expired && rt.output_required(o) && !t.outputs.count(o))
             return;  // incomplete: it stays
     }
-    done_[id] = std::move(it->second.outputs);  // the task goes: its outputs stay
+    done_[id] = {std::move(it->second.outputs), t.submit_num};  // the task goes: its outputs stay
     pool_.erase(it);
     ++completed_total_;
 }
@@ -550,7 +575,7 @@ std::vector<std::string> TaskPool::met(const TaskId& id) const {
             if (tr.pre_initial || (start_point_ && tr.point < *start_point_)) return;
             Prereq leaf;
             leaf.trigger = tr;
-            if (!satisfied(leaf)) return;
+            if (!satisfied(leaf, &it->second)) return;
             out.push_back(
                 tr.xtrigger.empty()
                     ? fmt::format("{}/{}:{}", wf_.cycling.format(tr.point), tr.task, tr.output)
@@ -593,7 +618,7 @@ std::string TaskPool::stall_reason() const {
                 if (tr.task.empty() || tr.pre_initial) return;
                 Prereq leaf;
                 leaf.trigger = tr;
-                if (!satisfied(leaf)) {
+                if (!satisfied(leaf, &t)) {
                     waits.push_back(
                         fmt::format("{}/{}:{}", wf_.cycling.format(tr.point), tr.task, tr.output));
                 }
@@ -607,6 +632,262 @@ std::string TaskPool::stall_reason() const {
     std::string out;
     for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "; " : "") + parts[i];
     return out;
+}
+
+// Operator commands.
+
+namespace {
+
+bool active_state(State s) {
+    return s == State::preparing || s == State::submitted || s == State::running;
+}
+
+}  // namespace
+
+bool TaskPool::on_graph(const TaskId& id) {
+    if (id.point < wf_.initial || (wf_.final && id.point > *wf_.final)) return false;
+    const auto& tasks = at(id.point);
+    return std::any_of(tasks.begin(), tasks.end(), [&](auto& t) { return t.name == id.name; });
+}
+
+std::string TaskPool::hold(const TaskId& id) {
+    auto it = pool_.find(id);
+    if (it == pool_.end()) {
+        if (done_.count(id)) return "it has completed";
+        if (!on_graph(id)) return "it is not on the graph at that cycle point";
+        hold_later_.insert(id);
+        return "";
+    }
+    it->second.held = true;
+    recheck(id);
+    return "";
+}
+
+std::string TaskPool::unhold(const TaskId& id) {
+    if (hold_later_.erase(id)) return "";
+    auto it = pool_.find(id);
+    if (it == pool_.end() || !it->second.held) return "it is not held";
+    it->second.held = false;
+    recheck(id);
+    return "";
+}
+
+void TaskPool::set_hold_after(std::optional<Point> p) {
+    hold_after_ = p;
+    if (!p) return;
+    for (auto& [id, t] : pool_) {
+        if (id.point > *p && !t.held) {
+            t.held = true;
+            recheck(id);
+        }
+    }
+}
+
+void TaskPool::release_all() {
+    hold_after_.reset();
+    hold_later_.clear();
+    for (auto& [id, t] : pool_) {
+        if (t.held) {
+            t.held = false;
+            recheck(id);
+        }
+    }
+}
+
+std::string TaskPool::trigger(const TaskId& id) {
+    auto it = pool_.find(id);
+    if (it == pool_.end()) {
+        if (stop_ && id.point > *stop_) return "it is beyond the stop point";
+        if (!on_graph(id)) return "it is not on the graph at that cycle point";
+        int num = 0;
+        if (auto d = done_.find(id); d != done_.end()) {
+            num = d->second.submit_num;
+            done_.erase(d);  // a fresh run: its outputs start again
+        }
+        spawn(id);
+        it = pool_.find(id);
+        if (it == pool_.end()) return "it cannot be spawned";
+        it->second.submit_num = num;
+    } else if (active_state(it->second.state)) {
+        return fmt::format("it is {} already", to_string(it->second.state));
+    } else if (it->second.state != State::waiting) {
+        // An incomplete task runs again from the start.
+        it->second.state = State::waiting;
+        it->second.outputs.clear();
+    }
+    hold_later_.erase(id);
+    it->second.forced = true;
+    it->second.killed = false;
+    recheck(id);
+    return "";
+}
+
+std::string TaskPool::set_outputs(const TaskId& id, std::vector<std::string> outputs) {
+    const config::Runtime& rt = wf_.runtime.at(id.name);
+    if (outputs.empty()) {
+        outputs.push_back("succeeded");
+        for (const auto& [o, optional] : rt.optional_outputs) {
+            if (!optional && o != "succeeded" && rt.output_required(o)) outputs.push_back(o);
+        }
+        for (const auto& [o, message] : rt.outputs) {
+            if (rt.output_required(o) &&
+                std::find(outputs.begin(), outputs.end(), o) == outputs.end())
+                outputs.push_back(o);
+        }
+    }
+    static const std::set<std::string> builtin = {"submitted", "started",       "succeeded",
+                                                  "failed",    "submit-failed", "expired"};
+    for (const auto& o : outputs) {
+        if (!builtin.count(o) && std::none_of(rt.outputs.begin(), rt.outputs.end(),
+                                              [&](auto& x) { return x.first == o; }))
+            return fmt::format("'{}' is not an output of {} (its outputs: submitted, started, "
+                               "succeeded, failed, submit-failed, expired{})",
+                               o, id.name, [&] {
+                                   std::string c;
+                                   for (const auto& [n, m] : rt.outputs) c += ", " + n;
+                                   return c;
+                               }());
+    }
+    if (auto d = done_.find(id); d != done_.end()) {
+        for (const auto& o : outputs) {
+            if (d->second.outputs.insert(o).second) spawn_downstream(id, o);
+        }
+        return "";
+    }
+    if (!pool_.count(id)) {
+        if (stop_ && id.point > *stop_) return "it is beyond the stop point";
+        if (!on_graph(id)) return "it is not on the graph at that cycle point";
+        spawn(id);
+        if (!pool_.count(id)) return "it cannot be spawned";
+    }
+    // What each output implies, as a job would have completed it.
+    std::vector<std::string> all;
+    for (const auto& o : outputs) {
+        if (o == "succeeded" || o == "failed" || o == "started") {
+            all.push_back("submitted");
+            all.push_back("started");
+        }
+        all.push_back(o);
+    }
+    Task& t = pool_.at(id);
+    t.forced = false;
+    t.retry_pending = false;
+    for (const auto& o : all) {
+        if (o == "succeeded" || o == "failed" || o == "submit-failed" || o == "expired") {
+            if (active_state(t.state)) --queue_active_[queue_of(id.name)];
+            t.state = o == "succeeded"       ? State::succeeded
+                      : o == "failed"        ? State::failed
+                      : o == "submit-failed" ? State::submit_failed
+                                             : State::expired;
+            complete_output(id, o);
+            if (o != "submit-failed" && o != "expired") complete_output(id, "finished");
+        } else {
+            complete_output(id, o);
+        }
+    }
+    recheck(id);
+    maybe_remove(id);
+    spawn_parentless();
+    return "";
+}
+
+std::string TaskPool::set_prereq(const TaskId& id, Point point, const std::string& task,
+                                 const std::string& output) {
+    if (done_.count(id)) return "it has completed";
+    if (!pool_.count(id)) {
+        if (stop_ && id.point > *stop_) return "it is beyond the stop point";
+        if (!on_graph(id)) return "it is not on the graph at that cycle point";
+        spawn(id);
+        if (!pool_.count(id)) return "it cannot be spawned";
+    }
+    Task& t = pool_.at(id);
+    bool found = false;
+    for (const auto& p : t.prereqs) {
+        each_trigger(p, [&](const config::Trigger& tr) {
+            if (tr.task.empty()) return;
+            if (task.empty() || (tr.point == point && tr.task == task && tr.output == output)) {
+                t.pre_set.insert({tr.point, tr.task, tr.output});
+                found = true;
+            }
+        });
+    }
+    if (!found && !task.empty())
+        return fmt::format("it has no prerequisite {}/{}:{}", wf_.cycling.format(point), task,
+                           output);
+    recheck(id);
+    return "";
+}
+
+std::string TaskPool::remove(const TaskId& id, bool& was_active) {
+    was_active = false;
+    auto it = pool_.find(id);
+    if (it == pool_.end()) {
+        if (hold_later_.erase(id)) return "";
+        return "it is not in the pool";
+    }
+    Task& t = it->second;
+    if (active_state(t.state)) {
+        was_active = true;
+        --queue_active_[queue_of(id.name)];
+    }
+    for (auto& [q, ids] : ready_) ids.erase(id);
+    forced_.erase(id);
+    recheck_.erase(id);
+    done_[id] = {std::move(t.outputs), t.submit_num};
+    pool_.erase(it);
+    spawn_parentless();
+    return "";
+}
+
+void TaskPool::mark_killed(const TaskId& id) {
+    if (auto it = pool_.find(id); it != pool_.end()) it->second.killed = true;
+}
+
+void TaskPool::set_stop_point(std::optional<Point> p) {
+    stop_ = p;
+    recheck_all();
+    if (!stop_) {
+        // Spawning goes on from where it stopped.
+        if (!next_parentless_) {
+            std::optional<Point> last;
+            for (const auto& [id, t] : pool_) last = std::max(last.value_or(id.point), id.point);
+            for (const auto& [id, d] : done_) last = std::max(last.value_or(id.point), id.point);
+            next_parentless_ = last ? wf_.next_point(*last) : wf_.first_point();
+        }
+        spawn_parentless();
+    }
+}
+
+bool TaskPool::reached(Point stop) const {
+    if (active() > 0) return false;
+    for (const auto& [id, t] : pool_) {
+        if (id.point > stop) break;
+        if (!finished_state(t.state)) return false;
+    }
+    return !next_parentless_ || *next_parentless_ > stop;
+}
+
+std::vector<std::pair<std::string, bool>> TaskPool::prerequisites(const TaskId& id) const {
+    std::vector<std::pair<std::string, bool>> out;
+    auto it = pool_.find(id);
+    if (it == pool_.end()) return out;
+    for (const auto& p : it->second.prereqs) {
+        each_trigger(p, [&](const config::Trigger& tr) {
+            Prereq leaf;
+            leaf.trigger = tr;
+            out.emplace_back(
+                tr.xtrigger.empty()
+                    ? fmt::format("{}/{}:{}", wf_.cycling.format(tr.point), tr.task, tr.output)
+                    : fmt::format("@{}", tr.xtrigger),
+                satisfied(leaf, &it->second));
+        });
+    }
+    return out;
+}
+
+bool TaskPool::is_ready(const TaskId& id) const {
+    auto it = pool_.find(id);
+    return it != pool_.end() && ready(it->second);
 }
 
 }  // namespace tock::pool

@@ -29,6 +29,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "config/workflow.hpp"
@@ -70,7 +71,13 @@ struct Task {
     bool retry_pending = false;
     bool queued = false;    // prerequisites met, held back by its queue
     bool runahead = false;  // beyond the runahead limit
-    bool held = false;      // beyond the hold-after point: waits for release
+    bool held = false;      // beyond the hold-after point, or held by an operator
+    // Operator commands: triggered by hand (runs whatever it waits for, past
+    // its queue, the runahead limit and a hold), killed by hand (a failure
+    // then does not retry), and prerequisites satisfied by hand.
+    bool forced = false;
+    bool killed = false;
+    std::set<std::tuple<Point, std::string, std::string>> pre_set;  // point, task, output
 };
 
 class TaskPool {
@@ -134,8 +141,57 @@ class TaskPool {
     // The outputs of a task that completed and left the pool.
     const std::set<std::string>* done_outputs(const TaskId& id) const {
         auto it = done_.find(id);
-        return it == done_.end() ? nullptr : &it->second;
+        return it == done_.end() ? nullptr : &it->second.outputs;
     }
+    // Its jobs so far, for a task that completed and left the pool (0: none).
+    int done_submit_num(const TaskId& id) const {
+        auto it = done_.find(id);
+        return it == done_.end() ? 0 : it->second.submit_num;
+    }
+
+    // Operator commands (Cylc's hold, release, trigger, set, remove, stop
+    // --after). Each returns "" when done, or why it was refused. A task
+    // named that is not in the pool but is on the graph at that point is
+    // spawned first where the command means it (trigger, set), or
+    // remembered until it spawns (hold).
+    std::string hold(const TaskId& id);
+    std::string unhold(const TaskId& id);
+    // Hold every task after p, now and as they spawn (nullopt: none);
+    // release_all() releases every held task and clears it.
+    void set_hold_after(std::optional<Point> p);
+    std::optional<Point> hold_after() const { return hold_after_; }
+    const std::set<TaskId>& holds_to_come() const { return hold_later_; }
+    void release_all();
+    // Run now, whatever it waits for; a task that finished runs again as a
+    // new job. An active task is refused.
+    std::string trigger(const TaskId& id);
+    // Complete outputs by hand, with what follows from them (an empty list:
+    // its required outputs). succeeded and failed finish the task.
+    std::string set_outputs(const TaskId& id, std::vector<std::string> outputs);
+    // Satisfy a prerequisite by hand: "CYCLE/TASK:OUTPUT" as parsed
+    // (point, task, output), or all of them (task "").
+    std::string set_prereq(const TaskId& id, Point point, const std::string& task,
+                           const std::string& output);
+    // Take the task out of the pool; it does not spawn again. `was_active`:
+    // it had a job, which the caller kills.
+    std::string remove(const TaskId& id, bool& was_active);
+    // A job killed by an operator: its failure does not retry.
+    void mark_killed(const TaskId& id);
+    // Stop after this point: nothing later spawns or runs; reached() once
+    // everything up to it is done.
+    void set_stop_point(std::optional<Point> p);
+    std::optional<Point> stop_point() const { return stop_; }
+    bool reached(Point stop) const;
+    // The task is on the graph at its point (it can exist).
+    bool on_graph(const TaskId& id);
+    // Every prerequisite of a task, as "CYCLE/TASK:OUTPUT" or "@xtrigger",
+    // and whether it is met now (pre_set counted).
+    std::vector<std::pair<std::string, bool>> prerequisites(const TaskId& id) const;
+    bool is_ready(const TaskId& id) const;
+    // Tasks spawned since the last call, when tracking is on (for the
+    // state stream, which shows waiting tasks too).
+    void track_spawned(bool on) { track_spawned_ = on; }
+    std::vector<TaskId> take_spawned() { return std::exchange(spawned_, {}); }
     std::size_t active() const;  // preparing, submitted or running
     const config::Workflow& workflow() const { return wf_; }
 
@@ -158,7 +214,8 @@ class TaskPool {
     const std::vector<config::TaskAt>& at(Point p);
     void complete_output(const TaskId& id, const std::string& output);
     void spawn_downstream(const TaskId& id, const std::string& output);
-    bool satisfied(const config::Prereq& p) const;
+    // `t`: the task whose prerequisite it is (its pre_set counts), if any.
+    bool satisfied(const config::Prereq& p, const Task* t = nullptr) const;
     bool ready(const Task& t) const;
     void maybe_remove(const TaskId& id);
     // Forget the graph's expansion at points behind the oldest in play, and
@@ -180,7 +237,17 @@ class TaskPool {
     std::map<TaskId, Task> pool_;
     // Outputs of the tasks that completed and left the pool, back to the
     // horizon prune_done() keeps.
-    std::map<TaskId, std::set<std::string>> done_;
+    struct Done {
+        std::set<std::string> outputs;
+        int submit_num = 0;
+    };
+    std::map<TaskId, Done> done_;
+    std::optional<Point> stop_;        // the stop point (the file's, or an operator's)
+    std::optional<Point> hold_after_;  // the hold-after point (likewise)
+    std::set<TaskId> hold_later_;      // held by an operator before they spawned
+    std::set<TaskId> forced_;          // triggered by hand, for release()
+    bool track_spawned_ = false;
+    std::vector<TaskId> spawned_;
     std::set<std::pair<std::string, Point>> xtriggers_;
     std::map<std::pair<std::string, std::string>, std::vector<Downstream>> downstream_;
     std::map<Point, std::vector<config::TaskAt>> at_cache_;

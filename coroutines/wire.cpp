@@ -119,6 +119,8 @@ BusEvent read_event(std::string_view topic, element body) {
             e.label = v.get_string().value();
         } else if (k == "kind") {
             e.kind = v.get_string().value();
+        } else if (k == "settings") {
+            e.settings = simdjson::minify(v);
         } else if (k == "restart") {
             e.restart = v.get_bool().value();
         } else if (k == "adopted") {

@@ -44,6 +44,11 @@ Channel::Channel(Loop& loop, const std::string& endpoint, ChannelOptions opts)
         throw zmq::error_t();
     }
     monitor_.connect(mon);
+    if (!opts.curve_server_key.empty()) {
+        sock_.raw().set(zmq::sockopt::curve_serverkey, opts.curve_server_key);
+        sock_.raw().set(zmq::sockopt::curve_publickey, opts.curve_public_key);
+        sock_.raw().set(zmq::sockopt::curve_secretkey, opts.curve_secret_key);
+    }
     sock_.connect(endpoint);
     scope_.spawn(read_replies());
     scope_.spawn(watchdog());
@@ -184,6 +189,13 @@ Server::Server(Loop& loop, const std::string& endpoint)
     scope_.spawn(serve());
 }
 
+void Server::bind_curve(const std::string& endpoint, const std::string& secret_z85) {
+    sock_.raw().set(zmq::sockopt::curve_server, 1);
+    sock_.raw().set(zmq::sockopt::curve_secretkey, secret_z85);
+    sock_.raw().set(zmq::sockopt::zap_domain, "tock");
+    sock_.bind(endpoint);
+}
+
 std::string Server::endpoint() const {
     return const_cast<ZSocket&>(sock_).raw().get(zmq::sockopt::last_endpoint);
 }
@@ -228,6 +240,11 @@ Task<void> Server::serve() {
             continue;
         }
         std::string peer = parts[0].to_string();
+        std::string who = "local";
+        if (!peer_tag_.empty()) {
+            if (const char* uid = zmq_msg_gets(parts[1].handle(), "User-Id"); uid && *uid)
+                who = uid;
+        }
         Json batch = Json::parse(parts[1].to_string_view(), nullptr, /*allow_exceptions=*/false);
         if (!batch.is_array()) {
             ++malformed_;
@@ -248,7 +265,9 @@ Task<void> Server::serve() {
                 id = i->get<std::uint64_t>();
             }
             // Spawned handlers start in spawn order, so they start in send order.
-            handlers_scope_.spawn(run(peer, id, std::move(op), m.value("args", Json::object())));
+            Json args = m.value("args", Json::object());
+            if (!peer_tag_.empty() && args.is_object()) args[peer_tag_] = who;
+            handlers_scope_.spawn(run(peer, id, std::move(op), std::move(args)));
         }
     }
 }

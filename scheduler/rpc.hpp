@@ -62,6 +62,9 @@ class PeerLost : public std::runtime_error {
 struct ChannelOptions {
     Duration heartbeat_interval = std::chrono::seconds(1);
     Duration heartbeat_timeout = std::chrono::seconds(3);
+    // CurveZMQ (tcp://): the server's public key and this client's keypair,
+    // z85 text (scheduler/curve.hpp). Empty: no encryption.
+    std::string curve_server_key{}, curve_public_key{}, curve_secret_key{};
 };
 
 class Channel {
@@ -139,6 +142,14 @@ class Server {
     Server& operator=(const Server&) = delete;
 
     void handle(std::string op, Handler h) { handlers_[std::move(op)] = std::move(h); }
+    // Also listen on `endpoint` with CurveZMQ as the server whose secret key
+    // is `secret_z85`: a client must know the server's public key, and the
+    // context's ZAP handler (scheduler/curve.hpp) decides which client keys
+    // it takes. The endpoints bound before are unaffected.
+    void bind_curve(const std::string& endpoint, const std::string& secret_z85);
+    // Put, in each request's args under `key`, who sent it: the User-Id the
+    // ZAP handler gave its connection ("local" for none).
+    void tag_peers(std::string key) { peer_tag_ = std::move(key); }
     std::string endpoint() const;
     // Frames that were not a JSON array of messages; dropped.
     std::uint64_t malformed() const noexcept { return malformed_; }
@@ -155,6 +166,7 @@ class Server {
     std::unordered_map<std::string, Json> outboxes_;
     Ready flush_;
     std::uint64_t malformed_ = 0;
+    std::string peer_tag_;
     Scope handlers_scope_;
     Scope scope_;
 };

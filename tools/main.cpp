@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 
+#include "tools/control.hpp"
 #include "tools/demo.hpp"
 #include "tools/help.hpp"
 #include "tools/play.hpp"
@@ -71,6 +72,9 @@ int main(int argc, char** argv) {
                      "hold the tasks of later cycle points");
     play->add_option("--start-task", play_opts.start_tasks,
                      "CYCLE/TASK: start from these tasks (repeatable)");
+    play->add_option("--host-port", play_opts.host_port,
+                     "HOST:PORT: also take commands over TCP, with CurveZMQ (PORT 0: any free "
+                     "ports)");
     // For the store benchmark only (docs/performance.md): a run that cannot restart.
     play->add_flag("--db-in-memory", play_opts.db_in_memory)->group("");
 
@@ -85,6 +89,8 @@ int main(int argc, char** argv) {
     message->add_option("--job", job, "CYCLE/TASK/NN (default $TOCK_TASK_JOB)");
     message->add_option("MESSAGE", words, "the message: started, an output's message, ...")
         ->required();
+
+    auto control = tock::cmd::add_control_commands(app);
 
     try {
         app.parse(argc, argv);
@@ -112,6 +118,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand(play)) return tock::cmd::play(play_opts);
         if (app.got_subcommand(history)) return tock::cmd::history(history_run, history_task);
         if (app.got_subcommand(message)) return tock::cmd::message(job, words);
+        if (const int rc = tock::cmd::run_control(*control, app); rc >= 0) return rc;
     } catch (const std::exception& e) {
         fmt::print(stderr, "tock: {}\n", e.what());
         return 1;

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <functional>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -21,8 +23,13 @@
 
 #include "coroutines/components.hpp"
 #include "coroutines/run_db.hpp"
+#include "scheduler/curve.hpp"
 #include "scheduler/rpc.hpp"
 #include "scheduler/scope.hpp"
+
+#ifndef TOCK_VERSION
+#define TOCK_VERSION "unknown"
+#endif
 
 namespace tock::cmd {
 
@@ -60,7 +67,41 @@ struct Setup {
     bool progress = false, echo = true;
     std::vector<std::string> start_tasks;
     std::optional<store::Snapshot> restore;
+    std::string host_port;  // "" or HOST:PORT: commands and the state stream on TCP
+    CurveKeys server_keys;
+    std::string client_public;
+    // Once the commands and the state stream listen: their endpoints (the
+    // contact file is written then).
+    std::function<void(const Json&)> on_listening;
 };
+
+// HOST:PORT as three tcp:// endpoints: commands on PORT, the state stream's
+// updates and snapshots on the next two (PORT 0: ports the system picks).
+std::array<std::string, 3> tcp_endpoints(const std::string& host_port) {
+    const auto colon = host_port.rfind(':');
+    const std::string host = host_port.substr(0, colon);
+    const int port = std::stoi(host_port.substr(colon + 1));
+    std::array<std::string, 3> out;
+    for (int i = 0; i < 3; ++i) {
+        out[static_cast<std::size_t>(i)] =
+            port == 0 ? fmt::format("tcp://{}:*", host) : fmt::format("tcp://{}:{}", host, port + i);
+    }
+    return out;
+}
+
+Task<void> announce(Event& commands, Event& stream, const Setup& s, Json endpoints,
+                    const std::string& cmd_tcp, const std::string& upd_tcp,
+                    const std::string& snap_tcp) {
+    co_await commands.wait();
+    co_await stream.wait();
+    if (!cmd_tcp.empty()) {
+        endpoints["commands_tcp"] = cmd_tcp;
+        endpoints["updates_tcp"] = upd_tcp;
+        endpoints["snapshots_tcp"] = snap_tcp;
+        endpoints["server_public_key"] = s.server_keys.public_key;
+    }
+    if (s.on_listening) s.on_listening(endpoints);
+}
 
 Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     const comp::Endpoints ep;
@@ -87,7 +128,9 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     } unsink{loop};
     Scope components(loop);
     components.spawn(
-        guarded(comp::task_pool(loop, wf, ep, {s.start_tasks, s.restore}), "task_pool", end));
+        guarded(comp::task_pool(loop, wf, ep,
+                                {s.start_tasks, s.restore, s.mode == comp::RunMode::live, s.run_dir}),
+                "task_pool", end));
     components.spawn(guarded(comp::store(loop, ep, s.db_path), "store", end));
     std::vector<store::JobRow> adopt;
     if (s.restore) adopt = s.restore->active_jobs;
@@ -104,11 +147,35 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
                              s.mode == comp::RunMode::live ? adopt : std::vector<store::JobRow>{}),
                 "health", end));
     components.spawn(guarded(comp::events(loop, wf, ep, s.run_dir), "events", end));
+    const std::string service = s.run_dir + "/.service/";
+    Json local = {{"commands", "ipc://" + service + "commands.sock"},
+                  {"updates", "ipc://" + service + "updates.sock"},
+                  {"snapshots", "ipc://" + service + "snapshots.sock"}};
+    std::array<std::string, 3> tcp;
+    if (!s.host_port.empty()) tcp = tcp_endpoints(s.host_port);
+    std::string cmd_tcp, upd_tcp, snap_tcp;
+    Event commands_up(loop), stream_up(loop);
+    components.spawn(guarded(comp::commands(loop, wf, ep,
+                                            {s.run_dir, local["commands"], tcp[0],
+                                             s.server_keys.secret_key, {s.client_public},
+                                             &cmd_tcp},
+                                            &commands_up),
+                             "commands", end));
+    components.spawn(guarded(comp::publisher(loop, wf, ep,
+                                             {local["updates"], local["snapshots"], tcp[1], tcp[2],
+                                              s.server_keys.secret_key, &upd_tcp, &snap_tcp},
+                                             &stream_up),
+                             "publisher", end));
+    Scope announcing(loop);
+    announcing.spawn(announce(commands_up, stream_up, s, local, cmd_tcp, upd_tcp, snap_tcp));
     components.spawn(
         report(comp::reporter(loop, wf, ep,
                               {s.run_dir, s.progress, s.echo, s.mode == comp::RunMode::live}),
                end));
     co_await end.over.wait();
+    // A moment for the last replies to operators (`tock stop --now`) to
+    // leave before the sockets close.
+    co_await loop.clock().sleep_for(std::chrono::milliseconds(50));
     components.cancel();
     if (!end.outcome) {
         fmt::print(stderr, "tock play: the scheduler failed: {}\n", end.error);
@@ -258,21 +325,44 @@ bool detach(const std::string& name, const std::string& run_dir, int& ready, int
 
 // RUN_DIR/.service/contact: how clients find this scheduler (mode 0600).
 void write_contact(const config::Workflow& wf, const std::string& run_dir,
-                   const std::string& endpoint) {
+                   const std::string& endpoint, const Json& listening) {
     const std::string path = run_dir + "/.service/contact";
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const std::string tmp = path + ".new";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd < 0) return;
     char host[256] = "";
     ::gethostname(host, sizeof host - 1);
-    const std::string text = Json{{"workflow", wf.name},
-                                  {"pid", ::getpid()},
-                                  {"host", host},
-                                  {"endpoint", endpoint},
-                                  {"run_dir", run_dir}}
-                                 .dump(2) +
-                             "\n";
+    Json c = {{"workflow", wf.name},
+              {"pid", ::getpid()},
+              {"host", host},
+              {"endpoint", endpoint},
+              {"run_dir", run_dir},
+              {"version", TOCK_VERSION}};
+    for (const auto& [k, v] : listening.items()) c[k] = v;
+    const std::string text = c.dump(2) + "\n";
     [[maybe_unused]] const auto n = ::write(fd, text.data(), text.size());
     ::close(fd);
+    // Whole or not at all, for a client that reads it meanwhile.
+    ::rename(tmp.c_str(), path.c_str());
+}
+
+// The run's CurveZMQ keys, in .service/ (0600): the server's keypair and one
+// client keypair, which `tock` commands and other clients present over TCP.
+// Made at install, kept for restarts. Each file: {"public": .., "secret": ..}.
+CurveKeys run_keys(const std::string& run_dir, const char* who) {
+    const std::string path = run_dir + "/.service/" + who + ".key";
+    if (std::ifstream in(path); in) {
+        Json j = Json::parse(in, nullptr, false);
+        if (j.is_object() && j.contains("public") && j.contains("secret"))
+            return {j["public"].get<std::string>(), j["secret"].get<std::string>()};
+    }
+    const CurveKeys k = make_curve_keys();
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+    const std::string text = Json{{"public", k.public_key}, {"secret", k.secret_key}}.dump() + "\n";
+    [[maybe_unused]] const auto n = ::write(fd, text.data(), text.size());
+    ::close(fd);
+    return k;
 }
 
 }  // namespace
@@ -371,7 +461,9 @@ int play(const PlayOptions& given) {
             store::RunDb db(restart_dir + "/db");
             recall_install(db, o);
             const std::string status = db.param("status").value_or("");
-            if (status == "complete" || status == "stopped") {
+            // A stopped run carries on where it stopped, as in Cylc; only a
+            // completed one has nothing left to do.
+            if (status == "complete") {
                 fmt::print("tock play: the run in {} is {}: nothing to restart\n", restart_dir,
                            status);
                 return 0;
@@ -454,6 +546,14 @@ int play(const PlayOptions& given) {
     s.endpoint = "ipc://" + *dir + "/.service/scheduler.sock";
     s.tock_bin = self_exe();
     s.start_tasks = o.start_tasks;
+    s.host_port = o.host_port;
+    try {
+        s.server_keys = run_keys(*dir, "server");
+        s.client_public = run_keys(*dir, "client").public_key;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "tock play: {}\n", e.what());
+        return 1;
+    }
     int ready = -1;  // detached: the pipe to tell the parent the contact file is written
     if (o.no_detach) {
         s.progress = ::isatty(1);
@@ -469,18 +569,23 @@ int play(const PlayOptions& given) {
         if (!detach(wf->name, *dir, ready, parent_rc)) return parent_rc;
         s.echo = false;
     }
-    write_contact(*wf, *dir, s.endpoint);
-    if (ready >= 0) {
-        // A parent gone already (killed while it waited) must not take the
-        // scheduler with it: no SIGPIPE for this write.
-        struct sigaction ignore {
-        }, before{};
-        ignore.sa_handler = SIG_IGN;
-        ::sigaction(SIGPIPE, &ignore, &before);
-        [[maybe_unused]] const auto n = ::write(ready, "1", 1);
-        ::sigaction(SIGPIPE, &before, nullptr);
-        ::close(ready);
-    }
+    // The contact file, once the commands and the state stream listen; then
+    // the parent (detached) may return.
+    s.on_listening = [&](const Json& listening) {
+        write_contact(*wf, *dir, s.endpoint, listening);
+        if (ready >= 0) {
+            // A parent gone already (killed while it waited) must not take the
+            // scheduler with it: no SIGPIPE for this write.
+            struct sigaction ignore {
+            }, before{};
+            ignore.sa_handler = SIG_IGN;
+            ::sigaction(SIGPIPE, &ignore, &before);
+            [[maybe_unused]] const auto n = ::write(ready, "1", 1);
+            ::sigaction(SIGPIPE, &before, nullptr);
+            ::close(ready);
+            ready = -1;
+        }
+    };
     int rc = 1;
     {
         Loop loop(o.fast ? ClockMode::virtual_time : ClockMode::real);

@@ -1,0 +1,156 @@
+// commands: operators' requests, from `tock` commands, scripts and other
+// languages (docs/protocol.md).
+//
+// A Server (ROUTER) on the run's local endpoint (ipc:// in .service/, a
+// directory only its owner can enter) and, if asked, on a tcp:// endpoint
+// with CurveZMQ, whose ZAP handler lets in only the client keys made at
+// install. Each request is published as `command` {id, op, args, who}; the
+// task pool applies it and says `command.done`, which reaches this component
+// from the store, after the commit that records both the command and what it
+// changed. Only then does the reply leave. The component calls nothing: its
+// whole interface is its sockets.
+//
+// `ping` is answered here: the workflow's name, pid and status (running,
+// paused, stopping), for `tock scan`.
+#include <unistd.h>
+
+#include <map>
+#include <memory>
+
+#include "coroutines/components.hpp"
+#include "coroutines/wire.hpp"
+#include "scheduler/curve.hpp"
+
+#ifndef TOCK_VERSION
+#define TOCK_VERSION "unknown"
+#endif
+
+namespace tock::comp {
+
+namespace {
+
+// The operations that go to the pool (pool_commands.cpp).
+const char* const kOps[] = {"pause", "resume", "stop",   "hold",      "release", "trigger", "kill",
+                            "poll",  "set",    "remove", "broadcast", "show",    "dump"};
+
+struct Commands {
+    explicit Commands(Loop& l) : loop(l) {}
+    struct Waiting {
+        explicit Waiting(Loop& l) : done(l) {}
+        Event done;
+        Json reply;
+    };
+    Loop& loop;
+    Outbox* out = nullptr;
+    std::uint64_t next_id = 1;
+    std::map<std::uint64_t, std::shared_ptr<Waiting>> waiting;
+    std::string status = "running";
+    bool over = false;
+
+    void finish_all(const std::string& why) {
+        for (auto& [id, w] : waiting) {
+            w->reply = Json{{"ok", false}, {"error", why}};
+            w->done.set();
+        }
+        waiting.clear();
+    }
+
+    void on_done(const Json& d) {
+        if (!d.contains("id") || !d["id"].is_number_unsigned()) return;
+        auto it = waiting.find(d["id"].get<std::uint64_t>());
+        if (it == waiting.end()) return;
+        it->second->reply = d;
+        it->second->done.set();
+        waiting.erase(it);
+    }
+
+    void on_workflow(const Json& e) {
+        const std::string ev = e.value("event", "");
+        if (ev == "paused") status = "paused";
+        if (ev == "resumed" && status == "paused") status = "running";
+        if (ev == "shutdown") {
+            over = true;
+            finish_all("the workflow shut down before the command was applied");
+        }
+    }
+};
+
+Task<Json> forward(Commands& c, std::string op, Json args) {
+    if (c.over) throw std::runtime_error("the workflow is shutting down");
+    std::string who = "local";
+    if (auto v = args.find("$via"); v != args.end()) {
+        who = v->get<std::string>();
+        args.erase(v);
+    }
+    if (auto u = args.find("user"); u != args.end() && u->is_string()) {
+        who = u->get<std::string>() + " (" + who + ")";
+        args.erase(u);
+    }
+    const std::uint64_t id = c.next_id++;
+    auto w = std::make_shared<Commands::Waiting>(c.loop);
+    c.waiting[id] = w;
+    if (op == "stop") c.status = "stopping";
+    c.out->post("command", Json{{"id", id}, {"op", op}, {"args", std::move(args)}, {"who", who}});
+    co_await w->done.wait();
+    if (!w->reply.value("ok", false))
+        throw std::runtime_error(w->reply.value("error", std::string("refused")));
+    co_return w->reply.value("result", Json());
+}
+
+}  // namespace
+
+Task<void> commands(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
+                    CommandsOptions opts, Event* ready) {
+    Publisher pub(loop, "commands", ep.commands);
+    Subscriber sub(loop, "commands");
+    listen(sub, {ep.store}, {"command.done", "workflow"});
+    co_await sub.ready();
+    co_await pub.wait_for_subscribers(ep.commands_subscribers);
+    Outbox out(loop, pub);
+    Commands c(loop);
+    c.out = &out;
+    std::unique_ptr<ZapHandler> zap;  // before the scope that runs it: it outlives its coroutine
+    Scope scope(loop);
+    scope.spawn(out.run());
+    if (!opts.tcp_endpoint.empty()) {
+        zap = std::make_unique<ZapHandler>(
+            loop, std::set<std::string>(opts.client_keys.begin(), opts.client_keys.end()));
+        scope.spawn(zap->run());
+    }
+    Server server(loop, opts.local_endpoint);
+    if (!opts.tcp_endpoint.empty()) {
+        server.bind_curve(opts.tcp_endpoint, opts.server_secret);
+        if (opts.tcp_bound) *opts.tcp_bound = server.endpoint();
+    }
+    server.tag_peers("$via");
+    for (const char* op : kOps) {
+        server.handle(op, [&c, op](Json args) { return forward(c, op, std::move(args)); });
+    }
+    server.handle("ping", [&c, &wf, &server, &zap](Json) -> Task<Json> {
+        co_return Json{{"workflow", wf.name},
+                       {"status", c.over ? "stopping" : c.status},
+                       {"pid", ::getpid()},
+                       {"version", TOCK_VERSION},
+                       {"malformed", server.malformed()},
+                       {"refused_clients", zap ? zap->refused() : 0}};
+    });
+    if (ready) ready->set();
+    for (;;) {
+        const BusMessage m = co_await sub.recv();
+        const Json body = decode(m.body);
+        auto one = [&](const Json& b) {
+            if (m.topic == "command.done") {
+                c.on_done(b);
+            } else {
+                c.on_workflow(b);
+            }
+        };
+        if (body.is_array()) {
+            for (const auto& b : body) one(b);
+        } else {
+            one(body);
+        }
+    }
+}
+
+}  // namespace tock::comp

@@ -1,0 +1,48 @@
+// CurveZMQ for tcp:// endpoints: keypairs, and the ZAP handler that decides
+// which clients a CurveZMQ server accepts.
+//
+// A server socket with CurveZMQ (Server::bind_curve, or curve_server on any
+// socket) needs a client to know the server's public key to connect at all;
+// a client with no key, or the wrong server key, fails the handshake. Which
+// client keys are let in is the ZAP handler's decision: ZeroMQ asks it for
+// every new connection on a socket with a ZAP domain, before any message of
+// that connection is delivered, and drops the connection unless it answers
+// 200. Without a ZAP handler ZeroMQ would let in any client that knows the
+// server key.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "scheduler/task.hpp"
+#include "scheduler/zsocket.hpp"
+
+namespace tock {
+
+struct CurveKeys {
+    std::string public_key, secret_key;  // z85 text, 40 characters each
+};
+CurveKeys make_curve_keys();
+// The public key of a z85 secret key.
+std::string curve_public_of(const std::string& secret_z85);
+
+// The ZAP handler of `loop`'s ZeroMQ context (one per context): lets in
+// CurveZMQ clients whose public key is in `allowed` (z85), with that key as
+// their User-Id, and connections without a security mechanism (NULL: local
+// ipc:// endpoints, protected by their directory's permissions). Counts
+// what it refuses in `refused`. Runs until cancelled.
+class ZapHandler {
+  public:
+    ZapHandler(Loop& loop, std::set<std::string> allowed);
+    Task<void> run();
+    std::uint64_t refused() const noexcept { return refused_; }
+    std::uint64_t accepted() const noexcept { return accepted_; }
+
+  private:
+    ZSocket sock_;
+    std::set<std::string> allowed_;
+    std::uint64_t refused_ = 0, accepted_ = 0;
+};
+
+}  // namespace tock
