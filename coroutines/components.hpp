@@ -75,6 +75,7 @@ struct PoolOptions {
     // A restart: the pool as the run database last recorded it.
     std::optional<store::Snapshot> restore;
     bool live = true;     // jobs are real (kill applies)
+    bool paused = false;  // start paused (`tock play --pause`)
     std::string run_dir;  // for the job log paths `tock show` gives
 };
 

@@ -140,7 +140,9 @@ Task<void> events(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
             continue;
         }
         const std::string ev = body.at("event").get<std::string>();
-        if (ev == "startup" || ev == "stalled") {
+        if (ev == "timeout") {
+            h.on_workflow(body.value("kind", ""), body.value("reason", ""));
+        } else if (ev == "startup" || ev == "stalled") {
             h.on_workflow(ev == "stalled" ? "stall" : ev, body.value("reason", ""));
         } else if (ev == "shutdown") {
             const std::string kind = body.value("kind", "");

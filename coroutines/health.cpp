@@ -98,25 +98,51 @@ struct Health {
         }
     }
 
+    // A workflow timer (stall, inactivity, workflow timeout) that passed:
+    // shut down if its abort setting says so, else tell the pool, which
+    // records it and runs its handlers, and stay up for an operator.
+    Task<void> workflow_timer(Duration d, std::string kind, bool abort, std::string reason) {
+        co_await loop.clock().sleep_for(d);
+        if (abort) {
+            out.post("stop", Json{{"rc", 1}, {"kind", kind == "stall_timeout" ? "stalled" : "aborted"},
+                                  {"reason", reason}});
+        } else {
+            out.post("timeout", Json{{"workflow", kind}, {"reason", reason}});
+        }
+    }
+
     void on_workflow(const Json& e) {
         const std::string ev = e.at("event").get<std::string>();
         if (ev == "stalled") {
             const std::string reason = "stalled: " + e.value("reason", "");
-            Json stop = {{"rc", 1}, {"kind", "stalled"}, {"reason", reason}};
             if (wf.events.stall_timeout) {
                 // Cylc waits for an operator before giving up; the stall
-                // timeout says how long.
+                // timeout says how long, and abort_on_stall_timeout whether
+                // to give up then.
                 stall = std::make_unique<Scope>(loop);
-                stop["reason"] =
-                    fmt::format("{} (stall timeout {})", reason, iso(*wf.events.stall_timeout));
-                stall->spawn(after(to_duration(*wf.events.stall_timeout), "stop", stop));
+                stall->spawn(workflow_timer(
+                    to_duration(*wf.events.stall_timeout), "stall_timeout",
+                    wf.events.abort_on_stall_timeout,
+                    fmt::format("{} (stall timeout {})", reason, iso(*wf.events.stall_timeout))));
             } else {
-                out.post("stop", stop);
+                out.post("stop", Json{{"rc", 1}, {"kind", "stalled"}, {"reason", reason}});
             }
         } else if (ev == "unstalled") {
             stall.reset();
         }
     }
+
+    // Something happened: the inactivity timeout counts again.
+    void active() {
+        if (!wf.events.inactivity_timeout) return;
+        inactivity = std::make_unique<Scope>(loop);
+        inactivity->spawn(workflow_timer(
+            to_duration(*wf.events.inactivity_timeout), "inactivity_timeout",
+            wf.events.abort_on_inactivity_timeout,
+            fmt::format("no activity for {} (inactivity timeout)",
+                        iso(*wf.events.inactivity_timeout))));
+    }
+    std::unique_ptr<Scope> inactivity;
 
     Task<void> on_signal(int signum, const char* name) {
         co_await SignalWait(loop, signum);
@@ -136,6 +162,7 @@ Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
     // all of them, since they travel in batches of the group (Outbox), read
     // as views.
     std::vector<std::string> topics = {"workflow"};
+    if (wf.events.inactivity_timeout) topics = {"workflow", "task."};
     for (const auto& [name, rt] : wf.runtime) {
         if (rt.time_limit || rt.execution_timeout || rt.submission_timeout) {
             topics = {"workflow", "task."};
@@ -146,18 +173,26 @@ Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
     co_await sub.ready();
     co_await pub.wait_for_subscribers(ep.health_subscribers);
     Outbox out(loop, pub);
-    Health h{loop, wf, out, {}, {}};
+    Health h{loop, wf, out, {}, {}, {}};
     Scope scope(loop);
     scope.spawn(out.run());
     h.adopt(adopt);
     scope.spawn(h.on_signal(SIGINT, "SIGINT"));
     scope.spawn(h.on_signal(SIGTERM, "SIGTERM"));
+    if (wf.events.workflow_timeout) {
+        scope.spawn(h.workflow_timer(to_duration(*wf.events.workflow_timeout), "workflow_timeout",
+                                     wf.events.abort_on_workflow_timeout,
+                                     fmt::format("the workflow timeout {} passed",
+                                                 iso(*wf.events.workflow_timeout))));
+    }
+    h.active();
     // Task events read as event views (each_event); workflow events, which
     // are rare, as nlohmann values.
     for (;;) {
         const BusMessage m = co_await sub.recv();
         if (m.topic.rfind("task.", 0) == 0) {
             each_event(m.topic, m.body, [&](const BusEvent& e) { h.on_task(e); });
+            h.active();
             continue;
         }
         const Json body = decode(m.body);

@@ -38,6 +38,13 @@ Task<void> task_pool(Loop& loop, const config::Workflow& wf, const Endpoints& ep
         d.pool.start(start);
     }
     out.post("workflow", Json{{"event", "startup"}, {"restart", opts.restore.has_value()}});
+    if (opts.paused && !d.paused) {
+        d.paused = true;
+        out.post("workflow", Json{{"event", "paused"}});
+        d.save_settings();
+    } else if (d.paused) {
+        out.post("workflow", Json{{"event", "paused"}});  // still, after a restart
+    }
     Scope scope(loop);
     scope.spawn(d.receive(sub));
     scope.spawn(d.stepper());

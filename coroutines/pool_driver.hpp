@@ -250,7 +250,7 @@ struct Driver {
                 if (!t) continue;
                 if (list.size() > 1) list += ',';
                 JsonText j;
-                j.task(wf, id.point, id.name, t->submit_num);
+                j.task(wf, id.point, id.name, t->submit_num).str("state", pool::to_string(t->state));
                 if (t->held) j.boolean("held", true);
                 list += j.take();
             }
@@ -364,6 +364,11 @@ struct Driver {
                                       {"label", body["label"]},
                                       {"point", body["point"]},
                                       {"cycle", body["cycle"]}});
+        } else if (topic == "timeout" && body.contains("workflow")) {
+            // A workflow timer passed and the workflow stays up.
+            out.post("workflow", Json{{"event", "timeout"},
+                                      {"kind", body["workflow"]},
+                                      {"reason", body.value("reason", "")}});
         } else if (topic == "timeout") {
             TaskId id;
             if (current(body, id)) post(body.at("kind").get<std::string>().c_str(), id);

@@ -69,7 +69,7 @@ struct Mirror {
                       {"cycle", s.at("cycle")},
                       {"point", s.at("point")},
                       {"task", s.at("task")},
-                      {"state", "waiting"},
+                      {"state", s.value("state", "waiting")},
                       {"num", s.value("num", 0)},
                       {"held", s.value("held", false)},
                       {"in_pool", true},

@@ -348,6 +348,9 @@ Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& 
                 r.line(wf.name, "held: " + body.value("reason", "") + "; waiting for release");
             } else if (ev == "paused" || ev == "resumed") {
                 r.line(wf.name, ev);
+            } else if (ev == "timeout") {
+                r.line(wf.name, fmt::format("{}: {}; staying up for an operator",
+                                            body.value("kind", ""), body.value("reason", "")));
             } else if (ev == "xtrigger") {
                 r.line(body.at("cycle").get<std::string>(),
                        fmt::format("xtrigger {} satisfied", body.at("label").get<std::string>()));

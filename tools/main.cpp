@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
                      "hold the tasks of later cycle points");
     play->add_option("--start-task", play_opts.start_tasks,
                      "CYCLE/TASK: start from these tasks (repeatable)");
+    play->add_flag("--pause", play_opts.paused, "start paused: no job until `tock resume`");
     play->add_option("--host-port", play_opts.host_port,
                      "HOST:PORT: also take commands over TCP, with CurveZMQ (PORT 0: any free "
                      "ports)");

@@ -68,6 +68,7 @@ struct Setup {
     std::vector<std::string> start_tasks;
     std::optional<store::Snapshot> restore;
     std::string host_port;  // "" or HOST:PORT: commands and the state stream on TCP
+    bool paused = false;
     CurveKeys server_keys;
     std::string client_public;
     // Once the commands and the state stream listen: their endpoints (the
@@ -129,7 +130,8 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     Scope components(loop);
     components.spawn(
         guarded(comp::task_pool(loop, wf, ep,
-                                {s.start_tasks, s.restore, s.mode == comp::RunMode::live, s.run_dir}),
+                                {s.start_tasks, s.restore, s.mode == comp::RunMode::live,
+                                 s.paused, s.run_dir}),
                 "task_pool", end));
     components.spawn(guarded(comp::store(loop, ep, s.db_path), "store", end));
     std::vector<store::JobRow> adopt;
@@ -547,6 +549,7 @@ int play(const PlayOptions& given) {
     s.tock_bin = self_exe();
     s.start_tasks = o.start_tasks;
     s.host_port = o.host_port;
+    s.paused = o.paused;
     try {
         s.server_keys = run_keys(*dir, "server");
         s.client_public = run_keys(*dir, "client").public_key;

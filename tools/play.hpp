@@ -17,6 +17,7 @@ struct PlayOptions {
     std::string run_dir;          // "" = ~/tock-run/NAME/runN
     config::Overrides overrides;  // --initial-cycle, --final-cycle, --stop-after, --hold-after
     std::vector<std::string> start_tasks;  // --start-task CYCLE/TASK
+    bool paused = false;    // --pause: start paused
     std::string host_port;  // --host-port HOST:PORT: also listen on TCP (CurveZMQ)
     bool db_in_memory = false;  // benchmarks only: the store writes to memory (no restart)
 };
