@@ -89,12 +89,13 @@ Task<Json> forward(Commands& c, std::string op, Json args) {
     const std::uint64_t id = c.next_id++;
     auto w = std::make_shared<Commands::Waiting>(c.loop);
     c.waiting[id] = w;
-    if (op == "stop") c.status = "stopping";
     c.out->post("command", Json{{"id", id}, {"op", op}, {"args", std::move(args)}, {"who", who}});
     co_await w->done.wait();
     if (!w->reply.value("ok", false))
         throw std::runtime_error(w->reply.value("error", std::string("refused")));
-    co_return w->reply.value("result", Json());
+    Json result = w->reply.value("result", Json());
+    if (op == "stop" && result.is_object() && result.contains("stopping")) c.status = "stopping";
+    co_return result;
 }
 
 }  // namespace
@@ -109,24 +110,20 @@ Task<void> commands(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
     Outbox out(loop, pub);
     Commands c(loop);
     c.out = &out;
-    std::unique_ptr<ZapHandler> zap;  // before the scope that runs it: it outlives its coroutine
     Scope scope(loop);
     scope.spawn(out.run());
-    if (!opts.tcp_endpoint.empty()) {
-        zap = std::make_unique<ZapHandler>(
-            loop, std::set<std::string>(opts.client_keys.begin(), opts.client_keys.end()));
-        scope.spawn(zap->run());
-    }
     Server server(loop, opts.local_endpoint);
     if (!opts.tcp_endpoint.empty()) {
         server.bind_curve(opts.tcp_endpoint, opts.server_secret);
         if (opts.tcp_bound) *opts.tcp_bound = server.endpoint();
     }
     server.tag_peers("$via");
+    server.require_ids();
     for (const char* op : kOps) {
         server.handle(op, [&c, op](Json args) { return forward(c, op, std::move(args)); });
     }
-    server.handle("ping", [&c, &wf, &server, &zap](Json) -> Task<Json> {
+    const ZapHandler* zap = opts.zap;
+    server.handle("ping", [&c, &wf, &server, zap](Json) -> Task<Json> {
         co_return Json{{"workflow", wf.name},
                        {"status", c.over ? "stopping" : c.status},
                        {"pid", ::getpid()},

@@ -39,6 +39,7 @@
 
 #include "config/workflow.hpp"
 #include "coroutines/run_db.hpp"
+#include "scheduler/curve.hpp"
 #include "scheduler/loop.hpp"
 #include "scheduler/task.hpp"
 
@@ -85,7 +86,7 @@ struct CommandsOptions {
     std::string local_endpoint;  // ipc://RUN/.service/commands.sock
     std::string tcp_endpoint;    // "" or tcp://HOST:PORT, CurveZMQ
     std::string server_secret;   // z85 CurveZMQ secret key of the server
-    std::vector<std::string> client_keys;  // z85 public keys a TCP client may hold
+    const ZapHandler* zap = nullptr;       // the context's (tools/play.cpp): its counts, for ping
     std::string* tcp_bound = nullptr;  // set to the bound tcp endpoint (port resolved)
 };
 

@@ -289,10 +289,18 @@ Json Driver::run_command(const std::string& op, const Json& args) {
         });
     }
     if (op == "set") {
-        std::vector<std::string> outs;
-        for (const auto& o : args.value("out", Json::array())) outs.push_back(o.get<std::string>());
-        std::vector<std::string> pres;
-        for (const auto& p : args.value("pre", Json::array())) pres.push_back(p.get<std::string>());
+        auto strings = [&](const char* key) {
+            std::vector<std::string> v;
+            const Json list = args.value(key, Json::array());
+            if (!list.is_array()) throw Refused(fmt::format("'{}' must be a list of strings", key));
+            for (const auto& x : list) {
+                if (!x.is_string()) throw Refused(fmt::format("'{}' must be a list of strings", key));
+                v.push_back(x.get<std::string>());
+            }
+            return v;
+        };
+        const std::vector<std::string> outs = strings("out");
+        const std::vector<std::string> pres = strings("pre");
         if (!outs.empty() && !pres.empty())
             throw Refused("set: give outputs (--out) or prerequisites (--pre), not both");
         return each(resolve(true), [&](const TaskId& id) -> std::string {
@@ -347,7 +355,7 @@ Json Driver::run_command(const std::string& op, const Json& args) {
         });
     }
     if (op == "broadcast") {
-        if (bool_arg(args, "display")) return Json{{"broadcasts", broadcasts}};
+        if (bool_arg(args, "display")) return Json{{"broadcasts", broadcasts_shown()}};
         std::string ns = str_arg(args, "namespace");
         if (ns.empty()) ns = "root";
         if (ns != "root" && !wf.is_task(ns) && !wf.is_family(ns))
@@ -430,6 +438,7 @@ Json Driver::show(const TaskId& id) {
     } else {
         j["state"] = "waiting";
         j["in_pool"] = false;
+        if (pool.holds_to_come().count(id)) j["held"] = true;
         j["note"] = "not spawned yet: its prerequisites are not known to be met";
         outputs_of({});
     }
@@ -441,6 +450,33 @@ Json Driver::show(const TaskId& id) {
                     {"files", {dir + "/job", dir + "/job.out", dir + "/job.err", dir + "/job.status"}}};
     }
     return j;
+}
+
+// The settings as an operator reads them: cycle points written out.
+Json Driver::settings_shown() const {
+    Json s = settings();
+    for (const char* k : {"stop_after", "hold_after"}) {
+        if (s.contains(k)) s[k] = wf.cycling.format(config::Point{s[k].get<std::int64_t>()});
+    }
+    for (auto& h : s["holds"]) h = task_name(wf.cycling.format(config::Point{h[0].get<std::int64_t>()}), h[1].get<std::string>());
+    s["broadcasts"] = broadcasts_shown();
+    if (s.contains("stop_wall_clock")) {
+        const std::time_t t = static_cast<std::time_t>(s["stop_wall_clock"].get<std::int64_t>() / 1'000'000);
+        std::tm tm{};
+        ::gmtime_r(&t, &tm);
+        char buf[32];
+        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        s["stop_wall_clock"] = buf;
+    }
+    return s;
+}
+
+Json Driver::broadcasts_shown() const {
+    Json out = broadcasts;
+    for (auto& b : out) {
+        if (b["point"] != "*") b["point"] = wf.cycling.format(config::Point{b["point"].get<std::int64_t>()});
+    }
+    return out;
 }
 
 Json Driver::dump() {
@@ -459,7 +495,7 @@ Json Driver::dump() {
               {"status", !stopping.empty() ? "stopping" : paused ? "paused" : "running"},
               {"stalled", stalled},
               {"active", pool.active()},
-              {"settings", settings()}};
+              {"settings", settings_shown()}};
     return Json{{"workflow", w}, {"tasks", tasks}};
 }
 

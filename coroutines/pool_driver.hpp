@@ -42,6 +42,7 @@ struct Driver {
     Json broadcasts = Json::array();  // {"point", "namespace", "settings"}, in the order set
     bool live = true;
     bool stop_now = false;  // `tock stop --now`: once its reply is posted
+    std::optional<config::Point> oldest_sent;  // the oldest point the state stream was told
     std::string run_dir;
 
     Driver(Loop& l, const config::Workflow& w, Outbox& o)
@@ -51,6 +52,8 @@ struct Driver {
     void command(const Json& c);
     Json run_command(const std::string& op, const Json& args);
     Json settings() const;
+    Json settings_shown() const;
+    Json broadcasts_shown() const;
     void apply_settings(const Json& s);
     void save_settings() { out.post("workflow", Json{{"event", "settings"}, {"settings", settings()}}); }
     Json job_broadcast(const TaskId& id) const;
@@ -242,8 +245,15 @@ struct Driver {
             finish(0, "stopped", fmt::format("stopped after the stop point {}", wf.cycling.format(*stop)));
             return;
         }
-        if (auto spawned = pool.take_spawned(); !spawned.empty()) {
-            // For the state stream: tasks waiting in the pool (not recorded).
+        // For the state stream: the tasks spawned (waiting ones have no
+        // event of their own), and the oldest point in the pool, behind
+        // which a client may forget finished tasks. Not recorded.
+        const std::vector<TaskId> spawned = pool.take_spawned();
+        const std::optional<config::Point> oldest =
+            pool.tasks().empty() ? std::nullopt
+                                 : std::optional<config::Point>(pool.tasks().begin()->first.point);
+        if (!spawned.empty() || oldest != oldest_sent) {
+            oldest_sent = oldest;
             std::string list = "[";
             for (const auto& id : spawned) {
                 const pool::Task* t = pool.find(id);
@@ -254,7 +264,10 @@ struct Driver {
                 if (t->held) j.boolean("held", true);
                 list += j.take();
             }
-            out.post_text("spawned", JsonText().raw("tasks", list + "]").take());
+            JsonText body;
+            body.raw("tasks", list + "]");
+            if (oldest) body.num("oldest", oldest->value);
+            out.post_text("spawned", body.take());
         }
         if (!ids.empty()) {
             std::string jobs = "[";

@@ -15,6 +15,7 @@
 // scheduler): it asks for a snapshot again. docs/protocol.md.
 #include <map>
 #include <memory>
+#include <set>
 
 #include "coroutines/components.hpp"
 #include "coroutines/wire.hpp"
@@ -28,9 +29,21 @@ struct Mirror {
     std::map<std::pair<std::int64_t, std::string>, Json> tasks;  // (point, name) -> task
     Json workflow = {{"status", "running"}, {"stalled", false}};
     std::uint64_t seq = 0;
-    Json changed = Json::array(), gone = Json::array();
+    // Since the last delta: tasks changed (or new), and tasks gone, by id;
+    // an id is in one or the other, as it last was.
+    std::map<std::string, Json> changed;
+    std::set<std::string> gone;
     bool workflow_changed = false;
-    std::optional<std::int64_t> oldest;  // the oldest point in the pool
+
+    void change(Json t) {
+        const std::string id = t["id"].get<std::string>();
+        gone.erase(id);
+        changed[id] = std::move(t);
+    }
+    void forget(const std::string& id) {
+        changed.erase(id);
+        gone.insert(id);
+    }
 
     void on_task(const BusEvent& e) {
         const auto key = std::make_pair(e.point, std::string(e.task));
@@ -53,10 +66,10 @@ struct Mirror {
         }
         if (e.event == "removed") {
             tasks.erase(key);
-            gone.push_back(t["id"]);
+            forget(t["id"].get<std::string>());
             return;
         }
-        changed.push_back(t);
+        change(t);
         tasks[key] = std::move(t);
     }
 
@@ -74,25 +87,18 @@ struct Mirror {
                       {"held", s.value("held", false)},
                       {"in_pool", true},
                       {"outputs", Json::array()}};
-            changed.push_back(t);
+            change(t);
             tasks[key] = std::move(t);
         }
+        if (b.contains("oldest")) prune(b["oldest"].get<std::int64_t>());
     }
 
-    // Finished tasks behind the oldest point in the pool leave the view.
-    void prune() {
-        std::optional<std::int64_t> now;
-        for (const auto& [k, t] : tasks) {
-            if (t.value("in_pool", true)) {
-                now = k.first;
-                break;
-            }
-        }
-        if (!now || now == oldest) return;
-        oldest = now;
-        for (auto it = tasks.begin(); it != tasks.end() && it->first.first < *now;) {
+    // Finished tasks behind the oldest point in the pool (as the pool says)
+    // leave the view.
+    void prune(std::int64_t oldest) {
+        for (auto it = tasks.begin(); it != tasks.end() && it->first.first < oldest;) {
             if (!it->second.value("in_pool", true)) {
-                gone.push_back(it->second["id"]);
+                forget(it->second["id"].get<std::string>());
                 it = tasks.erase(it);
             } else {
                 ++it;
@@ -126,8 +132,11 @@ struct Mirror {
     // The delta of what changed since the last, if anything did.
     std::optional<std::string> delta() {
         if (changed.empty() && gone.empty() && !workflow_changed) return std::nullopt;
-        Json d = {{"seq", ++seq}, {"tasks", std::exchange(changed, Json::array())},
-                  {"gone", std::exchange(gone, Json::array())}};
+        Json tasks_changed = Json::array();
+        for (auto& [id, t] : changed) tasks_changed.push_back(std::move(t));
+        Json d = {{"seq", ++seq}, {"tasks", std::move(tasks_changed)}, {"gone", gone}};
+        changed.clear();
+        gone.clear();
         if (std::exchange(workflow_changed, false)) d["workflow"] = workflow;
         return d.dump(-1, ' ', false, Json::error_handler_t::replace);
     }
@@ -150,6 +159,7 @@ Task<void> publisher(Loop& loop, const config::Workflow& wf, const Endpoints& ep
         updates.raw().set(zmq::sockopt::curve_server, 1);
         updates.raw().set(zmq::sockopt::curve_secretkey, opts.server_secret);
         updates.raw().set(zmq::sockopt::zap_domain, "tock");
+        enforce_zap(updates.raw());
         updates.bind(opts.tcp_updates);
         snapshots.bind_curve(opts.tcp_snapshots, opts.server_secret);
         if (opts.updates_bound)
@@ -162,7 +172,6 @@ Task<void> publisher(Loop& loop, const config::Workflow& wf, const Endpoints& ep
         const BusMessage msg = co_await sub.recv();
         if (msg.topic.rfind("task.", 0) == 0) {
             each_event(msg.topic, msg.body, [&](const BusEvent& e) { m.on_task(e); });
-            m.prune();
         } else if (msg.topic == "spawned") {
             const Json body = decode(msg.body);
             for (const auto& b : body.is_array() ? body : Json::array({body})) m.on_spawned(b);

@@ -321,6 +321,9 @@ Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& 
         if (topic == "handler.done") {
             handlers_done = true;
         } else if (topic == "command.done") {
+            // Commands that change nothing are in the run database only.
+            const std::string op = body.value("op", "");
+            if (body.value("ok", false) && (op == "show" || op == "dump")) return;
             r.line(wf.name, fmt::format("command {} {} by {}: {}", body.value("op", ""),
                                         body.value("args", Json::object()).dump(),
                                         body.value("who", ""),

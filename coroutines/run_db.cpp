@@ -558,8 +558,15 @@ Snapshot RunDb::snapshot() {
 
 void RunDb::record_command(const Json& done, std::int64_t now) {
     const std::string args = done.value("args", Json::object()).dump();
-    const std::string result = done.value("ok", false) ? done.value("result", Json()).dump()
-                                                       : done.value("error", std::string());
+    // What a read-only command answered is not kept: it changed nothing,
+    // and a client that polls `dump` would grow the database by the pool's
+    // size each time.
+    const std::string op_name = done.value("op", std::string());
+    const bool read_only = op_name == "show" || op_name == "dump" ||
+                           (op_name == "broadcast" && done.value("args", Json::object()).value("display", false));
+    const std::string result = !done.value("ok", false) ? done.value("error", std::string())
+                               : read_only              ? std::string("(read-only)")
+                                                        : done.value("result", Json()).dump();
     const std::string who = done.value("who", std::string());
     const std::string op = done.value("op", std::string());
     const std::string& time = stamp(now);

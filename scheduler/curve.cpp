@@ -20,6 +20,12 @@ std::string curve_public_of(const std::string& secret_z85) {
     return pub;
 }
 
+void enforce_zap(zmq::socket_t& s) noexcept {
+    constexpr int kZapEnforceDomain = 93;  // ZMQ_ZAP_ENFORCE_DOMAIN (draft API)
+    const int on = 1;
+    zmq_setsockopt(s.handle(), kZapEnforceDomain, &on, sizeof on);
+}
+
 ZapHandler::ZapHandler(Loop& loop, std::set<std::string> allowed)
     : sock_(loop, zmq::socket_type::rep), allowed_(std::move(allowed)) {
     sock_.bind("inproc://zeromq.zap.01");

@@ -1,6 +1,12 @@
 // CurveZMQ for tcp:// endpoints: keypairs, and the ZAP handler that decides
 // which clients a CurveZMQ server accepts.
 //
+// ZeroMQ lets in any CurveZMQ client that knows the server key when a
+// socket has a ZAP domain but no handler is bound in its context (not yet,
+// or not any more). tock binds the handler before any CurveZMQ socket
+// (tools/play.cpp), and also asks libzmq to refuse in that case
+// (ZMQ_ZAP_ENFORCE_DOMAIN, a draft option: set where the library has it).
+//
 // A server socket with CurveZMQ (Server::bind_curve, or curve_server on any
 // socket) needs a client to know the server's public key to connect at all;
 // a client with no key, or the wrong server key, fails the handshake. Which
@@ -26,6 +32,9 @@ struct CurveKeys {
 CurveKeys make_curve_keys();
 // The public key of a z85 secret key.
 std::string curve_public_of(const std::string& secret_z85);
+
+// Refuse connections on `s` while no ZAP handler answers (if libzmq can).
+void enforce_zap(zmq::socket_t& s) noexcept;
 
 // The ZAP handler of `loop`'s ZeroMQ context (one per context): lets in
 // CurveZMQ clients whose public key is in `allowed` (z85), with that key as

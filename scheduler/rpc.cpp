@@ -1,5 +1,7 @@
 #include "scheduler/rpc.hpp"
 
+#include "scheduler/curve.hpp"
+
 #include <fmt/format.h>
 
 #include <atomic>
@@ -135,7 +137,10 @@ Task<void> Channel::read_replies() {
         for (auto& r : batch) {
             if (!r.is_object() || !r.contains("id") || !r["id"].is_number_unsigned()) continue;
             auto it = pending_.find(r["id"].get<std::uint64_t>());
-            if (it == pending_.end() || it->second->settled) continue;
+            if (it == pending_.end() || it->second->settled) {
+                ++unmatched_;
+                continue;
+            }
             Pending& p = *it->second;
             if (auto e = r.find("error"); e != r.end()) {
                 p.error = e->is_string() ? e->get<std::string>() : e->dump();
@@ -193,6 +198,7 @@ void Server::bind_curve(const std::string& endpoint, const std::string& secret_z
     sock_.raw().set(zmq::sockopt::curve_server, 1);
     sock_.raw().set(zmq::sockopt::curve_secretkey, secret_z85);
     sock_.raw().set(zmq::sockopt::zap_domain, "tock");
+    enforce_zap(sock_.raw());
     sock_.bind(endpoint);
 }
 
@@ -263,6 +269,10 @@ Task<void> Server::serve() {
             std::optional<std::uint64_t> id;
             if (auto i = m.find("id"); i != m.end() && i->is_number_unsigned()) {
                 id = i->get<std::uint64_t>();
+            }
+            if (!id && require_ids_) {
+                ++malformed_;
+                continue;
             }
             // Spawned handlers start in spawn order, so they start in send order.
             Json args = m.value("args", Json::object());

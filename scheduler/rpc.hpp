@@ -86,6 +86,9 @@ class Channel {
     // Calls sent and not yet answered (or failed).
     std::size_t pending() const noexcept { return outstanding_; }
     std::uint64_t batches_sent() const noexcept { return batches_sent_; }
+    // Replies that matched no pending call (a second reply to one, or one
+    // to a call forgotten): a server that answers exactly once leaves 0.
+    std::uint64_t unmatched() const noexcept { return unmatched_; }
 
   private:
     struct Pending {
@@ -130,6 +133,7 @@ class Channel {
     TimePoint last_heard_{};
     Event busy_;
     std::uint64_t batches_sent_ = 0;
+    std::uint64_t unmatched_ = 0;
     Scope scope_;
 };
 
@@ -150,6 +154,9 @@ class Server {
     // Put, in each request's args under `key`, who sent it: the User-Id the
     // ZAP handler gave its connection ("local" for none).
     void tag_peers(std::string key) { peer_tag_ = std::move(key); }
+    // Every message must be a call (with an id): one-way messages are
+    // dropped and counted as malformed, so that nothing acts unanswered.
+    void require_ids() { require_ids_ = true; }
     std::string endpoint() const;
     // Frames that were not a JSON array of messages; dropped.
     std::uint64_t malformed() const noexcept { return malformed_; }
@@ -167,6 +174,7 @@ class Server {
     Ready flush_;
     std::uint64_t malformed_ = 0;
     std::string peer_tag_;
+    bool require_ids_ = false;
     Scope handlers_scope_;
     Scope scope_;
 };

@@ -8,7 +8,7 @@ tock=$1
 dir=$2
 HOME=$(mktemp -d)
 export HOME
-trap 'for p in $(cat "$HOME"/tock-run/*/run*/.service/contact 2>/dev/null | sed -n "s/.*\"pid\": \([0-9]*\).*/\1/p"); do kill -9 $p 2>/dev/null; done; rm -rf "$HOME"' EXIT
+trap 'for p in $(cat "$HOME"/tock-run/*/run*/.service/contact "$HOME"/r*/.service/contact 2>/dev/null | sed -n "s/.*\"pid\": \([0-9]*\).*/\1/p"); do kill -9 $p 2>/dev/null; done; rm -rf "$HOME"' EXIT
 [ -n "${KEEP:-}" ] && trap - EXIT
 fail() { echo "FAIL: $*"; for l in "$HOME"/tock-run/*/run*/log/scheduler/log; do echo "== $l"; cat "$l"; done; exit 1; }
 # wait_for FILE PATTERN: until the file has a line matching (10 s at most).
@@ -35,6 +35,8 @@ expect 0 status ops
 echo "$out" | grep -q "workflow ops: paused" || fail "status does not say paused: $out"
 echo "$out" | grep -q "a:waiting" || fail "status does not show the waiting tasks: $out"
 [ -d "$run/log/job/1" ] && fail "a job ran while paused"
+expect 0 scan
+echo "$out" | grep -q "^ops .* paused " || fail "scan does not say ops is paused: $out"
 expect 0 hold ops//2/a
 expect 0 broadcast ops --namespace b --set environment.GREETING=hello
 expect 0 broadcast ops --display

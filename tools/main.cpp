@@ -8,6 +8,7 @@
 #include "tools/demo.hpp"
 #include "tools/help.hpp"
 #include "tools/play.hpp"
+#include "tools/run_cmds.hpp"
 #include "tools/workflow_cmds.hpp"
 
 #ifndef TOCK_VERSION
@@ -91,6 +92,29 @@ int main(int argc, char** argv) {
     message->add_option("MESSAGE", words, "the message: started, an output's message, ...")
         ->required();
 
+    tock::cmd::ScanOptions scan_opts;
+    auto* scan = app.add_subcommand("scan", "list the workflows running (--all: every run)");
+    scan->add_flag("--all", scan_opts.all, "every run under ~/tock-run, with its last status");
+    scan->add_flag("--json", scan_opts.json, "print a JSON array instead of the table");
+
+    tock::cmd::CatLogOptions cat_log_opts;
+    auto* cat_log = app.add_subcommand("cat-log", "print or follow a scheduler log or a job's file");
+    cat_log->add_option("ID", cat_log_opts.id,
+                        "NAME (the scheduler log) or NAME//CYCLE/TASK[/JOB]; with --run-dir, "
+                        "CYCLE/TASK[/JOB]");
+    cat_log->add_option("-f,--file", cat_log_opts.file,
+                        "log, out, err, job or status (default: log, or out for a job)");
+    cat_log->add_flag("--tail", cat_log_opts.tail,
+                      "follow the file as it grows, until its job or its scheduler ends");
+    cat_log->add_option("--run-dir", cat_log_opts.run_dir, "the run directory, instead of NAME");
+
+    tock::cmd::CleanOptions clean_opts;
+    auto* clean = app.add_subcommand("clean", "delete a run directory (not a running one)");
+    clean->add_option("NAME", clean_opts.id, "the workflow (its latest run), or NAME/runN");
+    clean->add_option("--run-dir", clean_opts.run_dir, "the run directory, instead of NAME");
+    clean->add_flag("--all", clean_opts.all, "every run of NAME");
+    clean->add_flag("-y,--yes", clean_opts.yes, "delete without asking");
+
     auto control = tock::cmd::add_control_commands(app);
 
     try {
@@ -119,6 +143,9 @@ int main(int argc, char** argv) {
         if (app.got_subcommand(play)) return tock::cmd::play(play_opts);
         if (app.got_subcommand(history)) return tock::cmd::history(history_run, history_task);
         if (app.got_subcommand(message)) return tock::cmd::message(job, words);
+        if (app.got_subcommand(scan)) return tock::cmd::scan(scan_opts);
+        if (app.got_subcommand(cat_log)) return tock::cmd::cat_log(cat_log_opts);
+        if (app.got_subcommand(clean)) return tock::cmd::clean(clean_opts);
         if (const int rc = tock::cmd::run_control(*control, app); rc >= 0) return rc;
     } catch (const std::exception& e) {
         fmt::print(stderr, "tock: {}\n", e.what());

@@ -7,6 +7,8 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -76,6 +78,43 @@ struct Setup {
     std::function<void(const Json&)> on_listening;
 };
 
+// --host-port: HOST (an IPv4 or IPv6 address, a name that resolves to one,
+// or * for every interface) and PORT (0: any free ports). The host the
+// contact file gives clients: HOST, or this host's name for * and 0.0.0.0.
+std::optional<std::string> check_host_port(const std::string& hp, std::string& why) {
+    const auto colon = hp.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == hp.size()) {
+        why = "use HOST:PORT, such as 127.0.0.1:0 or *:7000";
+        return std::nullopt;
+    }
+    const std::string port = hp.substr(colon + 1);
+    if (!std::all_of(port.begin(), port.end(), ::isdigit) || port.size() > 5 ||
+        std::stoi(port) > 65533) {
+        why = fmt::format("'{}' is not a port (0 to 65533: tock takes it and the next two)", port);
+        return std::nullopt;
+    }
+    std::string host = hp.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host == "*") return "*:" + port;
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res) {
+        why = fmt::format("'{}' is not an address or a host name that resolves", host);
+        return std::nullopt;
+    }
+    char addr[INET6_ADDRSTRLEN] = "";
+    if (res->ai_family == AF_INET) {
+        ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr, addr, sizeof addr);
+    } else {
+        ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr, addr,
+                    sizeof addr);
+    }
+    const bool v6 = res->ai_family == AF_INET6;
+    ::freeaddrinfo(res);
+    return (v6 ? fmt::format("[{}]", addr) : std::string(addr)) + ":" + port;
+}
+
 // HOST:PORT as three tcp:// endpoints: commands on PORT, the state stream's
 // updates and snapshots on the next two (PORT 0: ports the system picks).
 std::array<std::string, 3> tcp_endpoints(const std::string& host_port) {
@@ -83,6 +122,10 @@ std::array<std::string, 3> tcp_endpoints(const std::string& host_port) {
     const std::string host = host_port.substr(0, colon);
     const int port = std::stoi(host_port.substr(colon + 1));
     std::array<std::string, 3> out;
+    if (port == 0 && host == "*") {
+        for (auto& e : out) e = "tcp://*:*";
+        return out;
+    }
     for (int i = 0; i < 3; ++i) {
         out[static_cast<std::size_t>(i)] =
             port == 0 ? fmt::format("tcp://{}:*", host) : fmt::format("tcp://{}:{}", host, port + i);
@@ -127,6 +170,14 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
         Loop& l;
         ~Unsink() { l.set_error_sink(nullptr); }
     } unsink{loop};
+    // The context's ZAP handler, bound before any CurveZMQ socket is, and
+    // kept until every component is gone.
+    std::optional<ZapHandler> zap;
+    Scope zap_scope(loop);
+    if (!s.host_port.empty()) {
+        zap.emplace(loop, std::set<std::string>{s.client_public});
+        zap_scope.spawn(zap->run());
+    }
     Scope components(loop);
     components.spawn(
         guarded(comp::task_pool(loop, wf, ep,
@@ -159,7 +210,7 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     Event commands_up(loop), stream_up(loop);
     components.spawn(guarded(comp::commands(loop, wf, ep,
                                             {s.run_dir, local["commands"], tcp[0],
-                                             s.server_keys.secret_key, {s.client_public},
+                                             s.server_keys.secret_key, zap ? &*zap : nullptr,
                                              &cmd_tcp},
                                             &commands_up),
                              "commands", end));
@@ -191,6 +242,19 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
 
 namespace {
 
+// The highest N of BASE/runN (0: none).
+int highest_run(const std::filesystem::path& base) {
+    int highest = 0;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(base, ec)) {
+        const std::string f = e.path().filename().string();
+        if (f.size() > 3 && f.compare(0, 3, "run") == 0 &&
+            std::all_of(f.begin() + 3, f.end(), ::isdigit) && f.size() < 12)
+            highest = std::max(highest, std::stoi(f.substr(3)));
+    }
+    return highest;
+}
+
 // A new run directory: --run-dir, or ~/tock-run/NAME/runN with the next N.
 // An existing run is never overwritten.
 std::optional<std::string> make_run_dir(const PlayOptions& o, const std::string& name) {
@@ -200,13 +264,9 @@ std::optional<std::string> make_run_dir(const PlayOptions& o, const std::string&
     if (dir.empty()) {
         const char* home = std::getenv("HOME");
         const fs::path base = fs::path(home ? home : ".") / "tock-run" / name;
-        for (int n = 1;; ++n) {
-            const fs::path cand = base / fmt::format("run{}", n);
-            if (!fs::exists(cand)) {
-                dir = cand.string();
-                break;
-            }
-        }
+        // After the highest runN there is, so that a run cleaned away
+        // leaves no hole a new run would fill out of order.
+        dir = (base / fmt::format("run{}", highest_run(base) + 1)).string();
     } else if (fs::exists(fs::path(dir) / "log" / "scheduler")) {
         fmt::print(stderr,
                    "tock play: {} already holds a run without a run database; choose another "
@@ -340,7 +400,14 @@ void write_contact(const config::Workflow& wf, const std::string& run_dir,
               {"endpoint", endpoint},
               {"run_dir", run_dir},
               {"version", TOCK_VERSION}};
-    for (const auto& [k, v] : listening.items()) c[k] = v;
+    for (const auto& [k, v] : listening.items()) {
+        std::string text = v.get<std::string>();
+        // Bound to every interface: clients elsewhere reach it by this host's name.
+        for (const char* any : {"tcp://0.0.0.0:", "tcp://[::]:"}) {
+            if (text.rfind(any, 0) == 0) text = fmt::format("tcp://{}:{}", host, text.substr(std::strlen(any)));
+        }
+        c[k] = text;
+    }
     const std::string text = c.dump(2) + "\n";
     [[maybe_unused]] const auto n = ::write(fd, text.data(), text.size());
     ::close(fd);
@@ -421,17 +488,24 @@ void recall_install(store::RunDb& db, PlayOptions& o) {
 std::optional<std::string> latest_run(const std::string& name) {
     const char* home = std::getenv("HOME");
     const fs::path base = fs::path(home ? home : ".") / "tock-run" / name;
-    std::optional<std::string> found;
-    for (int n = 1; fs::exists(base / fmt::format("run{}", n)); ++n) {
-        if (fs::exists(base / fmt::format("run{}", n) / "db")) {
-            found = (base / fmt::format("run{}", n)).string();
-        }
+    for (int n = highest_run(base); n > 0; --n) {
+        if (fs::exists(base / fmt::format("run{}", n) / "db"))
+            return (base / fmt::format("run{}", n)).string();
     }
-    return found;
+    return std::nullopt;
 }
 
 int play(const PlayOptions& given) {
     PlayOptions o = given;
+    if (!o.host_port.empty()) {
+        std::string why;
+        const auto hp = check_host_port(o.host_port, why);
+        if (!hp) {
+            fmt::print(stderr, "tock play: --host-port {}: {}\n", o.host_port, why);
+            return 2;
+        }
+        o.host_port = *hp;
+    }
     // A restart: --run-dir of an existing run, or a workflow NAME (not a
     // file) whose latest run is under ~/tock-run. Anything else is a new run.
     std::string restart_dir;
@@ -600,6 +674,8 @@ int play(const PlayOptions& given) {
     }
     std::error_code ec;
     std::filesystem::remove(*dir + "/.service/contact", ec);
+    for (const char* sock : {"commands.sock", "updates.sock", "snapshots.sock", "scheduler.sock"})
+        std::filesystem::remove(*dir + "/.service/" + sock, ec);
     return rc;
 }
 
