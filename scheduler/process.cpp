@@ -466,6 +466,35 @@ ExitWatch::~ExitWatch() {
     if (fd_ >= 0) ::close(fd_);
 }
 
+FdReadable::FdReadable(Loop& loop, int fd) : ready_(loop) {
+    poll_ = new uv_poll_t;
+    if (uv_poll_init(loop.uv(), poll_, fd) != 0) {
+        delete poll_;
+        poll_ = nullptr;
+        throw std::runtime_error("cannot watch descriptor " + std::to_string(fd));
+    }
+    poll_->data = this;
+    rearm();
+}
+
+void FdReadable::rearm() {
+    ready_.reset();
+    uv_poll_start(poll_, UV_READABLE | UV_DISCONNECT, [](uv_poll_t* h, int, int) {
+        if (auto* self = static_cast<FdReadable*>(h->data)) {
+            uv_poll_stop(h);
+            self->ready_.set();
+        }
+    });
+}
+
+FdReadable::~FdReadable() {
+    if (!poll_) return;
+    uv_poll_stop(poll_);
+    poll_->data = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+}
+
 SignalWait::SignalWait(Loop& loop, int signum) : loop_(loop), signum_(signum) {}
 
 SignalWait::~SignalWait() {

@@ -138,6 +138,24 @@ class ExitWatch {
     uv_poll_t* poll_ = nullptr;
 };
 
+// Waits until a descriptor it does not own (a terminal, a pipe) is
+// readable: `co_await r.wait()`, read what is there without blocking, then
+// `r.rearm()` before waiting again. A uv_poll on the loop, stopped between
+// a wake-up and the rearm: no polling loop, no thread.
+class FdReadable {
+  public:
+    FdReadable(Loop& loop, int fd);
+    ~FdReadable();
+    FdReadable(const FdReadable&) = delete;
+    FdReadable& operator=(const FdReadable&) = delete;
+    Event::Wait wait() { return ready_.wait(); }
+    void rearm();
+
+  private:
+    Event ready_;
+    uv_poll_t* poll_ = nullptr;
+};
+
 class SignalWait {
   public:
     SignalWait(Loop& loop, int signum);

@@ -12,6 +12,7 @@
 
 #include "coroutines/components.hpp"
 #include "scheduler/rpc.hpp"
+#include "tools/client.hpp"
 #include "tools/play.hpp"
 
 namespace tock::cmd {
@@ -34,15 +35,8 @@ namespace {
 struct Usage : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
-struct Refusal : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
-// A run to talk to: its directory and its contact file.
-struct Run {
-    std::string name, dir;
-    Json contact;
-};
+}  // namespace
 
 // NAME, NAME/runN, or a run directory.
 std::string run_dir_of(const std::string& name) {
@@ -75,6 +69,8 @@ Run find_run(const std::string& name) {
     return r;
 }
 
+namespace {
+
 // NAME//ID, then more ids: NAME//ID, //ID or ID. Returns NAME; ids to `ids`.
 std::string split_ids(const std::vector<std::string>& args, std::vector<std::string>& ids) {
     if (args.empty()) throw Usage("name the workflow: NAME, or NAME//CYCLE/TASK");
@@ -105,6 +101,8 @@ std::string split_ids(const std::vector<std::string>& args, std::vector<std::str
     return name;
 }
 
+}  // namespace
+
 std::string who() {
     const char* user = std::getenv("USER");
     if (!user) {
@@ -115,27 +113,26 @@ std::string who() {
     return fmt::format("{}@{}", user ? user : std::to_string(::getuid()), host);
 }
 
-// One call to the run's commands component (or its state stream's
-// snapshots, `snapshots`), over ipc on this host or CurveZMQ TCP from
-// another (or with TOCK_CLIENT_TCP=1).
-Json call(const Run& r, const std::string& op, Json args, bool snapshots = false) {
+std::string endpoint_of(const Run& r, const std::string& which, ChannelOptions& o) {
     char host[256] = "";
     ::gethostname(host, sizeof host - 1);
     const bool tcp = (r.contact.value("host", "") != host || std::getenv("TOCK_CLIENT_TCP")) &&
                      r.contact.contains("commands_tcp");
-    ChannelOptions o;
     o.heartbeat_interval = std::chrono::seconds(1);
     o.heartbeat_timeout = std::chrono::seconds(5);
-    std::string endpoint = r.contact.value(snapshots ? "snapshots" : "commands", "");
-    if (tcp) {
-        endpoint = r.contact.value(snapshots ? "snapshots_tcp" : "commands_tcp", "");
-        std::ifstream kf(r.dir + "/.service/client.key");
-        const Json k = Json::parse(kf, nullptr, false);
-        if (!k.is_object()) throw Refusal("cannot read the run's client key (.service/client.key)");
-        o.curve_server_key = r.contact.value("server_public_key", "");
-        o.curve_public_key = k.value("public", "");
-        o.curve_secret_key = k.value("secret", "");
-    }
+    if (!tcp) return r.contact.value(which, "");
+    std::ifstream kf(r.dir + "/.service/client.key");
+    const Json k = Json::parse(kf, nullptr, false);
+    if (!k.is_object()) throw Refusal("cannot read the run's client key (.service/client.key)");
+    o.curve_server_key = r.contact.value("server_public_key", "");
+    o.curve_public_key = k.value("public", "");
+    o.curve_secret_key = k.value("secret", "");
+    return r.contact.value(which + "_tcp", "");
+}
+
+Json call(const Run& r, const std::string& op, Json args, bool snapshots) {
+    ChannelOptions o;
+    const std::string endpoint = endpoint_of(r, snapshots ? "snapshots" : "commands", o);
     Loop loop;
     Channel ch(loop, endpoint, o);
     if (!snapshots) args["user"] = who();
@@ -147,6 +144,8 @@ Json call(const Run& r, const std::string& op, Json args, bool snapshots = false
         throw Refusal(fmt::format("workflow '{}' did not answer (is it still running?)", r.name));
     }
 }
+
+namespace {
 
 void print_done(const std::string& op, const Json& r) {
     if (r.contains("done")) {
@@ -356,6 +355,8 @@ std::shared_ptr<Control> add_control_commands(CLI::App& app) {
     show->add_flag("--json", c->json, "the whole answer, as JSON");
     add("status", "the workflow's tasks by cycle point, from its state stream",
         "tock status forecast");
+    add("watch", "a live full-screen view; keys hold, release, trigger and kill the selected task",
+        "tock watch forecast");
     auto* dump = add("dump", "the whole state of the task pool, as JSON", "tock dump forecast --json");
     dump->add_flag("--json", c->json, "indent the JSON");
     return c;
@@ -366,6 +367,13 @@ int run_control(Control& c, CLI::App& app) {
         if (!app.got_subcommand(sub)) continue;
         c.op = name;
         std::vector<std::string> given = sub->get_option("ID")->as<std::vector<std::string>>();
+        if (name == "watch") {
+            if (given.size() != 1 || given[0].find("//") != std::string::npos) {
+                fmt::print(stderr, "tock watch: give the workflow's name only\n");
+                return 2;
+            }
+            return watch(given[0]);
+        }
         try {
             return run(c, given);
         } catch (const Usage& e) {

@@ -17,5 +17,7 @@ class Control;
 // was one of them (else returns -1).
 std::shared_ptr<Control> add_control_commands(CLI::App& app);
 int run_control(Control& c, CLI::App& app);
+// `tock watch NAME` (watch.cpp).
+int watch(const std::string& name);
 
 }  // namespace tock::cmd
