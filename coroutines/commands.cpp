@@ -14,7 +14,11 @@
 // paused, stopping), for `tock scan`.
 #include <unistd.h>
 
+#include <fmt/format.h>
+
+#include <filesystem>
 #include <map>
+#include <optional>
 #include <memory>
 
 #include "coroutines/components.hpp"
@@ -30,8 +34,8 @@ namespace tock::comp {
 namespace {
 
 // The operations that go to the pool (pool_commands.cpp).
-const char* const kOps[] = {"pause", "resume", "stop",   "hold",      "release", "trigger", "kill",
-                            "poll",  "set",    "remove", "broadcast", "show",    "dump"};
+const char* const kOps[] = {"pause", "resume", "stop",      "hold", "release", "trigger", "kill",
+                            "poll",  "set",    "remove",    "broadcast", "show",  "dump",    "reload"};
 
 struct Commands {
     explicit Commands(Loop& l) : loop(l) {}
@@ -42,6 +46,8 @@ struct Commands {
     };
     Loop& loop;
     Outbox* out = nullptr;
+    const CommandsOptions* opts = nullptr;
+    std::string name;
     std::uint64_t next_id = 1;
     std::map<std::uint64_t, std::shared_ptr<Waiting>> waiting;
     std::string status = "running";
@@ -75,6 +81,36 @@ struct Commands {
     }
 };
 
+// `reload`: the new definition is read and checked here, before anything
+// changes: a file with errors is refused with every error (FILE:LINE:COL),
+// and the run goes on as it was. A good one is staged as RUN/flow.yaml.new;
+// the pool then stops (jobs left running), and the scheduler starts again
+// on it, as a restart (tools/play.cpp).
+std::string stage_reload(const CommandsOptions& o, Json& args) {
+    std::string file = o.flow_source;
+    if (auto f = args.find("file"); f != args.end()) {
+        if (!f->is_string()) throw std::runtime_error("'file' must be a string");
+        file = f->get<std::string>();
+    }
+    if (file.empty()) throw std::runtime_error("this run does not know its workflow file");
+    std::optional<config::Workflow> wf;
+    try {
+        wf = config::Workflow::load(file, o.overrides);
+    } catch (const config::ConfigErrors& e) {
+        std::string all = fmt::format("{} is not a valid workflow; nothing changed:", file);
+        for (const auto& d : e.errors) all += fmt::format("\n{}: error: {}", d.where.str(), d.message);
+        throw std::runtime_error(all);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(fmt::format("{}; nothing changed", e.what()));
+    }
+    std::error_code ec;
+    std::filesystem::copy_file(file, o.run_dir + "/flow.yaml.new",
+                               std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) throw std::runtime_error(fmt::format("cannot copy {}: {}", file, ec.message()));
+    args["file"] = file;
+    return wf->name;
+}
+
 Task<Json> forward(Commands& c, std::string op, Json args) {
     if (c.over) throw std::runtime_error("the workflow is shutting down");
     std::string who = "local";
@@ -85,6 +121,12 @@ Task<Json> forward(Commands& c, std::string op, Json args) {
     if (auto u = args.find("user"); u != args.end() && u->is_string()) {
         who = u->get<std::string>() + " (" + who + ")";
         args.erase(u);
+    }
+    if (op == "reload") {
+        const std::string name = stage_reload(*c.opts, args);
+        if (name != c.name)
+            throw std::runtime_error(fmt::format(
+                "the file defines workflow '{}', not '{}'; nothing changed", name, c.name));
     }
     const std::uint64_t id = c.next_id++;
     auto w = std::make_shared<Commands::Waiting>(c.loop);
@@ -110,6 +152,8 @@ Task<void> commands(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
     Outbox out(loop, pub);
     Commands c(loop);
     c.out = &out;
+    c.opts = &opts;
+    c.name = wf.name;
     Scope scope(loop);
     scope.spawn(out.run());
     Server server(loop, opts.local_endpoint);

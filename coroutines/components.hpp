@@ -88,6 +88,10 @@ struct CommandsOptions {
     std::string server_secret;   // z85 CurveZMQ secret key of the server
     const ZapHandler* zap = nullptr;       // the context's (tools/play.cpp): its counts, for ping
     std::string* tcp_bound = nullptr;  // set to the bound tcp endpoint (port resolved)
+    // `tock reload`: the workflow file to read (the one the run was
+    // installed from) and the options it was started with.
+    std::string flow_source;
+    config::Overrides overrides;
 };
 
 // The publisher component: the live state stream for clients.
@@ -120,6 +124,7 @@ struct ReporterOptions {
 struct Outcome {
     int rc = 0;
     std::string summary;  // the last line
+    bool reload = false;  // ended for `tock reload`: start again on the new definition
 };
 
 Task<void> task_pool(Loop& loop, const config::Workflow& wf, const Endpoints& ep, PoolOptions opts);

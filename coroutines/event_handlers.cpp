@@ -149,8 +149,11 @@ Task<void> events(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
             if (kind == "stalled" && wf.events.stall_timeout) {
                 h.on_workflow("stall_timeout", body.value("reason", ""));
             }
-            h.on_workflow(kind == "complete" || kind == "stopped" ? "shutdown" : "abort",
-                          body.value("reason", ""));
+            // A reload stops only to start again at once: no handlers.
+            if (kind != "reload") {
+                h.on_workflow(kind == "complete" || kind == "stopped" ? "shutdown" : "abort",
+                              body.value("reason", ""));
+            }
             // The run ends when the last handler has: wait for them, then say so.
             co_await h.running.join();
             out.post("handler.done", Json::object());

@@ -142,6 +142,8 @@ void Driver::command(const Json& c) {
     out.post("command.done", reply);
     if (std::exchange(stop_now, false))
         finish(0, "stopped", "stopped by an operator (--now: jobs left running)");
+    if (std::exchange(reload_now, false))
+        finish(0, "reload", "reloading the workflow definition (jobs left running)");
     dirty.set();
 }
 
@@ -395,9 +397,14 @@ Json Driver::run_command(const std::string& op, const Json& args) {
         return Json{{"tasks", tasks}};
     }
     if (op == "dump") return dump();
+    if (op == "reload") {
+        // The commands component checked and staged the new definition.
+        reload_now = true;
+        return Json{{"reloading", args.value("file", "")}};
+    }
     throw Refused(fmt::format(
         "unknown command '{}' (pause, resume, stop, hold, release, trigger, kill, poll, set, "
-        "remove, broadcast, show, dump)",
+        "remove, broadcast, show, dump, reload)",
         op));
 }
 

@@ -41,7 +41,8 @@ struct Driver {
     std::unique_ptr<Scope> wall_timer;
     Json broadcasts = Json::array();  // {"point", "namespace", "settings"}, in the order set
     bool live = true;
-    bool stop_now = false;  // `tock stop --now`: once its reply is posted
+    bool stop_now = false;    // `tock stop --now`: once its reply is posted
+    bool reload_now = false;  // `tock reload`: likewise
     std::optional<config::Point> oldest_sent;  // the oldest point the state stream was told
     std::string run_dir;
 

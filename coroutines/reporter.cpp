@@ -287,6 +287,7 @@ struct Reporter {
             std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
         Outcome o;
         o.rc = e.at("rc").get<int>();
+        o.reload = kind == "reload";
         const std::string counts = fmt::format(
             "{} jobs, {} succeeded, {} failed{}", submitted, succeeded, failed,
             submit_failures ? fmt::format(", {} submissions failed", submit_failures) : "");

@@ -129,4 +129,26 @@ grep -q "stopped after the stop point 1" "$HOME/r3/log/scheduler/log" || fail "s
 # The stop point is cleared once reached: a restart goes on to the end.
 expect 0 play --run-dir "$HOME/r3" --no-detach
 echo "$out" | grep -q "complete" || fail "the restart after the stop point: $out"
+echo "== reload: a bad file is refused and changes nothing; a good one takes effect"
+cp "$dir/ops.yaml" "$HOME/rl.yaml"
+expect 0 play "$HOME/rl.yaml" --pause --run-dir "$HOME/r4"
+pid=$(sed -n 's/.*"pid": \([0-9]*\).*/\1/p' "$HOME/r4/.service/contact")
+expect 0 hold "$HOME/r4//2/a"
+printf '  bad: [\n' >>"$HOME/rl.yaml"
+expect 1 reload "$HOME/r4"
+echo "$out" | grep -q "rl.yaml:[0-9]*:[0-9]*: error" || fail "reload of a bad file: $out"
+cp "$dir/ops.yaml" "$HOME/rl.yaml"
+sed -i 's/B:\${GREETING:-unset}/B:reloaded/; s/a => b => c/a => b => c => d/' "$HOME/rl.yaml"
+expect 0 reload "$HOME/r4"
+for _ in $(seq 100); do grep -q "reloaded in" "$HOME/r4/log/scheduler/out" && [ -e "$HOME/r4/.service/contact" ] && break; sleep 0.05; done
+grep -q "\"pid\": $pid," "$HOME/r4/.service/contact" || fail "the reloaded scheduler is not the same process"
+expect 0 dump "$HOME/r4"
+echo "$out" | grep -q '"paused":true' || fail "reload lost the pause: $out"
+expect 0 resume "$HOME/r4"
+wait_for "$HOME/r4/log/scheduler/log" "1/d  succeeded"
+grep -q "B:reloaded" "$HOME/r4/log/job/1/b/01/job.out" || fail "1/b did not run the reloaded script"
+expect 0 show "$HOME/r4//2/a"
+echo "$out" | grep -q "held" || fail "reload lost the hold of 2/a: $out"
+expect 0 stop "$HOME/r4"
+gone "$HOME/r4"
 echo "all command checks passed"

@@ -27,6 +27,7 @@ class Control {
     std::string after, wall_clock, point, ns;
     bool now = false, kill = false, all = false, clear = false, display = false, json = false;
     std::vector<std::string> outs, pres, sets;
+    std::string file;
     std::map<std::string, CLI::App*> subs;
 };
 
@@ -264,6 +265,8 @@ int run(Control& c, const std::vector<std::string>& args) {
         }
         if (!outs.empty()) a["out"] = outs;
         if (!c.pres.empty()) a["pre"] = c.pres;
+    } else if (op == "reload") {
+        if (!c.file.empty()) a["file"] = fs::absolute(c.file).string();
     } else if (op == "broadcast") {
         if (c.display + c.clear + !c.sets.empty() != 1)
             throw Usage("give --set KEY=VALUE (repeatable), --clear or --display");
@@ -355,6 +358,9 @@ std::shared_ptr<Control> add_control_commands(CLI::App& app) {
     show->add_flag("--json", c->json, "the whole answer, as JSON");
     add("status", "the workflow's tasks by cycle point, from its state stream",
         "tock status forecast");
+    auto* reload = add("reload", "read the workflow file again into the running workflow",
+                       "tock reload forecast");
+    reload->add_option("--file", c->file, "another workflow file (default: the one it was started from)");
     add("watch", "a live full-screen view; keys hold, release, trigger and kill the selected task",
         "tock watch forecast");
     auto* dump = add("dump", "the whole state of the task pool, as JSON", "tock dump forecast --json");

@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
     play->add_option("--host-port", play_opts.host_port,
                      "HOST:PORT: also take commands over TCP, with CurveZMQ (PORT 0: any free "
                      "ports)");
+    play->add_flag("--reloaded", play_opts.reloaded)->group("");  // tock reload's restart
     // For the store benchmark only (docs/performance.md): a run that cannot restart.
     play->add_flag("--db-in-memory", play_opts.db_in_memory)->group("");
 

@@ -76,6 +76,9 @@ struct Setup {
     // Once the commands and the state stream listen: their endpoints (the
     // contact file is written then).
     std::function<void(const Json&)> on_listening;
+    std::string flow_source;  // for `tock reload`
+    config::Overrides overrides;
+    bool* reload = nullptr;  // set when the run ended for `tock reload`
 };
 
 // --host-port: HOST (an IPv4 or IPv6 address, a name that resolves to one,
@@ -211,7 +214,7 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     components.spawn(guarded(comp::commands(loop, wf, ep,
                                             {s.run_dir, local["commands"], tcp[0],
                                              s.server_keys.secret_key, zap ? &*zap : nullptr,
-                                             &cmd_tcp},
+                                             &cmd_tcp, s.flow_source, s.overrides},
                                             &commands_up),
                              "commands", end));
     components.spawn(guarded(comp::publisher(loop, wf, ep,
@@ -235,6 +238,7 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
         co_return 1;
     }
     fmt::print("{}\n", end.outcome->summary);
+    if (end.outcome->reload && s.reload) *s.reload = true;
     co_return end.outcome->rc;
 }
 
@@ -528,6 +532,7 @@ int play(const PlayOptions& given) {
         return 1;
     }
     std::optional<store::Snapshot> snapshot;
+    std::string flow_source = o.flow.empty() ? "" : fs::absolute(o.flow).string();
     if (!restart_dir.empty()) {
         if (lock_run(restart_dir) < 0) {
             fmt::print(stderr, "tock play: the run in {} is running already\n", restart_dir);
@@ -536,6 +541,7 @@ int play(const PlayOptions& given) {
         try {
             store::RunDb db(restart_dir + "/db");
             recall_install(db, o);
+            flow_source = db.param("flow_source").value_or("");
             const std::string status = db.param("status").value_or("");
             // A stopped run carries on where it stopped, as in Cylc; only a
             // completed one has nothing left to do.
@@ -631,8 +637,17 @@ int play(const PlayOptions& given) {
         fmt::print(stderr, "tock play: {}\n", e.what());
         return 1;
     }
+    s.flow_source = flow_source;
+    s.overrides = o.overrides;
+    bool reload = false;
+    s.reload = &reload;
     int ready = -1;  // detached: the pipe to tell the parent the contact file is written
-    if (o.no_detach) {
+    if (o.reloaded) {
+        // Started again by `tock reload` in a detached scheduler's place.
+        s.echo = false;
+        fmt::print("tock play: workflow '{}' reloaded in {}\n", wf->name, *dir);
+        std::fflush(stdout);
+    } else if (o.no_detach) {
         s.progress = ::isatty(1);
         fmt::print("tock play: {}workflow '{}' {}in {}\n", s.restore ? "restarting " : "", wf->name,
                    mode == comp::RunMode::live ? ""
@@ -676,6 +691,32 @@ int play(const PlayOptions& given) {
     std::filesystem::remove(*dir + "/.service/contact", ec);
     for (const char* sock : {"commands.sock", "updates.sock", "snapshots.sock", "scheduler.sock"})
         std::filesystem::remove(*dir + "/.service/" + sock, ec);
+    if (reload) {
+        // `tock reload`: the new definition in place, and this process
+        // becomes the scheduler again (same pid), restarting from the run
+        // database as after any stop: the jobs left running are adopted.
+        std::filesystem::rename(*dir + "/flow.yaml.new", *dir + "/flow.yaml", ec);
+        if (ec) {
+            fmt::print(stderr, "tock play: reload: cannot install the new definition: {}\n",
+                       ec.message());
+            return 1;
+        }
+        std::fflush(stdout);
+        std::fflush(stderr);
+        const std::string exe = self_exe();
+        std::vector<std::string> args = {exe, "play", "--run-dir", *dir,
+                                         s.echo ? "--no-detach" : "--reloaded"};
+        if (!o.host_port.empty()) {
+            args.push_back("--host-port");
+            args.push_back(o.host_port);
+        }
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(exe.c_str(), argv.data());
+        fmt::print(stderr, "tock play: reload: cannot start again: {}\n", std::strerror(errno));
+        return 1;
+    }
     return rc;
 }
 

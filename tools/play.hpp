@@ -18,6 +18,7 @@ struct PlayOptions {
     config::Overrides overrides;  // --initial-cycle, --final-cycle, --stop-after, --hold-after
     std::vector<std::string> start_tasks;  // --start-task CYCLE/TASK
     bool paused = false;    // --pause: start paused
+    bool reloaded = false;  // started again by `tock reload` in a detached scheduler's place
     std::string host_port;  // --host-port HOST:PORT: also listen on TCP (CurveZMQ)
     bool db_in_memory = false;  // benchmarks only: the store writes to memory (no restart)
 };
