@@ -557,18 +557,26 @@ Snapshot RunDb::snapshot() {
 }
 
 void RunDb::record_command(const Json& done, std::int64_t now) {
-    const std::string args = done.value("args", Json::object()).dump();
+    // Whatever a client sent is recorded as it was: arguments of any shape.
+    auto text_of = [&](const char* key) {
+        auto it = done.find(key);
+        return it != done.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    const Json args = done.contains("args") ? done["args"] : Json::object();
+    const bool ok = done.contains("ok") && done["ok"].is_boolean() && done["ok"].get<bool>();
+    const std::string op = text_of("op");
     // What a read-only command answered is not kept: it changed nothing,
     // and a client that polls `dump` would grow the database by the pool's
     // size each time.
-    const std::string op_name = done.value("op", std::string());
-    const bool read_only = op_name == "show" || op_name == "dump" ||
-                           (op_name == "broadcast" && done.value("args", Json::object()).value("display", false));
-    const std::string result = !done.value("ok", false) ? done.value("error", std::string())
-                               : read_only              ? std::string("(read-only)")
-                                                        : done.value("result", Json()).dump();
-    const std::string who = done.value("who", std::string());
-    const std::string op = done.value("op", std::string());
+    const bool read_only = op == "show" || op == "dump" ||
+                           (op == "broadcast" && args.is_object() && args.contains("display") &&
+                            args["display"] == true);
+    const std::string result = !ok      ? text_of("error")
+                               : read_only ? std::string("(read-only)")
+                                           : done.contains("result") ? done["result"].dump(-1, ' ', false, Json::error_handler_t::replace)
+                                                                     : std::string("null");
+    const std::string who = text_of("who");
+    const std::string args_text = args.dump(-1, ' ', false, Json::error_handler_t::replace);
     const std::string& time = stamp(now);
     sqlite3_stmt* s = nullptr;
     if (sqlite3_prepare_v2(db_,
@@ -579,8 +587,8 @@ void RunDb::record_command(const Json& done, std::int64_t now) {
     sqlite3_bind_text(s, 1, time.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, who.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, op.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 4, args.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 5, done.value("ok", false) ? 1 : 0);
+    sqlite3_bind_text(s, 4, args_text.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 5, ok ? 1 : 0);
     sqlite3_bind_text(s, 6, result.c_str(), -1, SQLITE_TRANSIENT);
     const int rc = sqlite3_step(s);
     sqlite3_finalize(s);
