@@ -72,7 +72,10 @@ bool broadcastable(const std::string& key) {
 Json Driver::settings() const {
     Json s = {{"paused", paused}, {"broadcasts", broadcasts}};
     if (auto p = pool.stop_point(); p && p != wf.stop) s["stop_after"] = p->value;
-    if (auto p = pool.hold_after(); p && p != wf.hold_after) s["hold_after"] = p->value;
+    if (auto p = pool.hold_after(); p != wf.hold_after) {
+        // null: `release --all` cleared the hold-after point play was given.
+        s["hold_after"] = p ? Json(p->value) : Json();
+    }
     Json later = Json::array();
     for (const auto& id : pool.holds_to_come()) later.push_back({id.point.value, id.name});
     s["holds"] = later;
@@ -84,7 +87,11 @@ void Driver::apply_settings(const Json& s) {
     paused = s.value("paused", false);
     broadcasts = s.value("broadcasts", Json::array());
     if (s.contains("stop_after")) pool.set_stop_point(config::Point{s["stop_after"].get<std::int64_t>()});
-    if (s.contains("hold_after")) pool.set_hold_after(config::Point{s["hold_after"].get<std::int64_t>()});
+    if (s.contains("hold_after")) {
+        pool.set_hold_after(s["hold_after"].is_null()
+                                ? std::nullopt
+                                : std::optional(config::Point{s["hold_after"].get<std::int64_t>()}));
+    }
     for (const auto& h : s.value("holds", Json::array())) {
         pool.hold({config::Point{h.at(0).get<std::int64_t>()}, h.at(1).get<std::string>()});
     }
@@ -463,7 +470,8 @@ Json Driver::show(const TaskId& id) {
 Json Driver::settings_shown() const {
     Json s = settings();
     for (const char* k : {"stop_after", "hold_after"}) {
-        if (s.contains(k)) s[k] = wf.cycling.format(config::Point{s[k].get<std::int64_t>()});
+        if (s.contains(k) && !s[k].is_null())
+            s[k] = wf.cycling.format(config::Point{s[k].get<std::int64_t>()});
     }
     for (auto& h : s["holds"]) h = task_name(wf.cycling.format(config::Point{h[0].get<std::int64_t>()}), h[1].get<std::string>());
     s["broadcasts"] = broadcasts_shown();
