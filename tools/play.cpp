@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <array>
 #include <functional>
@@ -499,8 +501,51 @@ std::optional<std::string> latest_run(const std::string& name) {
     return std::nullopt;
 }
 
+// The global configuration: $TOCK_GLOBAL_CONFIG, or ~/.config/tock/global.yaml
+// if it exists. Today it holds one setting, the TCP endpoint for commands
+// (`commands: {host_port: HOST:PORT}`), used when --host-port is not given.
+// Anything else in it is refused: a setting tock accepts does what it says.
+bool read_global_config(PlayOptions& o) {
+    const char* env = std::getenv("TOCK_GLOBAL_CONFIG");
+    const char* home = std::getenv("HOME");
+    const std::string path = env ? env : std::string(home ? home : ".") + "/.config/tock/global.yaml";
+    if (!fs::exists(path)) {
+        if (env) {
+            fmt::print(stderr, "tock play: TOCK_GLOBAL_CONFIG names {}, which does not exist\n", path);
+            return false;
+        }
+        return true;
+    }
+    try {
+        const YAML::Node g = YAML::LoadFile(path);
+        if (!g || g.IsNull()) return true;
+        if (!g.IsMap()) throw std::runtime_error("the file must be a mapping");
+        for (const auto& kv : g) {
+            const std::string key = kv.first.as<std::string>();
+            if (key != "commands")
+                throw std::runtime_error(fmt::format("{}: unknown key '{}' (known: commands)",
+                                                     kv.first.Mark().line + 1, key));
+            if (!kv.second.IsMap())
+                throw std::runtime_error("commands: must be a mapping, such as {host_port: '*:0'}");
+            for (const auto& c : kv.second) {
+                const std::string ck = c.first.as<std::string>();
+                if (ck != "host_port")
+                    throw std::runtime_error(fmt::format(
+                        "{}: unknown key 'commands.{}' (known: commands.host_port)",
+                        c.first.Mark().line + 1, ck));
+                if (o.host_port.empty()) o.host_port = c.second.as<std::string>();
+            }
+        }
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "tock play: {}: {}\n", path, e.what());
+        return false;
+    }
+    return true;
+}
+
 int play(const PlayOptions& given) {
     PlayOptions o = given;
+    if (!read_global_config(o)) return 1;
     if (!o.host_port.empty()) {
         std::string why;
         const auto hp = check_host_port(o.host_port, why);
