@@ -5,7 +5,7 @@
 // finished ones of the cycle points still active, with state, job number,
 // held and outputs; the workflow's status) from the store's task and
 // workflow events, so it shows only what is committed. Two sockets:
-//   updates    PUB: ["delta", {"seq": N, "workflow": {...}?, "tasks": [...],
+//   updates    XPUB: ["delta", {"seq": N, "workflow": {...}?, "tasks": [...],
 //              "gone": ["CYCLE/TASK", ...]}] after every change, N = 1, 2, ...
 //   snapshots  ROUTER (the RPC channel): op "snapshot" -> {"seq": N,
 //              "workflow": {...}, "tasks": [...]}, the state after delta N.
@@ -25,70 +25,89 @@ namespace tock::comp {
 
 namespace {
 
+// A task as clients see it. Kept as plain fields, not JSON: the mirror
+// takes every task event of the run, and building a JSON value for each
+// would cost more than the rest of its trip.
+struct TaskView {
+    std::string id, cycle, task, state;
+    std::int64_t point = 0;
+    int num = 0;
+    bool held = false, in_pool = true, known = false;  // known: held, in_pool, outputs
+    std::vector<std::string> outputs;
+
+    Json json() const {
+        Json t = {{"id", id}, {"cycle", cycle}, {"point", point},
+                  {"task", task}, {"state", state}, {"num", num}};
+        if (known) {
+            t["held"] = held;
+            t["in_pool"] = in_pool;
+            t["outputs"] = outputs;
+        }
+        return t;
+    }
+};
+
 struct Mirror {
-    std::map<std::pair<std::int64_t, std::string>, Json> tasks;  // (point, name) -> task
+    using Key = std::pair<std::int64_t, std::string>;  // (point, name)
+    std::map<Key, TaskView> tasks;
     Json workflow = {{"status", "running"}, {"stalled", false}};
     std::uint64_t seq = 0;
-    // Since the last delta: tasks changed (or new), and tasks gone, by id;
-    // an id is in one or the other, as it last was.
-    std::map<std::string, Json> changed;
+    // Since the last delta: tasks changed (or new), and ids gone; an id is
+    // in one or the other, as it last was.
+    std::set<Key> changed;
     std::set<std::string> gone;
     bool workflow_changed = false;
 
-    void change(Json t) {
-        const std::string id = t["id"].get<std::string>();
-        gone.erase(id);
-        changed[id] = std::move(t);
-    }
-    void forget(const std::string& id) {
-        changed.erase(id);
+    void forget(const Key& key, const std::string& id) {
+        changed.erase(key);
         gone.insert(id);
     }
 
-    void on_task(const BusEvent& e) {
-        const auto key = std::make_pair(e.point, std::string(e.task));
-        Json t = {{"id", task_name(e.cycle, e.task)},
-                  {"cycle", e.cycle},
-                  {"point", e.point},
-                  {"task", e.task},
-                  {"state", e.state},
-                  {"num", e.num}};
-        if (e.has_row) {
-            t["held"] = e.held;
-            t["in_pool"] = e.in_pool;
-            Json outs = Json::array();
-            for (const auto& o : e.outputs) outs.push_back(o);
-            t["outputs"] = outs;
-        } else if (auto it = tasks.find(key); it != tasks.end()) {
-            for (const char* k : {"held", "in_pool", "outputs"}) {
-                if (it->second.contains(k)) t[k] = it->second[k];
-            }
+    TaskView& at(std::int64_t point, std::string_view cycle, std::string_view task) {
+        const Key key{point, std::string(task)};
+        auto [it, fresh] = tasks.try_emplace(key);
+        TaskView& t = it->second;
+        if (fresh) {
+            t.cycle = cycle;
+            t.task = task;
+            t.point = point;
+            t.id = task_name(cycle, task);
         }
+        gone.erase(t.id);
+        changed.insert(key);
+        return t;
+    }
+
+    void on_task(const BusEvent& e) {
         if (e.event == "removed") {
-            tasks.erase(key);
-            forget(t["id"].get<std::string>());
+            const Key key{e.point, std::string(e.task)};
+            if (auto it = tasks.find(key); it != tasks.end()) {
+                forget(key, it->second.id);
+                tasks.erase(it);
+            }
             return;
         }
-        change(t);
-        tasks[key] = std::move(t);
+        TaskView& t = at(e.point, e.cycle, e.task);
+        t.state = e.state;
+        t.num = e.num;
+        if (e.has_row) {
+            t.known = true;
+            t.held = e.held;
+            t.in_pool = e.in_pool;
+            t.outputs.assign(e.outputs.begin(), e.outputs.end());
+        }
     }
 
     void on_spawned(const Json& b) {
         for (const auto& s : b.at("tasks")) {
-            const auto key = std::make_pair(s.at("point").get<std::int64_t>(),
-                                            s.at("task").get<std::string>());
-            if (tasks.count(key)) continue;
-            Json t = {{"id", task_name(s)},
-                      {"cycle", s.at("cycle")},
-                      {"point", s.at("point")},
-                      {"task", s.at("task")},
-                      {"state", s.value("state", "waiting")},
-                      {"num", s.value("num", 0)},
-                      {"held", s.value("held", false)},
-                      {"in_pool", true},
-                      {"outputs", Json::array()}};
-            change(t);
-            tasks[key] = std::move(t);
+            const std::int64_t point = s.at("point").get<std::int64_t>();
+            const auto& name = s.at("task").get_ref<const std::string&>();
+            if (tasks.count({point, name})) continue;
+            TaskView& t = at(point, s.at("cycle").get_ref<const std::string&>(), name);
+            t.state = s.value("state", "waiting");
+            t.num = s.value("num", 0);
+            t.held = s.value("held", false);
+            t.known = true;
         }
         if (b.contains("oldest")) prune(b["oldest"].get<std::int64_t>());
     }
@@ -97,8 +116,8 @@ struct Mirror {
     // leave the view.
     void prune(std::int64_t oldest) {
         for (auto it = tasks.begin(); it != tasks.end() && it->first.first < oldest;) {
-            if (!it->second.value("in_pool", true)) {
-                forget(it->second["id"].get<std::string>());
+            if (!it->second.in_pool) {
+                forget(it->first, it->second.id);
                 it = tasks.erase(it);
             } else {
                 ++it;
@@ -125,22 +144,49 @@ struct Mirror {
 
     Json snapshot() const {
         Json all = Json::array();
-        for (const auto& [k, t] : tasks) all.push_back(t);
+        for (const auto& [k, t] : tasks) all.push_back(t.json());
         return Json{{"seq", seq}, {"workflow", workflow}, {"tasks", std::move(all)}};
     }
 
-    // The delta of what changed since the last, if anything did.
-    std::optional<std::string> delta() {
+    // The delta of what changed since the last, if anything did. Its
+    // number is taken whether or not anyone listens (`build` false: nobody
+    // subscribes, and no text is made), so that a snapshot's seq always
+    // says which deltas it holds.
+    std::optional<std::string> delta(bool build) {
         if (changed.empty() && gone.empty() && !workflow_changed) return std::nullopt;
-        Json tasks_changed = Json::array();
-        for (auto& [id, t] : changed) tasks_changed.push_back(std::move(t));
-        Json d = {{"seq", ++seq}, {"tasks", std::move(tasks_changed)}, {"gone", gone}};
+        ++seq;
+        std::optional<std::string> text;
+        if (build) {
+            Json list = Json::array();
+            for (const auto& k : changed) {
+                if (auto it = tasks.find(k); it != tasks.end()) list.push_back(it->second.json());
+            }
+            Json d = {{"seq", seq}, {"tasks", std::move(list)}, {"gone", gone}};
+            if (workflow_changed) d["workflow"] = workflow;
+            text = d.dump(-1, ' ', false, Json::error_handler_t::replace);
+        }
         changed.clear();
         gone.clear();
-        if (std::exchange(workflow_changed, false)) d["workflow"] = workflow;
-        return d.dump(-1, ' ', false, Json::error_handler_t::replace);
+        workflow_changed = false;
+        return text;
     }
 };
+
+// Who subscribes to the updates (an XPUB hears each subscription and the
+// last unsubscription of each topic): with nobody, no delta is written.
+Task<void> count_subscribers(ZSocket& updates, std::map<std::string, int>& topics) {
+    for (;;) {
+        Multipart m = co_await updates.recv();
+        if (m.empty() || m[0].size() < 1) continue;
+        const auto* b = static_cast<const unsigned char*>(m[0].data());
+        const std::string topic(reinterpret_cast<const char*>(b) + 1, m[0].size() - 1);
+        if (b[0] == 1) {
+            ++topics[topic];
+        } else if (b[0] == 0 && topics[topic] > 0 && --topics[topic] == 0) {
+            topics.erase(topic);
+        }
+    }
+}
 
 }  // namespace
 
@@ -151,7 +197,7 @@ Task<void> publisher(Loop& loop, const config::Workflow& wf, const Endpoints& ep
     co_await sub.ready();
     Mirror m;
     m.workflow["name"] = wf.name;
-    ZSocket updates(loop, zmq::socket_type::pub);
+    ZSocket updates(loop, zmq::socket_type::xpub);
     updates.raw().set(zmq::sockopt::sndhwm, 10000);
     updates.bind(opts.local_updates);
     Server snapshots(loop, opts.local_snapshots);
@@ -167,6 +213,9 @@ Task<void> publisher(Loop& loop, const config::Workflow& wf, const Endpoints& ep
         if (opts.snapshots_bound) *opts.snapshots_bound = snapshots.endpoint();
     }
     snapshots.handle("snapshot", [&m](Json) -> Task<Json> { co_return m.snapshot(); });
+    std::map<std::string, int> subscribed;
+    Scope scope(loop);
+    scope.spawn(count_subscribers(updates, subscribed));
     if (ready) ready->set();
     for (;;) {
         const BusMessage msg = co_await sub.recv();
@@ -183,7 +232,8 @@ Task<void> publisher(Loop& loop, const config::Workflow& wf, const Endpoints& ep
                 m.on_workflow(body);
             }
         }
-        if (auto d = m.delta()) updates.send_later(make_multipart(std::string("delta"), *d));
+        if (auto d = m.delta(!subscribed.empty()))
+            updates.send_later(make_multipart(std::string("delta"), *d));
     }
 }
 
