@@ -158,7 +158,7 @@ Json Driver::run_command(const std::string& op, const Json& args) {
     if (!args.is_object()) throw Refused("the arguments must be an object");
     auto resolve = [&](bool outside) {
         const auto ids = ids_of(args);
-        if (ids.empty()) throw Refused(fmt::format("{}: give at least one task id", op));
+        if (ids.empty()) throw Refused("give at least one task id");
         try {
             return pool::resolve_ids(pool, ids, outside);
         } catch (const pool::IdError& e) {
@@ -183,7 +183,7 @@ Json Driver::run_command(const std::string& op, const Json& args) {
                 all += (all.empty() ? "" : "; ") + r["task"].get<std::string>() + ": " +
                        r["why"].get<std::string>();
             }
-            throw Refused(fmt::format("{}: nothing done: {}", op, all));
+            throw Refused(fmt::format("nothing done: {}", all));
         }
         return Json{{"done", did}, {"refused", refused}};
     };
@@ -232,9 +232,10 @@ Json Driver::run_command(const std::string& op, const Json& args) {
                 }
             }
         } else if (!mode.empty() && mode != "clean") {
-            throw Refused(fmt::format("stop: no mode '{}' (clean, now, kill)", mode));
+            throw Refused(fmt::format("no mode '{}' (clean, now, kill)", mode));
         }
         stopping = "clean";
+        out.post("workflow", Json{{"event", "stopping"}});
         return Json{{"stopping", mode.empty() ? "clean" : mode}, {"active", pool.active()}};
     }
     if (op == "hold") {
@@ -285,7 +286,7 @@ Json Driver::run_command(const std::string& op, const Json& args) {
         return each(resolve(true), [&](const TaskId& id) { return pool.trigger(id); });
     }
     if (op == "kill" || op == "poll") {
-        if (op == "kill" && !live) throw Refused("kill: this run's jobs are simulated");
+        if (op == "kill" && !live) throw Refused("this run's jobs are simulated: there is no job to kill");
         return each(resolve(false), [&](const TaskId& id) -> std::string {
             const pool::Task* t = pool.find(id);
             if (!t || !(t->state == State::preparing || t->state == State::submitted ||
@@ -311,7 +312,7 @@ Json Driver::run_command(const std::string& op, const Json& args) {
         const std::vector<std::string> outs = strings("out");
         const std::vector<std::string> pres = strings("pre");
         if (!outs.empty() && !pres.empty())
-            throw Refused("set: give outputs (--out) or prerequisites (--pre), not both");
+            throw Refused("give outputs (--out) or prerequisites (--pre), not both");
         return each(resolve(true), [&](const TaskId& id) -> std::string {
             if (!pres.empty()) {
                 for (const auto& p : pres) {
@@ -368,7 +369,7 @@ Json Driver::run_command(const std::string& op, const Json& args) {
         std::string ns = str_arg(args, "namespace");
         if (ns.empty()) ns = "root";
         if (ns != "root" && !wf.is_task(ns) && !wf.is_family(ns))
-            throw Refused(fmt::format("broadcast: there is no task or family '{}'", ns));
+            throw Refused(fmt::format("there is no task or family '{}'", ns));
         Json point = "*";
         if (auto p = point_arg("point")) point = p->value;
         if (bool_arg(args, "clear")) {
@@ -385,14 +386,14 @@ Json Driver::run_command(const std::string& op, const Json& args) {
         }
         const Json set = args.value("set", Json::object());
         if (!set.is_object() || set.empty())
-            throw Refused("broadcast: give --set KEY=VALUE, --clear or --display");
+            throw Refused("give --set KEY=VALUE, --clear or --display");
         for (const auto& [k, v] : set.items()) {
             if (!broadcastable(k))
                 throw Refused(fmt::format(
-                    "broadcast: '{}' cannot be broadcast (script, pre-script, post-script, "
+                    "'{}' cannot be broadcast (script, pre-script, post-script, "
                     "env-script, err-script, environment.NAME)",
                     k));
-            if (!v.is_string()) throw Refused(fmt::format("broadcast: '{}' needs a string", k));
+            if (!v.is_string()) throw Refused(fmt::format("'{}' needs a string", k));
         }
         broadcasts.push_back({{"point", point}, {"namespace", ns}, {"settings", set}});
         save_settings();

@@ -323,7 +323,7 @@ struct Driver {
             if (held) {
                 out.post("workflow",
                          Json{{"event", "held"},
-                              {"reason", fmt::format("{} tasks held after {}", pool.held(),
+                              {"reason", fmt::format("{} task{} held after {}", pool.held(), pool.held() == 1 ? "" : "s",
                                                      wf.cycling.format(*pool.hold_after()))}});
             }
         }

@@ -127,8 +127,11 @@ struct Mirror {
 
     void on_workflow(const Json& e) {
         const std::string ev = e.value("event", "");
-        if (ev == "paused" || ev == "resumed") {
-            workflow["status"] = ev == "paused" ? "paused" : "running";
+        if (ev == "stopping") {
+            workflow["status"] = "stopping";
+        } else if (ev == "paused" || ev == "resumed") {
+            if (workflow["status"] != "stopping")
+                workflow["status"] = ev == "paused" ? "paused" : "running";
         } else if (ev == "stalled" || ev == "unstalled") {
             workflow["stalled"] = ev == "stalled";
             if (ev == "stalled") workflow["stall_reason"] = e.value("reason", "");

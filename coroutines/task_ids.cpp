@@ -77,11 +77,10 @@ std::vector<TaskId> resolve_ids(TaskPool& pool, const std::vector<std::string>& 
             if (!name_matches(wf, task, tid.name) || !state_ok(t.state)) continue;
             out.push_back(tid);
         }
-        // Written out in full: tasks on the graph there, in the pool or not.
-        if (outside && point && state.empty()) {
-            for (const auto& name :
-                 is_glob(task) ? std::vector<std::string>(wf.tasks) : wf.tasks_of(task)) {
-                if (is_glob(task) && !name_matches(wf, task, name)) continue;
+        // Written out in full (a task or a family at a point): tasks on the
+        // graph there, in the pool or not. A glob matches the pool only.
+        if (outside && point && state.empty() && !is_glob(task)) {
+            for (const auto& name : wf.tasks_of(task)) {
                 const TaskId tid{*point, name};
                 if (pool.find(tid) || pool.on_graph(tid)) out.push_back(tid);
             }

@@ -7,9 +7,11 @@
 //
 // (The workflow's name and `//` are the client's: ids arrive without them.)
 // Globs (* ? [...]) match the formatted cycle point and the task or any of
-// its families. A glob matches tasks in the pool only, as in Cylc; an id
-// written out in full may also name a task that is not in the pool yet (or
-// any more), when the command allows it (hold, trigger, set, show).
+// its families. A glob (and a bare CYCLE, which is CYCLE/*) or a :STATE
+// matches tasks in the pool only, as in Cylc 8; an id written out in full
+// (2/model, or a family, 2/MODELS) may also name tasks on the graph at that
+// point that are not in the pool yet (or any more), when the command allows
+// it (hold, release, trigger, set, show).
 #pragma once
 
 #include <stdexcept>

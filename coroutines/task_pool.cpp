@@ -507,7 +507,11 @@ void TaskPool::maybe_remove(const TaskId& id) {
         if (t.state != State::expired && rt.output_required(o) && !t.outputs.count(o))
             return;  // incomplete: it stays
     }
-    done_[id] = {std::move(it->second.outputs), t.submit_num};  // the task goes: its outputs stay
+    // The task goes; its outputs stay (with those of an earlier run, if it
+    // was triggered again).
+    Done& d = done_[id];
+    d.outputs.merge(it->second.outputs);
+    d.submit_num = t.submit_num;
     pool_.erase(it);
     ++completed_total_;
 }
@@ -700,20 +704,26 @@ std::string TaskPool::trigger(const TaskId& id) {
         if (stop_ && id.point > *stop_) return "it is beyond the stop point";
         if (!on_graph(id)) return "it is not on the graph at that cycle point";
         int num = 0;
+        std::optional<Done> ran;
         if (auto d = done_.find(id); d != done_.end()) {
+            // A fresh run of a task that completed: what its outputs
+            // satisfied downstream stays satisfied (they stay on record),
+            // as in Cylc, whatever the new run does.
             num = d->second.submit_num;
-            done_.erase(d);  // a fresh run: its outputs start again
+            ran = std::move(d->second);
+            done_.erase(d);
         }
         spawn(id);
+        if (ran) done_[id] = std::move(*ran);
         it = pool_.find(id);
         if (it == pool_.end()) return "it cannot be spawned";
         it->second.submit_num = num;
     } else if (active_state(it->second.state)) {
         return fmt::format("it is {} already", to_string(it->second.state));
     } else if (it->second.state != State::waiting) {
-        // An incomplete task runs again from the start.
+        // An incomplete task runs again; the outputs it completed stay
+        // completed (what they satisfied downstream stays satisfied).
         it->second.state = State::waiting;
-        it->second.outputs.clear();
     }
     hold_later_.erase(id);
     it->second.forced = true;
@@ -793,7 +803,24 @@ std::string TaskPool::set_outputs(const TaskId& id, std::vector<std::string> out
 
 std::string TaskPool::set_prereq(const TaskId& id, Point point, const std::string& task,
                                  const std::string& output) {
-    if (done_.count(id)) return "it has completed";
+    if (done_.count(id) && !pool_.count(id)) return "it has completed";
+    if (!pool_.count(id) && !task.empty()) {
+        // Not spawned: refused before it is, if the prerequisite is not its own.
+        bool has = false;
+        if (on_graph(id)) {
+            for (const auto& t : at(id.point)) {
+                if (t.name != id.name) continue;
+                for (const auto& p : t.prereqs) {
+                    each_trigger(p, [&](const config::Trigger& tr) {
+                        has = has || (tr.point == point && tr.task == task && tr.output == output);
+                    });
+                }
+            }
+        }
+        if (!has && on_graph(id))
+            return fmt::format("it has no prerequisite {}/{}:{}", wf_.cycling.format(point), task,
+                               output);
+    }
     if (!pool_.count(id)) {
         if (stop_ && id.point > *stop_) return "it is beyond the stop point";
         if (!on_graph(id)) return "it is not on the graph at that cycle point";
@@ -833,7 +860,9 @@ std::string TaskPool::remove(const TaskId& id, bool& was_active) {
     for (auto& [q, ids] : ready_) ids.erase(id);
     forced_.erase(id);
     recheck_.erase(id);
-    done_[id] = {std::move(t.outputs), t.submit_num};
+    Done& d = done_[id];
+    d.outputs.merge(t.outputs);
+    d.submit_num = t.submit_num;
     pool_.erase(it);
     spawn_parentless();
     return "";
@@ -860,10 +889,9 @@ void TaskPool::set_stop_point(std::optional<Point> p) {
 
 bool TaskPool::reached(Point stop) const {
     if (active() > 0) return false;
-    for (const auto& [id, t] : pool_) {
-        if (id.point > stop) break;
-        if (!finished_state(t.state)) return false;
-    }
+    // A task still in the pool up to the stop point is unfinished or
+    // incomplete: the run is not done there (an incomplete one stalls it).
+    if (!pool_.empty() && pool_.begin()->first.point <= stop) return false;
     return !next_parentless_ || *next_parentless_ > stop;
 }
 

@@ -127,8 +127,28 @@ gone "$HOME/r3"
 grep -q "stopped after the stop point 1" "$HOME/r3/log/scheduler/log" || fail "stop --after"
 [ -d "$HOME/r3/log/job/2" ] && fail "a task after the stop point ran"
 # The stop point is cleared once reached: a restart goes on to the end.
+# (A failure up to the stop point is not a clean stop: see below.)
 expect 0 play --run-dir "$HOME/r3" --no-detach
 echo "$out" | grep -q "complete" || fail "the restart after the stop point: $out"
+echo "== stop --after with a failure before it: a stall, not a clean stop"
+cat >"$HOME/fails.yaml" <<'FLOW'
+name: fails
+scheduling:
+  cycling: integer
+  final: 3
+  graph:
+    P1: a => b
+runtime:
+  a:
+    script: "false"
+FLOW
+expect 0 play "$HOME/fails.yaml" --pause --run-dir "$HOME/r5"
+expect 0 stop "$HOME/r5" --after 1
+expect 0 resume "$HOME/r5"
+gone "$HOME/r5"
+grep -q "stalled" "$HOME/r5/log/scheduler/log" || fail "stop --after hid a failure: $(tail -3 "$HOME/r5/log/scheduler/log")"
+grep -q "stopped after the stop point" "$HOME/r5/log/scheduler/log" && fail "stop --after reported a clean stop over a failure"
+
 echo "== reload: a bad file is refused and changes nothing; a good one takes effect"
 cp "$dir/ops.yaml" "$HOME/rl.yaml"
 expect 0 play "$HOME/rl.yaml" --pause --run-dir "$HOME/r4"

@@ -221,14 +221,10 @@ TEST_SUITE("pool_commands") {
         }
     }
 
-    // Bug: with `outside`, resolve_ids expands a task glob (and a bare CYCLE,
-    // which is CYCLE/*) at a written-out cycle point over every task on the
-    // graph there, not only those in the pool. docs/protocol.md and
-    // task_ids.hpp say a glob matches tasks in the pool only, as in Cylc 8
-    // (its inactive-task matching takes no globs): `tock trigger WF 2` or
-    // `tock hold WF 2/*` would act on tasks that have not spawned.
-    TEST_CASE("resolve_ids: a task glob matches the pool only, even at a written-out point" *
-              doctest::skip()) {
+    // With `outside`, a task glob (and a bare CYCLE, which is CYCLE/*) at a
+    // written-out cycle point still matches tasks in the pool only, as in
+    // Cylc 8: `tock trigger WF 2` acts on no task that has not spawned.
+    TEST_CASE("resolve_ids: a task glob matches the pool only, even at a written-out point") {
         auto w = wf(kModels);
         TaskPool p(w);
         p.start();
@@ -403,7 +399,7 @@ scheduling:
         CHECK(p.complete());
     }
 
-    TEST_CASE("trigger an incomplete failed task: it runs again from the start") {
+    TEST_CASE("trigger an incomplete failed task: it runs again, its outputs kept") {
         auto w = wf(kChain);
         TaskPool p(w);
         p.start();
@@ -413,7 +409,9 @@ scheduling:
         REQUIRE(p.stalled());
         CHECK(p.trigger(tid(1, "a")) == "");
         CHECK(p.find(tid(1, "a"))->state == State::waiting);
-        CHECK(p.find(tid(1, "a"))->outputs.empty());
+        // What the failed run completed stays completed (a:failed => x stays
+        // satisfied), as in Cylc 8.
+        CHECK(p.find(tid(1, "a"))->outputs.count("failed") == 1);
         CHECK(names(p.release()) == Names{"1/a"});
         CHECK(p.find(tid(1, "a"))->submit_num == 2);
         run_job(p, tid(1, "a"));
@@ -443,14 +441,10 @@ scheduling:
         CHECK(q.find(tid(3, "a")) == nullptr);
     }
 
-    // Bug: trigger() of a task that completed forgets its outputs (done_ is
-    // erased, or an incomplete task's outputs cleared), and the pool works
-    // prerequisites out from those outputs, so a downstream task that they
-    // had satisfied waits again: if the new run fails, it never runs. In
-    // Cylc 8 a task's satisfied prerequisites stay satisfied when its
-    // upstream task is triggered again.
-    TEST_CASE("trigger a completed task: what its outputs satisfied stays satisfied" *
-              doctest::skip()) {
+    // A completed task triggered again keeps its outputs on record: a
+    // downstream task they satisfied stays satisfied, as in Cylc 8, even if
+    // the new run fails.
+    TEST_CASE("trigger a completed task: what its outputs satisfied stays satisfied") {
         auto w = wf(kJoin);
         TaskPool p(w);
         p.start();
@@ -601,13 +595,9 @@ runtime:
         }
     }
 
-    // Bug: set_prereq() spawns a task that is not in the pool before it
-    // looks for the prerequisite, and leaves it there when it refuses. A
-    // task that only an optional output spawns (a:fail? => recover) then
-    // waits for good, and the workflow stalls when a succeeds. Cylc 8's
-    // `cylc set --pre` adds a future task to the pool only when one of the
-    // prerequisites given is its own.
-    TEST_CASE("a refused set --pre spawns nothing" * doctest::skip()) {
+    // A refused `set --pre` spawns nothing: a task that only an optional
+    // output spawns (a:fail? => recover) is not left waiting for good.
+    TEST_CASE("a refused set --pre spawns nothing") {
         auto w =
             wf("scheduling:\n  cycling: integer\n  final: 1\n  graph:\n    R1: |\n"
                "      a? => b\n      a:fail? => recover\n");

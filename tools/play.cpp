@@ -583,6 +583,25 @@ int play(const PlayOptions& given) {
             fmt::print(stderr, "tock play: the run in {} is running already\n", restart_dir);
             return 1;
         }
+        // What the run was installed with is the database's to say.
+        std::vector<std::string> fixed;
+        if (given.mode != "live") fixed.push_back("--mode");
+        if (given.fast) fixed.push_back("--fast");
+        if (given.overrides.initial) fixed.push_back("--initial-cycle");
+        if (given.overrides.final) fixed.push_back("--final-cycle");
+        if (given.overrides.stop) fixed.push_back("--stop-after");
+        if (given.overrides.hold_after) fixed.push_back("--hold-after");
+        if (!given.start_tasks.empty()) fixed.push_back("--start-task");
+        if (!fixed.empty()) {
+            std::string list;
+            for (const auto& f : fixed) list += (list.empty() ? "" : ", ") + f;
+            fmt::print(stderr,
+                       "tock play: {} cannot be given to a restart: the run keeps the options it "
+                       "was started with (start a new run from the workflow file, or use tock "
+                       "stop --after / tock hold --after on this one)\n",
+                       list);
+            return 2;
+        }
         try {
             store::RunDb db(restart_dir + "/db");
             recall_install(db, o);
