@@ -3,10 +3,31 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <set>
 
 namespace tock::help {
 
 namespace {
+
+// What the operator commands share, printed before their example.
+const char* const kRun = R"~(
+
+NAME is a workflow (its latest run), NAME/runN or a run directory.)~";
+const char* const kIds = R"~( A task id
+is NAME//CYCLE/TASK, NAME//CYCLE/FAMILY or NAME//CYCLE, with globs (* ? [..])
+and a :STATE filter, as in 'NAME//*/model:failed'; ids after the first may
+leave out NAME. A glob in CYCLE, or :STATE, matches pool tasks only.
+
+Exit status: 0 done for at least one task (any refused are listed, with why,
+on stderr); 1 refused for all, or the workflow unreachable; 2 bad usage.)~";
+const char* const kExit = R"~(
+
+Exit status: 0 done; 1 refused, or the workflow unreachable (the reason is
+printed); 2 bad usage.)~";
+const std::set<std::string> kWithIds = {"hold", "release", "trigger", "kill",
+                                        "poll", "set",     "remove",  "show"};
+const std::set<std::string> kWithoutIds = {"stop",      "pause",  "resume",
+                                           "broadcast", "status", "dump"};
 
 const char* const kOverview = R"~(tock - an event-driven scheduler for cycling workflows
 
@@ -93,14 +114,17 @@ Example:
     {"play", R"~(tock play FLOW.yaml [--no-detach] [--mode live|simulation|skip] [--fast]
                     [--run-dir DIR] [--initial-cycle P] [--final-cycle P]
                     [--start-task CYCLE/TASK]... [--stop-after P] [--hold-after P]
-tock play NAME [--no-detach]             restart the latest run of NAME
-tock play --run-dir DIR [--no-detach]    restart the run in DIR
+                    [--pause] [--host-port HOST:PORT]
+tock play NAME [--no-detach] [--pause] [--host-port HOST:PORT]
+                                         restart the latest run of NAME
+tock play --run-dir DIR [...]            restart the run in DIR
 
 Runs a workflow in a new run directory (--run-dir, or ~/tock-run/NAME/runN).
 An existing run is never overwritten: `tock play NAME` or --run-dir of a run
 restarts it from its database (DIR/db) with the options it was started with;
 jobs that were active are reconciled from their job.status and processes,
-never launched twice. A run that completed is not started again.
+never launched twice. A stopped, stalled or killed run carries on where it
+was; one that completed is not started again.
 Detached by default: returns once the scheduler is up (its contact file
 written), printing where the run is and its pid; the log is in
 DIR/log/scheduler/log. --no-detach stays in the foreground, printing each
@@ -117,15 +141,25 @@ event and a progress line.
   --start-task  start from these tasks (a warm start)
   --stop-after  run nothing after this point; end when it is done
   --hold-after  hold the tasks after this point
+  --pause       start paused: tasks spawn, but no job runs until tock resume
+  --host-port HOST:PORT
+                also take commands on TCP (PORT, and PORT+1, PORT+2 for the
+                state stream; 0: free ports; HOST * for every interface),
+                CurveZMQ only: a client needs the run's .service/client.key.
+                Default: commands.host_port in ~/.config/tock/global.yaml
+                ($TOCK_GLOBAL_CONFIG). Read at each start, restarts too
+While it runs, the scheduler takes operator commands: tock help stop, ...
 
-Exit status: 0 complete (or stopped at --stop-after); 1 stalled or failed;
-2 bad options; 3 stopped by SIGINT/SIGTERM. The reason is on the last line.
+Exit status: 0 complete, or stopped (--stop-after, tock stop); 1 stalled,
+timed out (abort_on_*) or failed; 2 bad options; 3 stopped by SIGINT or
+SIGTERM. The reason is on the last line.
 DIR/log/scheduler/reference records what ran (since the last start);
 DIR/db records everything (docs/database.md). See docs/commands.md.
 
 Example:
   tock play examples/quickstart.yaml --no-detach
   tock play examples/forecast.yaml --mode simulation --fast --no-detach
+  tock play examples/quickstart.yaml --pause --host-port '*:0'
 )~"},
     {"history", R"~(tock history [--run-dir DIR] [NAME//]CYCLE/TASK
 
@@ -212,6 +246,146 @@ Exit status: 0 deleted; 1 refused, nothing to delete, or not confirmed;
 Example:
   tock clean quickstart --all --yes
 )~"},
+    {"stop", R"~(tock stop NAME [--now | --kill | --after CYCLE | --wall-clock TIME]
+
+Ends a running scheduler (cylc stop). Without an option: nothing new is
+submitted and it exits when its last active job has.
+  --kill              kill the active jobs first (their tasks fail, no retry)
+  --now               exit straight away; the jobs go on, a restart adopts them
+  --after CYCLE       run everything up to CYCLE, nothing after, then stop
+  --wall-clock TIME   stop cleanly at a UTC time, e.g. 2026-12-05T18:00Z
+The stop point and the stop time survive a restart until reached.
+
+Example:
+  tock stop quickstart --after 2026-01-01T06Z
+)~"},
+    {"pause", R"~(tock pause NAME
+
+No job is submitted until tock resume (cylc pause); jobs already out carry
+on and report. Kept across restarts; tock play --pause starts paused.
+
+Example:
+  tock pause quickstart
+)~"},
+    {"resume", R"~(tock resume NAME
+
+Ends a pause: ready tasks submit their jobs again.
+
+Example:
+  tock resume quickstart
+)~"},
+    {"hold", R"~(tock hold NAME//ID...
+tock hold NAME --after CYCLE
+tock hold NAME --all
+
+A held task submits no job until released (cylc hold). A task named by a
+plain CYCLE/TASK may be one not spawned yet: it will start out held.
+  --after CYCLE   hold every task beyond CYCLE, now and to come
+  --all           hold every task now in the pool
+
+Example:
+  tock hold quickstart//2026-01-01T06Z/model
+)~"},
+    {"release", R"~(tock release NAME//ID...
+tock release NAME --all
+
+Lets held tasks submit their jobs again (cylc release), or cancels the hold
+waiting for a task not spawned yet.
+  --all   every held task, every hold to come, and the --after point
+
+Example:
+  tock release quickstart//2026-01-01T06Z/model
+)~"},
+    {"trigger", R"~(tock trigger NAME//ID...
+
+Submits tasks at once, ignoring what they wait for (cylc trigger). A
+finished task gets a new job; an active one is refused. While paused, the
+job goes on resume.
+
+Example:
+  tock trigger quickstart//2026-01-01T00Z/post
+)~"},
+    {"kill", R"~(tock kill NAME//ID...
+
+Sends SIGTERM (then SIGKILL) to the jobs of active tasks (cylc kill). Each
+task fails, with no retry. Pool tasks only; live mode only.
+
+Example:
+  tock kill 'quickstart//*/model:running'
+)~"},
+    {"poll", R"~(tock poll NAME//ID...
+
+Asks for the state of active jobs now (cylc poll): a job the scheduler has
+lost track of is read from its job.status. Pool tasks only.
+
+Example:
+  tock poll 'quickstart//*/*:running'
+)~"},
+    {"set", R"~(tock set NAME//ID... [--out OUTPUT[,OUTPUT...]]
+tock set NAME//ID... --pre CYCLE/TASK:OUTPUT... | --pre all
+
+Marks outputs or prerequisites as done, with no job (cylc set).
+  --out   outputs to complete (default: the task's required ones);
+          succeed and fail stand for succeeded and failed
+  --pre   prerequisites to mark met (all: every one); the task still waits
+          for the others and for its xtriggers
+Give --out or --pre, not both.
+
+Example:
+  tock set quickstart//2026-01-01T00Z/model --out restart_written
+)~"},
+    {"remove", R"~(tock remove NAME//ID...
+
+Drops tasks from the pool (cylc remove), killing any active job; they do
+not run again unless triggered. Pool tasks only.
+
+Example:
+  tock remove 'quickstart//*:failed'
+)~"},
+    {"broadcast", R"~(tock broadcast NAME --set KEY=VALUE... [--namespace NS] [--point CYCLE]
+tock broadcast NAME --clear [--namespace NS] [--point CYCLE]
+tock broadcast NAME --display
+
+Overrides runtime settings for jobs submitted from now on (cylc broadcast).
+  --set KEY=VALUE  script, pre-script, post-script, env-script, err-script or
+                   environment.NAME; repeatable
+  --namespace NS   a task or family (default root: all)
+  --point CYCLE    one cycle point (default: all)
+  --clear          drop broadcasts (those of --namespace/--point if given)
+  --display        print the broadcasts in force, as JSON
+Kept across restarts until cleared.
+
+Example:
+  tock broadcast quickstart --namespace model --set environment.DEBUG=1
+)~"},
+    {"show", R"~(tock show NAME//ID... [--json]
+
+Prints each task's state, prerequisites and xtriggers (met [x] or not),
+outputs and latest job files (cylc show). Works for tasks outside the pool
+too: finished, or not spawned yet.
+  --json   the scheduler's full reply
+
+Example:
+  tock show quickstart//2026-01-01T06Z/model
+)~"},
+    {"status", R"~(tock status NAME
+
+One line per cycle point: each task in view with its state, (held) if held;
+the first line gives the workflow's state (running, paused, stalled).
+
+Example:
+  tock status quickstart
+)~"},
+    {"dump", R"~(tock dump NAME [--json]
+
+Everything the scheduler holds, as one line of JSON (cylc dump): each task
+of the pool with its state and outputs, and the settings commands made
+(pause, pending holds, broadcasts, stop and hold points).
+  --json   indented
+
+Example:
+  tock dump quickstart --json
+)~"},
     {"help", "tock help [COMMAND]: the overview, or one command's help.\n"},
     {"version", "tock version: print the version of tock.\n"},
 };
@@ -225,7 +399,16 @@ bool print(const std::string& topic) {
     }
     auto it = kTopics.find(topic);
     if (it == kTopics.end()) return false;
-    fmt::print("{}", it->second);
+    const std::string text = it->second;
+    const bool ids = kWithIds.count(topic) > 0;
+    if (!ids && !kWithoutIds.count(topic)) {
+        fmt::print("{}", text);
+        return true;
+    }
+    // An operator command: what they share goes before the example.
+    const auto example = text.find("\n\nExample");
+    fmt::print("{}{}{}{}", text.substr(0, example), kRun, ids ? kIds : kExit,
+               example == std::string::npos ? "\n" : text.substr(example));
     return true;
 }
 
