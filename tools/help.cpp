@@ -52,6 +52,8 @@ Operating a running workflow (ids: NAME//CYCLE/TASK, globs, :STATE):
   broadcast  change the runtime of jobs to come (--set, --clear, --display)
   show       a task's state, prerequisites, outputs and job
   status     the tasks by cycle point, live;  dump: the whole state as JSON
+  watch      a live full-screen view; keys act on the selected task
+  reload     read the workflow file again into the running workflow
   scan       the workflows running (--all: every run, with its last status)
   cat-log    print or follow a scheduler log or a job's file (--tail)
   clean      delete a run directory (never one whose scheduler is alive)
@@ -375,6 +377,32 @@ the first line gives the workflow's state (running, paused, stalled).
 
 Example:
   tock status quickstart
+)~"},
+    {"watch", R"~(tock watch NAME
+
+A live full-screen view of a running workflow (as cylc tui): its tasks by
+cycle point with their states, the latest changes, and the last command's
+answer. It follows the state stream, so it redraws only when the workflow
+changes. Keys: up/down or j/k select a task; h hold, r release, t trigger,
+K kill its job; p pause, P resume the workflow; q quit.
+
+Exit status: 0; 1 if the workflow is not running.
+
+Example:
+  tock watch forecast
+)~"},
+    {"reload", R"~(tock reload NAME [--file FLOW.yaml]
+
+Reads the workflow file (the one the run was started from, or --file) into
+the running workflow. A file with errors is refused with each of them
+(FILE:LINE:COL) and nothing changes; a good one takes effect at once: the
+scheduler restarts in place on it (the same pid), adopting its running jobs
+and keeping holds, pause, broadcasts and stop points.
+
+Exit status: 0 reloaded; 1 refused (the errors are printed); 2 bad usage.
+
+Example:
+  tock reload forecast
 )~"},
     {"dump", R"~(tock dump NAME [--json]
 
