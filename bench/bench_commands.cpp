@@ -49,6 +49,8 @@ Task<void> roundtrip(Loop& loop, const std::string& ep, int n, std::string op, J
             co_await ch.call(op, args);
         } catch (const RemoteError&) {
             break;  // the workflow ended: what was measured stands
+        } catch (const PeerLost&) {
+            break;
         }
         us.push_back(
             std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
