@@ -48,6 +48,7 @@ struct Commands {
     Outbox* out = nullptr;
     const CommandsOptions* opts = nullptr;
     std::string name;
+    bool reloading = false;
     std::uint64_t next_id = 1;
     std::map<std::uint64_t, std::shared_ptr<Waiting>> waiting;
     std::string status = "running";
@@ -86,7 +87,7 @@ struct Commands {
 // and the run goes on as it was. A good one is staged as RUN/flow.yaml.new;
 // the pool then stops (jobs left running), and the scheduler starts again
 // on it, as a restart (tools/play.cpp).
-std::string stage_reload(const CommandsOptions& o, Json& args) {
+void stage_reload(const CommandsOptions& o, const std::string& name, Json& args) {
     std::string file = o.flow_source;
     if (auto f = args.find("file"); f != args.end()) {
         if (!f->is_string()) throw std::runtime_error("'file' must be a string");
@@ -103,16 +104,50 @@ std::string stage_reload(const CommandsOptions& o, Json& args) {
     } catch (const std::exception& e) {
         throw std::runtime_error(fmt::format("{}; nothing changed", e.what()));
     }
+    if (o.live) {
+        // What `tock play` refuses in a live run, refused here first: the
+        // restart on the new file must not fail.
+        for (const auto& [label, x] : wf->xtriggers) {
+            if (x.function != "wall_clock" && x.function != "file_exists")
+                throw std::runtime_error(fmt::format(
+                    "xtrigger '{}' calls '{}', which this version cannot run live; nothing changed",
+                    label, x.function));
+        }
+    }
+    for (const auto& t : o.start_tasks) {
+        const auto slash = t.find('/');
+        if (slash == std::string::npos || !wf->is_task(t.substr(slash + 1)))
+            throw std::runtime_error(fmt::format(
+                "the run was started from {}, which the new file has no task for; nothing changed",
+                t));
+    }
+    if (wf->name != name)
+        throw std::runtime_error(fmt::format(
+            "the file defines workflow '{}', not '{}'; nothing changed", wf->name, name));
     std::error_code ec;
     std::filesystem::copy_file(file, o.run_dir + "/flow.yaml.new",
                                std::filesystem::copy_options::overwrite_existing, ec);
     if (ec) throw std::runtime_error(fmt::format("cannot copy {}: {}", file, ec.message()));
     args["file"] = file;
-    return wf->name;
+}
+
+// How deep a command's arguments may nest: far more than any command needs,
+// far less than what the bus's JSON reader (or a recursive dump) can take.
+constexpr int kMaxDepth = 32;
+
+int depth(const Json& j) {
+    int d = 0;
+    if (j.is_structured()) {
+        for (const auto& x : j) d = std::max(d, depth(x));
+        return d + 1;
+    }
+    return 0;
 }
 
 Task<Json> forward(Commands& c, std::string op, Json args) {
     if (c.over) throw std::runtime_error("the workflow is shutting down");
+    if (depth(args) > kMaxDepth)
+        throw std::runtime_error(fmt::format("the arguments nest deeper than {} levels", kMaxDepth));
     std::string who = "local";
     if (auto v = args.find("$via"); v != args.end()) {
         who = v->get<std::string>();
@@ -123,10 +158,9 @@ Task<Json> forward(Commands& c, std::string op, Json args) {
         args.erase(u);
     }
     if (op == "reload") {
-        const std::string name = stage_reload(*c.opts, args);
-        if (name != c.name)
-            throw std::runtime_error(fmt::format(
-                "the file defines workflow '{}', not '{}'; nothing changed", name, c.name));
+        if (c.reloading) throw std::runtime_error("a reload is under way already");
+        stage_reload(*c.opts, c.name, args);
+        c.reloading = true;
     }
     const std::uint64_t id = c.next_id++;
     auto w = std::make_shared<Commands::Waiting>(c.loop);
@@ -157,6 +191,9 @@ Task<void> commands(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
     Scope scope(loop);
     scope.spawn(out.run());
     Server server(loop, opts.local_endpoint);
+    // No command needs a megabyte: a larger frame on the TCP endpoint
+    // (bound below, with this option) is dropped by ZeroMQ.
+    server.raw().set(zmq::sockopt::maxmsgsize, std::int64_t{1} << 20);
     if (!opts.tcp_endpoint.empty()) {
         server.bind_curve(opts.tcp_endpoint, opts.server_secret);
         if (opts.tcp_bound) *opts.tcp_bound = server.endpoint();

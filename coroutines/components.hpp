@@ -92,6 +92,8 @@ struct CommandsOptions {
     // installed from) and the options it was started with.
     std::string flow_source;
     config::Overrides overrides;
+    bool live = true;
+    std::vector<std::string> start_tasks;
 };
 
 // The publisher component: the live state stream for clients.

@@ -80,10 +80,32 @@ Json Driver::settings() const {
     for (const auto& id : pool.holds_to_come()) later.push_back({id.point.value, id.name});
     s["holds"] = later;
     if (stop_wall) s["stop_wall_clock"] = *stop_wall;
+    // Triggers not yet carried out, and prerequisites satisfied by hand:
+    // no task row says so, and a restart must not lose them.
+    Json triggered = Json::array(), pre = Json::array();
+    for (const auto& [id, t] : pool.tasks()) {
+        if (t.forced) triggered.push_back({id.point.value, id.name});
+        for (const auto& [p, task, output] : t.pre_set)
+            pre.push_back({id.point.value, id.name, p.value, task, output});
+    }
+    if (!triggered.empty()) s["triggered"] = triggered;
+    if (!pre.empty()) s["prerequisites_set"] = pre;
+    forced_saved = !triggered.empty();
     return s;
 }
 
-void Driver::apply_settings(const Json& s) {
+void Driver::apply_settings(const Json& s, bool tasks) {
+    if (tasks) {
+        for (const auto& p : s.value("prerequisites_set", Json::array())) {
+            pool.set_prereq({config::Point{p.at(0).get<std::int64_t>()}, p.at(1).get<std::string>()},
+                            config::Point{p.at(2).get<std::int64_t>()}, p.at(3).get<std::string>(),
+                            p.at(4).get<std::string>());
+        }
+        for (const auto& t : s.value("triggered", Json::array())) {
+            pool.trigger({config::Point{t.at(0).get<std::int64_t>()}, t.at(1).get<std::string>()});
+        }
+        return;
+    }
     paused = s.value("paused", false);
     broadcasts = s.value("broadcasts", Json::array());
     if (s.contains("stop_after")) pool.set_stop_point(config::Point{s["stop_after"].get<std::int64_t>()});
@@ -283,7 +305,9 @@ Json Driver::run_command(const std::string& op, const Json& args) {
         return r;
     }
     if (op == "trigger") {
-        return each(resolve(true), [&](const TaskId& id) { return pool.trigger(id); });
+        const Json r = each(resolve(true), [&](const TaskId& id) { return pool.trigger(id); });
+        save_settings();  // durable with the reply, until the jobs are submitted
+        return r;
     }
     if (op == "kill" || op == "poll") {
         if (op == "kill" && !live) throw Refused("this run's jobs are simulated: there is no job to kill");
@@ -339,6 +363,7 @@ Json Driver::run_command(const std::string& op, const Json& args) {
                     if (!why.empty()) return why;
                 }
                 post("prerequisites-set", id);
+                save_settings();
                 return "";
             }
             const std::string why = pool.set_outputs(id, outs);

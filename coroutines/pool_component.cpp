@@ -32,8 +32,14 @@ Task<void> task_pool(Loop& loop, const config::Workflow& wf, const Endpoints& ep
         start.push_back({wf.cycling.parse_point(s.substr(0, slash)), s.substr(slash + 1)});
     }
     if (opts.restore) {
+        // What shapes the pool (stop and hold-after points, holds to come)
+        // before it is rebuilt; what acts on its tasks (triggers,
+        // prerequisites set by hand) after.
+        const Json settings =
+            opts.restore->settings ? Json::parse(*opts.restore->settings) : Json::object();
+        d.apply_settings(settings, false);
         d.restore(*opts.restore, start);
-        if (opts.restore->settings) d.apply_settings(Json::parse(*opts.restore->settings));
+        d.apply_settings(settings, true);
     } else {
         d.pool.start(start);
     }

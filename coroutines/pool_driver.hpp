@@ -43,6 +43,7 @@ struct Driver {
     bool live = true;
     bool stop_now = false;    // `tock stop --now`: once its reply is posted
     bool reload_now = false;  // `tock reload`: likewise
+    mutable bool forced_saved = false;  // the settings last saved name tasks triggered by hand
     std::optional<config::Point> oldest_sent;  // the oldest point the state stream was told
     std::string run_dir;
 
@@ -55,7 +56,10 @@ struct Driver {
     Json settings() const;
     Json settings_shown() const;
     Json broadcasts_shown() const;
-    void apply_settings(const Json& s);
+    // `tasks` false: the pool's shape (stop, hold-after, holds to come,
+    // pause, broadcasts); true: what acts on tasks (triggers, prerequisites
+    // set by hand), once they are restored.
+    void apply_settings(const Json& s, bool tasks);
     void save_settings() { out.post("workflow", Json{{"event", "settings"}, {"settings", settings()}}); }
     Json job_broadcast(const TaskId& id) const;
     void arm_wall_stop();
@@ -132,6 +136,11 @@ struct Driver {
         TaskId id;
         const pool::Task* t = current(b, id);
         if (!t) return;
+        // A job whose task an operator has set done (or whose task waits to
+        // run again) speaks for nothing any more.
+        if (t->state != State::preparing && t->state != State::submitted &&
+            t->state != State::running)
+            return;
         const BusEvent* extra = &b;
         if (topic == "job.submitted") {
             if (t->state != State::preparing) return;
@@ -270,6 +279,7 @@ struct Driver {
             if (oldest) body.num("oldest", oldest->value);
             out.post_text("spawned", body.take());
         }
+        if (forced_saved && !ids.empty()) save_settings();  // a trigger was carried out
         if (!ids.empty()) {
             std::string jobs = "[";
             for (const auto& id : ids) {
@@ -361,7 +371,16 @@ struct Driver {
                 dirty.set();
                 continue;
             }
-            const Json body = decode(m.body);
+            Json body;
+            try {
+                body = decode(m.body);
+            } catch (const std::exception& e) {
+                // Only a command can carry what a client wrote; the commands
+                // component bounds it, and anything still unreadable is
+                // dropped here rather than end the run.
+                if (m.topic != "command") throw;
+                continue;
+            }
             if (body.is_array()) {
                 for (const auto& b : body) other(m.topic, b);
             } else {

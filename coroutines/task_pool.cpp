@@ -55,6 +55,10 @@ void each_trigger(const Prereq& p, const std::function<void(const config::Trigge
     for (const auto& c : p.children) each_trigger(c, f);
 }
 
+bool active_state(State s) {
+    return s == State::preparing || s == State::submitted || s == State::running;
+}
+
 bool finished_state(State s) {
     return s == State::succeeded || s == State::failed || s == State::submit_failed ||
            s == State::expired;
@@ -428,7 +432,9 @@ void TaskPool::output(const TaskId& id, const std::string& output) {
 
 void TaskPool::finished(const TaskId& id, bool succeeded) {
     auto it = pool_.find(id);
-    if (it == pool_.end()) return;
+    // A job whose task is no longer active (set done by an operator) ends
+    // unheeded: its slot was freed then.
+    if (it == pool_.end() || !active_state(it->second.state)) return;
     Task& t = it->second;
     --queue_active_[queue_of(id.name)];
     if (succeeded) {
@@ -457,7 +463,7 @@ bool TaskPool::schedule_retry(Task& t, const std::vector<config::Interval>& dela
 
 void TaskPool::submit_failed(const TaskId& id) {
     auto it = pool_.find(id);
-    if (it == pool_.end()) return;
+    if (it == pool_.end() || !active_state(it->second.state)) return;
     Task& t = it->second;
     --queue_active_[queue_of(id.name)];
     if (schedule_retry(t, wf_.runtime.at(id.name).submission_retry_delays, t.submit_retries_used))
@@ -640,14 +646,6 @@ std::string TaskPool::stall_reason() const {
 
 // Operator commands.
 
-namespace {
-
-bool active_state(State s) {
-    return s == State::preparing || s == State::submitted || s == State::running;
-}
-
-}  // namespace
-
 bool TaskPool::on_graph(const TaskId& id) {
     if (id.point < wf_.initial || (wf_.final && id.point > *wf_.final)) return false;
     const auto& tasks = at(id.point);
@@ -758,7 +756,7 @@ std::string TaskPool::set_outputs(const TaskId& id, std::vector<std::string> out
                                    return c;
                                }());
     }
-    if (auto d = done_.find(id); d != done_.end()) {
+    if (auto d = done_.find(id); d != done_.end() && !pool_.count(id)) {
         for (const auto& o : outputs) {
             if (d->second.outputs.insert(o).second) spawn_downstream(id, o);
         }

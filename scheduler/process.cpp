@@ -451,6 +451,12 @@ ExitWatch::ExitWatch(Loop& loop, int pid) : gone_(loop) {
     uv_poll_start(poll_, UV_READABLE, [](uv_poll_t* h, int, int) {
         if (auto* self = static_cast<ExitWatch*>(h->data)) {
             uv_poll_stop(h);
+            // A child of this process after all (a job started before this
+            // process re-executed itself for `tock reload`): reap it, or it
+            // stays a zombie. For any other process this finds nothing.
+            siginfo_t info{};
+            ::waitid(static_cast<idtype_t>(3 /* P_PIDFD */), static_cast<id_t>(self->fd_), &info,
+                     WEXITED | WNOHANG);
             self->gone_.set();
         }
     });

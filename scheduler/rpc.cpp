@@ -46,6 +46,7 @@ Channel::Channel(Loop& loop, const std::string& endpoint, ChannelOptions opts)
         throw zmq::error_t();
     }
     monitor_.connect(mon);
+    if (endpoint.find('[') != std::string::npos) sock_.raw().set(zmq::sockopt::ipv6, 1);
     if (!opts.curve_server_key.empty()) {
         sock_.raw().set(zmq::sockopt::curve_serverkey, opts.curve_server_key);
         sock_.raw().set(zmq::sockopt::curve_publickey, opts.curve_public_key);
@@ -195,6 +196,7 @@ Server::Server(Loop& loop, const std::string& endpoint)
 }
 
 void Server::bind_curve(const std::string& endpoint, const std::string& secret_z85) {
+    sock_.raw().set(zmq::sockopt::ipv6, 1);  // an IPv6 address, or both
     sock_.raw().set(zmq::sockopt::curve_server, 1);
     sock_.raw().set(zmq::sockopt::curve_secretkey, secret_z85);
     sock_.raw().set(zmq::sockopt::zap_domain, "tock");

@@ -158,6 +158,7 @@ class Server {
     // dropped and counted as malformed, so that nothing acts unanswered.
     void require_ids() { require_ids_ = true; }
     std::string endpoint() const;
+    zmq::socket_t& raw() noexcept { return sock_.raw(); }  // options, before it is used
     // Frames that were not a JSON array of messages; dropped.
     std::uint64_t malformed() const noexcept { return malformed_; }
 

@@ -31,6 +31,10 @@ echo "== pause, hold, broadcast, resume, set"
 expect 0 play "$dir/ops.yaml" --pause
 run=$HOME/tock-run/ops/run1
 log=$run/log/scheduler/log
+[ "$(stat -c %a "$run/.service")" = 700 ] || fail ".service is not 0700: $(stat -c %a "$run/.service")"
+for f in contact server.key client.key; do
+    [ "$(stat -c %a "$run/.service/$f")" = 600 ] || fail ".service/$f is not 0600"
+done
 expect 0 status ops
 echo "$out" | grep -q "workflow ops: paused" || fail "status does not say paused: $out"
 echo "$out" | grep -q "a:waiting" || fail "status does not show the waiting tasks: $out"

@@ -63,7 +63,11 @@ Run find_run(const std::string& name) {
     if (!r.contact.is_object() || !r.contact.contains("commands"))
         throw Refusal(fmt::format("{} is not a contact file tock can read", path));
     const int pid = r.contact.value("pid", 0);
-    if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH))
+    char host[256] = "";
+    ::gethostname(host, sizeof host - 1);
+    // Only a scheduler on this host can be looked for here; one elsewhere
+    // answers (over TCP) or does not.
+    if (r.contact.value("host", "") == host && (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)))
         throw Refusal(fmt::format(
             "workflow '{}' is not running (its contact file names pid {}, which is gone)", name,
             pid));
@@ -253,9 +257,14 @@ int run(Control& c, const std::vector<std::string>& args) {
         if (!c.after.empty()) a["after"] = c.after;
         if (!c.wall_clock.empty()) a["wall_clock"] = c.wall_clock;
     } else if (op == "hold" || op == "release") {
+        if ((c.all || !c.after.empty()) && !ids.empty())
+            throw Usage("give task ids, or --all, or --after CYCLE: not together");
+        if (c.all && !c.after.empty()) throw Usage("give --all or --after, not both");
         if (c.all) a["all"] = true;
         if (!c.after.empty()) a["after"] = c.after;
     } else if (op == "set") {
+        if (!c.outs.empty() && !c.pres.empty())
+            throw Usage("give outputs (--out) or prerequisites (--pre), not both");
         std::vector<std::string> outs;
         for (const auto& o : c.outs) {
             std::stringstream ss(o);

@@ -216,7 +216,8 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     components.spawn(guarded(comp::commands(loop, wf, ep,
                                             {s.run_dir, local["commands"], tcp[0],
                                              s.server_keys.secret_key, zap ? &*zap : nullptr,
-                                             &cmd_tcp, s.flow_source, s.overrides},
+                                             &cmd_tcp, s.flow_source, s.overrides,
+                                             s.mode == comp::RunMode::live, s.start_tasks},
                                             &commands_up),
                              "commands", end));
     components.spawn(guarded(comp::publisher(loop, wf, ep,
@@ -451,8 +452,19 @@ namespace fs = std::filesystem;
 // inherited) until the process ends, whatever ends it. -1 if another
 // scheduler holds it.
 int lock_run(const std::string& dir) {
+    // `tock reload` hands its lock over across the exec: the same open file.
+    if (const char* fd_text = std::getenv("TOCK_RUN_LOCK_FD")) {
+        const int fd = std::atoi(fd_text);
+        ::unsetenv("TOCK_RUN_LOCK_FD");
+        if (fd > 2 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+            return fd;
+        }
+    }
     std::error_code ec;
     fs::create_directories(fs::path(dir) / ".service", ec);
+    // Its keys and sockets are the run's: only its owner may enter.
+    fs::permissions(fs::path(dir) / ".service", fs::perms::owner_all, fs::perm_options::replace, ec);
     const int fd = ::open((dir + "/.service/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -545,6 +557,7 @@ bool read_global_config(PlayOptions& o) {
 
 int play(const PlayOptions& given) {
     PlayOptions o = given;
+    int run_lock = -1;
     if (!read_global_config(o)) return 1;
     if (!o.host_port.empty()) {
         std::string why;
@@ -579,7 +592,7 @@ int play(const PlayOptions& given) {
     std::optional<store::Snapshot> snapshot;
     std::string flow_source = o.flow.empty() ? "" : fs::absolute(o.flow).string();
     if (!restart_dir.empty()) {
-        if (lock_run(restart_dir) < 0) {
+        if ((run_lock = lock_run(restart_dir)) < 0) {
             fmt::print(stderr, "tock play: the run in {} is running already\n", restart_dir);
             return 1;
         }
@@ -663,7 +676,7 @@ int play(const PlayOptions& given) {
     } else {
         dir = make_run_dir(o, wf->name);
         if (!dir) return 1;
-        if (lock_run(*dir) < 0) {
+        if ((run_lock = lock_run(*dir)) < 0) {
             fmt::print(stderr, "tock play: the run in {} is running already\n", *dir);
             return 1;
         }
@@ -777,6 +790,13 @@ int play(const PlayOptions& given) {
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);
+        // The run's lock is kept across the exec (no other scheduler can
+        // take the run meanwhile); the new image takes it again on the same
+        // open file, which flock allows.
+        if (run_lock >= 0) {
+            ::fcntl(run_lock, F_SETFD, 0);
+            ::setenv("TOCK_RUN_LOCK_FD", std::to_string(run_lock).c_str(), 1);
+        }
         ::execv(exe.c_str(), argv.data());
         fmt::print(stderr, "tock play: reload: cannot start again: {}\n", std::strerror(errno));
         return 1;

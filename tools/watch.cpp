@@ -29,7 +29,8 @@ struct Terminal {
     Terminal() {
         if (::tcgetattr(0, &saved) == 0) {
             termios t = saved;
-            t.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
+            // ISIG off: Ctrl-C is a key (quit), so the terminal is given back.
+            t.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO | ISIG);
             t.c_cc[VMIN] = 0;
             t.c_cc[VTIME] = 0;
             raw = ::tcsetattr(0, TCSANOW, &t) == 0;
@@ -235,7 +236,7 @@ struct Watch {
                 pending.erase(0, used);
                 const Json* t = view.selected_task();
                 const Json ids = t ? Json::array({t->value("id", "")}) : Json::array();
-                if (key == "q") {
+                if (key == "q" || key == "\x03") {
                     quit.set();
                     co_return;
                 } else if (key == "j" && view.selected + 1 < view.tasks.size()) {
@@ -266,6 +267,10 @@ Task<void> watching(Loop& loop, const Run& r) {
 }  // namespace
 
 int watch(const std::string& name) {
+    if (!::isatty(0) || !::isatty(1)) {
+        fmt::print(stderr, "tock watch: it needs a terminal (try tock status for a table)\n");
+        return 2;
+    }
     try {
         const Run r = find_run(name);
         Loop loop;
