@@ -205,7 +205,9 @@ Task<void> publisher(Loop& loop, const config::Workflow& wf, const Endpoints& ep
     updates.bind(opts.local_updates);
     Server snapshots(loop, opts.local_snapshots);
     if (!opts.tcp_updates.empty()) {
-        updates.raw().set(zmq::sockopt::ipv6, 1);
+        if (opts.tcp_updates.find('[') != std::string::npos ||
+            opts.tcp_updates.rfind("tcp://*", 0) == 0)
+            updates.raw().set(zmq::sockopt::ipv6, 1);
         updates.raw().set(zmq::sockopt::curve_server, 1);
         updates.raw().set(zmq::sockopt::curve_secretkey, opts.server_secret);
         updates.raw().set(zmq::sockopt::zap_domain, "tock");

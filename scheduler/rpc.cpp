@@ -196,7 +196,9 @@ Server::Server(Loop& loop, const std::string& endpoint)
 }
 
 void Server::bind_curve(const std::string& endpoint, const std::string& secret_z85) {
-    sock_.raw().set(zmq::sockopt::ipv6, 1);  // an IPv6 address, or both
+    // An IPv6 address, or every interface of both kinds.
+    if (endpoint.find('[') != std::string::npos || endpoint.rfind("tcp://*", 0) == 0)
+        sock_.raw().set(zmq::sockopt::ipv6, 1);
     sock_.raw().set(zmq::sockopt::curve_server, 1);
     sock_.raw().set(zmq::sockopt::curve_secretkey, secret_z85);
     sock_.raw().set(zmq::sockopt::zap_domain, "tock");

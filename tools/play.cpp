@@ -413,6 +413,11 @@ void write_contact(const config::Workflow& wf, const std::string& run_dir,
         for (const char* any : {"tcp://0.0.0.0:", "tcp://[::]:"}) {
             if (text.rfind(any, 0) == 0) text = fmt::format("tcp://{}:{}", host, text.substr(std::strlen(any)));
         }
+        // An IPv4 address as IPv6 writes it: the plain form.
+        if (text.rfind("tcp://[::ffff:", 0) == 0 && text.find("]:") != std::string::npos) {
+            const auto close = text.find("]:");
+            text = "tcp://" + text.substr(14, close - 14) + text.substr(close + 1);
+        }
         c[k] = text;
     }
     const std::string text = c.dump(2) + "\n";
