@@ -111,6 +111,8 @@ expect 0 play "$dir/long.yaml" --run-dir "$HOME/r2"
 wait_for "$HOME/r2/log/scheduler/log" "1/sleeper  running"
 expect 0 hold "$HOME/r2//1/after"
 expect 0 pause "$HOME/r2"
+expect 0 broadcast "$HOME/r2" --namespace after --set environment.KEPT=yes
+expect 0 stop "$HOME/r2" --after 1
 expect 0 stop "$HOME/r2" --now
 gone "$HOME/r2"
 grep -q "stopped by an operator" "$HOME/r2/log/scheduler/log" || fail "no stop in the log"
@@ -118,7 +120,11 @@ kill -0 "$(cat "$HOME/r2/log/job/1/sleeper/01/job.status" | sed -n 's/^TOCK_JOB_
 expect 0 play --run-dir "$HOME/r2"
 expect 0 dump "$HOME/r2" --json
 echo "$out" | grep -q '"paused": true' || fail "the restart lost the pause: $out"
-echo "$out" | grep -q '"holds"' || fail "no holds after the restart: $out"
+expect 0 dump "$HOME/r2"
+echo "$out" | grep -q '"holds":\["1/after"\]' || fail "no holds after the restart: $out"
+echo "$out" | grep -q '"stop_after":"1"' || fail "the restart lost the stop point: $out"
+expect 0 broadcast "$HOME/r2" --display
+echo "$out" | grep -q "KEPT" || fail "the restart lost the broadcast: $out"
 expect 0 status "$HOME/r2"
 echo "$out" | grep -q "sleeper:running" || fail "the restart did not adopt the running job: $out"
 expect 0 stop "$HOME/r2" --kill
@@ -134,6 +140,17 @@ grep -q "stopped after the stop point 1" "$HOME/r3/log/scheduler/log" || fail "s
 # (A failure up to the stop point is not a clean stop: see below.)
 expect 0 play --run-dir "$HOME/r3" --no-detach
 echo "$out" | grep -q "complete" || fail "the restart after the stop point: $out"
+echo "== a scheduler in the foreground (--no-detach) takes commands too"
+"$tock" play "$dir/ops.yaml" --pause --no-detach --run-dir "$HOME/r6" >"$HOME/r6.out" 2>&1 &
+fg=$!
+for _ in $(seq 200); do [ -e "$HOME/r6/.service/contact" ] && break; sleep 0.05; done
+expect 0 hold "$HOME/r6//2/a"
+expect 0 resume "$HOME/r6"
+wait_for "$HOME/r6/log/scheduler/log" "1/c  succeeded"
+expect 0 set "$HOME/r6//2/a"
+wait $fg || fail "the foreground run ended with $?: $(tail -3 "$HOME/r6.out")"
+grep -q "complete" "$HOME/r6.out" || fail "the foreground run: $(tail -3 "$HOME/r6.out")"
+
 echo "== stop --after with a failure before it: a stall, not a clean stop"
 cat >"$HOME/fails.yaml" <<'FLOW'
 name: fails
