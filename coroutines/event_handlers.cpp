@@ -149,6 +149,10 @@ Task<void> events(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
             if (kind == "stalled" && wf.events.stall_timeout) {
                 h.on_workflow("stall_timeout", body.value("reason", ""));
             }
+            // An inactivity or workflow timeout that aborts: its own handlers too.
+            if (body.contains("timeout") && body["timeout"].is_string()) {
+                h.on_workflow(body["timeout"].get<std::string>(), body.value("reason", ""));
+            }
             // A reload stops only to start again at once: no handlers.
             if (kind != "reload") {
                 h.on_workflow(kind == "complete" || kind == "stopped" ? "shutdown" : "abort",

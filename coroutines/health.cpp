@@ -104,8 +104,11 @@ struct Health {
     Task<void> workflow_timer(Duration d, std::string kind, bool abort, std::string reason) {
         co_await loop.clock().sleep_for(d);
         if (abort) {
-            out.post("stop", Json{{"rc", 1}, {"kind", kind == "stall_timeout" ? "stalled" : "aborted"},
-                                  {"reason", reason}});
+            Json stop = {{"rc", 1},
+                         {"kind", kind == "stall_timeout" ? "stalled" : "aborted"},
+                         {"reason", reason}};
+            if (kind != "stall_timeout") stop["timeout"] = kind;  // (stalled runs its own)
+            out.post("stop", stop);
         } else {
             out.post("timeout", Json{{"workflow", kind}, {"reason", reason}});
         }

@@ -339,7 +339,10 @@ struct Driver {
         }
     }
 
-    void finish(int rc, const char* kind, const std::string& reason) {
+    // `timeout`: the workflow timer that ended the run, if one did (its
+    // handlers run with the abort's).
+    void finish(int rc, const char* kind, const std::string& reason,
+                const std::string& timeout = "") {
         if (done) return;
         done = true;
         Json left = Json::array();
@@ -349,11 +352,13 @@ struct Driver {
             if (t.held) l["held"] = true;
             left.push_back(std::move(l));
         }
-        out.post("workflow", Json{{"event", "shutdown"},
-                                  {"kind", kind},
-                                  {"rc", rc},
-                                  {"reason", reason},
-                                  {"left", std::move(left)}});
+        Json e = {{"event", "shutdown"},
+                  {"kind", kind},
+                  {"rc", rc},
+                  {"reason", reason},
+                  {"left", std::move(left)}};
+        if (!timeout.empty()) e["timeout"] = timeout;
+        out.post("workflow", e);
         timers.stop();
         finished.set();
     }
@@ -409,7 +414,7 @@ struct Driver {
             command(body);
         } else if (topic == "stop") {
             finish(body.value("rc", 1), body.value("kind", "aborted").c_str(),
-                   body.value("reason", "stopped"));
+                   body.value("reason", "stopped"), body.value("timeout", ""));
             return;
         }
         dirty.set();
