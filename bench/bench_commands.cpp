@@ -74,8 +74,7 @@ Task<void> one(Channel& ch, std::string op, Json args, Tally& t) {
     }
 }
 
-Task<void> client(Loop& loop, const std::string& ep, int n, std::string op, Json args,
-                  Tally& t) {
+Task<void> client(Loop& loop, const std::string& ep, int n, std::string op, Json args, Tally& t) {
     Channel ch(loop, ep, options());
     constexpr int kWindow = 64;
     for (int sent = 0; sent < n && t.lost == 0;) {
@@ -95,7 +94,8 @@ Task<void> load(Loop& loop, const std::string& ep, int clients, int n, std::stri
 
 double pct(std::vector<double> v, double p) {
     std::sort(v.begin(), v.end());
-    const auto i = static_cast<std::size_t>(std::max(0.0, p / 100.0 * static_cast<double>(v.size()) - 1e-9));
+    const auto i =
+        static_cast<std::size_t>(std::max(0.0, p / 100.0 * static_cast<double>(v.size()) - 1e-9));
     return v[std::min(i, v.size() - 1)];
 }
 
@@ -118,8 +118,8 @@ int main(int argc, char** argv) {
             std::vector<double> us;
             run_until(loop, roundtrip(loop, ep, n, argv[4], args, us));
             if (us.empty()) throw std::runtime_error("no call was answered");
-            fmt::print("roundtrip {} n={} p50_us={:.0f} p99_us={:.0f} max_us={:.0f}\n", argv[4], us.size(),
-                       pct(us, 50), pct(us, 99), pct(us, 100));
+            fmt::print("roundtrip {} n={} p50_us={:.0f} p99_us={:.0f} max_us={:.0f}\n", argv[4],
+                       us.size(), pct(us, 50), pct(us, 99), pct(us, 100));
             return 0;
         }
         if (mode == "load" && argc >= 6) {
@@ -136,7 +136,8 @@ int main(int argc, char** argv) {
                 "seconds={:.2f} per_second={:.0f}\n",
                 clients, clients * n, t.answered, t.errors, t.lost, t.unmatched, s,
                 static_cast<double>(t.answered) / s);
-            return t.answered == static_cast<std::uint64_t>(clients) * static_cast<std::uint64_t>(n) &&
+            return t.answered == static_cast<std::uint64_t>(clients) *
+                                     static_cast<std::uint64_t>(n) &&
                            t.unmatched == 0
                        ? 0
                        : 1;

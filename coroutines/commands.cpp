@@ -12,14 +12,13 @@
 //
 // `ping` is answered here: the workflow's name, pid and status (running,
 // paused, stopping), for `tock scan`.
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 
 #include "coroutines/components.hpp"
 #include "coroutines/wire.hpp"
@@ -34,8 +33,9 @@ namespace tock::comp {
 namespace {
 
 // The operations that go to the pool (pool_commands.cpp).
-const char* const kOps[] = {"pause", "resume", "stop",      "hold", "release", "trigger", "kill",
-                            "poll",  "set",    "remove",    "broadcast", "show",  "dump",    "reload"};
+const char* const kOps[] = {"pause",     "resume", "stop", "hold",  "release",
+                            "trigger",   "kill",   "poll", "set",   "remove",
+                            "broadcast", "show",   "dump", "reload"};
 
 struct Commands {
     explicit Commands(Loop& l) : loop(l) {}
@@ -99,7 +99,8 @@ void stage_reload(const CommandsOptions& o, const std::string& name, Json& args)
         wf = config::Workflow::load(file, o.overrides);
     } catch (const config::ConfigErrors& e) {
         std::string all = fmt::format("{} is not a valid workflow; nothing changed:", file);
-        for (const auto& d : e.errors) all += fmt::format("\n{}: error: {}", d.where.str(), d.message);
+        for (const auto& d : e.errors)
+            all += fmt::format("\n{}: error: {}", d.where.str(), d.message);
         throw std::runtime_error(all);
     } catch (const std::exception& e) {
         throw std::runtime_error(fmt::format("{}; nothing changed", e.what()));
@@ -107,12 +108,8 @@ void stage_reload(const CommandsOptions& o, const std::string& name, Json& args)
     if (o.live) {
         // What `tock play` refuses in a live run, refused here first: the
         // restart on the new file must not fail.
-        for (const auto& [label, x] : wf->xtriggers) {
-            if (x.function != "wall_clock" && x.function != "file_exists")
-                throw std::runtime_error(fmt::format(
-                    "xtrigger '{}' calls '{}', which this version cannot run live; nothing changed",
-                    label, x.function));
-        }
+        if (const std::string why = live_refusal(*wf); !why.empty())
+            throw std::runtime_error(why + "; nothing changed");
     }
     for (const auto& t : o.start_tasks) {
         const auto slash = t.find('/');
@@ -147,7 +144,8 @@ int depth(const Json& j) {
 Task<Json> forward(Commands& c, std::string op, Json args) {
     if (c.over) throw std::runtime_error("the workflow is shutting down");
     if (depth(args) > kMaxDepth)
-        throw std::runtime_error(fmt::format("the arguments nest deeper than {} levels", kMaxDepth));
+        throw std::runtime_error(
+            fmt::format("the arguments nest deeper than {} levels", kMaxDepth));
     std::string who = "local";
     if (auto v = args.find("$via"); v != args.end()) {
         who = v->get<std::string>();

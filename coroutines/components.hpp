@@ -56,7 +56,7 @@ struct Endpoints {
     std::string commands = "inproc://tock/commands";
     // How many subscribers each publisher waits for before its first message
     // (the topology above).
-    std::size_t task_pool_subscribers = 1;     // store
+    std::size_t task_pool_subscribers = 1;  // store
     // job_submit, xtriggers, health, events, reporter, commands, publisher
     std::size_t store_subscribers = 7;
     std::size_t job_submit_subscribers = 1;    // job_messages
@@ -83,10 +83,10 @@ struct PoolOptions {
 // The commands component: where operators' requests come in.
 struct CommandsOptions {
     std::string run_dir;
-    std::string local_endpoint;  // ipc://RUN/.service/commands.sock
-    std::string tcp_endpoint;    // "" or tcp://HOST:PORT, CurveZMQ
-    std::string server_secret;   // z85 CurveZMQ secret key of the server
-    const ZapHandler* zap = nullptr;       // the context's (tools/play.cpp): its counts, for ping
+    std::string local_endpoint;        // ipc://RUN/.service/commands.sock
+    std::string tcp_endpoint;          // "" or tcp://HOST:PORT, CurveZMQ
+    std::string server_secret;         // z85 CurveZMQ secret key of the server
+    const ZapHandler* zap = nullptr;   // the context's (tools/play.cpp): its counts, for ping
     std::string* tcp_bound = nullptr;  // set to the bound tcp endpoint (port resolved)
     // `tock reload`: the workflow file to read (the one the run was
     // installed from) and the options it was started with.
@@ -137,6 +137,10 @@ Task<void> job_submit(Loop& loop, const config::Workflow& wf, const Endpoints& e
 // `server_endpoint` empty: no `tock message` server (simulation, skip).
 Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
                         std::string server_endpoint);
+// Why a live run cannot take this workflow ("" if it can): an xtrigger
+// calling a function this version cannot run live. `tock play` refuses such
+// a file, and `tock reload` refuses it before anything changes.
+std::string live_refusal(const config::Workflow& wf);
 Task<void> xtriggers(Loop& loop, const config::Workflow& wf, const Endpoints& ep, RunMode mode,
                      std::string run_dir);
 // `adopt`: on a restart, the jobs that were active; those that had started

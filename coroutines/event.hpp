@@ -21,7 +21,7 @@ struct BusEvent {
     std::string_view label, kind;
     bool restart = false;
     std::optional<std::string> settings;  // a settings event's settings, as JSON text
-    bool adopted = false;  // a job found running on a restart
+    bool adopted = false;                 // a job found running on a restart
     // The task or job.
     std::int64_t point = 0;
     std::string_view task, cycle, state;

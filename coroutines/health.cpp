@@ -139,11 +139,11 @@ struct Health {
     void active() {
         if (!wf.events.inactivity_timeout) return;
         inactivity = std::make_unique<Scope>(loop);
-        inactivity->spawn(workflow_timer(
-            to_duration(*wf.events.inactivity_timeout), "inactivity_timeout",
-            wf.events.abort_on_inactivity_timeout,
-            fmt::format("no activity for {} (inactivity timeout)",
-                        iso(*wf.events.inactivity_timeout))));
+        inactivity->spawn(workflow_timer(to_duration(*wf.events.inactivity_timeout),
+                                         "inactivity_timeout",
+                                         wf.events.abort_on_inactivity_timeout,
+                                         fmt::format("no activity for {} (inactivity timeout)",
+                                                     iso(*wf.events.inactivity_timeout))));
     }
     std::unique_ptr<Scope> inactivity;
 
@@ -183,10 +183,10 @@ Task<void> health(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
     scope.spawn(h.on_signal(SIGINT, "SIGINT"));
     scope.spawn(h.on_signal(SIGTERM, "SIGTERM"));
     if (wf.events.workflow_timeout) {
-        scope.spawn(h.workflow_timer(to_duration(*wf.events.workflow_timeout), "workflow_timeout",
-                                     wf.events.abort_on_workflow_timeout,
-                                     fmt::format("the workflow timeout {} passed",
-                                                 iso(*wf.events.workflow_timeout))));
+        scope.spawn(h.workflow_timer(
+            to_duration(*wf.events.workflow_timeout), "workflow_timeout",
+            wf.events.abort_on_workflow_timeout,
+            fmt::format("the workflow timeout {} passed", iso(*wf.events.workflow_timeout))));
     }
     h.active();
     // Task events read as event views (each_event); workflow events, which

@@ -54,17 +54,17 @@ std::int64_t parse_wall_clock(const std::string& s) {
     if (end && *end == ':') end = ::strptime(end, ":%S", &tm);
     if (!end || !(std::string_view(end) == "Z" || std::string_view(end) == "+00:00" ||
                   std::string_view(end).empty()))
-        throw Refused(fmt::format("--wall-clock '{}': use an ISO 8601 UTC time such as "
-                                  "2026-12-05T18:00Z",
-                                  s));
+        throw Refused(
+            fmt::format("--wall-clock '{}': use an ISO 8601 UTC time such as "
+                        "2026-12-05T18:00Z",
+                        s));
     return static_cast<std::int64_t>(::timegm(&tm)) * 1'000'000;
 }
 
 // The keys a broadcast may set: what a job's script is made of.
 bool broadcastable(const std::string& key) {
-    return key == "script" || key == "pre-script" || key == "post-script" ||
-           key == "env-script" || key == "err-script" ||
-           (key.rfind("environment.", 0) == 0 && key.size() > 12);
+    return key == "script" || key == "pre-script" || key == "post-script" || key == "env-script" ||
+           key == "err-script" || (key.rfind("environment.", 0) == 0 && key.size() > 12);
 }
 
 }  // namespace
@@ -90,16 +90,16 @@ Json Driver::settings() const {
     }
     if (!triggered.empty()) s["triggered"] = triggered;
     if (!pre.empty()) s["prerequisites_set"] = pre;
-    forced_saved = !triggered.empty();
     return s;
 }
 
 void Driver::apply_settings(const Json& s, bool tasks) {
     if (tasks) {
         for (const auto& p : s.value("prerequisites_set", Json::array())) {
-            pool.set_prereq({config::Point{p.at(0).get<std::int64_t>()}, p.at(1).get<std::string>()},
-                            config::Point{p.at(2).get<std::int64_t>()}, p.at(3).get<std::string>(),
-                            p.at(4).get<std::string>());
+            pool.set_prereq(
+                {config::Point{p.at(0).get<std::int64_t>()}, p.at(1).get<std::string>()},
+                config::Point{p.at(2).get<std::int64_t>()}, p.at(3).get<std::string>(),
+                p.at(4).get<std::string>());
         }
         for (const auto& t : s.value("triggered", Json::array())) {
             pool.trigger({config::Point{t.at(0).get<std::int64_t>()}, t.at(1).get<std::string>()});
@@ -108,11 +108,12 @@ void Driver::apply_settings(const Json& s, bool tasks) {
     }
     paused = s.value("paused", false);
     broadcasts = s.value("broadcasts", Json::array());
-    if (s.contains("stop_after")) pool.set_stop_point(config::Point{s["stop_after"].get<std::int64_t>()});
+    if (s.contains("stop_after"))
+        pool.set_stop_point(config::Point{s["stop_after"].get<std::int64_t>()});
     if (s.contains("hold_after")) {
-        pool.set_hold_after(s["hold_after"].is_null()
-                                ? std::nullopt
-                                : std::optional(config::Point{s["hold_after"].get<std::int64_t>()}));
+        pool.set_hold_after(s["hold_after"].is_null() ? std::nullopt
+                                                      : std::optional(config::Point{
+                                                            s["hold_after"].get<std::int64_t>()}));
     }
     for (const auto& h : s.value("holds", Json::array())) {
         pool.hold({config::Point{h.at(0).get<std::int64_t>()}, h.at(1).get<std::string>()});
@@ -127,7 +128,8 @@ void Driver::arm_wall_stop() {
     wall_timer = std::make_unique<Scope>(loop);
     if (!stop_wall) return;
     wall_timer->spawn([](Driver& d) -> Task<void> {
-        const auto left = std::chrono::microseconds(std::max<std::int64_t>(0, *d.stop_wall - unix_micros()));
+        const auto left =
+            std::chrono::microseconds(std::max<std::int64_t>(0, *d.stop_wall - unix_micros()));
         co_await d.loop.clock().sleep_for(std::chrono::duration_cast<Duration>(left));
         d.stopping = "clean";
         d.stop_wall.reset();
@@ -310,7 +312,8 @@ Json Driver::run_command(const std::string& op, const Json& args) {
         return r;
     }
     if (op == "kill" || op == "poll") {
-        if (op == "kill" && !live) throw Refused("this run's jobs are simulated: there is no job to kill");
+        if (op == "kill" && !live)
+            throw Refused("this run's jobs are simulated: there is no job to kill");
         return each(resolve(false), [&](const TaskId& id) -> std::string {
             const pool::Task* t = pool.find(id);
             if (!t || !(t->state == State::preparing || t->state == State::submitted ||
@@ -328,7 +331,8 @@ Json Driver::run_command(const std::string& op, const Json& args) {
             const Json list = args.value(key, Json::array());
             if (!list.is_array()) throw Refused(fmt::format("'{}' must be a list of strings", key));
             for (const auto& x : list) {
-                if (!x.is_string()) throw Refused(fmt::format("'{}' must be a list of strings", key));
+                if (!x.is_string())
+                    throw Refused(fmt::format("'{}' must be a list of strings", key));
                 v.push_back(x.get<std::string>());
             }
             return v;
@@ -357,8 +361,8 @@ Json Driver::run_command(const std::string& op, const Json& args) {
                         std::string output = p.substr(colon + 1);
                         if (output == "succeed") output = "succeeded";
                         if (output == "fail") output = "failed";
-                        why = pool.set_prereq(id, pt, p.substr(slash + 1, colon - slash - 1),
-                                              output);
+                        why =
+                            pool.set_prereq(id, pt, p.substr(slash + 1, colon - slash - 1), output);
                     }
                     if (!why.empty()) return why;
                 }
@@ -371,7 +375,8 @@ Json Driver::run_command(const std::string& op, const Json& args) {
                 std::string list;
                 for (const auto& o : outs) list += (list.empty() ? "" : ",") + o;
                 const auto* done = pool.done_outputs(id);
-                post("set", id, nullptr, nullptr, done && done->count("succeeded") ? "succeeded" : "done",
+                post("set", id, nullptr, nullptr,
+                     done && done->count("succeeded") ? "succeeded" : "done",
                      list.empty() ? std::string_view("required") : std::string_view(list));
             }
             return why;
@@ -414,10 +419,10 @@ Json Driver::run_command(const std::string& op, const Json& args) {
             throw Refused("give --set KEY=VALUE, --clear or --display");
         for (const auto& [k, v] : set.items()) {
             if (!broadcastable(k))
-                throw Refused(fmt::format(
-                    "'{}' cannot be broadcast (script, pre-script, post-script, "
-                    "env-script, err-script, environment.NAME)",
-                    k));
+                throw Refused(
+                    fmt::format("'{}' cannot be broadcast (script, pre-script, post-script, "
+                                "env-script, err-script, environment.NAME)",
+                                k));
             if (!v.is_string()) throw Refused(fmt::format("'{}' needs a string", k));
         }
         broadcasts.push_back({{"point", point}, {"namespace", ns}, {"settings", set}});
@@ -451,8 +456,9 @@ Json Driver::show(const TaskId& id) {
         std::vector<std::string> names = {"submitted", "started", "succeeded", "failed"};
         for (const auto& [o, m] : rt.outputs) names.push_back(o);
         for (const auto& o : names) {
-            outputs.push_back(
-                {{"output", o}, {"completed", have.count(o) > 0}, {"required", rt.output_required(o)}});
+            outputs.push_back({{"output", o},
+                               {"completed", have.count(o) > 0},
+                               {"required", rt.output_required(o)}});
         }
     };
     int num = 0;
@@ -485,9 +491,10 @@ Json Driver::show(const TaskId& id) {
     j["outputs"] = outputs;
     if (num > 0) {
         const std::string dir = fmt::format("{}/log/job/{}/{}/{:02}", run_dir, cycle, id.name, num);
-        j["job"] = {{"num", num},
-                    {"dir", dir},
-                    {"files", {dir + "/job", dir + "/job.out", dir + "/job.err", dir + "/job.status"}}};
+        j["job"] = {
+            {"num", num},
+            {"dir", dir},
+            {"files", {dir + "/job", dir + "/job.out", dir + "/job.err", dir + "/job.status"}}};
     }
     return j;
 }
@@ -499,10 +506,13 @@ Json Driver::settings_shown() const {
         if (s.contains(k) && !s[k].is_null())
             s[k] = wf.cycling.format(config::Point{s[k].get<std::int64_t>()});
     }
-    for (auto& h : s["holds"]) h = task_name(wf.cycling.format(config::Point{h[0].get<std::int64_t>()}), h[1].get<std::string>());
+    for (auto& h : s["holds"])
+        h = task_name(wf.cycling.format(config::Point{h[0].get<std::int64_t>()}),
+                      h[1].get<std::string>());
     s["broadcasts"] = broadcasts_shown();
     if (s.contains("stop_wall_clock")) {
-        const std::time_t t = static_cast<std::time_t>(s["stop_wall_clock"].get<std::int64_t>() / 1'000'000);
+        const std::time_t t =
+            static_cast<std::time_t>(s["stop_wall_clock"].get<std::int64_t>() / 1'000'000);
         std::tm tm{};
         ::gmtime_r(&t, &tm);
         char buf[32];
@@ -515,7 +525,8 @@ Json Driver::settings_shown() const {
 Json Driver::broadcasts_shown() const {
     Json out = broadcasts;
     for (auto& b : out) {
-        if (b["point"] != "*") b["point"] = wf.cycling.format(config::Point{b["point"].get<std::int64_t>()});
+        if (b["point"] != "*")
+            b["point"] = wf.cycling.format(config::Point{b["point"].get<std::int64_t>()});
     }
     return out;
 }
@@ -533,7 +544,9 @@ Json Driver::dump() {
         tasks.push_back(std::move(j));
     }
     Json w = {{"name", wf.name},
-              {"status", !stopping.empty() ? "stopping" : paused ? "paused" : "running"},
+              {"status", !stopping.empty() ? "stopping"
+                         : paused          ? "paused"
+                                           : "running"},
               {"stalled", stalled},
               {"active", pool.active()},
               {"settings", settings_shown()}};

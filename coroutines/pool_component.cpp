@@ -10,8 +10,8 @@
 
 namespace tock::comp {
 
-using pool_driver::Driver;
 using pool::TaskId;
+using pool_driver::Driver;
 
 Task<void> task_pool(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
                      PoolOptions opts) {

@@ -17,7 +17,6 @@
 
 namespace tock::comp::pool_driver {
 
-
 using pool::State;
 using pool::TaskId;
 
@@ -41,9 +40,9 @@ struct Driver {
     std::unique_ptr<Scope> wall_timer;
     Json broadcasts = Json::array();  // {"point", "namespace", "settings"}, in the order set
     bool live = true;
-    bool stop_now = false;    // `tock stop --now`: once its reply is posted
-    bool reload_now = false;  // `tock reload`: likewise
-    mutable bool forced_saved = false;  // the settings last saved name tasks triggered by hand
+    bool stop_now = false;      // `tock stop --now`: once its reply is posted
+    bool reload_now = false;    // `tock reload`: likewise
+    bool forced_saved = false;  // the settings last saved name tasks triggered by hand
     std::optional<config::Point> oldest_sent;  // the oldest point the state stream was told
     std::string run_dir;
 
@@ -60,7 +59,11 @@ struct Driver {
     // pause, broadcasts); true: what acts on tasks (triggers, prerequisites
     // set by hand), once they are restored.
     void apply_settings(const Json& s, bool tasks);
-    void save_settings() { out.post("workflow", Json{{"event", "settings"}, {"settings", settings()}}); }
+    void save_settings() {
+        Json s = settings();
+        forced_saved = s.contains("triggered");
+        out.post("workflow", Json{{"event", "settings"}, {"settings", std::move(s)}});
+    }
     Json job_broadcast(const TaskId& id) const;
     void arm_wall_stop();
     Json show(const TaskId& id);
@@ -252,7 +255,8 @@ struct Driver {
             // goes on beyond it (as in Cylc).
             pool.set_stop_point(wf.stop);
             save_settings();
-            finish(0, "stopped", fmt::format("stopped after the stop point {}", wf.cycling.format(*stop)));
+            finish(0, "stopped",
+                   fmt::format("stopped after the stop point {}", wf.cycling.format(*stop)));
             return;
         }
         // For the state stream: the tasks spawned (waiting ones have no
@@ -270,7 +274,8 @@ struct Driver {
                 if (!t) continue;
                 if (list.size() > 1) list += ',';
                 JsonText j;
-                j.task(wf, id.point, id.name, t->submit_num).str("state", pool::to_string(t->state));
+                j.task(wf, id.point, id.name, t->submit_num)
+                    .str("state", pool::to_string(t->state));
                 if (t->held) j.boolean("held", true);
                 list += j.take();
             }
@@ -333,7 +338,8 @@ struct Driver {
             if (held) {
                 out.post("workflow",
                          Json{{"event", "held"},
-                              {"reason", fmt::format("{} task{} held after {}", pool.held(), pool.held() == 1 ? "" : "s",
+                              {"reason", fmt::format("{} task{} held after {}", pool.held(),
+                                                     pool.held() == 1 ? "" : "s",
                                                      wf.cycling.format(*pool.hold_after()))}});
             }
         }

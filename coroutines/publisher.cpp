@@ -36,7 +36,7 @@ struct TaskView {
     std::vector<std::string> outputs;
 
     Json json() const {
-        Json t = {{"id", id}, {"cycle", cycle}, {"point", point},
+        Json t = {{"id", id},     {"cycle", cycle}, {"point", point},
                   {"task", task}, {"state", state}, {"num", num}};
         if (known) {
             t["held"] = held;

@@ -228,6 +228,9 @@ RunDb::RunDb(const std::string& path) : path_(path) {
         set_param_ = prepare(
             "INSERT INTO workflow_params (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO "
             "UPDATE SET value = excluded.value");
+        insert_command_ = prepare(
+            "INSERT INTO commands (time, who, op, args, ok, result) VALUES (?1, ?2, ?3, ?4, ?5, "
+            "?6)");
     } catch (...) {
         close();
         throw;
@@ -240,11 +243,11 @@ RunDb::~RunDb() {
 
 void RunDb::close() noexcept {
     for (auto* s : {upsert_task_, update_task_, insert_event_, upsert_job_, update_job_,
-                    insert_xtrigger_, set_param_, begin_, commit_}) {
+                    insert_xtrigger_, set_param_, begin_, commit_, insert_command_}) {
         sqlite3_finalize(s);
     }
     upsert_task_ = update_task_ = insert_event_ = upsert_job_ = update_job_ = insert_xtrigger_ =
-        set_param_ = begin_ = commit_ = nullptr;
+        set_param_ = begin_ = commit_ = insert_command_ = nullptr;
     if (db_) sqlite3_close(db_);
     db_ = nullptr;
 }
@@ -571,28 +574,24 @@ void RunDb::record_command(const Json& done, std::int64_t now) {
     const bool read_only = op == "show" || op == "dump" ||
                            (op == "broadcast" && args.is_object() && args.contains("display") &&
                             args["display"] == true);
-    const std::string result = !ok      ? text_of("error")
-                               : read_only ? std::string("(read-only)")
-                                           : done.contains("result") ? done["result"].dump(-1, ' ', false, Json::error_handler_t::replace)
-                                                                     : std::string("null");
+    const std::string result =
+        !ok         ? text_of("error")
+        : read_only ? std::string("(read-only)")
+        : done.contains("result")
+            ? done["result"].dump(-1, ' ', false, Json::error_handler_t::replace)
+            : std::string("null");
     const std::string who = text_of("who");
     const std::string args_text = args.dump(-1, ' ', false, Json::error_handler_t::replace);
     const std::string& time = stamp(now);
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_,
-                           "INSERT INTO commands (time, who, op, args, ok, result) VALUES (?1, "
-                           "?2, ?3, ?4, ?5, ?6)",
-                           -1, &s, nullptr) != SQLITE_OK)
+    if (Binder(insert_command_)
+            .text(1, time)
+            .text(2, who)
+            .text(3, op)
+            .text(4, args_text)
+            .integer(5, ok ? 1 : 0)
+            .text(6, result)
+            .step() != SQLITE_DONE)
         fail("recording a command");
-    sqlite3_bind_text(s, 1, time.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, who.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, op.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 4, args_text.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 5, ok ? 1 : 0);
-    sqlite3_bind_text(s, 6, result.c_str(), -1, SQLITE_TRANSIENT);
-    const int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) fail("recording a command");
 }
 
 std::vector<RunDb::CommandRow> RunDb::commands() {

@@ -131,6 +131,7 @@ class RunDb {
     sqlite3_stmt* update_task_ = nullptr;  // the rewrite of a row that exists (flush())
     sqlite3_stmt* update_job_ = nullptr;
     sqlite3_stmt* insert_xtrigger_ = nullptr;
+    sqlite3_stmt* insert_command_ = nullptr;
     sqlite3_stmt* set_param_ = nullptr;
     sqlite3_stmt* begin_ = nullptr;  // BEGIN IMMEDIATE and COMMIT, prepared once
     sqlite3_stmt* commit_ = nullptr;

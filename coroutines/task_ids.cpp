@@ -32,8 +32,7 @@ const char* kForms =
 
 }  // namespace
 
-std::vector<TaskId> resolve_ids(TaskPool& pool, const std::vector<std::string>& ids,
-                                bool outside) {
+std::vector<TaskId> resolve_ids(TaskPool& pool, const std::vector<std::string>& ids, bool outside) {
     const config::Workflow& wf = pool.workflow();
     std::vector<TaskId> out;
     for (const auto& raw : ids) {
@@ -43,10 +42,10 @@ std::vector<TaskId> resolve_ids(TaskPool& pool, const std::vector<std::string>& 
             state = id.substr(colon + 1);
             id.resize(colon);
             if (!state_from(state) && !is_glob(state))
-                throw IdError(fmt::format(
-                    "'{}': no such state '{}' (waiting, preparing, submitted, running, "
-                    "succeeded, failed, submit-failed, expired)",
-                    raw, state));
+                throw IdError(
+                    fmt::format("'{}': no such state '{}' (waiting, preparing, submitted, running, "
+                                "succeeded, failed, submit-failed, expired)",
+                                raw, state));
         }
         std::string cycle = id, task = "*";
         if (const auto slash = id.find('/'); slash != std::string::npos) {

@@ -748,13 +748,14 @@ std::string TaskPool::set_outputs(const TaskId& id, std::vector<std::string> out
     for (const auto& o : outputs) {
         if (!builtin.count(o) && std::none_of(rt.outputs.begin(), rt.outputs.end(),
                                               [&](auto& x) { return x.first == o; }))
-            return fmt::format("'{}' is not an output of {} (its outputs: submitted, started, "
-                               "succeeded, failed, submit-failed, expired{})",
-                               o, id.name, [&] {
-                                   std::string c;
-                                   for (const auto& [n, m] : rt.outputs) c += ", " + n;
-                                   return c;
-                               }());
+            return fmt::format(
+                "'{}' is not an output of {} (its outputs: submitted, started, "
+                "succeeded, failed, submit-failed, expired{})",
+                o, id.name, [&] {
+                    std::string c;
+                    for (const auto& [n, m] : rt.outputs) c += ", " + n;
+                    return c;
+                }());
     }
     if (auto d = done_.find(id); d != done_.end() && !pool_.count(id)) {
         for (const auto& o : outputs) {

@@ -102,4 +102,15 @@ Task<void> xtriggers(Loop& loop, const config::Workflow& wf, const Endpoints& ep
     }
 }
 
+std::string live_refusal(const config::Workflow& wf) {
+    for (const auto& [label, x] : wf.xtriggers) {
+        if (x.function != "wall_clock" && x.function != "file_exists")
+            return fmt::format(
+                "xtrigger '{}' calls '{}', which this version cannot run live (available: "
+                "wall_clock, file_exists)",
+                label, x.function);
+    }
+    return "";
+}
+
 }  // namespace tock::comp

@@ -54,8 +54,8 @@ Task<void> ZapHandler::run() {
         }
         (status == "200" ? accepted_ : refused_)++;
         const std::string request_id = req.size() > 1 ? req[1].to_string() : "";
-        co_await sock_.send(make_multipart(std::string("1.0"), request_id, status, text, user,
-                                           std::string()));
+        co_await sock_.send(
+            make_multipart(std::string("1.0"), request_id, status, text, user, std::string()));
     }
 }
 

@@ -1,11 +1,11 @@
 #include "scheduler/rpc.hpp"
 
-#include "scheduler/curve.hpp"
-
 #include <fmt/format.h>
 
 #include <atomic>
 #include <cstring>
+
+#include "scheduler/curve.hpp"
 
 namespace tock {
 

@@ -3,6 +3,8 @@
 // endpoints (ipc on this host, CurveZMQ TCP from another), one call.
 #pragma once
 
+#include <fmt/color.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -32,5 +34,9 @@ std::string endpoint_of(const Run& r, const std::string& which, ChannelOptions& 
 Json call(const Run& r, const std::string& op, Json args, bool snapshots = false);
 // USER@HOST, as commands are recorded.
 std::string who();
+// This host's name, as contact files give it.
+std::string this_host();
+// A task state's colour on a terminal (tock status, tock watch).
+fmt::text_style state_style(const std::string& state);
 
 }  // namespace tock::cmd

@@ -48,7 +48,8 @@ std::string run_dir_of(const std::string& name) {
     if (name.find('/') != std::string::npos && fs::exists(base / name / "db"))
         return (base / name).string();
     if (auto latest = latest_run(name)) return *latest;
-    throw Refusal(fmt::format("no run of workflow '{}' (none under {})", name, (base / name).string()));
+    throw Refusal(
+        fmt::format("no run of workflow '{}' (none under {})", name, (base / name).string()));
 }
 
 Run find_run(const std::string& name) {
@@ -56,18 +57,18 @@ Run find_run(const std::string& name) {
     const std::string path = r.dir + "/.service/contact";
     std::ifstream in(path);
     if (!in)
-        throw Refusal(fmt::format("workflow '{}' is not running (no contact file: {}); start it "
-                                  "with: tock play {}",
-                                  name, path, name));
+        throw Refusal(
+            fmt::format("workflow '{}' is not running (no contact file: {}); start it "
+                        "with: tock play {}",
+                        name, path, name));
     r.contact = Json::parse(in, nullptr, false);
     if (!r.contact.is_object() || !r.contact.contains("commands"))
         throw Refusal(fmt::format("{} is not a contact file tock can read", path));
     const int pid = r.contact.value("pid", 0);
-    char host[256] = "";
-    ::gethostname(host, sizeof host - 1);
     // Only a scheduler on this host can be looked for here; one elsewhere
     // answers (over TCP) or does not.
-    if (r.contact.value("host", "") == host && (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)))
+    if (r.contact.value("host", "") == this_host() &&
+        (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)))
         throw Refusal(fmt::format(
             "workflow '{}' is not running (its contact file names pid {}, which is gone)", name,
             pid));
@@ -108,21 +109,33 @@ std::string split_ids(const std::vector<std::string>& args, std::vector<std::str
 
 }  // namespace
 
+std::string this_host() {
+    char host[256] = "";
+    ::gethostname(host, sizeof host - 1);
+    return host;
+}
+
+fmt::text_style state_style(const std::string& state) {
+    if (state == "succeeded") return fmt::fg(fmt::terminal_color::green);
+    if (state == "failed" || state == "submit-failed") return fmt::fg(fmt::terminal_color::red);
+    if (state == "running") return fmt::fg(fmt::terminal_color::cyan);
+    if (state == "submitted" || state == "preparing") return fmt::fg(fmt::terminal_color::blue);
+    if (state == "expired") return fmt::fg(fmt::terminal_color::magenta);
+    return {};
+}
+
 std::string who() {
     const char* user = std::getenv("USER");
     if (!user) {
         if (const passwd* pw = ::getpwuid(::getuid())) user = pw->pw_name;
     }
-    char host[256] = "";
-    ::gethostname(host, sizeof host - 1);
-    return fmt::format("{}@{}", user ? user : std::to_string(::getuid()), host);
+    return fmt::format("{}@{}", user ? user : std::to_string(::getuid()), this_host());
 }
 
 std::string endpoint_of(const Run& r, const std::string& which, ChannelOptions& o) {
-    char host[256] = "";
-    ::gethostname(host, sizeof host - 1);
-    const bool tcp = (r.contact.value("host", "") != host || std::getenv("TOCK_CLIENT_TCP")) &&
-                     r.contact.contains("commands_tcp");
+    const bool tcp =
+        (r.contact.value("host", "") != this_host() || std::getenv("TOCK_CLIENT_TCP")) &&
+        r.contact.contains("commands_tcp");
     o.heartbeat_interval = std::chrono::seconds(1);
     o.heartbeat_timeout = std::chrono::seconds(5);
     if (!tcp) return r.contact.value(which, "");
@@ -163,15 +176,6 @@ void print_done(const std::string& op, const Json& r) {
     fmt::print("{}: {}\n", op, r.dump());
 }
 
-fmt::text_style colour(const std::string& state) {
-    if (state == "succeeded") return fmt::fg(fmt::terminal_color::green);
-    if (state == "failed" || state == "submit-failed") return fmt::fg(fmt::terminal_color::red);
-    if (state == "running") return fmt::fg(fmt::terminal_color::cyan);
-    if (state == "submitted" || state == "preparing") return fmt::fg(fmt::terminal_color::blue);
-    if (state == "expired") return fmt::fg(fmt::terminal_color::magenta);
-    return {};
-}
-
 // The state stream's snapshot as a table: a line per cycle point, its tasks
 // and their states.
 void print_status(const Json& snap) {
@@ -191,11 +195,10 @@ void print_status(const Json& snap) {
         fmt::print("{:<{}} ", row.first, width);
         for (const Json* t : row.second) {
             const std::string state = t->at("state").get<std::string>();
-            const std::string text = fmt::format(
-                "{}:{}{}", t->at("task").get<std::string>(), state,
-                t->value("held", false) ? "(held)" : "");
+            const std::string text = fmt::format("{}:{}{}", t->at("task").get<std::string>(), state,
+                                                 t->value("held", false) ? "(held)" : "");
             if (tty) {
-                fmt::print(colour(state), " {}", text);
+                fmt::print(state_style(state), " {}", text);
             } else {
                 fmt::print(" {}", text);
             }
@@ -211,23 +214,21 @@ void print_show(const Json& r) {
                    t.value("queued", false) ? ", queued" : "",
                    t.value("runahead", false) ? ", beyond the runahead limit" : "");
         if (t.contains("note")) fmt::print("  ({})\n", t["note"].get<std::string>());
-        if (t.contains("prerequisites")) {
-            fmt::print("  prerequisites:\n");
-            if (t["prerequisites"].empty()) fmt::print("    (none)\n");
-            for (const auto& p : t["prerequisites"])
+        auto checklist = [&](const char* key, bool show_empty) {
+            if (!t.contains(key) || (t[key].empty() && !show_empty)) return;
+            fmt::print("  {}:\n", key);
+            if (t[key].empty()) fmt::print("    (none)\n");
+            for (const auto& p : t[key])
                 fmt::print("    {} {}\n", p["met"].get<bool>() ? "[x]" : "[ ]",
                            p["prerequisite"].get<std::string>());
-        }
-        if (t.contains("xtriggers") && !t["xtriggers"].empty()) {
-            fmt::print("  xtriggers:\n");
-            for (const auto& p : t["xtriggers"])
-                fmt::print("    {} {}\n", p["met"].get<bool>() ? "[x]" : "[ ]",
-                           p["prerequisite"].get<std::string>());
-        }
+        };
+        checklist("prerequisites", true);
+        checklist("xtriggers", false);
         fmt::print("  outputs:\n");
         for (const auto& o : t.at("outputs"))
             fmt::print("    {} {}{}\n", o["completed"].get<bool>() ? "[x]" : "[ ]",
-                       o["output"].get<std::string>(), o["required"].get<bool>() ? "" : " (optional)");
+                       o["output"].get<std::string>(),
+                       o["required"].get<bool>() ? "" : " (optional)");
         if (t.contains("job")) {
             fmt::print("  job {:02}: {}\n", t["job"]["num"].get<int>(),
                        t["job"]["dir"].get<std::string>());
@@ -269,7 +270,8 @@ int run(Control& c, const std::vector<std::string>& args) {
         for (const auto& o : c.outs) {
             std::stringstream ss(o);
             for (std::string x; std::getline(ss, x, ',');) {
-                if (!x.empty()) outs.push_back(x == "succeed" ? "succeeded" : x == "fail" ? "failed" : x);
+                if (!x.empty())
+                    outs.push_back(x == "succeed" ? "succeeded" : x == "fail" ? "failed" : x);
             }
         }
         if (!outs.empty()) a["out"] = outs;
@@ -282,7 +284,8 @@ int run(Control& c, const std::vector<std::string>& args) {
         Json set = Json::object();
         for (const auto& kv : c.sets) {
             const auto eq = kv.find('=');
-            if (eq == std::string::npos || eq == 0) throw Usage(fmt::format("--set '{}': use KEY=VALUE", kv));
+            if (eq == std::string::npos || eq == 0)
+                throw Usage(fmt::format("--set '{}': use KEY=VALUE", kv));
             std::string key = kv.substr(0, eq);
             // Cylc's spelling of an environment variable.
             if (key.rfind("[environment]", 0) == 0) key = "environment." + key.substr(13);
@@ -325,7 +328,8 @@ std::shared_ptr<Control> add_control_commands(CLI::App& app) {
         CLI::App* s = app.add_subcommand(name, what);
         s->add_option("ID", args, "NAME, or NAME//CYCLE/TASK[:STATE] (globs allowed), repeatable")
             ->required();
-        s->footer("Example:\n  " + example + "\n\nExit status: 0 done, 1 refused (the reason is "
+        s->footer("Example:\n  " + example +
+                  "\n\nExit status: 0 done, 1 refused (the reason is "
                   "printed), 2 bad usage. See docs/commands.md.");
         c->subs[name] = s;
         return s;
@@ -344,7 +348,8 @@ std::shared_ptr<Control> add_control_commands(CLI::App& app) {
     hold->add_flag("--all", c->all, "hold every task in the pool");
     auto* release = add("release", "release held tasks", "tock release forecast//*/model");
     release->add_flag("--all", c->all, "release every held task, and any --after hold");
-    add("trigger", "run tasks now, whatever they wait for", "tock trigger forecast//20260101T0000Z/post");
+    add("trigger", "run tasks now, whatever they wait for",
+        "tock trigger forecast//20260101T0000Z/post");
     add("kill", "kill the active jobs of tasks", "tock kill forecast//*/model:running");
     add("poll", "check the jobs of active tasks now", "tock poll forecast//*/*:running");
     auto* set = add("set", "complete outputs, or satisfy prerequisites, by hand",
@@ -369,10 +374,12 @@ std::shared_ptr<Control> add_control_commands(CLI::App& app) {
         "tock status forecast");
     auto* reload = add("reload", "read the workflow file again into the running workflow",
                        "tock reload forecast");
-    reload->add_option("--file", c->file, "another workflow file (default: the one it was started from)");
+    reload->add_option("--file", c->file,
+                       "another workflow file (default: the one it was started from)");
     add("watch", "a live full-screen view; keys hold, release, trigger and kill the selected task",
         "tock watch forecast");
-    auto* dump = add("dump", "the whole state of the task pool, as JSON", "tock dump forecast --json");
+    auto* dump =
+        add("dump", "the whole state of the task pool, as JSON", "tock dump forecast --json");
     dump->add_flag("--json", c->json, "indent the JSON");
     return c;
 }

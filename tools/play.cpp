@@ -5,25 +5,24 @@
 // (or a component's failure) and ends the run.
 #include "tools/play.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <array>
-#include <functional>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "coroutines/components.hpp"
 #include "coroutines/run_db.hpp"
@@ -99,7 +98,8 @@ std::optional<std::string> check_host_port(const std::string& hp, std::string& w
         return std::nullopt;
     }
     std::string host = hp.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
     if (host == "*") return "*:" + port;
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
@@ -110,7 +110,8 @@ std::optional<std::string> check_host_port(const std::string& hp, std::string& w
     }
     char addr[INET6_ADDRSTRLEN] = "";
     if (res->ai_family == AF_INET) {
-        ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr, addr, sizeof addr);
+        ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr, addr,
+                    sizeof addr);
     } else {
         ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr, addr,
                     sizeof addr);
@@ -132,8 +133,8 @@ std::array<std::string, 3> tcp_endpoints(const std::string& host_port) {
         return out;
     }
     for (int i = 0; i < 3; ++i) {
-        out[static_cast<std::size_t>(i)] =
-            port == 0 ? fmt::format("tcp://{}:*", host) : fmt::format("tcp://{}:{}", host, port + i);
+        out[static_cast<std::size_t>(i)] = port == 0 ? fmt::format("tcp://{}:*", host)
+                                                     : fmt::format("tcp://{}:{}", host, port + i);
     }
     return out;
 }
@@ -184,11 +185,10 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
         zap_scope.spawn(zap->run());
     }
     Scope components(loop);
-    components.spawn(
-        guarded(comp::task_pool(loop, wf, ep,
-                                {s.start_tasks, s.restore, s.mode == comp::RunMode::live,
-                                 s.paused, s.run_dir}),
-                "task_pool", end));
+    components.spawn(guarded(comp::task_pool(loop, wf, ep,
+                                             {s.start_tasks, s.restore,
+                                              s.mode == comp::RunMode::live, s.paused, s.run_dir}),
+                             "task_pool", end));
     components.spawn(guarded(comp::store(loop, ep, s.db_path), "store", end));
     std::vector<store::JobRow> adopt;
     if (s.restore) adopt = s.restore->active_jobs;
@@ -213,13 +213,13 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     if (!s.host_port.empty()) tcp = tcp_endpoints(s.host_port);
     std::string cmd_tcp, upd_tcp, snap_tcp;
     Event commands_up(loop), stream_up(loop);
-    components.spawn(guarded(comp::commands(loop, wf, ep,
-                                            {s.run_dir, local["commands"], tcp[0],
-                                             s.server_keys.secret_key, zap ? &*zap : nullptr,
-                                             &cmd_tcp, s.flow_source, s.overrides,
-                                             s.mode == comp::RunMode::live, s.start_tasks},
-                                            &commands_up),
-                             "commands", end));
+    components.spawn(guarded(
+        comp::commands(
+            loop, wf, ep,
+            {s.run_dir, local["commands"], tcp[0], s.server_keys.secret_key, zap ? &*zap : nullptr,
+             &cmd_tcp, s.flow_source, s.overrides, s.mode == comp::RunMode::live, s.start_tasks},
+            &commands_up),
+        "commands", end));
     components.spawn(guarded(comp::publisher(loop, wf, ep,
                                              {local["updates"], local["snapshots"], tcp[1], tcp[2],
                                               s.server_keys.secret_key, &upd_tcp, &snap_tcp},
@@ -401,17 +401,14 @@ void write_contact(const config::Workflow& wf, const std::string& run_dir,
     if (fd < 0) return;
     char host[256] = "";
     ::gethostname(host, sizeof host - 1);
-    Json c = {{"workflow", wf.name},
-              {"pid", ::getpid()},
-              {"host", host},
-              {"endpoint", endpoint},
-              {"run_dir", run_dir},
-              {"version", TOCK_VERSION}};
+    Json c = {{"workflow", wf.name},  {"pid", ::getpid()},  {"host", host},
+              {"endpoint", endpoint}, {"run_dir", run_dir}, {"version", TOCK_VERSION}};
     for (const auto& [k, v] : listening.items()) {
         std::string text = v.get<std::string>();
         // Bound to every interface: clients elsewhere reach it by this host's name.
         for (const char* any : {"tcp://0.0.0.0:", "tcp://[::]:"}) {
-            if (text.rfind(any, 0) == 0) text = fmt::format("tcp://{}:{}", host, text.substr(std::strlen(any)));
+            if (text.rfind(any, 0) == 0)
+                text = fmt::format("tcp://{}:{}", host, text.substr(std::strlen(any)));
         }
         // An IPv4 address as IPv6 writes it: the plain form.
         if (text.rfind("tcp://[::ffff:", 0) == 0 && text.find("]:") != std::string::npos) {
@@ -469,7 +466,8 @@ int lock_run(const std::string& dir) {
     std::error_code ec;
     fs::create_directories(fs::path(dir) / ".service", ec);
     // Its keys and sockets are the run's: only its owner may enter.
-    fs::permissions(fs::path(dir) / ".service", fs::perms::owner_all, fs::perm_options::replace, ec);
+    fs::permissions(fs::path(dir) / ".service", fs::perms::owner_all, fs::perm_options::replace,
+                    ec);
     const int fd = ::open((dir + "/.service/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -525,10 +523,12 @@ std::optional<std::string> latest_run(const std::string& name) {
 bool read_global_config(PlayOptions& o) {
     const char* env = std::getenv("TOCK_GLOBAL_CONFIG");
     const char* home = std::getenv("HOME");
-    const std::string path = env ? env : std::string(home ? home : ".") + "/.config/tock/global.yaml";
+    const std::string path =
+        env ? env : std::string(home ? home : ".") + "/.config/tock/global.yaml";
     if (!fs::exists(path)) {
         if (env) {
-            fmt::print(stderr, "tock play: TOCK_GLOBAL_CONFIG names {}, which does not exist\n", path);
+            fmt::print(stderr, "tock play: TOCK_GLOBAL_CONFIG names {}, which does not exist\n",
+                       path);
             return false;
         }
         return true;
@@ -547,9 +547,9 @@ bool read_global_config(PlayOptions& o) {
             for (const auto& c : kv.second) {
                 const std::string ck = c.first.as<std::string>();
                 if (ck != "host_port")
-                    throw std::runtime_error(fmt::format(
-                        "{}: unknown key 'commands.{}' (known: commands.host_port)",
-                        c.first.Mark().line + 1, ck));
+                    throw std::runtime_error(
+                        fmt::format("{}: unknown key 'commands.{}' (known: commands.host_port)",
+                                    c.first.Mark().line + 1, ck));
                 if (o.host_port.empty()) o.host_port = c.second.as<std::string>();
             }
         }
@@ -665,14 +665,9 @@ int play(const PlayOptions& given) {
     if (mode == comp::RunMode::live) {
         // Live xtriggers are real: refuse a function tock cannot call yet,
         // rather than pretend it is satisfied.
-        for (const auto& [label, x] : wf->xtriggers) {
-            if (x.function != "wall_clock" && x.function != "file_exists") {
-                fmt::print(stderr,
-                           "tock play: xtrigger '{}' calls '{}', which this version cannot run "
-                           "live (available: wall_clock, file_exists); try --mode simulation\n",
-                           label, x.function);
-                return 1;
-            }
+        if (const std::string why = comp::live_refusal(*wf); !why.empty()) {
+            fmt::print(stderr, "tock play: {}; try --mode simulation\n", why);
+            return 1;
         }
     }
     std::optional<std::string> dir;

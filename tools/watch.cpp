@@ -59,7 +59,8 @@ struct View {
         seq = snap.at("seq").get<std::uint64_t>();
     }
     void put(const Json& t, bool note) {
-        const auto key = std::make_pair(t.at("point").get<std::int64_t>(), t.at("task").get<std::string>());
+        const auto key =
+            std::make_pair(t.at("point").get<std::int64_t>(), t.at("task").get<std::string>());
         auto it = tasks.find(key);
         if (note && (it == tasks.end() || it->second.value("state", "") != t.value("state", "") ||
                      it->second.value("held", false) != t.value("held", false))) {
@@ -95,15 +96,6 @@ struct View {
     }
 };
 
-fmt::text_style style_of(const std::string& state) {
-    if (state == "succeeded") return fmt::fg(fmt::terminal_color::green);
-    if (state == "failed" || state == "submit-failed") return fmt::fg(fmt::terminal_color::red);
-    if (state == "running") return fmt::fg(fmt::terminal_color::cyan);
-    if (state == "submitted" || state == "preparing") return fmt::fg(fmt::terminal_color::blue);
-    if (state == "expired") return fmt::fg(fmt::terminal_color::magenta);
-    return {};
-}
-
 void draw(const View& v) {
     winsize ws{};
     int rows = 24, cols = 80;
@@ -119,8 +111,9 @@ void draw(const View& v) {
     if (v.selected >= v.tasks.size() && !v.tasks.empty()) {
         // (the selection is clamped by the caller)
     }
-    const std::size_t first =
-        v.selected >= static_cast<std::size_t>(body) ? v.selected - static_cast<std::size_t>(body) + 1 : 0;
+    const std::size_t first = v.selected >= static_cast<std::size_t>(body)
+                                  ? v.selected - static_cast<std::size_t>(body) + 1
+                                  : 0;
     std::size_t i = 0;
     std::int64_t last_point = INT64_MIN;
     int lines = 0;
@@ -132,7 +125,7 @@ void draw(const View& v) {
         last_point = key.first;
         const bool sel = index == v.selected;
         std::string line = fmt::format("{} {:<16} {:<24} ", sel ? ">" : " ", cycle, key.second);
-        line += fmt::format(style_of(state), "{}", state);
+        line += fmt::format(state_style(state), "{}", state);
         if (t.value("held", false)) line += " (held)";
         out += line.substr(0, static_cast<std::size_t>(cols) + 16) + "\r\n";
         ++lines;
@@ -142,7 +135,9 @@ void draw(const View& v) {
     for (const auto& e : v.events) out += "  " + e + "\r\n";
     for (std::size_t k = v.events.size(); k < 6; ++k) out += "\r\n";
     out += v.message + "\r\n";
-    out += "keys: up/down (j/k) select  h hold  r release  t trigger  K kill  p pause  P resume  q quit";
+    out +=
+        "keys: up/down (j/k) select  h hold  r release  t trigger  K kill  p pause  P resume  q "
+        "quit";
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
 }
@@ -155,7 +150,8 @@ struct Watch {
     std::unique_ptr<Channel> snapshots, commands;
     Ready redraw;
 
-    Watch(Loop& l, const Run& r) : loop(l), run(r), changed(l), quit(l), redraw([this] { draw(view); }) {
+    Watch(Loop& l, const Run& r)
+        : loop(l), run(r), changed(l), quit(l), redraw([this] { draw(view); }) {
         ChannelOptions o;
         const std::string s = endpoint_of(run, "snapshots", o);
         snapshots = std::make_unique<Channel>(loop, s, o);
@@ -246,7 +242,10 @@ struct Watch {
                 } else if (key == "p" || key == "P") {
                     actions.spawn(act(key == "p" ? "pause" : "resume", Json::object()));
                 } else if (t && (key == "h" || key == "r" || key == "t" || key == "K")) {
-                    const char* op = key == "h" ? "hold" : key == "r" ? "release" : key == "t" ? "trigger" : "kill";
+                    const char* op = key == "h"   ? "hold"
+                                     : key == "r" ? "release"
+                                     : key == "t" ? "trigger"
+                                                  : "kill";
                     actions.spawn(act(op, Json{{"ids", ids}}));
                 }
                 dirty();
