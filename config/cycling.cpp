@@ -286,6 +286,62 @@ int parse_zone(Piece z) {
     return sign * (h * 60 + m);
 }
 
+// ISO 8601 week dates (2005-W01-5, 2005W015) and ordinal dates (2005-023,
+// 2005023) as a calendar date. Week 1 is the week (Monday first) holding the
+// year's 4 January, as in isodatetime; nullopt when `date` has neither form.
+struct WeekOrOrdinal {
+    std::int64_t year = 1;
+    int month = 1, day = 1;
+    bool extended = false;
+    std::string error;  // the form matched but a field is out of range
+};
+
+std::optional<WeekOrOrdinal> week_or_ordinal(std::string_view date, Calendar cal) {
+    if (date.size() < 7 || !all_digits(date.substr(0, 4))) return std::nullopt;
+    const std::int64_t year = num(date.substr(0, 4));
+    std::string_view r = date.substr(4);
+    WeekOrOrdinal out;
+    out.year = year;
+    out.extended = r[0] == '-';
+    if (out.extended) r = r.substr(1);
+    std::int64_t days = 0;
+    if (r[0] == 'W') {
+        int week = 0, wday = 0;
+        if (out.extended && r.size() == 5 && r[3] == '-' && all_digits(r.substr(1, 2)) &&
+            is_digit(r[4])) {
+            week = num(r.substr(1, 2)), wday = r[4] - '0';
+        } else if (!out.extended && r.size() == 4 && all_digits(r.substr(1))) {
+            week = num(r.substr(1, 2)), wday = r[3] - '0';
+        } else {
+            return std::nullopt;
+        }
+        auto week1 = [&](std::int64_t y) {
+            const std::int64_t jan4 = days_from_civil(cal, y, 1, 4);
+            return jan4 - (weekday(jan4) - 1);
+        };
+        days = week1(year) + (week - 1) * 7 + (wday - 1);
+        if (wday < 1 || wday > 7) {
+            out.error = "week day out of range 1 (Monday) to 7 (Sunday)";
+        } else if (week < 1 || days >= week1(year + 1)) {
+            out.error = fmt::format("{} has no week {:02d}", year, week);
+        }
+    } else if (all_digits(r) && r.size() == 3) {
+        const int ordinal = num(r);
+        const std::int64_t len = days_before_year(cal, year + 1) - days_before_year(cal, year);
+        if (ordinal < 1 || ordinal > len) {
+            out.error = fmt::format("day of year out of range 001-{:03d}", len);
+        }
+        days = days_before_year(cal, year) + ordinal - 1;
+    } else {
+        return std::nullopt;
+    }
+    if (out.error.empty()) {
+        const Civil c = civil_from_days(cal, days);
+        out.year = c.year, out.month = c.month, out.day = c.day;
+    }
+    return out;
+}
+
 // `shift`: characters prepended to the user's text (Cylc's "01T00" ->
 // "---01T00"), removed again when reporting offsets.
 DateTime parse_datetime(Piece in, Calendar cal, bool allow_truncated, std::size_t shift = 0) {
@@ -372,6 +428,10 @@ DateTime parse_datetime(Piece in, Calendar cal, bool allow_truncated, std::size_
         } else if (date.size() == 4 && all_digits(date)) {
             dt.year = num(date);
             reduced = true;
+        } else if (auto wo = week_or_ordinal(date, cal)) {
+            if (!wo->error.empty()) bad(0, wo->error);
+            dt.year = wo->year, dt.month = wo->month, dt.day = wo->day;
+            date_extended = wo->extended;
         } else if (date.size() == 2 && all_digits(date)) {
             bad(0, "2-digit centuries are not allowed (did you mean T" + std::string(date) + "?)");
         } else {
@@ -772,6 +832,47 @@ Chain split_chain(Piece p, CyclingMode mode) {
     return c;
 }
 
+// Cylc's min(a,b,...): the earliest of several point expressions, each read
+// in the same context, then any offsets written after ')'. nullopt when `p`
+// is no function call; another function name is refused by name.
+struct MinExpr {
+    std::vector<Piece> items;
+    Chain tail;
+};
+
+std::optional<MinExpr> split_min(Piece p, CyclingMode mode) {
+    const std::size_t open = p.s.find('(');
+    if (open == std::string_view::npos || open == 0) return std::nullopt;
+    const std::string_view name = p.s.substr(0, open);
+    if (!std::all_of(name.begin(), name.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
+        return std::nullopt;
+    if (name != "min") {
+        fail(p.off, fmt::format("'{}(...)' is not a point function tock knows: min(...) picks "
+                                "the earliest of several points, as in min(T00,+PT1H)",
+                                show(name)));
+    }
+    if (mode == CyclingMode::integer) {
+        fail(p.off, "min(...) is for date-time cycling; integer points are written 1, +P2");
+    }
+    const std::size_t close = p.s.find(')', open);
+    if (close == std::string_view::npos) {
+        fail(p.off + p.s.size(), "missing ')' closing min(...), as in min(T00,+PT1H)");
+    }
+    MinExpr m;
+    for (Piece item : split_top(p.sub(open + 1, close - open - 1), ',')) {
+        item = item.trimmed();
+        if (item.s.empty()) fail(item.off, "empty item in min(...): remove the extra comma");
+        m.items.push_back(item);
+    }
+    m.tail = split_chain(p.sub(close + 1), mode);
+    if (!m.tail.head.s.empty()) {
+        fail(m.tail.head.off, fmt::format("unexpected '{}' after min(...) (only offsets like "
+                                          "+PT6H may follow)",
+                                          show(m.tail.head.s)));
+    }
+    return m;
+}
+
 // ---------------------------------------------------------------------------
 // Rules: one recurrence, bounded, with its own exclusions.
 
@@ -1074,6 +1175,20 @@ Point Cycling::parse_point_expr(std::string_view text, std::optional<Point> base
         return Point{best};
     }
 
+    if (auto m = split_min(p, s_.mode)) {
+        std::optional<Point> best;
+        for (const Piece& item : m->items) {
+            Point v;
+            try {
+                v = parse_point_expr(item.s, base, now);
+            } catch (const ParseError& e) {
+                throw ParseError(e.what(), item.off + e.offset);
+            }
+            if (!best || v < *best) best = v;
+        }
+        for (const auto& [iv, _] : m->tail.offsets) best->value = add_value(s_, best->value, iv);
+        return *best;
+    }
     Chain chain = split_chain(p, s_.mode);
     std::int64_t v = 0;
     if (chain.head.s.empty() || chain.head.s[0] == 'P') {
@@ -1097,6 +1212,109 @@ Point Cycling::parse_point_expr(std::string_view text, std::optional<Point> base
         }
     }
     for (const auto& [iv, _] : chain.offsets) v = add_value(s_, v, iv);
+    return Point{v};
+}
+
+bool Cycling::offset_is_absolute(std::string_view off) {
+    std::size_t b = 0;
+    while (b < off.size() && is_space(off[b])) ++b;
+    if (b == off.size()) return false;
+    const char c = off[b];
+    // As Cylc classes them: an interval chain starts with a sign or P, a
+    // truncated time of day (T06) would be relative; anything else names a point.
+    return c != 'P' && c != '+' && c != '-' && c != 'T';
+}
+
+Point Cycling::offset_point(std::string_view off, Point downstream, Point initial,
+                            std::optional<Point> final) const {
+    Piece p = Piece{off, 0}.trimmed();
+    if (p.s.empty()) fail(0, "empty offset (expected e.g. -P1, ^, 2, -P1D+PT18H)");
+    std::int64_t v = downstream.value;
+    Piece rest = p;
+    if (p.s[0] == '^' || p.s[0] == '$') {
+        v = p.s[0] == '^' ? initial.value : final.value_or(initial).value;
+        rest = p.sub(1);
+    } else if (offset_is_absolute(p.s)) {
+        // A point, then offsets: [2], [20100101T0600Z], [2010-01-20T00Z-P2W],
+        // [20T-P2W] (truncated: the first match at or after the initial point).
+        if (auto m = split_min(p, s_.mode)) {
+            std::optional<std::int64_t> best;
+            for (const Piece& item : m->items) {
+                const std::int64_t x = offset_point(item.s, initial, initial, final).value;
+                if (!best || x < *best) best = x;
+            }
+            v = *best;
+            for (const auto& [iv, _] : m->tail.offsets) v = add_value(s_, v, iv);
+            return Point{v};
+        }
+        Chain chain = split_chain(p, s_.mode);
+        if (s_.mode == CyclingMode::integer) {
+            v = parse_int_point(chain.head);
+        } else {
+            DateTime dt = parse_datetime_cylc(chain.head, s_.calendar, true);
+            if (dt.truncated) {
+                auto m = match_truncated(dt, s_, initial.value, true);
+                if (!m) {
+                    fail(chain.head.off,
+                         fmt::format("no date-time matches '{}'", show(chain.head.s)));
+                }
+                v = *m;
+            } else {
+                v = complete_value(dt, s_);
+            }
+        }
+        for (const auto& [iv, _] : chain.offsets) v = add_value(s_, v, iv);
+        return Point{v};
+    }
+    Chain chain = split_chain(rest, s_.mode);
+    if (!chain.head.s.empty()) {
+        if (chain.head.s[0] == 'T') {
+            fail(chain.head.off,
+                 fmt::format("'{}': a truncated point relative to the task's own cycle point "
+                             "is not supported in an offset; write an interval such as -PT6H, or "
+                             "a full point such as 2026-01-01T06Z",
+                             show(p.s)));
+        }
+        if (chain.head.s[0] != 'P') {
+            fail(chain.head.off, fmt::format("unexpected '{}' (expected an offset such as "
+                                             "+P1D or -PT6H after the point)",
+                                             show(chain.head.s)));
+        }
+        // A bare leading interval, as in [P1D] or [P1D-PT6H]: forwards.
+        v = add_value(s_, v, parse_interval_impl(chain.head, s_.mode));
+    }
+    for (const auto& [iv, _] : chain.offsets) v = add_value(s_, v, iv);
+    return Point{v};
+}
+
+std::optional<Interval> Cycling::offset_interval(std::string_view off) const {
+    Piece p = Piece{off, 0}.trimmed();
+    if (p.s.empty() || offset_is_absolute(p.s) || p.s[0] == '^' || p.s[0] == '$')
+        return std::nullopt;
+    Chain chain = split_chain(p, s_.mode);
+    if (chain.head.s.empty() && chain.offsets.size() == 1) return chain.offsets[0].first;
+    if (!chain.head.s.empty() && chain.offsets.empty())
+        return parse_interval_impl(chain.head, s_.mode);
+    return std::nullopt;
+}
+
+std::optional<Point> Cycling::offset_downstream(std::string_view off, Point upstream) const {
+    Piece p = Piece{off, 0}.trimmed();
+    if (p.s.empty() || offset_is_absolute(p.s) || p.s[0] == '^' || p.s[0] == '$')
+        return std::nullopt;
+    Chain chain = split_chain(p, s_.mode);
+    std::vector<Interval> steps;
+    if (!chain.head.s.empty()) steps.push_back(parse_interval_impl(chain.head, s_.mode));
+    for (const auto& [iv, _] : chain.offsets) steps.push_back(iv);
+    // Undo the offsets in reverse order; with nominal months the way back
+    // may miss (Mar 31 -P1M is Feb 28, and Feb 28 +P1M is Mar 28), so the
+    // answer is checked forwards.
+    std::int64_t v = upstream.value;
+    for (auto it = steps.rbegin(); it != steps.rend(); ++it) v = add_value(s_, v, -*it);
+    if (steps.size() == 1) return Point{v};
+    std::int64_t fwd = v;
+    for (const auto& iv : steps) fwd = add_value(s_, fwd, iv);
+    if (fwd != upstream.value) return std::nullopt;
     return Point{v};
 }
 
@@ -1174,6 +1392,18 @@ struct SeqParser {
 
     // Resolves a start or end expression against its context point.
     Resolved resolve(Piece p, std::optional<std::int64_t> context, bool is_end) const {
+        if (auto m = split_min(p, st.mode)) {
+            // Every item in the same context; the earliest wins, truncation
+            // (and so the implied interval) included, as in Cylc.
+            std::optional<Resolved> best;
+            for (const Piece& item : m->items) {
+                Resolved r = resolve(item, context, is_end);
+                if (!best || r.value < best->value) best = r;
+            }
+            for (const auto& [iv, _] : m->tail.offsets)
+                best->value = add_value(st, best->value, iv);
+            return *best;
+        }
         Chain chain = split_chain(p, st.mode);
         Resolved r;
         std::string_view h = chain.head.s;
@@ -1304,6 +1534,9 @@ struct SeqParser {
             else
                 bad_form(p.off, "unrecognised form");
         }
+        // Cylc's integer cycling reads "R/5" (a start, no interval, no
+        // count) as the one point 5, like R1/5.
+        if (has_r && !reps && sig == "S" && !dt_mode()) reps = 1;
         if (!has_r && sig == "S" && !dt_mode()) {
             bad_form(p.off, "integer cycling has no bare start point; write R1/" +
                                 std::string(parts[0].s) + " for one point");

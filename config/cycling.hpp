@@ -99,6 +99,22 @@ class Cycling {
     // p + i, with month-end clamping for nominal months (Jan 31 + P1M = Feb 28).
     Point add(Point p, const Interval& i) const;
 
+    // Graph trigger offsets, the text inside foo[...]. Relative: intervals
+    // applied in order to the downstream task's point ([-P1], [+P1],
+    // [-P1D+PT18H]). Absolute: a point, then intervals, the same for every
+    // downstream point ([^], [$], [^+P1D-PT6H], [2], [20100101T0600Z],
+    // [min(T00,T06)], [20T-P2W], whose truncated point is the first match at
+    // or after the initial point). Throws ParseError naming the form.
+    static bool offset_is_absolute(std::string_view off);
+    Point offset_point(std::string_view off, Point downstream, Point initial,
+                       std::optional<Point> final) const;
+    // A relative offset that is one interval ([-P1], [+PT6H]) as that
+    // interval; nullopt for the others.
+    std::optional<Interval> offset_interval(std::string_view off) const;
+    // The downstream point whose relative offset `off` names `upstream`
+    // (nullopt: none, or `off` is absolute).
+    std::optional<Point> offset_downstream(std::string_view off, Point upstream) const;
+
     // A graph-section recurrence, expanded against `initial` and `final`
     // (final may be absent: unbounded). Every form Cylc accepts:
     // integer: P1, R1, +P2/P3, R3/2/P2, R/+P1/P2, R2/P2/$ (ending), P1!3 ...

@@ -1731,11 +1731,7 @@ Prereq trigger_leaf(Trigger t) {
 Point Workflow::offset_point(const std::string& off, Point p) const {
     if (off == "^") return initial;
     if (off == "$") return final.value_or(initial);
-    if (absolute_offset(off)) {
-        return cycling.add(off[0] == '^' ? initial : final.value_or(initial),
-                           cycling.parse_interval(off.substr(1)));
-    }
-    return cycling.add(p, cycling.parse_interval(off));
+    return cycling.offset_point(off, p, initial, final);
 }
 
 std::vector<TaskAt> Workflow::tasks_at(Point p) const {

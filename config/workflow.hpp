@@ -201,13 +201,13 @@ class Workflow {
     std::vector<std::string> tasks_of(const std::string& name) const;
 
     // The upstream point of a node written with the offset `off` ([-P1],
-    // [^], [$], [^+PT6H]) in the graph at point p; [$] without a final point
-    // is the initial point (validation refuses that workflow).
+    // [-P1D+PT18H], [^], [$], [^+PT6H], [2], [20100101T0600Z], [20T-P2W])
+    // in the graph at point p; [$] without a final point is the initial
+    // point (validation refuses that workflow). See Cycling::offset_point.
     Point offset_point(const std::string& off, Point p) const;
-    // An offset that names a point absolutely ([^], [$], [^+PT6H]).
-    static bool absolute_offset(const std::string& off) {
-        return !off.empty() && (off[0] == '^' || off[0] == '$');
-    }
+    // An offset that names a point absolutely, the same for every
+    // downstream point ([^], [$], [^+PT6H], [2], [20100101T0600Z]).
+    static bool absolute_offset(const std::string& off) { return Cycling::offset_is_absolute(off); }
 
     // The tasks that exist at p (on some graph section whose sequence has p),
     // each with its prerequisites, sorted by name.

@@ -79,11 +79,12 @@ TaskPool::TaskPool(const config::Workflow& wf)
                     lazy_downstream_ = true;
                     absolute_points_.insert(wf_.offset_point(r.offset, wf_.initial));
                 } else if (!r.offset.empty()) {
-                    const config::Interval o = wf_.cycling.parse_interval(r.offset);
-                    if (wf_.initial < wf_.cycling.add(wf_.initial, o)) {
+                    // A compound offset ([-P1D+PT18H]) keeps every finished task.
+                    const auto o = wf_.cycling.offset_interval(r.offset);
+                    if (!o || wf_.initial < wf_.cycling.add(wf_.initial, *o)) {
                         prunable_ = false;
                     } else {
-                        lookback_.push_back(o);
+                        lookback_.push_back(*o);
                     }
                 }
                 const std::string out = config::output_of(r, wf_.is_family(r.name));
@@ -400,8 +401,11 @@ void TaskPool::spawn_downstream(const TaskId& id, const std::string& output) {
     for (const auto& d : dn->second) {
         if (config::Workflow::absolute_offset(d.offset)) continue;  // looked up lazily
         Point down = id.point;
-        if (!d.offset.empty())
-            down = wf_.cycling.add(id.point, -wf_.cycling.parse_interval(d.offset));
+        if (!d.offset.empty()) {
+            const auto dn = wf_.cycling.offset_downstream(d.offset, id.point);
+            if (!dn) continue;
+            down = *dn;
+        }
         if (down < wf_.initial || (wf_.final && down > *wf_.final)) continue;
         if (!wf_.on(wf_.graph[d.section], down)) continue;
         for (const auto& name : d.tasks) {
