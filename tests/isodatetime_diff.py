@@ -6,7 +6,7 @@ script generates random cases (seeded, so runs repeat), asks both isodatetime
 and tests/cycling_probe for the answer, and reports every mismatch.
 
 Covered: duration parsing, point parsing (basic/extended forms, reduced
-precision, time zones), point +/- duration (month ends, leap days) in the
+precision, time zones, week and ordinal dates), Cylc's min(...) of points, point +/- duration (month ends, leap days) in the
 gregorian, 360day, 365day and 366day calendars, and absolute recurrences
 R/start/period, Rn/start/period, Rn/period/end and Rn/start/end.
 
@@ -28,11 +28,13 @@ from metomi.isodatetime.parsers import DurationParser, TimePointParser
 CALENDARS = ["gregorian", "360day", "365day", "366day"]
 POINT_PARSER = TimePointParser(assumed_time_zone=(0, 0))
 DURATION_PARSER = DurationParser()
+TRUNCATED_PARSER = TimePointParser(allow_truncated=True, assumed_time_zone=(0, 0))
 
 
 def fmt_point(tp):
     """Write a TimePoint the way tock does: CCYYMMDDThhmm[ss]Z, in UTC."""
-    tp = tp.to_utc()
+    # A week or ordinal date's .year is its week-year: read the calendar date.
+    tp = tp.to_utc().to_calendar_date()
     out = "%04d%02d%02dT%02d%02d" % (
         tp.year, tp.month_of_year, tp.day_of_month, tp.hour_of_day,
         tp.minute_of_hour)
@@ -51,8 +53,11 @@ def days_in_month(cal, year, month):
     return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
 
 
-def rand_point(rng, cal, zone=True):
-    """A random complete date-time string in one of the forms Cylc accepts."""
+def rand_point(rng, cal, zone=True, week_ordinal=False):
+    """A random complete date-time string in one of the forms Cylc accepts.
+    week_ordinal: also week and ordinal dates. isodatetime does arithmetic
+    on those in their own form (years by week-year); tock reads them as the
+    calendar date they name, so they are compared as points only."""
     year = rng.choice([rng.randint(1900, 2100), rng.choice([2000, 2024, 2100, 1900])])
     month = rng.randint(1, 12)
     dim = days_in_month(cal, year, month)
@@ -60,7 +65,26 @@ def rand_point(rng, cal, zone=True):
     day = rng.choice([rng.randint(1, dim), dim, dim - 1, min(29, dim), 1])
     hour = rng.randint(0, 23)
     minute = rng.choice([0, 0, 30, rng.randint(0, 59)])
-    form = rng.randrange(6)
+    form = rng.randrange(10 if week_ordinal else 6)
+    if form >= 6:
+        # Week dates (2005-W01-5, 2005W015) and ordinal dates (2005-023,
+        # 2005023); gregorian only, the calendar ISO 8601 defines them for.
+        if cal != "gregorian":
+            form = rng.randrange(6)
+        elif form in (6, 7):
+            week = rng.choice([1, 1, 52, rng.randint(1, 52)])
+            wday = rng.randint(1, 7)
+            date = ("%04d-W%02d-%d" if form == 6 else "%04dW%02d%d") % (year, week, wday)
+        else:
+            leap = year % 4 == 0 and year % 100 != 0 or year % 400 == 0
+            ordinal = rng.choice([1, 59, 60, 365 + leap, rng.randint(1, 365 + leap)])
+            date = ("%04d-%03d" if form == 8 else "%04d%03d") % (year, ordinal)
+        if form >= 6:
+            extended = "-" in date
+            text = date + ("T%02d:%02d" if extended else "T%02d%02d") % (hour, minute)
+            if zone:
+                text += rng.choice(["Z", "", "+01:00" if extended else "+0100"])
+            return text
     if form == 0:
         text = "%04d-%02d-%02dT%02d:%02d" % (year, month, day, hour, minute)
     elif form == 1:
@@ -141,12 +165,48 @@ def make_cases(rng, n):
     for _ in range(n):
         cal = rng.choice(CALENDARS)
         Calendar.default().set_mode(cal)  # generation parses points too
-        kind = rng.choice(["dur", "point", "add", "sub", "add", "seq", "seq"])
+        kind = rng.choice(["dur", "point", "add", "sub", "add", "seq", "seq", "min"])
+        if kind == "min":
+            # Cylc's min(): every item read in the same context (truncated
+            # points at or after it, offsets from it), the earliest wins.
+            cal = "gregorian"
+            Calendar.default().set_mode(cal)
+            context = rand_point(rng, cal, zone=False)
+            context += "Z" if "T" in context else "T00Z"
+            items = []
+            for _ in range(rng.randint(1, 4)):
+                items.append(rng.choice([
+                    "T%02d" % rng.randint(0, 23),
+                    "T%02d%02d" % (rng.randint(0, 23), rng.choice([0, 30])),
+                    "+PT%dH" % rng.randint(0, 48),
+                    "-P%dD" % rng.randint(0, 3),
+                    context]))
+            # A complete point among the items: one a few hours away.
+            if rng.random() < 0.5:
+                near = POINT_PARSER.parse(context) + DURATION_PARSER.parse(
+                    "PT%dH" % rng.randint(0, 30))
+                items.append(fmt_point(near))
+            text = "min(%s)" % ",".join(items)
+
+            def expected(ctx=context, items=items):
+                c = POINT_PARSER.parse(ctx)
+                points = []
+                for i in items:
+                    if i[0] in "+-":
+                        d = DURATION_PARSER.parse(i[1:])
+                        points.append(c + d if i[0] == "+" else c - d)
+                    elif i[0] == "T":
+                        points.append(TRUNCATED_PARSER.parse(i) + c)
+                    else:
+                        points.append(POINT_PARSER.parse(i))
+                return fmt_point(min(points))
+            yield cal, "expr %s %s %s %s" % (cal, context, context, text), expected
+            continue
         if kind == "dur":
             text = rand_duration(rng)
             yield cal, "dur " + text, lambda t=text: iso_duration(t)
         elif kind == "point":
-            text = rand_point(rng, cal)
+            text = rand_point(rng, cal, week_ordinal=True)
             yield cal, "point %s 0 %s" % (cal, text), \
                 lambda t=text: fmt_point(POINT_PARSER.parse(t))
         elif kind in ("add", "sub"):

@@ -436,4 +436,127 @@ TEST_SUITE("cycling") {
         }
         CHECK(thrown > 0);
     }
+
+    TEST_CASE("week and ordinal dates") {
+        Cycling c = dt();
+        auto f = [&](const char* s) { return c.format(c.parse_point(s)); };
+        CHECK(f("2005-W01-5T12Z") == "20050107T1200Z");
+        CHECK(f("2005W015T12Z") == "20050107T1200Z");
+        CHECK(f("2009-W01-1T00Z") == "20081229T0000Z");  // week 1 starts in the year before
+        CHECK(f("2004-W53-7T00Z") == "20050102T0000Z");
+        CHECK(f("2005-023T12Z") == "20050123T1200Z");
+        CHECK(f("2005023T12Z") == "20050123T1200Z");
+        CHECK(f("2004-366") == "20041231T0000Z");
+        CHECK(f("2005-W01-5T12:30Z") == "20050107T1230Z");
+        CHECK(seq(c, "R/2005-W01-1T00Z/P1W", "2005-01-01T00Z", {}, 2) ==
+              "20050103T0000Z 20050110T0000Z");
+        CHECK(c.format(c.parse_point_expr("2005-023T00Z+PT6H", std::nullopt, Point{0})) ==
+              "20050123T0600Z");
+        // The forms are named; neighbouring text is not blamed.
+        auto msg = [&](const char* s) {
+            return std::string(error_of([&] { c.parse_point(s); }).what());
+        };
+        CHECK(msg("2005-W54-1T00Z").find("2005 has no week 54") != std::string::npos);
+        CHECK(msg("2005-W53-1T00Z").find("2005 has no week 53") != std::string::npos);
+        CHECK(msg("2005-W01-8T00Z").find("week day out of range") != std::string::npos);
+        CHECK(msg("2005-366T00Z").find("day of year out of range 001-365") != std::string::npos);
+        CHECK(msg("2005-000T00Z").find("day of year") != std::string::npos);
+        Cycling d360 = dt(Calendar::d360);
+        CHECK(d360.format(d360.parse_point("2005-360T00Z")) == "20051230T0000Z");
+    }
+
+    TEST_CASE("min() in recurrences and point expressions") {
+        Cycling c = dt();
+        CHECK(seq(c, "R1/min(T00,+PT1H,T06)", "2010-01-01T03Z") == "20100101T0400Z");
+        CHECK(seq(c, "R1/min(T00,T06)", "2010-01-01T03Z") == "20100101T0600Z");
+        CHECK(seq(c, "R1/min(T00,+PT1H,T06,T12,T18)", "2010-01-01T00Z") == "20100101T0000Z");
+        // The earliest item's truncation gives the interval, as in Cylc.
+        CHECK(seq(c, "min(T18,T06)", "2010-01-01T03Z", {}, 2) == "20100101T0600Z 20100102T0600Z");
+        Point now = c.parse_point("2010-01-01T03Z");
+        CHECK(c.format(c.parse_point_expr("min(T00,+PT1H)", std::nullopt, now)) ==
+              "20100101T0400Z");
+        CHECK(c.format(c.parse_point_expr("min(T00,T12)+PT1H", std::nullopt, now)) ==
+              "20100101T1300Z");
+        ParseError e = error_of([&] { c.parse_sequence("R1/max(T00,T06)", now, std::nullopt); });
+        CHECK(std::string(e.what()).find("'max(...)'") != std::string::npos);
+        CHECK(e.offset == 3);
+        e = error_of([&] { c.parse_sequence("R1/min(T00,,T06)", now, std::nullopt); });
+        CHECK(std::string(e.what()).find("empty item in min") != std::string::npos);
+        e = error_of([&] { c.parse_sequence("R1/min(T00,T06", now, std::nullopt); });
+        CHECK(std::string(e.what()).find("')'") != std::string::npos);
+        e = error_of([&] { c.parse_sequence("R1/min(T00,T99)", now, std::nullopt); });
+        CHECK(std::string(e.what()).find("'T99'") != std::string::npos);
+        CHECK(e.offset == 12);  // at the hour of T99
+        Cycling i = ints();
+        e = error_of([&] { i.parse_sequence("R1/min(1,2)", Point{1}, std::nullopt); });
+        CHECK(std::string(e.what()).find("min(...) is for date-time cycling") != std::string::npos);
+    }
+
+    TEST_CASE("integer R/point is one point") {
+        Cycling c = ints();
+        CHECK(seq(c, "R/1", "1", std::string("5"), 9) == "1");
+        CHECK(seq(c, "R/3", "1", std::string("5"), 9) == "3");
+        CHECK(seq(c, "R/+P2", "1", std::string("5"), 9) == "3");
+        CHECK(seq(c, "R/P1", "1", std::string("5"), 9) == "1 2 3 4 5");
+        CHECK(seq(c, "R/2/P1", "1", std::string("5"), 9) == "2 3 4 5");
+        CHECK(seq(c, "R/1!1", "1", std::string("5"), 9) == "");
+    }
+
+    TEST_CASE("graph offsets: relative, compound and absolute") {
+        Cycling c = dt();
+        const Point ip = c.parse_point("2010-01-01T00Z");
+        const Point fp = c.parse_point("2010-01-03T00Z");
+        const Point p = c.parse_point("2010-01-02T00Z");
+        auto up = [&](const char* off, Point at) {
+            return c.format(c.offset_point(off, at, ip, fp));
+        };
+        CHECK(up("-PT6H", p) == "20100101T1800Z");
+        CHECK(up("-P1D+PT18H", p) == "20100101T1800Z");
+        CHECK(up("+P1M-P1D", c.parse_point("2010-01-31T00Z")) == "20100227T0000Z");  // in order
+        CHECK(up("^", p) == "20100101T0000Z");
+        CHECK(up("^+P1D-PT6H", p) == "20100101T1800Z");
+        CHECK(up("$-PT6H", p) == "20100102T1800Z");
+        CHECK(up("20100101T0600Z", p) == "20100101T0600Z");
+        CHECK(up("20100101T0600Z", ip) == "20100101T0600Z");
+        CHECK(up("2010-01-01T00Z+PT6H", p) == "20100101T0600Z");
+        CHECK(up("20T-P2W", p) == "20100106T0000Z");  // 20T read from the initial point
+        CHECK(up("2010-W01-1T00Z", p) == "20100104T0000Z");
+        CHECK(Cycling::offset_is_absolute("20100101T0600Z"));
+        CHECK(Cycling::offset_is_absolute("20T-P2W"));
+        CHECK(Cycling::offset_is_absolute("^+P1D"));
+        CHECK(Cycling::offset_is_absolute("$"));
+        CHECK_FALSE(Cycling::offset_is_absolute("-P1D+PT18H"));
+        CHECK_FALSE(Cycling::offset_is_absolute("P1D"));
+        CHECK_FALSE(Cycling::offset_is_absolute("+P1"));
+        // The way back, for spawning downstream tasks.
+        CHECK(c.format(*c.offset_downstream("-P1D+PT18H", c.parse_point("2010-01-01T18Z"))) ==
+              "20100102T0000Z");
+        CHECK_FALSE(c.offset_downstream("20100101T0600Z", p).has_value());
+        CHECK(c.format(*c.offset_downstream("+P1M-P1D", c.parse_point("2010-02-28T00Z"))) ==
+              "20100201T0000Z");
+        // No day plus a month ends on 31 March: nothing names 30 March.
+        CHECK_FALSE(c.offset_downstream("+P1M-P1D", c.parse_point("2010-03-30T00Z")).has_value());
+        CHECK(c.offset_interval("-PT6H") == Interval{0, 0, -6 * 3600});
+        CHECK_FALSE(c.offset_interval("-P1D+PT18H").has_value());
+        ParseError e = error_of([&] { (void)c.offset_point("T06", p, ip, fp); });
+        CHECK(std::string(e.what()).find("truncated point relative to the task's own") !=
+              std::string::npos);
+        e = error_of([&] { (void)c.offset_point("^2", p, ip, fp); });
+        CHECK(std::string(e.what()).find("unexpected '2'") != std::string::npos);
+
+        Cycling i = ints();
+        auto iup = [&](const char* off, std::int64_t at) {
+            return i.offset_point(off, Point{at}, Point{1}, Point{9}).value;
+        };
+        CHECK(iup("2", 5) == 2);
+        CHECK(iup("2", 1) == 2);
+        CHECK(iup("-P1", 5) == 4);
+        CHECK(iup("-P2+P1", 5) == 4);
+        CHECK(iup("^+P2", 5) == 3);
+        CHECK(iup("2+P3", 1) == 5);
+        CHECK(i.offset_downstream("-P2+P1", Point{4})->value == 5);
+        e = error_of([&] { (void)i.offset_point("x2", Point{1}, Point{1}, Point{9}); });
+        CHECK(std::string(e.what()).find("'x2' is not an integer cycle point") !=
+              std::string::npos);
+    }
 }
