@@ -11,8 +11,12 @@
 # A line "# ref: tomorrow" marks a workflow whose cycle points start from
 # the wall clock (next(T00)): tomorrow's date (UTC) is written TOMORROW in
 # the reference, so that it holds on any day.
+# A line "# setup: COMMAND" runs COMMAND (sh, with $RUN the run directory
+# to be) before tock play: to plant a fault.
 # A line "# bash-env: FILE" runs the jobs with BASH_ENV=DIR/FILE, which bash
 # sources before each job's script; FILE finds tock as $TOCK_TEST_BIN.
+# Lines "# expect: ..." state by hand what must hold of the run, independently
+# of the record (check_expect.py says how).
 # With TOCK_UPDATE=1 the expected file is rewritten (then review the diff).
 set -u
 tock=$1
@@ -30,6 +34,8 @@ if [ -n "$bash_env" ]; then
     BASH_ENV="$dir/$bash_env" TOCK_TEST_BIN=$tock
     export BASH_ENV TOCK_TEST_BIN
 fi
+setup=$(sed -n 's/^# setup: //p' "$flow" | head -n 1)
+[ -z "$setup" ] || RUN="$run/run" sh -c "$setup"
 # shellcheck disable=SC2086
 "$tock" play "$flow" --no-detach --run-dir "$run/run" $opts >"$actual.out" 2>&1 &
 pid=$!
@@ -54,3 +60,5 @@ if [ "${TOCK_UPDATE:-0}" = 1 ]; then
     cp "$actual" "$dir/$name.ref"
 fi
 diff -u "$dir/$name.ref" "$actual" || { cat "$actual.out"; exit 1; }
+# The hand-written statements ("# expect: ...") hold too, whatever the record.
+python3 "$(dirname "$0")/check_expect.py" "$flow" "$run/run/db" "$rc" "$actual.out" || { cat "$actual.out"; exit 1; }

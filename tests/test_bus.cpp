@@ -131,6 +131,47 @@ TEST_SUITE("bus") {
         CHECK(last == 5001);
     }
 
+    TEST_CASE("a topic's first message after the handshake, if lost, is reported as a gap") {
+        // The subscriber has seen nothing on "t" when the next message on it
+        // arrives: only the message's predecessor seq, later than the
+        // welcome, shows that one was lost.
+        Loop loop(ClockMode::virtual_time);
+        Publisher pub(loop, "fast", "inproc://first-gap", {.policy = HwmPolicy::drop, .hwm = 5});
+        Subscriber sub(loop, "slow", 5);
+        sub.subscribe("");
+        sub.connect("inproc://first-gap");
+        std::vector<std::string> gaps_on_t;
+        std::vector<std::string> delivered_on_t;
+        test::run_guarded(
+            loop,
+            [&]() -> Task<void> {
+                co_await sub.ready();
+                Scope sc(loop);
+                sc.spawn([](Loop& l, Publisher& p) -> Task<void> {
+                    // Fill the queues, so that the first message on "t" is dropped.
+                    for (int i = 0; i < 100; ++i) co_await p.publish("fill", "");
+                    co_await p.publish("t", "lost");
+                    co_await l.clock().sleep_for(1s);  // the subscriber drains
+                    co_await p.publish("t", "second");
+                    co_await p.publish("end", "");
+                }(loop, pub));
+                for (;;) {
+                    try {
+                        BusMessage m = co_await sub.recv();
+                        if (m.topic == "t") delivered_on_t.push_back(m.body);
+                        if (m.topic == "end") break;
+                    } catch (const BusGap& g) {
+                        if (g.message.topic == "t") gaps_on_t.push_back(g.message.body);
+                        if (g.message.topic == "end") break;
+                    }
+                }
+                co_await sc.join();
+            }(),
+            1h, "the end marker");
+        CHECK(delivered_on_t.empty());                           // "lost" really was dropped...
+        CHECK(gaps_on_t == std::vector<std::string>{"second"});  // ... and "second" says so
+    }
+
     TEST_CASE("the block policy applies back-pressure: a slow subscriber loses nothing") {
         Loop loop(ClockMode::virtual_time);
         Publisher pub(loop, "fast", "inproc://block", {.policy = HwmPolicy::block, .hwm = 10});

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -266,6 +267,19 @@ TEST_SUITE("cycling") {
         CHECK(seq(ic, "P1!3", "1", {}, 4) == "1 2 4 5");
         CHECK(seq(ic, "P1!(2,4)", "1", {}, 4) == "1 3 5 6");
         CHECK(seq(ic, "P1!P2", "1", {}, 3) == "2 4 6");
+
+        // contains() applies the exclusions too: the pool asks it, not points().
+        const Sequence q = ic.parse_sequence("P1!(2,4)", Point{1}, std::nullopt);
+        CHECK(q.contains(Point{3}));
+        CHECK_FALSE(q.contains(Point{2}));
+        CHECK_FALSE(q.contains(Point{4}));
+        const Sequence r = ic.parse_sequence("P1!P2", Point{1}, std::nullopt);
+        CHECK(r.contains(Point{2}));
+        CHECK_FALSE(r.contains(Point{3}));
+        const Sequence d = c.parse_sequence("PT6H!T00", c.parse_point(i0), std::nullopt);
+        CHECK(d.contains(c.parse_point("2026-01-01T06Z")));
+        CHECK_FALSE(d.contains(c.parse_point("2026-01-02T00Z")));
+        CHECK_FALSE(d.contains(c.parse_point("2026-01-01T07Z")));
     }
 
     TEST_CASE("integer recurrences") {
@@ -413,8 +427,28 @@ TEST_SUITE("cycling") {
                         s, ip,
                         c.add(ip, c.parse_interval(
                                       c.settings().mode == CyclingMode::integer ? "P100" : "P1Y")));
-                    (void)q.points(ip, Point{std::int64_t{1} << 50}, 50);
-                    (void)q.prev_before(Point{std::int64_t{1} << 40});
+                    // What a sequence yields must agree with itself: points
+                    // strictly increase within [initial, final], each is on
+                    // the sequence, and next/prev/first step between them.
+                    const Point fin =
+                        c.add(ip, c.parse_interval(
+                                      c.settings().mode == CyclingMode::integer ? "P100" : "P1Y"));
+                    const std::vector<Point> pts = q.points(ip, Point{std::int64_t{1} << 50}, 50);
+                    for (std::size_t k = 0; k < pts.size(); ++k) {
+                        CHECK_MESSAGE(q.contains(pts[k]), s);
+                        CHECK_MESSAGE(q.first_at_or_after(pts[k]) == pts[k], s);
+                        CHECK_MESSAGE(pts[k] >= ip, s);
+                        CHECK_MESSAGE(pts[k] <= fin, s);
+                        if (k + 1 < pts.size()) {
+                            CHECK_MESSAGE(pts[k] < pts[k + 1], s);
+                            CHECK_MESSAGE(q.next_after(pts[k]) == pts[k + 1], s);
+                            CHECK_MESSAGE(q.prev_before(pts[k + 1]) == pts[k], s);
+                        }
+                    }
+                    if (!pts.empty() && pts.size() < 50) {
+                        CHECK_MESSAGE(q.next_after(pts.back()) == std::nullopt, s);
+                        CHECK_MESSAGE(q.prev_before(Point{std::int64_t{1} << 40}) == pts.back(), s);
+                    }
                 } catch (const ParseError& e) {
                     ++thrown;
                     CHECK(e.offset <= s.size());
@@ -424,12 +458,15 @@ TEST_SUITE("cycling") {
                 } catch (const ParseError& e) {
                     CHECK(e.offset <= s.size());
                 }
+                // What parses, written back, reads back the same.
                 try {
-                    (void)c.parse_interval(s);
+                    const Interval iv = c.parse_interval(s);
+                    CHECK_MESSAGE(c.parse_interval(c.format(iv)) == iv, s);
                 } catch (const ParseError&) {
                 }
                 try {
-                    (void)c.parse_point(s);
+                    const Point pt = c.parse_point(s);
+                    CHECK_MESSAGE(c.parse_point(c.format(pt)) == pt, s);
                 } catch (const ParseError&) {
                 }
             }

@@ -154,6 +154,46 @@ TEST_SUITE("zsocket") {
         CHECK(in_time);  // woken by the room made, not by the late message
     }
 
+    TEST_CASE(
+        "a send refused at the high-water mark still wakes the receiver whose signal it consumed") {
+        // The mirror of the case above: a's receiver waits; the peer sends
+        // to a, which queues the signal for a; before the loop polls, a send
+        // on a is refused (a's pipe is full). ZeroMQ processed the signal in
+        // that send, so ZMQ_FD will not fire for it: the receiver must wake
+        // all the same.
+        Loop loop(ClockMode::real);
+        ZSocket a(loop, zmq::socket_type::pair);
+        a.raw().set(zmq::sockopt::sndhwm, 1);
+        a.bind("inproc://refused-send-eats-edge");
+        zmq::socket_t b(loop.zmq(), zmq::socket_type::pair);
+        b.set(zmq::sockopt::rcvhwm, 1);
+        b.connect("inproc://refused-send-eats-edge");
+        std::vector<std::string> got;
+        bool refused = false;
+        auto body = [](Loop& l, ZSocket& a, zmq::socket_t& b, std::vector<std::string>& got,
+                       bool& refused) -> Task<void> {
+            Scope s(l);
+            Multipart fill = make_multipart("fill");
+            int filled = 0;
+            while (a.try_send(fill)) {
+                fill = make_multipart("fill");
+                ++filled;
+            }
+            REQUIRE(filled > 0);
+            s.spawn(receive_into(a, got));
+            // ZeroMQ processes its commands on send at most about once a
+            // millisecond: wait, so that the refused send below does.
+            co_await l.clock().sleep_for(5ms);
+            b.send(zmq::buffer(std::string_view("for-the-receiver")));
+            Multipart more = make_multipart("more");
+            refused = !a.try_send(more);
+            co_await s.join();
+        };
+        test::run_guarded(loop, body(loop, a, b, got, refused), 5s, "the receiver to wake");
+        CHECK(refused);
+        CHECK(got == std::vector<std::string>{"for-the-receiver"});
+    }
+
     TEST_CASE("waiters are served in FIFO order") {
         Loop loop(ClockMode::virtual_time);
         ZSocket a(loop, zmq::socket_type::pair);
