@@ -398,7 +398,17 @@ void TaskPool::spawn_downstream(const TaskId& id, const std::string& output) {
     auto dn = downstream_.find({id.name, output});
     if (dn == downstream_.end()) return;
     for (const auto& d : dn->second) {
-        if (config::Workflow::absolute_offset(d.offset)) continue;  // looked up lazily
+        if (config::Workflow::absolute_offset(d.offset)) {
+            // foo[^] => bar: only foo at that very point spawns bar, at the
+            // first point of bar's recurrence (as Cylc does); bar's later
+            // instances are spawned by their other parents, or as parentless
+            // tasks, and every instance in the pool is rechecked below.
+            if (wf_.offset_point(d.offset, id.point) != id.point) continue;
+            const auto first = wf_.first_on(wf_.graph[d.section]);
+            if (!first || (wf_.final && *first > *wf_.final)) continue;
+            for (const auto& name : d.tasks) spawn({*first, name});
+            continue;
+        }
         Point down = id.point;
         if (!d.offset.empty())
             down = wf_.cycling.add(id.point, -wf_.cycling.parse_interval(d.offset));
@@ -618,8 +628,22 @@ std::string TaskPool::stall_reason() const {
     for (const auto& [id, t] : pool_) {
         const std::string name = fmt::format("{}/{}", wf_.cycling.format(id.point), id.name);
         if (finished_state(t.state)) {
-            parts.push_back(fmt::format("{} {} and is incomplete (a required output is missing)",
-                                        name, to_string(t.state)));
+            // The required outputs it did not complete, as maybe_remove() counts them.
+            const config::Runtime& rt = wf_.runtime.at(id.name);
+            std::set<std::string> required = {"succeeded"};
+            for (const auto& [o, optional] : rt.optional_outputs) {
+                if (!optional) required.insert(o);
+            }
+            std::string missing;
+            for (const auto& o : required) {
+                if (!rt.output_required(o) || t.outputs.count(o)) continue;
+                missing += fmt::format("{}{}:{}", missing.empty() ? "" : ", ", id.name, o);
+            }
+            parts.push_back(
+                fmt::format("{} {} and is incomplete: it did not complete the "
+                            "required output{} {}",
+                            name, to_string(t.state),
+                            missing.find(',') == std::string::npos ? "" : "s", missing));
             continue;
         }
         std::vector<std::string> waits;
