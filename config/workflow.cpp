@@ -1290,8 +1290,9 @@ class Loader {
         // Qualifiers must name an output the task has.
         for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
             for (const auto& d : wf_.graph[s].deps) {
-                if (!d.left) continue;
-                for_each_node(*d.left, [&](const NodeRef& ref) {
+                // A lone node's qualifier ("foo:x?" alone) is checked as well.
+                const Expr lone{Expr::Kind::node, d.right, {}};
+                for_each_node(d.left ? *d.left : lone, [&](const NodeRef& ref) {
                     if (ref.xtrigger || wf_.is_family(ref.name)) return;
                     const auto& builtin = builtin_qualifiers();
                     if (ref.qualifier.empty() ||
@@ -1313,6 +1314,7 @@ class Loader {
                                      ref.name));
                     }
                 });
+                if (!d.left) continue;
                 // Offsets: parse now so that errors point at them.
                 for_each_node(*d.left, [&](const NodeRef& ref) {
                     if (ref.offset.empty()) return;
