@@ -110,6 +110,13 @@ bool TaskPool::parentless(const config::TaskAt& t) const {
     return !has_parent;
 }
 
+bool TaskPool::auto_spawned(const config::TaskAt& t) const {
+    // A warm start spawns only what follows from its start tasks, as Cylc
+    // does: a parentless task's later instances come once one of its
+    // instances has been in the pool, never from nothing.
+    return parentless(t) && (!start_point_ || named_.count(t.name) > 0);
+}
+
 void TaskPool::start(const std::vector<TaskId>& start_tasks) {
     if (start_tasks.empty()) {
         next_parentless_ = wf_.first_point();
@@ -147,6 +154,9 @@ void TaskPool::restore(const std::vector<Restored>& tasks,
         start_point_ = std::min_element(start_tasks.begin(), start_tasks.end())->point;
     }
     for (const auto& x : xtriggers) xtriggers_.insert(x);
+    if (start_point_) {
+        for (const auto& r : tasks) named_.insert(r.id.name);
+    }
     for (const auto& r : tasks) {
         if (r.in_pool) continue;
         done_[r.id] = {std::set<std::string>(r.outputs.begin(), r.outputs.end()), r.submit_num};
@@ -219,6 +229,7 @@ void TaskPool::spawn(const TaskId& id) {
     // update_runahead() sets every task again.
     task.runahead = last_limit_ && id.point > *last_limit_;
     pool_.emplace(id, std::move(task));
+    if (start_point_) named_.insert(id.name);
     recheck(id);
     ++spawned_total_;
     if (track_spawned_) spawned_.push_back(id);
@@ -235,7 +246,8 @@ void TaskPool::spawn_parentless() {
             int scanned = 0;
             while (p && scanned++ < 10000 && !(stop_ && *p > *stop_)) {
                 const auto& tasks = at(*p);
-                if (std::any_of(tasks.begin(), tasks.end(), [&](auto& t) { return parentless(t); }))
+                if (std::any_of(tasks.begin(), tasks.end(),
+                                [&](auto& t) { return auto_spawned(t); }))
                     break;
                 at_cache_.erase(*p);
                 p = wf_.next_point(*p);
@@ -254,7 +266,7 @@ void TaskPool::spawn_parentless() {
         }
         const Point p = *next_parentless_;
         for (const auto& t : at(p)) {
-            if (parentless(t)) spawn({p, t.name});
+            if (auto_spawned(t)) spawn({p, t.name});
         }
         next_parentless_ = wf_.next_point(p);
     }
