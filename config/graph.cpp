@@ -411,12 +411,9 @@ class Parser {
                                  "'{}' to declare the task",
                                  p.node.name, p.node.offset, p.node.name));
             }
-            if (p.qualifier_pos != none) {
-                fail(p.qualifier_pos,
-                     fmt::format("output ':{}' needs '=>': write e.g. '{}:{} => bar', or just "
-                                 "'{}' to declare the task",
-                                 p.node.qualifier, p.node.name, p.node.qualifier, p.node.name));
-            }
+            // A qualifier alone ("foo:fail?", "FAM:succeed-any") declares the
+            // task (or the family's tasks) and the optionality of that output,
+            // as in Cylc; it is kept on the node for the workflow model.
             deps_.push_back(Dependency{std::nullopt, std::move(p.node)});
             if (kind() == Tok::op_and) {
                 take();

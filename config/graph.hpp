@@ -42,6 +42,8 @@ struct Expr {
 // One dependency: every node of `right` depends on `left`. A graph line with
 // no "=>" at all ("foo" alone, "foo & bar") gives one Dependency with no left
 // for each node: the task exists on that recurrence with no prerequisites.
+// Such a lone node keeps its qualifier and '?' ("foo:fail?", "FAM:succeed-any"):
+// they only say whether that output is optional. No other right node has any.
 // A chain "a => b => c" gives (a => b) and (b => c).
 struct Dependency {
     std::optional<Expr> left;

@@ -1290,8 +1290,9 @@ class Loader {
         // Qualifiers must name an output the task has.
         for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
             for (const auto& d : wf_.graph[s].deps) {
-                if (!d.left) continue;
-                for_each_node(*d.left, [&](const NodeRef& ref) {
+                // A lone node's qualifier ("foo:x?" alone) is checked as well.
+                const Expr lone{Expr::Kind::node, d.right, {}};
+                for_each_node(d.left ? *d.left : lone, [&](const NodeRef& ref) {
                     if (ref.xtrigger || wf_.is_family(ref.name)) return;
                     const auto& builtin = builtin_qualifiers();
                     if (ref.qualifier.empty() ||
@@ -1313,6 +1314,7 @@ class Loader {
                                      ref.name));
                     }
                 });
+                if (!d.left) continue;
                 // Offsets: parse now so that errors point at them.
                 for_each_node(*d.left, [&](const NodeRef& ref) {
                     if (ref.offset.empty()) return;
@@ -1355,65 +1357,107 @@ class Loader {
         }
     }
 
-    // Outputs are required unless marked optional with '?'; each output must
-    // be one or the other everywhere, and a task's succeeded and failed may
-    // only both appear if both are optional (Cylc 8's rules).
+    // Outputs are required unless marked optional with '?', as Cylc 8 decides
+    // it: every node written without an offset (left of '=>', right of it, or
+    // alone) sets the optionality of the output it names; an inter-cycle
+    // trigger (foo[-P1]:fail) decides nothing. A family trigger
+    // (FAM:succeed-all, FAM:fail-any?, a family on the right) only sets a
+    // default for its members, which a member's own node may settle either
+    // way. Each output must be one or the other everywhere, and succeeded and
+    // failed (submitted and submit-failed) may only both be used if both are
+    // optional.
     void check_outputs() {
-        struct Use {
-            bool required = false, optional = false;
-            Location where;
+        struct Opt {
+            bool optional = false;  // as settled (or the family default)
+            bool by_default = false;
+            bool fixed = false;  // settled by the task's own node
+            Location where;      // the first use
         };
-        std::map<std::pair<std::string, std::string>, Use> uses;
-        auto note = [&](const std::string& task, const std::string& output, bool optional,
-                        const Location& where) {
-            Use& u = uses[{task, output}];
-            if (!u.required && !u.optional) u.where = where;
-            (optional ? u.optional : u.required) = true;
+        std::map<std::pair<std::string, std::string>, Opt> opts;
+        std::set<std::string> reported;  // one error per task and output
+        auto error_once = [&](const std::string& key, const Location& where, std::string msg) {
+            if (reported.insert(key).second) r_.error(where, std::move(msg));
+        };
+        std::function<void(const std::string&, const std::string&, bool, bool, const Location&)>
+            set = [&](const std::string& task, const std::string& output, bool optional,
+                      bool family, const Location& where) {
+                if (output == "finished") {  // succeeded or failed: both optional
+                    set(task, "succeeded", true, family, where);
+                    set(task, "failed", true, family, where);
+                    return;
+                }
+                auto [it, fresh] = opts.try_emplace({task, output});
+                Opt& o = it->second;
+                if (fresh) {
+                    o = Opt{optional, optional, !family, where};
+                } else if (o.fixed) {
+                    if (!family && optional != o.optional) {
+                        error_once(task + ":" + output, o.where,
+                                   fmt::format("output '{}:{}' is both required and optional: "
+                                               "mark every use of it with '?', or none",
+                                               task, output));
+                    }
+                } else if (family) {
+                    if (optional != o.by_default) {
+                        error_once(task + ":" + output, o.where,
+                                   fmt::format("output '{}:{}' can't default to both optional and "
+                                               "required (via family trigger defaults): mark "
+                                               "every family trigger that names it with '?', or "
+                                               "none",
+                                               task, output));
+                    }
+                } else {
+                    o.optional = optional;
+                    o.fixed = true;
+                }
+                static const std::pair<const char*, const char*> opposites[] = {
+                    {"succeeded", "failed"}, {"submitted", "submit-failed"}};
+                for (const auto& [yes, no] : opposites) {
+                    if (output != yes && output != no) continue;
+                    const std::string other = output == yes ? no : yes;
+                    auto op = opts.find({task, other});
+                    if (op == opts.end()) continue;
+                    const bool via_family = family || !op->second.fixed;
+                    const bool bad = via_family ? !o.optional || !op->second.by_default
+                                                : !o.optional || !op->second.optional;
+                    if (!bad) continue;
+                    const std::string& s = output == yes ? output : other;
+                    const std::string& f = output == yes ? other : output;
+                    error_once(task + ":" + s + "/" + f, where,
+                               fmt::format("opposite outputs {}:{} and {}:{} must both be "
+                                           "optional if both are used{}: write {}{} and {}:{}?",
+                                           task, s, task, f,
+                                           via_family ? " (via family trigger defaults)" : "", task,
+                                           s == "succeeded" ? "?" : ":submit?", task,
+                                           f == "failed" ? "fail" : "submit-fail"));
+                }
+            };
+        auto note = [&](std::size_t s, const NodeRef& r, const std::string& out) {
+            if (r.xtrigger || !r.offset.empty()) return;  // offsets decide nothing
+            const bool family = wf_.is_family(r.name);
+            for (const auto& n : wf_.tasks_of(r.name)) {
+                set(n, out, r.optional, family, node_loc(s, r));
+            }
         };
         for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+            // A node in the middle of a chain (a => b:x? => c) is on the left
+            // of the next step, with its output: that use is the one that counts.
+            std::set<std::pair<int, int>> on_left;
             for (const auto& d : wf_.graph[s].deps) {
-                if (d.left) {
-                    for_each_node(*d.left, [&](const NodeRef& r) {
-                        if (r.xtrigger) return;
-                        const bool family = wf_.is_family(r.name);
-                        const std::string out = output_of(r, family);
-                        for (const auto& n : wf_.tasks_of(r.name)) {
-                            if (out == "finished") {  // succeeded or failed: both optional
-                                note(n, "succeeded", true, node_loc(s, r));
-                                note(n, "failed", true, node_loc(s, r));
-                            } else {
-                                note(n, out, r.optional || family, node_loc(s, r));
-                            }
-                        }
-                    });
-                }
-                if (d.right.optional) {
-                    const auto names = wf_.tasks_of(d.right.name);
-                    for (const auto& n : names) note(n, "succeeded", true, node_loc(s, d.right));
-                }
+                if (!d.left) continue;
+                for_each_node(*d.left, [&](const NodeRef& r) {
+                    on_left.insert({r.line, r.col});
+                    note(s, r, output_of(r, wf_.is_family(r.name)));
+                });
+            }
+            for (const auto& d : wf_.graph[s].deps) {
+                if (on_left.count({d.right.line, d.right.col})) continue;
+                note(s, d.right, output_of(d.right, wf_.is_family(d.right.name)));
             }
         }
-        for (const auto& [key, u] : uses) {
-            const auto& [task, output] = key;
-            if (u.required && u.optional) {
-                r_.error(u.where,
-                         fmt::format("output '{}:{}' is both required and optional: mark every "
-                                     "use of it with '?', or none",
-                                     task, output));
-            }
-            if (auto rt = wf_.runtime.find(task); rt != wf_.runtime.end()) {
-                rt->second.optional_outputs[output] = u.optional && !u.required;
-            }
-        }
-        for (const auto& t : wf_.tasks) {
-            auto s = uses.find({t, "succeeded"}), f = uses.find({t, "failed"});
-            if (s == uses.end() || f == uses.end()) continue;
-            if (s->second.required || f->second.required) {
-                r_.error(
-                    f->second.where,
-                    fmt::format("'{}' has both succeeded and failed in the graph, so both must be "
-                                "optional: write {}? and {}:fail?",
-                                t, t, t));
+        for (const auto& [key, o] : opts) {
+            if (auto rt = wf_.runtime.find(key.first); rt != wf_.runtime.end()) {
+                rt->second.optional_outputs[key.second] = o.optional;
             }
         }
     }
@@ -1854,6 +1898,10 @@ std::optional<Point> Workflow::next_point(Point p) const {
             best = n;
     }
     return best;
+}
+
+std::optional<Point> Workflow::first_on(const GraphSection& gs) const {
+    return next_on(gs, gs.sequence.first_at_or_after(initial), std::nullopt);
 }
 
 std::optional<Point> Workflow::first_point() const {

@@ -216,6 +216,8 @@ class Workflow {
     std::optional<Point> next_point(Point p) const;
     // The first cycle point at or after initial at which any task exists.
     std::optional<Point> first_point() const;
+    // The first point of one section at or after initial (exclusions skipped).
+    std::optional<Point> first_on(const GraphSection& gs) const;
     // p is on this section's recurrence and not excluded.
     bool on(const GraphSection& gs, Point p) const;
     bool excluded(Point p) const;

@@ -274,8 +274,11 @@ struct Submitter {
             (rt.sim_fail_all || std::find(rt.sim_fail_points.begin(), rt.sim_fail_points.end(),
                                           p) != rt.sim_fail_points.end()) &&
             (!rt.sim_fail_try_1_only || num == 1);
+        // Simulation completes every custom output (as Cylc's does, so the
+        // graph's inter-cycle triggers on them are met); skip mode only the
+        // required ones.
         for (const auto& [output, message] : rt.outputs) {
-            if (!fail && rt.output_required(output)) {
+            if (!fail && (!skip || rt.output_required(output))) {
                 out.post_text("job.said", JsonText(head).str("message", message).take());
             }
         }

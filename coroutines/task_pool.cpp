@@ -111,6 +111,13 @@ bool TaskPool::parentless(const config::TaskAt& t) const {
     return !has_parent;
 }
 
+bool TaskPool::auto_spawned(const config::TaskAt& t) const {
+    // A warm start spawns only what follows from its start tasks, as Cylc
+    // does: a parentless task's later instances come once one of its
+    // instances has been in the pool, never from nothing.
+    return parentless(t) && (!start_point_ || named_.count(t.name) > 0);
+}
+
 void TaskPool::start(const std::vector<TaskId>& start_tasks) {
     if (start_tasks.empty()) {
         next_parentless_ = wf_.first_point();
@@ -148,6 +155,9 @@ void TaskPool::restore(const std::vector<Restored>& tasks,
         start_point_ = std::min_element(start_tasks.begin(), start_tasks.end())->point;
     }
     for (const auto& x : xtriggers) xtriggers_.insert(x);
+    if (start_point_) {
+        for (const auto& r : tasks) named_.insert(r.id.name);
+    }
     for (const auto& r : tasks) {
         if (r.in_pool) continue;
         done_[r.id] = {std::set<std::string>(r.outputs.begin(), r.outputs.end()), r.submit_num};
@@ -220,6 +230,7 @@ void TaskPool::spawn(const TaskId& id) {
     // update_runahead() sets every task again.
     task.runahead = last_limit_ && id.point > *last_limit_;
     pool_.emplace(id, std::move(task));
+    if (start_point_) named_.insert(id.name);
     recheck(id);
     ++spawned_total_;
     if (track_spawned_) spawned_.push_back(id);
@@ -236,7 +247,8 @@ void TaskPool::spawn_parentless() {
             int scanned = 0;
             while (p && scanned++ < 10000 && !(stop_ && *p > *stop_)) {
                 const auto& tasks = at(*p);
-                if (std::any_of(tasks.begin(), tasks.end(), [&](auto& t) { return parentless(t); }))
+                if (std::any_of(tasks.begin(), tasks.end(),
+                                [&](auto& t) { return auto_spawned(t); }))
                     break;
                 at_cache_.erase(*p);
                 p = wf_.next_point(*p);
@@ -255,7 +267,7 @@ void TaskPool::spawn_parentless() {
         }
         const Point p = *next_parentless_;
         for (const auto& t : at(p)) {
-            if (parentless(t)) spawn({p, t.name});
+            if (auto_spawned(t)) spawn({p, t.name});
         }
         next_parentless_ = wf_.next_point(p);
     }
@@ -399,7 +411,17 @@ void TaskPool::spawn_downstream(const TaskId& id, const std::string& output) {
     auto dn = downstream_.find({id.name, output});
     if (dn == downstream_.end()) return;
     for (const auto& d : dn->second) {
-        if (config::Workflow::absolute_offset(d.offset)) continue;  // looked up lazily
+        if (config::Workflow::absolute_offset(d.offset)) {
+            // foo[^] => bar: only foo at that very point spawns bar, at the
+            // first point of bar's recurrence (as Cylc does); bar's later
+            // instances are spawned by their other parents, or as parentless
+            // tasks, and every instance in the pool is rechecked below.
+            if (wf_.offset_point(d.offset, id.point) != id.point) continue;
+            const auto first = wf_.first_on(wf_.graph[d.section]);
+            if (!first || (wf_.final && *first > *wf_.final)) continue;
+            for (const auto& name : d.tasks) spawn({*first, name});
+            continue;
+        }
         Point down = id.point;
         if (!d.offset.empty()) {
             const auto dn = wf_.cycling.offset_downstream(d.offset, id.point);
@@ -622,8 +644,22 @@ std::string TaskPool::stall_reason() const {
     for (const auto& [id, t] : pool_) {
         const std::string name = fmt::format("{}/{}", wf_.cycling.format(id.point), id.name);
         if (finished_state(t.state)) {
-            parts.push_back(fmt::format("{} {} and is incomplete (a required output is missing)",
-                                        name, to_string(t.state)));
+            // The required outputs it did not complete, as maybe_remove() counts them.
+            const config::Runtime& rt = wf_.runtime.at(id.name);
+            std::set<std::string> required = {"succeeded"};
+            for (const auto& [o, optional] : rt.optional_outputs) {
+                if (!optional) required.insert(o);
+            }
+            std::string missing;
+            for (const auto& o : required) {
+                if (!rt.output_required(o) || t.outputs.count(o)) continue;
+                missing += fmt::format("{}{}:{}", missing.empty() ? "" : ", ", id.name, o);
+            }
+            parts.push_back(
+                fmt::format("{} {} and is incomplete: it did not complete the "
+                            "required output{} {}",
+                            name, to_string(t.state),
+                            missing.find(',') == std::string::npos ? "" : "s", missing));
             continue;
         }
         std::vector<std::string> waits;

@@ -85,8 +85,10 @@ class TaskPool {
     explicit TaskPool(const config::Workflow& wf);
 
     // Spawn the first parentless tasks. Call once. With start tasks (a warm
-    // start), those run first and nothing before the earliest of them is
-    // waited for.
+    // start), those run first, nothing before the earliest of them is waited
+    // for, and only what follows from them spawns: what their outputs
+    // trigger, and the later instances of a parentless task only once one of
+    // its instances has been in the pool (as Cylc does).
     void start(const std::vector<TaskId>& start_tasks = {});
 
     // A restart: the pool as a run database recorded it, instead of start().
@@ -211,6 +213,9 @@ class TaskPool {
     void start_here(const TaskId& id);  // a start task: only its xtriggers remain
     void spawn_parentless();
     bool parentless(const config::TaskAt& t) const;
+    // A parentless task that spawn_parentless() spawns: on a warm start, only
+    // those of a name already in the pool (see named_).
+    bool auto_spawned(const config::TaskAt& t) const;
     const std::vector<config::TaskAt>& at(Point p);
     void complete_output(const TaskId& id, const std::string& output);
     void spawn_downstream(const TaskId& id, const std::string& output);
@@ -253,6 +258,7 @@ class TaskPool {
     std::map<Point, std::vector<config::TaskAt>> at_cache_;
     std::optional<Point> next_parentless_;  // the next point whose parentless tasks are unspawned
     std::optional<Point> start_point_;      // a warm start's earliest point
+    std::set<std::string> named_;           // ... and the names its pool has had
     std::map<std::string, int> queue_active_;
     // What release() looks at, so that a step costs what changed rather than
     // the size of the pool: tasks whose readiness may have changed since the

@@ -512,6 +512,18 @@ TEST_SUITE("graph") {
         CHECK(f.offset == 11);
     }
 
+    TEST_CASE("a lone qualified node declares the task and its output's optionality") {
+        auto d = parse_graph("a\nfoo:fail?\nFAM:succeed-any");
+        REQUIRE(d.size() == 3);
+        CHECK_FALSE(d[1].left.has_value());
+        CHECK(d[1].right.name == "foo");
+        CHECK(d[1].right.qualifier == "fail");
+        CHECK(d[1].right.optional);
+        CHECK(d[2].right.name == "FAM");
+        CHECK(d[2].right.qualifier == "succeed-any");
+        CHECK_FALSE(d[2].right.optional);
+    }
+
     TEST_CASE("errors: lone nodes") {
         Failure f = failure("foo | bar");
         CHECK(f.offset == 4);
@@ -520,10 +532,6 @@ TEST_SUITE("graph") {
         f = failure("foo[-P1]");
         CHECK(f.offset == 3);
         CHECK(contains(f.message, "offset needs '=>'"));
-
-        f = failure("a\nfoo:fail");
-        CHECK(f.offset == 5);
-        CHECK(contains(f.message, "needs '=>'"));
 
         f = failure("@x");
         CHECK(f.offset == 0);

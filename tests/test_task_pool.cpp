@@ -129,7 +129,70 @@ runtime:
         CHECK(run_all(p, {"1/a"}) == std::vector<std::string>{"1/a"});
         CHECK_FALSE(p.complete());
         CHECK(p.stalled());
-        CHECK(p.stall_reason().find("1/a failed and is incomplete") != std::string::npos);
+        CHECK(p.stall_reason() ==
+              "1/a failed and is incomplete: it did not complete the required output "
+              "a:succeeded");
+    }
+
+    TEST_CASE("the stall reason names every required output a task did not complete") {
+        auto w = wf(R"(
+scheduling:
+  cycling: integer
+  final: 1
+  graph:
+    R1: |
+      a:x => b
+      a:y => c
+runtime:
+  a:
+    outputs: {x: x done, y: y done}
+)");
+        TaskPool p(w);
+        p.start();
+        auto ids = p.release();
+        REQUIRE(ids.size() == 1);
+        p.submitted(ids[0]);
+        p.started(ids[0]);
+        p.output(ids[0], "x");
+        p.finished(ids[0], true);
+        CHECK(p.release().size() == 1);  // b
+        CHECK(p.stall_reason().find(
+                  "1/a succeeded and is incomplete: it did not complete the required output "
+                  "a:y") != std::string::npos);
+    }
+
+    TEST_CASE("an inter-cycle trigger does not make an output required") {
+        auto w = wf(R"(
+scheduling:
+  cycling: integer
+  final: 2
+  graph:
+    P1: |
+      a
+      a[-P1]:fail => d
+)");
+        const auto& rt = w.runtime.at("a");
+        CHECK(rt.output_required("succeeded"));
+        CHECK_FALSE(rt.output_required("failed"));
+        TaskPool p(w);
+        p.start();
+        CHECK(run_all(p) == std::vector<std::string>{"1/a", "1/d", "2/a"});
+        CHECK(p.complete());
+    }
+
+    TEST_CASE("an absolute trigger inside an OR spawns its task when the output completes") {
+        auto w = wf(R"(
+scheduling:
+  cycling: integer
+  final: 2
+  graph:
+    R1: foo
+    R1/2: foo[^] | bar? => baz
+)");
+        TaskPool p(w);
+        p.start();
+        CHECK(run_all(p, {"2/bar"}) == std::vector<std::string>{"1/foo", "2/bar", "2/baz"});
+        CHECK(p.complete());
     }
 
     TEST_CASE("execution retries put a failed task back to waiting") {
