@@ -321,6 +321,13 @@ const std::vector<std::string> kRetryKeys = {"execution", "submission"};
 const std::vector<std::string> kTaskEventKeys = {"handlers", "submission_timeout",
                                                  "execution_timeout"};
 const std::vector<std::string> kJobRunners = {"background", "slurm", "at"};
+// The templates an event handler's command may hold (%(NAME)s), as
+// coroutines/event_handlers.cpp fills them.
+const std::vector<std::string> kTaskHandlerTemplates = {"event",  "workflow", "id",
+                                                        "point",  "name",     "submit_num",
+                                                        "job_id", "message",  "workflow_run_dir"};
+const std::vector<std::string> kWorkflowHandlerTemplates = {"event", "workflow", "message",
+                                                            "workflow_run_dir"};
 const std::vector<std::string> kTemplates = {
     "point", "name", "workflow", "id", "user_name", "workflow_run_dir", "workflow_share_dir",
     "debug"};
@@ -468,7 +475,7 @@ class Loader {
                 r_.keys(h, "scheduler.events.handlers", kWorkflowHandlerEvents)) {
                 for (const auto& kv : h) {
                     e.handlers[norm_key(kv.first.Scalar())] =
-                        r_.strings(kv.second, "a handler", false);
+                        handlers(kv.second, "a workflow event handler", kWorkflowHandlerTemplates);
                 }
             }
         }
@@ -784,6 +791,33 @@ class Loader {
         }
     }
 
+    // An event handler's command: each %(NAME)s must be one tock fills in,
+    // or the handler would fail at run time (bash reads the rest).
+    std::vector<std::string> handlers(const YAML::Node& n, const std::string& what,
+                                      const std::vector<std::string>& known) {
+        std::vector<std::string> out;
+        for (auto& item : r_.items(n, "a handler", false)) {
+            const std::string& t = item.text;
+            for (std::size_t i = t.find("%("); i != std::string::npos; i = t.find("%(", i + 2)) {
+                const auto end = t.find(')', i);
+                if (end == std::string::npos || end + 1 >= t.size() || t[end + 1] != 's') {
+                    r_.error(r_.inside(item.node, i),
+                             fmt::format("unterminated template in {}: write %(NAME)s, one of {}",
+                                         what, join(known)));
+                    break;
+                }
+                const std::string name = t.substr(i + 2, end - i - 2);
+                if (std::find(known.begin(), known.end(), name) == known.end()) {
+                    r_.error(r_.inside(item.node, i),
+                             fmt::format("unknown template %({})s in {}{}; known: {}", name, what,
+                                         did_you_mean(name, known), join(known)));
+                }
+            }
+            out.push_back(std::move(item.text));
+        }
+        return out;
+    }
+
     // -- runtime --
     void runtime(const YAML::Node& n) {
         raw_["root"] = RawRuntime{};
@@ -920,7 +954,7 @@ class Loader {
                 r_.keys(h, what + ".events.handlers", task_events())) {
                 for (const auto& kv : h) {
                     r.handlers[norm_key(kv.first.Scalar())] =
-                        r_.strings(kv.second, "a handler", false);
+                        handlers(kv.second, "a task event handler", kTaskHandlerTemplates);
                 }
             }
         }

@@ -1,13 +1,12 @@
 // commands: operators' requests, from `tock` commands, scripts and other
 // languages (docs/protocol.md).
 //
-// A Server (ROUTER) on the run's local endpoint (ipc:// in .service/, a
-// directory only its owner can enter) and, if asked, on a tcp:// endpoint
-// with CurveZMQ, whose ZAP handler lets in only the client keys made at
-// install. Each request is published as `command` {id, op, args, who}; the
-// task pool applies it and says `command.done`, which reaches this component
-// from the store, after the commit that records both the command and what it
-// changed. Only then does the reply leave. The component calls nothing: its
+// A Server (ROUTER) on the run's local endpoint (ipc:// in the run's socket
+// directory, tools/play.hpp socket_dir, which only its owner can enter) and, if asked, on a tcp://
+// endpoint with CurveZMQ, whose ZAP handler lets in only the client keys made at install. Each
+// request is published as `command` {id, op, args, who}; the task pool applies it and says
+// `command.done`, which reaches this component from the store, after the commit that records both
+// the command and what it changed. Only then does the reply leave. The component calls nothing: its
 // whole interface is its sockets.
 //
 // `ping` is answered here: the workflow's name, pid and status (running,

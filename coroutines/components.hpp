@@ -69,10 +69,17 @@ struct Endpoints {
 
 // How jobs run: real jobs, simulated ones on the scheduler's clock, or
 // skipped (each task completes its required outputs at once).
-enum class RunMode { live, simulation, skip };
+// dummy: real jobs (the background runner, this host) that only sleep for
+// the task's simulated run length (Cylc's dummy mode).
+enum class RunMode { live, simulation, skip, dummy };
+// Whether jobs are processes: live and dummy modes.
+inline bool real_jobs(RunMode m) {
+    return m == RunMode::live || m == RunMode::dummy;
+}
 
 struct PoolOptions {
     std::vector<std::string> start_tasks;  // CYCLE/TASK: start from these (warm start)
+    std::string start_cycle_point;         // "" or a warm start's point (as given)
     // A restart: the pool as the run database last recorded it.
     std::optional<store::Snapshot> restore;
     bool live = true;     // jobs are real (kill applies)
@@ -83,7 +90,7 @@ struct PoolOptions {
 // The commands component: where operators' requests come in.
 struct CommandsOptions {
     std::string run_dir;
-    std::string local_endpoint;        // ipc://RUN/.service/commands.sock
+    std::string local_endpoint;        // ipc://SOCKETS/commands.sock (play.hpp socket_dir)
     std::string tcp_endpoint;          // "" or tcp://HOST:PORT, CurveZMQ
     std::string server_secret;         // z85 CurveZMQ secret key of the server
     const ZapHandler* zap = nullptr;   // the context's (tools/play.cpp): its counts, for ping

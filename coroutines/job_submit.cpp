@@ -7,7 +7,10 @@
 // Everything the job says and its exit are published on this component's one
 // stream, in order, so job_messages sees a job's last message before its exit.
 // In simulation and skip modes no process runs: the "job" says started, its
-// required outputs, and exits on the scheduler's clock.
+// required outputs, and exits on the scheduler's clock. In dummy mode the
+// job is real, run as a live one is, but its scripts and environment are
+// replaced by a sleep for the task's simulated run length, the messages of
+// all its custom outputs, and a failure where runtime.TASK.simulation says.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -185,8 +188,35 @@ struct Submitter {
         return t;
     }
 
+    // Whether the job fails, as runtime.TASK.simulation says: at its fail
+    // points (or all), on its first try only unless told otherwise.
+    static bool sim_fails(const config::Runtime& rt, config::Point p, int num) {
+        return (rt.sim_fail_all || std::find(rt.sim_fail_points.begin(), rt.sim_fail_points.end(),
+                                             p) != rt.sim_fail_points.end()) &&
+               (!rt.sim_fail_try_1_only || num == 1);
+    }
+
+    // A dummy job's runtime (Cylc's dummy mode): no scripts or environment of
+    // the task's, a sleep for its run length, then each custom output's
+    // message, then its failure if it is to fail.
+    static void make_dummy(config::Runtime& rt, config::Point p, int num) {
+        const auto length = to_duration(rt.run_length.value_or(config::Interval{0, 0, 10}));
+        std::string script = fmt::format(
+            "sleep {}\n", std::chrono::duration_cast<std::chrono::seconds>(length).count());
+        for (const auto& [output, message] : rt.outputs)
+            script += "tock message " + jobs::shell_quote(message) + "\n";
+        if (sim_fails(rt, p, num)) script += "false  # runtime.simulation.fail_cycle_points\n";
+        rt.script = script;
+        rt.env_script.clear();
+        rt.pre_script.clear();
+        rt.post_script.clear();
+        rt.err_script.clear();
+        rt.environment.clear();
+    }
+
     Task<void> live(Json job) {
         const std::string task = job.at("task").get<std::string>();
+        const int num = job.at("num").get<int>();
         // Broadcasts (`tock broadcast`) the pool found for this job
         // override its runtime.
         std::optional<config::Runtime> changed;
@@ -194,8 +224,11 @@ struct Submitter {
             changed = wf.runtime.at(task);
             apply_broadcast(*changed, *b);
         }
+        if (opts.mode == RunMode::dummy) {
+            if (!changed) changed = wf.runtime.at(task);
+            make_dummy(*changed, point_of(job), num);
+        }
         const config::Runtime& rt = changed ? *changed : wf.runtime.at(task);
-        const int num = job.at("num").get<int>();
         const std::string cycle = job.at("cycle").get<std::string>();
         jobs::JobInfo j{wf.name,
                         task,
@@ -269,11 +302,7 @@ struct Submitter {
             co_await loop.clock().sleep_for(
                 to_duration(rt.run_length.value_or(config::Interval{0, 0, 10})));
         }
-        const bool fail =
-            !skip &&
-            (rt.sim_fail_all || std::find(rt.sim_fail_points.begin(), rt.sim_fail_points.end(),
-                                          p) != rt.sim_fail_points.end()) &&
-            (!rt.sim_fail_try_1_only || num == 1);
+        const bool fail = !skip && sim_fails(rt, p, num);
         // Simulation completes every custom output (as Cylc's does, so the
         // graph's inter-cycle triggers on them are met); skip mode only the
         // required ones.
@@ -295,7 +324,7 @@ struct Submitter {
     // launched now (its first run). Nothing is launched twice.
     Task<void> adopt(store::JobRow r) {
         Json job = task_fields(wf, config::Point{r.point}, r.name, r.submit_num);
-        if (opts.mode != RunMode::live) {
+        if (!real_jobs(opts.mode)) {
             co_await simulated(std::move(job));
             co_return;
         }
@@ -361,7 +390,7 @@ struct Submitter {
     // reported if it wrote one. Nothing is launched.
     void poll(const Json& job) {
         const std::string name = job_name(job);
-        if (opts.mode != RunMode::live || running.count(name) || adopted.count(name)) return;
+        if (!real_jobs(opts.mode) || running.count(name) || adopted.count(name)) return;
         const std::string job_dir =
             fmt::format("{}/log/job/{}/{}/{:02}", opts.run_dir, job.at("cycle").get<std::string>(),
                         job.at("task").get<std::string>(), job.at("num").get<int>());
@@ -421,8 +450,8 @@ Task<void> job_submit(Loop& loop, const config::Workflow& wf, const Endpoints& e
         auto [topic, body] = co_await in.next();
         if (topic == "submit") {
             for (Json& job : body.at("jobs")) {
-                s.jobs.spawn(s.opts.mode == RunMode::live ? s.live(std::move(job))
-                                                          : s.simulated(std::move(job)));
+                s.jobs.spawn(real_jobs(s.opts.mode) ? s.live(std::move(job))
+                                                    : s.simulated(std::move(job)));
             }
         } else if (topic == "kill") {
             s.jobs.spawn(s.kill(body));

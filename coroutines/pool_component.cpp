@@ -31,6 +31,8 @@ Task<void> task_pool(Loop& loop, const config::Workflow& wf, const Endpoints& ep
         const auto slash = s.find('/');
         start.push_back({wf.cycling.parse_point(s.substr(0, slash)), s.substr(slash + 1)});
     }
+    if (!opts.start_cycle_point.empty())
+        d.pool.warm_start(wf.cycling.parse_point(opts.start_cycle_point));
     if (opts.restore) {
         // What shapes the pool (stop and hold-after points, holds to come)
         // before it is rebuilt; what acts on its tasks (triggers,

@@ -105,21 +105,32 @@ bool TaskPool::parentless(const config::TaskAt& t) const {
     bool has_parent = false;
     for (const auto& p : t.prereqs) {
         each_trigger(p, [&](const config::Trigger& tr) {
-            if (!tr.task.empty() && !tr.pre_initial && !tr.absolute) has_parent = true;
+            if (!tr.task.empty() && !tr.pre_initial && !tr.absolute &&
+                !(start_cycle_ && tr.point < *start_point_))
+                has_parent = true;
         });
     }
     return !has_parent;
 }
 
 bool TaskPool::auto_spawned(const config::TaskAt& t) const {
-    // A warm start spawns only what follows from its start tasks, as Cylc
-    // does: a parentless task's later instances come once one of its
-    // instances has been in the pool, never from nothing.
-    return parentless(t) && (!start_point_ || named_.count(t.name) > 0);
+    // A warm start from start tasks spawns only what follows from them, as
+    // Cylc does: a parentless task's later instances come once one of its
+    // instances has been in the pool, never from nothing. A warm start from
+    // a cycle point (--start-cycle-point) spawns parentless tasks from there.
+    return parentless(t) && (!start_point_ || start_cycle_ || named_.count(t.name) > 0);
+}
+
+void TaskPool::warm_start(Point p) {
+    start_point_ = p;
+    start_cycle_ = true;
 }
 
 void TaskPool::start(const std::vector<TaskId>& start_tasks) {
-    if (start_tasks.empty()) {
+    if (start_point_) {
+        next_parentless_ = *start_point_;
+        if (at(*start_point_).empty()) next_parentless_ = wf_.next_point(*start_point_);
+    } else if (start_tasks.empty()) {
         next_parentless_ = wf_.first_point();
     } else {
         // A warm start: these tasks run first, whatever they wait for; what

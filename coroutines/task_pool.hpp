@@ -90,6 +90,10 @@ class TaskPool {
     // trigger, and the later instances of a parentless task only once one of
     // its instances has been in the pool (as Cylc does).
     void start(const std::vector<TaskId>& start_tasks = {});
+    // Before start() or restore(): a warm start from point P (tock play
+    // --start-cycle-point). Nothing before P runs; what lies before P counts
+    // as done, so a task whose parents are all before P starts it.
+    void warm_start(Point p);
 
     // A restart: the pool as a run database recorded it, instead of start().
     // Tasks not in the pool are complete. What has no record (tasks spawned
@@ -259,6 +263,7 @@ class TaskPool {
     std::optional<Point> next_parentless_;  // the next point whose parentless tasks are unspawned
     std::optional<Point> start_point_;      // a warm start's earliest point
     std::set<std::string> named_;           // ... and the names its pool has had
+    bool start_cycle_ = false;              // start_point_ from --start-cycle-point
     std::map<std::string, int> queue_active_;
     // What release() looks at, so that a step costs what changed rather than
     // the size of the pool: tasks whose readiness may have changed since the

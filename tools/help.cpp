@@ -37,7 +37,7 @@ Commands:
   validate   check a workflow file: every error with file:line:col, or a summary
   list       a workflow's tasks, or its family tree (--tree)
   graph      the expanded graph over a range of cycle points (text, dot, svg)
-  play       run a workflow: live, simulation or skip; detached or not
+  play       run a workflow: live, simulation, dummy or skip; detached or not
   history    a task's event history, from its run database
   message    from a job: send a message (an output) to the scheduler
 
@@ -113,9 +113,10 @@ cycle points or up to the final point, whichever comes first).
 Example:
   tock graph examples/forecast.yaml --from 2026-01-01T00Z --to 2026-01-01T12Z
 )~"},
-    {"play", R"~(tock play FLOW.yaml [--no-detach] [--mode live|simulation|skip] [--fast]
+    {"play", R"~(tock play FLOW.yaml [--no-detach] [--mode live|simulation|dummy|skip] [--fast]
                     [--run-dir DIR] [--initial-cycle P] [--final-cycle P]
-                    [--start-task CYCLE/TASK]... [--stop-after P] [--hold-after P]
+                    [--start-cycle-point P | --start-task CYCLE/TASK...]
+                    [--stop-after P] [--hold-after P]
                     [--pause] [--host-port HOST:PORT]
 tock play NAME [--no-detach] [--pause] [--host-port HOST:PORT]
                                          restart the latest run of NAME
@@ -137,9 +138,17 @@ event and a progress line.
               exiting otherwise before that fails it
   simulation  no jobs: each task "runs" for its simulation run_length
               (default PT10S); fails at simulation.fail_cycle_points
+  dummy       real jobs on this host (background) whose scripts and
+              environment are replaced: each sleeps for its run_length,
+              sends all its custom outputs' messages, and fails at
+              simulation.fail_cycle_points (Cylc's dummy mode)
   skip        no jobs: each task completes its required outputs at once
   --fast      simulation or skip on the virtual clock: a year in a second
   --initial-cycle, --final-cycle   replace scheduling.initial / final
+  --start-cycle-point P (or --startcp)
+                a warm start from P: nothing before P runs, what lies before
+                it counts as done; each task starts at its first point from
+                P on. P between the initial and final points; a new run only
   --start-task  start from these tasks (a warm start)
   --stop-after  run nothing after this point; end when it is done
   --hold-after  hold the tasks after this point
@@ -162,6 +171,8 @@ Example:
   tock play examples/quickstart.yaml --no-detach
   tock play examples/forecast.yaml --mode simulation --fast --no-detach
   tock play examples/quickstart.yaml --pause --host-port '*:0'
+  tock play examples/forecast.yaml --start-cycle-point 2026-01-02T00Z
+  tock play examples/forecast.yaml --mode dummy
 )~"},
     {"history", R"~(tock history [--run-dir DIR] [NAME//]CYCLE/TASK
 

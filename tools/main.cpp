@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
     auto* play = app.add_subcommand("play", "run a workflow");
     play->add_option("FLOW", play_opts.flow,
                      "the workflow YAML file (a new run), or the NAME of a run to restart");
-    play->add_option("--mode", play_opts.mode, "live, simulation or skip")
-        ->check(CLI::IsMember({"live", "simulation", "skip"}));
+    play->add_option("--mode", play_opts.mode, "live, simulation, dummy or skip")
+        ->check(CLI::IsMember({"live", "simulation", "dummy", "skip"}));
     play->add_flag("--fast", play_opts.fast, "simulation on the virtual clock");
     play->add_flag("--no-detach", play_opts.no_detach, "stay in the foreground");
     play->add_option("--run-dir", play_opts.run_dir,
@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
                      "stop once every task up to this cycle point is done");
     play->add_option("--hold-after", play_opts.overrides.hold_after,
                      "hold the tasks of later cycle points");
+    play->add_option("--start-cycle-point,--startcp", play_opts.start_cycle_point,
+                     "a warm start: begin at this cycle point, as if all before it were done");
     play->add_option("--start-task", play_opts.start_tasks,
                      "CYCLE/TASK: start from these tasks (repeatable)");
     play->add_flag("--pause", play_opts.paused, "start paused: no job until `tock resume`");
@@ -99,7 +101,8 @@ int main(int argc, char** argv) {
     scan->add_flag("--json", scan_opts.json, "print a JSON array instead of the table");
 
     tock::cmd::CatLogOptions cat_log_opts;
-    auto* cat_log = app.add_subcommand("cat-log", "print or follow a scheduler log or a job's file");
+    auto* cat_log =
+        app.add_subcommand("cat-log", "print or follow a scheduler log or a job's file");
     cat_log->add_option("ID", cat_log_opts.id,
                         "NAME (the scheduler log) or NAME//CYCLE/TASK[/JOB]; with --run-dir, "
                         "CYCLE/TASK[/JOB]");

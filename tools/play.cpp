@@ -18,6 +18,7 @@
 #include <array>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -67,8 +68,10 @@ Task<void> report(Task<comp::Outcome> reporter, Ending& end) {
 struct Setup {
     comp::RunMode mode;
     std::string run_dir, endpoint, tock_bin, db_path;
+    std::string sockets;  // the directory of the local endpoints (socket_dir)
     bool progress = false, echo = true;
     std::vector<std::string> start_tasks;
+    std::string start_cycle_point;
     std::optional<store::Snapshot> restore;
     std::string host_port;  // "" or HOST:PORT: commands and the state stream on TCP
     bool paused = false;
@@ -155,6 +158,7 @@ Task<void> announce(Event& commands, Event& stream, const Setup& s, Json endpoin
 
 Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     const comp::Endpoints ep;
+    const bool real = comp::real_jobs(s.mode);  // jobs are processes
     Ending end(loop);
     // A coroutine inside a component that fails (nothing in a component
     // joins its timers, jobs and senders) ends the run, as the component's
@@ -185,10 +189,10 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
         zap_scope.spawn(zap->run());
     }
     Scope components(loop);
-    components.spawn(guarded(comp::task_pool(loop, wf, ep,
-                                             {s.start_tasks, s.restore,
-                                              s.mode == comp::RunMode::live, s.paused, s.run_dir}),
-                             "task_pool", end));
+    components.spawn(guarded(
+        comp::task_pool(loop, wf, ep,
+                        {s.start_tasks, s.start_cycle_point, s.restore, real, s.paused, s.run_dir}),
+        "task_pool", end));
     components.spawn(guarded(comp::store(loop, ep, s.db_path), "store", end));
     std::vector<store::JobRow> adopt;
     if (s.restore) adopt = s.restore->active_jobs;
@@ -196,19 +200,16 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
         guarded(comp::job_submit(loop, wf, ep, {s.mode, s.run_dir, s.endpoint, s.tock_bin, adopt}),
                 "job_submit", end));
     components.spawn(
-        guarded(comp::job_messages(loop, wf, ep, s.mode == comp::RunMode::live ? s.endpoint : ""),
-                "job_messages", end));
+        guarded(comp::job_messages(loop, wf, ep, real ? s.endpoint : ""), "job_messages", end));
     components.spawn(guarded(comp::xtriggers(loop, wf, ep, s.mode, s.run_dir), "xtriggers", end));
     // Simulated jobs adopted on a restart run again from their start.
-    components.spawn(
-        guarded(comp::health(loop, wf, ep,
-                             s.mode == comp::RunMode::live ? adopt : std::vector<store::JobRow>{}),
-                "health", end));
+    components.spawn(guarded(
+        comp::health(loop, wf, ep, real ? adopt : std::vector<store::JobRow>{}), "health", end));
     components.spawn(guarded(comp::events(loop, wf, ep, s.run_dir), "events", end));
-    const std::string service = s.run_dir + "/.service/";
-    Json local = {{"commands", "ipc://" + service + "commands.sock"},
-                  {"updates", "ipc://" + service + "updates.sock"},
-                  {"snapshots", "ipc://" + service + "snapshots.sock"}};
+    const std::string service = "ipc://" + s.sockets + "/";
+    Json local = {{"commands", service + "commands.sock"},
+                  {"updates", service + "updates.sock"},
+                  {"snapshots", service + "snapshots.sock"}};
     std::array<std::string, 3> tcp;
     if (!s.host_port.empty()) tcp = tcp_endpoints(s.host_port);
     std::string cmd_tcp, upd_tcp, snap_tcp;
@@ -217,7 +218,7 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
         comp::commands(
             loop, wf, ep,
             {s.run_dir, local["commands"], tcp[0], s.server_keys.secret_key, zap ? &*zap : nullptr,
-             &cmd_tcp, s.flow_source, s.overrides, s.mode == comp::RunMode::live, s.start_tasks},
+             &cmd_tcp, s.flow_source, s.overrides, real, s.start_tasks},
             &commands_up),
         "commands", end));
     components.spawn(guarded(comp::publisher(loop, wf, ep,
@@ -228,9 +229,7 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     Scope announcing(loop);
     announcing.spawn(announce(commands_up, stream_up, s, local, cmd_tcp, upd_tcp, snap_tcp));
     components.spawn(
-        report(comp::reporter(loop, wf, ep,
-                              {s.run_dir, s.progress, s.echo, s.mode == comp::RunMode::live}),
-               end));
+        report(comp::reporter(loop, wf, ep, {s.run_dir, s.progress, s.echo, real}), end));
     co_await end.over.wait();
     // A moment for the last replies to operators (`tock stop --now`) to
     // leave before the sockets close.
@@ -329,6 +328,39 @@ bool check_start_tasks(const config::Workflow& wf, const std::vector<std::string
             return false;
         }
     }
+    return true;
+}
+
+// --start-cycle-point P: a warm start (Cylc's --startcp). P (any point
+// expression: +P1D, now, next(T00) ...) must lie between the initial and the
+// final points, and a run starts either from a point or from tasks, not both.
+// P becomes the point it stands for, as the run database records it.
+bool check_start_cycle_point(const config::Workflow& wf, PlayOptions& o) {
+    if (o.start_cycle_point.empty()) return true;
+    std::string why;
+    if (!o.start_tasks.empty()) {
+        why = "give a start point or start tasks (--start-task), not both";
+    } else {
+        try {
+            const config::Point p =
+                wf.cycling.parse_point_expr(o.start_cycle_point, wf.initial, wf.cycling.now());
+            if (p < wf.initial) {
+                why = fmt::format("{} is before the initial cycle point {}", wf.cycling.format(p),
+                                  wf.cycling.format(wf.initial));
+            } else if (wf.final && *wf.final < p) {
+                why = fmt::format("{} is after the final cycle point {}", wf.cycling.format(p),
+                                  wf.cycling.format(*wf.final));
+            }
+        } catch (const std::exception& e) {
+            why = e.what();
+        }
+    }
+    if (!why.empty()) {
+        fmt::print(stderr, "tock play: --start-cycle-point {}: {}\n", o.start_cycle_point, why);
+        return false;
+    }
+    o.start_cycle_point = wf.cycling.format(
+        wf.cycling.parse_point_expr(o.start_cycle_point, wf.initial, wf.cycling.now()));
     return true;
 }
 
@@ -492,6 +524,7 @@ void record_install(store::RunDb& db, const PlayOptions& o, const std::string& n
         if (v) db.set_param(key, *v);
     }
     db.set_param("start_tasks", Json(o.start_tasks).dump());
+    if (!o.start_cycle_point.empty()) db.set_param("start_cycle_point", o.start_cycle_point);
     db.commit();
 }
 
@@ -502,9 +535,58 @@ void recall_install(store::RunDb& db, PlayOptions& o) {
                    db.param("hold_after")};
     o.start_tasks =
         Json::parse(db.param("start_tasks").value_or("[]")).get<std::vector<std::string>>();
+    o.start_cycle_point = db.param("start_cycle_point").value_or("");
+}
+
+// PATH as a directory of this user's that no one else may enter: made
+// (0700) if `create` and missing; refused if it is a link, another user's,
+// or open to others.
+bool private_dir(const std::string& path, bool create, std::string& why) {
+    if (create && ::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+        why = fmt::format("cannot create {}: {}", path, std::strerror(errno));
+        return false;
+    }
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+        why = fmt::format("{}: {}", path, std::strerror(errno));
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode) || st.st_uid != ::getuid() || (st.st_mode & 077) != 0) {
+        why = fmt::format(
+            "{} is not a directory of this user's closed to others (owner only, mode 0700); "
+            "tock keeps the run's sockets there",
+            path);
+        return false;
+    }
+    return true;
+}
+
+// FNV-1a, 64 bits: a short, stable name for a run directory.
+std::string short_name(const std::string& text) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (const unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+    return fmt::format("{:016x}", h);
 }
 
 }  // namespace
+
+std::string socket_dir(const std::string& run_dir, bool create, std::string& why) {
+    // The user's runtime directory when there is one of a usable length
+    // (the longest socket name adds some 40 bytes), else /tmp/tock-UID.
+    std::string base;
+    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+    std::string ignored;
+    if (xdg && xdg[0] == '/' && std::strlen(xdg) < 60 && private_dir(xdg, false, ignored))
+        base = std::string(xdg) + "/tock";
+    else
+        base = fmt::format("/tmp/tock-{}", ::getuid());
+    if (!private_dir(base, create, why)) return "";
+    std::error_code ec;
+    const fs::path real = fs::weakly_canonical(fs::absolute(run_dir), ec);
+    const std::string dir = base + "/" + short_name(ec ? run_dir : real.string());
+    if (create && !private_dir(dir, true, why)) return "";
+    return dir;
+}
 
 std::optional<std::string> latest_run(const std::string& name) {
     const char* home = std::getenv("HOME");
@@ -610,6 +692,7 @@ int play(const PlayOptions& given) {
         if (given.overrides.stop) fixed.push_back("--stop-after");
         if (given.overrides.hold_after) fixed.push_back("--hold-after");
         if (!given.start_tasks.empty()) fixed.push_back("--start-task");
+        if (!given.start_cycle_point.empty()) fixed.push_back("--start-cycle-point");
         if (!fixed.empty()) {
             std::string list;
             for (const auto& f : fixed) list += (list.empty() ? "" : ", ") + f;
@@ -641,15 +724,18 @@ int play(const PlayOptions& given) {
     }
     const comp::RunMode mode = o.mode == "simulation" ? comp::RunMode::simulation
                                : o.mode == "skip"     ? comp::RunMode::skip
+                               : o.mode == "dummy"    ? comp::RunMode::dummy
                                                       : comp::RunMode::live;
-    if (o.mode != "simulation" && o.mode != "live" && o.mode != "skip") {
-        fmt::print(stderr, "tock play: unknown mode '{}': use live, simulation or skip\n", o.mode);
+    if (o.mode != "simulation" && o.mode != "live" && o.mode != "skip" && o.mode != "dummy") {
+        fmt::print(stderr, "tock play: unknown mode '{}': use live, simulation, dummy or skip\n",
+                   o.mode);
         return 2;
     }
-    if (o.fast && mode == comp::RunMode::live) {
+    if (o.fast && comp::real_jobs(mode)) {
         fmt::print(stderr,
-                   "tock play: --fast is for simulation and skip modes: live jobs run in real "
-                   "time\n");
+                   "tock play: --fast is for simulation and skip modes: {} jobs run in real "
+                   "time\n",
+                   o.mode);
         return 2;
     }
     std::optional<config::Workflow> wf;
@@ -662,6 +748,7 @@ int play(const PlayOptions& given) {
         return 1;
     }
     if (!check_start_tasks(*wf, o.start_tasks)) return 1;
+    if (restart_dir.empty() && !check_start_cycle_point(*wf, o)) return 1;
     if (mode == comp::RunMode::live) {
         // Live xtriggers are real: refuse a function tock cannot call yet,
         // rather than pretend it is satisfied.
@@ -702,9 +789,32 @@ int play(const PlayOptions& given) {
     s.run_dir = *dir;
     s.db_path = o.db_in_memory ? ":memory:" : *dir + "/db";
     s.restore = std::move(snapshot);
-    s.endpoint = "ipc://" + *dir + "/.service/scheduler.sock";
+    // The local endpoints, in a short private directory of their own: a
+    // socket's path cannot be as long as a run directory may be. The run's
+    // lock is held, so what is there was left by a scheduler of this run
+    // that was killed: it goes.
+    std::string why;
+    const std::string sockets = socket_dir(*dir, true, why);
+    if (sockets.empty()) {
+        fmt::print(stderr, "tock play: {}\n", why);
+        return 1;
+    }
+    const std::array<const char*, 4> socket_files = {"scheduler.sock", "commands.sock",
+                                                     "updates.sock", "snapshots.sock"};
+    auto remove_sockets = [&] {
+        std::error_code ec;
+        for (const char* f : socket_files) fs::remove(sockets + "/" + f, ec);
+        fs::remove(sockets, ec);
+    };
+    for (const char* f : socket_files) {
+        std::error_code ec;
+        fs::remove(sockets + "/" + f, ec);
+    }
+    s.sockets = sockets;
+    s.endpoint = "ipc://" + sockets + "/scheduler.sock";
     s.tock_bin = self_exe();
     s.start_tasks = o.start_tasks;
+    s.start_cycle_point = o.start_cycle_point;
     s.host_port = o.host_port;
     s.paused = o.paused;
     try {
@@ -727,7 +837,8 @@ int play(const PlayOptions& given) {
     } else if (o.no_detach) {
         s.progress = ::isatty(1);
         fmt::print("tock play: {}workflow '{}' {}in {}\n", s.restore ? "restarting " : "", wf->name,
-                   mode == comp::RunMode::live ? ""
+                   mode == comp::RunMode::live    ? ""
+                   : mode == comp::RunMode::dummy ? "in dummy mode "
                    : mode == comp::RunMode::skip
                        ? "in skip mode "
                        : (o.fast ? "in simulation mode (fast) " : "in simulation mode "),
@@ -766,8 +877,7 @@ int play(const PlayOptions& given) {
     }
     std::error_code ec;
     std::filesystem::remove(*dir + "/.service/contact", ec);
-    for (const char* sock : {"commands.sock", "updates.sock", "snapshots.sock", "scheduler.sock"})
-        std::filesystem::remove(*dir + "/.service/" + sock, ec);
+    remove_sockets();
     if (reload) {
         // `tock reload`: the new definition in place, and this process
         // becomes the scheduler again (same pid), restarting from the run
@@ -831,8 +941,17 @@ int message(const std::string& job_arg, const std::vector<std::string>& words) {
             ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()))
             return 0;
     }
+    // The scheduler of the run now, from its contact file (a restart may
+    // have put its endpoint elsewhere); else the one the job started with.
+    std::string to = endpoint;
+    if (const char* run = std::getenv("TOCK_RUN_DIR")) {
+        std::ifstream in(std::string(run) + "/.service/contact");
+        const Json c = in ? Json::parse(in, nullptr, false) : Json();
+        if (c.is_object() && c.contains("endpoint") && c["endpoint"].is_string())
+            to = c["endpoint"].get<std::string>();
+    }
     Loop loop;
-    Channel ch(loop, endpoint,
+    Channel ch(loop, to,
                {.heartbeat_interval = std::chrono::seconds(1),
                 .heartbeat_timeout = std::chrono::seconds(5)});
     try {

@@ -17,14 +17,23 @@ struct PlayOptions {
     std::string run_dir;          // "" = ~/tock-run/NAME/runN
     config::Overrides overrides;  // --initial-cycle, --final-cycle, --stop-after, --hold-after
     std::vector<std::string> start_tasks;  // --start-task CYCLE/TASK
-    bool paused = false;    // --pause: start paused
-    bool reloaded = false;  // started again by `tock reload` in a detached scheduler's place
-    std::string host_port;  // --host-port HOST:PORT: also listen on TCP (CurveZMQ)
+    std::string start_cycle_point;         // --start-cycle-point: a warm start
+    bool paused = false;                   // --pause: start paused
+    bool reloaded = false;      // started again by `tock reload` in a detached scheduler's place
+    std::string host_port;      // --host-port HOST:PORT: also listen on TCP (CurveZMQ)
     bool db_in_memory = false;  // benchmarks only: the store writes to memory (no restart)
 };
 int play(const PlayOptions& o);
 // The latest run of workflow NAME under ~/tock-run that has a run database.
 std::optional<std::string> latest_run(const std::string& name);
+
+// The directory of run RUN_DIR's local (ipc://) endpoints, whatever the
+// length of RUN_DIR (a Unix socket's path holds at most 107 bytes): a
+// directory named by a hash of the run directory's real path, under
+// $XDG_RUNTIME_DIR/tock or else /tmp/tock-UID, each of them the user's own
+// and closed to others (0700). With `create`, made (and checked) as needed;
+// "" with `why` set if it cannot be had safely.
+std::string socket_dir(const std::string& run_dir, bool create, std::string& why);
 
 // `tock history [--run-dir DIR] [NAME//]CYCLE/TASK`: a task's events from the
 // run database.

@@ -34,6 +34,7 @@
 
 #include "config/workflow.hpp"
 #include "scheduler/rpc.hpp"
+#include "tools/play.hpp"
 
 namespace tock::cmd {
 
@@ -888,6 +889,10 @@ int clean(const CleanOptions& o) {
             return clean_fail(fmt::format("cannot lock {}: {}", t.string(), std::strerror(err)));
         }
         std::error_code ec;
+        // The sockets a scheduler killed with SIGKILL left behind.
+        std::string why;
+        if (const std::string sockets = socket_dir(t.string(), false, why); !sockets.empty())
+            fs::remove_all(sockets, ec);
         fs::remove_all(t, ec);
         if (ec) return clean_fail(fmt::format("cannot delete {}: {}", t.string(), ec.message()));
         fmt::print("tock clean: deleted {}\n", t.string());
