@@ -27,6 +27,7 @@ enum class Tok {
     offset,    // "[...]"; text holds the inside with blanks removed
     colon,     // ':'
     question,  // '?'
+    bang,      // '!' (a suicide trigger)
     arrow,     // "=>"
     op_and,    // '&'
     op_or,     // '|'
@@ -91,6 +92,8 @@ std::string describe(const Token& t) {
             return "':'";
         case Tok::question:
             return "'?'";
+        case Tok::bang:
+            return "'!'";
         case Tok::arrow:
             return "'=>'";
         case Tok::op_and:
@@ -164,6 +167,8 @@ class Lexer {
                 return Tok::colon;
             case '?':
                 return Tok::question;
+            case '!':
+                return Tok::bang;
             case '&':
                 return Tok::op_and;
             case '|':
@@ -255,10 +260,6 @@ class Lexer {
                 fail(i,
                      "parameterised names such as foo<m> are not supported: "
                      "write each task out by name");
-            case '!':
-                fail(i,
-                     "suicide triggers ('!') are not supported: "
-                     "mark the upstream output optional with '?' instead");
             case ']':
                 fail(i, "unmatched ']': remove it, or add '[' to start the offset");
             default:
@@ -302,6 +303,9 @@ struct Placed {
     NodeRef node;
     std::size_t offset_pos = none;
     std::size_t qualifier_pos = none;
+    std::size_t optional_pos = none;
+    std::size_t bang_pos = none;  // the '!' of a suicide trigger
+    std::size_t xtrigger_pos = none;
 };
 
 std::string normalise_qualifier(const std::string& q) {
@@ -364,6 +368,7 @@ class Parser {
             return;
         }
 
+        left_xtrigger_ = none;
         Expr left = parse_or(0);
         if (kind() != Tok::arrow) after_left();
         for (;;) {
@@ -371,6 +376,15 @@ class Parser {
             std::vector<Placed> seg = right_segment();
             const bool middle = kind() == Tok::arrow;
             for (const Placed& p : seg) check_right(p, middle);
+            for (const Placed& p : seg) {
+                if (p.bang_pos != none && left_xtrigger_ != none) {
+                    fail(left_xtrigger_,
+                         fmt::format("an xtrigger cannot remove a task: a suicide trigger "
+                                     "('=> !{}') takes task outputs on its left only",
+                                     p.node.name));
+                }
+            }
+            left_xtrigger_ = none;
             for (const Placed& p : seg) {
                 NodeRef r = p.node;
                 // In a chain the qualifier says which output of this node the
@@ -405,6 +419,12 @@ class Parser {
                 fail(peek().pos, "an xtrigger must be on the left of '=>', e.g. '@clock => foo'");
             }
             Placed p = node();
+            if (p.bang_pos != none) {
+                fail(p.bang_pos,
+                     fmt::format("'!{}' needs a left side: a suicide trigger removes {} when "
+                                 "what is on its left is met, e.g. 'foo:fail => !{}'",
+                                 p.node.name, p.node.name, p.node.name));
+            }
             if (p.offset_pos != none) {
                 fail(p.offset_pos,
                      fmt::format("an offset needs '=>': write e.g. '{}[{}] => bar', or just "
@@ -457,7 +477,12 @@ class Parser {
     }
 
     Expr parse_primary(int depth) {
-        if (kind() != Tok::lparen) return node_expr(node().node);
+        if (kind() != Tok::lparen) {
+            Placed p = node();
+            if (p.bang_pos != none) on_left(p);
+            if (p.node.xtrigger && left_xtrigger_ == none) left_xtrigger_ = p.xtrigger_pos;
+            return node_expr(std::move(p.node));
+        }
         if (depth >= max_nesting) {
             fail(peek().pos, fmt::format("more than {} nested parentheses: simplify the "
                                          "expression",
@@ -509,7 +534,32 @@ class Parser {
         expected("'=>', '&' or the end of the line");
     }
 
+    // A suicide marker on the left of "=>" (also in the middle of a chain,
+    // whose node is the left of the next step).
+    [[noreturn]] static void on_left(const Placed& p) {
+        fail(p.bang_pos,
+             fmt::format("suicide markers ('!') go on the right of '=>': write 'foo => !{}' "
+                         "to remove {} when foo succeeds; a removed task triggers nothing, "
+                         "so '!{}' cannot be on the left or in the middle of a chain",
+                         p.node.name, p.node.name, p.node.name));
+    }
+
     static void check_right(const Placed& p, bool middle) {
+        if (p.bang_pos != none) {
+            if (middle) on_left(p);
+            if (p.offset_pos == none && p.qualifier_pos != none) {
+                fail(p.qualifier_pos,
+                     fmt::format("'!{}:{}': a suicide trigger removes the task whatever its "
+                                 "outputs, so it takes no output: write '!{}'",
+                                 p.node.name, p.node.qualifier, p.node.name));
+            }
+            if (p.offset_pos == none && p.optional_pos != none) {
+                fail(p.optional_pos,
+                     fmt::format("'!{}?': a suicide trigger says nothing about {}'s outputs, "
+                                 "so it cannot be optional: remove the '?'",
+                                 p.node.name, p.node.name));
+            }
+        }
         if (p.offset_pos != none) {
             fail(p.offset_pos,
                  fmt::format("offsets are only allowed on the left of '=>': a task cannot "
@@ -533,8 +583,18 @@ class Parser {
         const Token& first = peek();
         p.node.line = first.line;
         p.node.col = first.col;
-        if (first.kind == Tok::at) {
-            take();
+        if (first.kind == Tok::bang) {
+            p.bang_pos = take().pos;
+            p.node.suicide = true;
+            if (kind() == Tok::at) {
+                fail(peek().pos, "a suicide trigger removes a task: '!' cannot mark an xtrigger");
+            }
+            if (kind() != Tok::name) {
+                fail(peek().pos,
+                     fmt::format("expected a task name after '!', found {}", describe(peek())));
+            }
+        } else if (first.kind == Tok::at) {
+            p.xtrigger_pos = take().pos;
             p.node.xtrigger = true;
             if (kind() != Tok::name) {
                 fail(peek().pos, fmt::format("expected an xtrigger name after '@', found {}",
@@ -560,7 +620,7 @@ class Parser {
             p.node.qualifier = normalise_qualifier(q.text);
         }
         if (kind() == Tok::question) {
-            take();
+            p.optional_pos = take().pos;
             p.node.optional = true;
         }
         if (kind() == Tok::offset || kind() == Tok::colon || kind() == Tok::question) {
@@ -619,6 +679,7 @@ class Parser {
     std::vector<Token> toks_;
     std::size_t i_ = 0;
     std::size_t stmt_start_ = 0;
+    std::size_t left_xtrigger_ = none;  // the first xtrigger on the statement's left
     std::vector<Dependency> deps_;
 };
 
@@ -638,6 +699,7 @@ std::vector<Dependency> parse_graph(std::string_view text) {
 std::string to_string(const NodeRef& n) {
     std::string s;
     if (n.xtrigger) s += '@';
+    if (n.suicide) s += '!';
     s += n.name;
     if (!n.offset.empty()) s += "[" + n.offset + "]";
     if (!n.qualifier.empty()) s += ":" + n.qualifier;

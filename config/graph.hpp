@@ -27,6 +27,8 @@ struct NodeRef {
                             // succeeded -> succeed, started -> start, submitted -> submit,
                             // submit-failed -> submit-fail, finished -> finish, expired -> expire
     bool optional = false;  // trailing '?'
+    bool suicide = false;   // leading '!' (right of "=>" only): a suicide trigger, which
+                            // removes the task instead of running it
     int line = 1;           // position of the node's first character in the graph string:
     int col = 1;            // 1-based line (counting the string's own lines) and column
 };
@@ -44,7 +46,10 @@ struct Expr {
 // for each node: the task exists on that recurrence with no prerequisites.
 // Such a lone node keeps its qualifier and '?' ("foo:fail?", "FAM:succeed-any"):
 // they only say whether that output is optional. No other right node has any.
-// A chain "a => b => c" gives (a => b) and (b => c).
+// A chain "a => b => c" gives (a => b) and (b => c). A right node marked '!'
+// ("a:fail => !b", suicide) is a suicide trigger: when the left side is met,
+// b is removed from the pool instead of run. It stands only at the end of a
+// chain, with no output and no '?'.
 struct Dependency {
     std::optional<Expr> left;
     NodeRef right;

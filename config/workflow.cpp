@@ -1321,6 +1321,7 @@ class Loader {
         wf_.tasks.assign(tasks.begin(), tasks.end());
         check_placement();
         check_outputs();
+        check_suicide();
         // Qualifiers must name an output the task has.
         for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
             for (const auto& d : wf_.graph[s].deps) {
@@ -1486,12 +1487,56 @@ class Loader {
             }
             for (const auto& d : wf_.graph[s].deps) {
                 if (on_left.count({d.right.line, d.right.col})) continue;
+                // A suicide trigger's target ("a => !b") says nothing of b's
+                // outputs, as in Cylc 8; its left side counts as any left side.
+                if (d.right.suicide) continue;
                 note(s, d.right, output_of(d.right, wf_.is_family(d.right.name)));
             }
         }
         for (const auto& [key, o] : opts) {
             if (auto rt = wf_.runtime.find(key.first); rt != wf_.runtime.end()) {
                 rt->second.optional_outputs[key.second] = o.optional;
+            }
+        }
+    }
+
+    // The same left side cannot both trigger a task and remove it ("a => b"
+    // and "a => !b"), as Cylc refuses it.
+    void check_suicide() {
+        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+            std::map<std::pair<std::string, std::string>, bool> seen;  // (task, left) -> suicide
+            std::set<std::pair<std::string, std::string>> reported;
+            for (const auto& d : wf_.graph[s].deps) {
+                if (!d.left) continue;
+                const std::string left = to_string(*d.left);
+                if (d.right.suicide) {
+                    bool self = false;
+                    for_each_node(*d.left, [&](const NodeRef& r) {
+                        if (r.xtrigger || !r.offset.empty()) return;
+                        for (const auto& t : wf_.tasks_of(r.name)) {
+                            const auto targets = wf_.tasks_of(d.right.name);
+                            self = self ||
+                                   std::find(targets.begin(), targets.end(), t) != targets.end();
+                        }
+                    });
+                    if (self) {
+                        r_.error(node_loc(s, d.right),
+                                 fmt::format("'{} => !{}': a task cannot remove itself; a task "
+                                             "that finishes leaves the pool anyway (mark the "
+                                             "output optional with '?' if it may not complete)",
+                                             left, d.right.name));
+                        continue;
+                    }
+                }
+                for (const auto& t : wf_.tasks_of(d.right.name)) {
+                    auto [it, fresh] = seen.try_emplace({t, left}, d.right.suicide);
+                    if (fresh || it->second == d.right.suicide) continue;
+                    if (!reported.insert({t, left}).second) continue;
+                    r_.error(node_loc(s, d.right),
+                             fmt::format("'{}' can't trigger both {} and !{}: the same condition "
+                                         "cannot run a task and remove it; remove one of the two",
+                                         left, t, t));
+                }
             }
         }
     }
@@ -1888,9 +1933,10 @@ std::vector<TaskAt> Workflow::tasks_at(Point p) const {
             for (const auto& t : targets) {
                 TaskAt& ta = present(t);
                 // The same prerequisite written twice is one prerequisite.
-                if (left && std::none_of(ta.prereqs.begin(), ta.prereqs.end(),
+                auto& list = d.right.suicide ? ta.suicide : ta.prereqs;
+                if (left && std::none_of(list.begin(), list.end(),
                                          [&](const Prereq& q) { return same(q, *left); })) {
-                    ta.prereqs.push_back(*left);
+                    list.push_back(*left);
                 }
             }
         }

@@ -140,12 +140,15 @@ struct Prereq {
 };
 
 // A task at a cycle point, with what triggers it. Several graph lines may
-// name the same task: their prerequisites are and-ed, as in Cylc.
+// name the same task: their prerequisites are and-ed, as in Cylc. Suicide
+// triggers ("a:fail => !b") are kept apart: once they all hold, the task is
+// removed instead of run.
 struct TaskAt {
     std::string name;
     Point point;
-    std::vector<Prereq> prereqs;  // all must hold
-    bool parentless() const { return prereqs.empty(); }
+    std::vector<Prereq> prereqs;                         // all must hold
+    std::vector<Prereq> suicide;                         // all must hold for the task to be removed
+    bool parentless() const { return prereqs.empty(); }  // suicide triggers are no parents
 };
 
 // Settings given on the command line (tock play --initial-cycle ...), used

@@ -170,6 +170,7 @@ void Driver::command(const Json& c) {
         reply["ok"] = false;
         reply["error"] = e.what();
     }
+    post_removed();  // what the command's outputs removed (suicide triggers)
     out.post("command.done", reply);
     if (std::exchange(stop_now, false))
         finish(0, "stopped", "stopped by an operator (--now: jobs left running)");

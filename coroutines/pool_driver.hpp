@@ -120,6 +120,29 @@ struct Driver {
         out.post_text(std::string("task.") + name, e.take());
     }
 
+    // Tasks removed by suicide triggers since the last call: recorded as an
+    // operator's `tock remove` is (a "removed" event, the task out of the
+    // pool), with the suicide prerequisites that were met. An active task's
+    // job is not killed, as in Cylc 8: it runs on, unheeded.
+    void post_removed() {
+        for (const auto& r : pool.take_removed()) {
+            const bool active = r.state == State::preparing || r.state == State::submitted ||
+                                r.state == State::running;
+            std::string by;
+            for (const auto& b : r.by) by += (by.empty() ? "" : " ") + b;
+            const std::string message =
+                active ? fmt::format(
+                             "suicide trigger ({}) while {}: job {:02} left running, "
+                             "unheeded",
+                             by, pool::to_string(r.state), r.submit_num)
+                       : fmt::format("suicide trigger ({})", by);
+            BusEvent why;
+            why.num = r.submit_num;
+            why.message = message;
+            post("removed", r.id, &why, &r.by, "removed");
+        }
+    }
+
     // A job event for the task's current job; anything else is stale.
     const pool::Task* current(const Json& b, TaskId& id) const {
         id = TaskId{point_of(b), b.at("task").get<std::string>()};
@@ -173,6 +196,7 @@ struct Driver {
             post(after && after->retry_pending ? "submit-retry" : "submit-failed", id, extra);
             if (after && after->retry_pending) to_arm.push_back(id);
         }
+        post_removed();
     }
 
     Task<void> retry(TaskId id, Duration delay) {
@@ -230,6 +254,7 @@ struct Driver {
 
     void step() {
         if (done) return;
+        post_removed();
         if (!wf.clock_expire.empty()) {
             std::vector<TaskId> due;
             for (const auto& [id, t] : pool.tasks()) {

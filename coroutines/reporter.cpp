@@ -250,6 +250,24 @@ struct Reporter {
                                    ev == "submit-retry" ? ", will retry" : ""));
             track(task, e.point, cycle, ev == "submit-retry" ? "waiting" : "",
                   ev != "submit-retry");
+        } else if (ev == "removed") {
+            // By a suicide trigger (what met it is in the record), or by an
+            // operator.
+            if (e.triggered_by) {
+                if (reference_part.is_open()) {
+                    reference_part << task << " removed <-";
+                    for (const auto& x : *e.triggered_by) reference_part << ' ' << x;
+                    reference_part << '\n';
+                }
+                const std::string_view m = e.message.value_or("suicide trigger");
+                line(task,
+                     fmt::format(
+                         "{}removed by {}",
+                         m.find("left running") != std::string_view::npos ? "WARNING: " : "", m));
+            } else {
+                line(task, "removed");
+            }
+            track(task, e.point, cycle, "", true);
         } else if (ev == "expired") {
             if (reference_part.is_open()) reference_part << task << " expired\n";
             line(task, "expired");
@@ -325,12 +343,12 @@ Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& 
             // Commands that change nothing are in the run database only.
             const std::string op = body.value("op", "");
             if (body.value("ok", false) && (op == "show" || op == "dump")) return;
-            r.line(wf.name, fmt::format("command {} {} by {}: {}", body.value("op", ""),
-                                        body.value("args", Json::object()).dump(),
-                                        body.value("who", ""),
-                                        body.value("ok", false)
-                                            ? std::string("done")
-                                            : "refused: " + body.value("error", std::string())));
+            r.line(wf.name,
+                   fmt::format("command {} {} by {}: {}", body.value("op", ""),
+                               body.value("args", Json::object()).dump(), body.value("who", ""),
+                               body.value("ok", false)
+                                   ? std::string("done")
+                                   : "refused: " + body.value("error", std::string())));
         } else if (topic == "handler") {
             const std::string what =
                 body.contains("error")

@@ -89,7 +89,7 @@ TaskPool::TaskPool(const config::Workflow& wf)
                 }
                 const std::string out = config::output_of(r, wf_.is_family(r.name));
                 for (const auto& n : wf_.tasks_of(r.name))
-                    downstream_[{n, out}].push_back({s, targets, r.offset});
+                    downstream_[{n, out}].push_back({s, targets, r.offset, d.right.suicide});
             });
         }
     }
@@ -102,6 +102,8 @@ const std::vector<config::TaskAt>& TaskPool::at(Point p) {
 }
 
 bool TaskPool::parentless(const config::TaskAt& t) const {
+    // Suicide triggers are no parents (as Cylc 8 counts them): "a => !b"
+    // alone leaves b parentless.
     bool has_parent = false;
     for (const auto& p : t.prereqs) {
         each_trigger(p, [&](const config::Trigger& tr) {
@@ -229,6 +231,7 @@ void TaskPool::spawn(const TaskId& id) {
     Task task;
     task.id = id;
     task.prereqs = t->prereqs;
+    task.suicide = t->suicide;
     if (wf_.clock_trigger.count(id.name)) {
         // special_tasks.clock_trigger: an implicit wall-clock xtrigger.
         config::Prereq clock;
@@ -430,7 +433,13 @@ void TaskPool::spawn_downstream(const TaskId& id, const std::string& output) {
             if (wf_.offset_point(d.offset, id.point) != id.point) continue;
             const auto first = wf_.first_on(wf_.graph[d.section]);
             if (!first || (wf_.final && *first > *wf_.final)) continue;
-            for (const auto& name : d.tasks) spawn({*first, name});
+            for (const auto& name : d.tasks) {
+                if (d.suicide) {
+                    suicide_check({*first, name}, id);
+                } else {
+                    spawn({*first, name});
+                }
+            }
             continue;
         }
         Point down = id.point;
@@ -442,11 +451,62 @@ void TaskPool::spawn_downstream(const TaskId& id, const std::string& output) {
         if (down < wf_.initial || (wf_.final && down > *wf_.final)) continue;
         if (!wf_.on(wf_.graph[d.section], down)) continue;
         for (const auto& name : d.tasks) {
+            if (d.suicide) {
+                suicide_check({down, name}, id);
+                continue;
+            }
             spawn({down, name});
             recheck({down, name});
         }
     }
     if (lazy_downstream_) recheck_all();  // waiters on absolute points are not indexed
+}
+
+void TaskPool::suicide_check(const TaskId& id, const TaskId& upstream) {
+    // A task's own outputs do not remove it (validation refuses "a => !a").
+    if (id == upstream || done_.count(id)) return;  // ran, or removed already
+    const Task* task = nullptr;
+    const std::vector<Prereq>* suicide = nullptr;
+    if (auto it = pool_.find(id); it != pool_.end()) {
+        task = &it->second;
+        suicide = &task->suicide;
+    } else {
+        if (stop_ && id.point > *stop_) return;
+        const auto& tasks = at(id.point);
+        auto t = std::find_if(tasks.begin(), tasks.end(),
+                              [&](const auto& x) { return x.name == id.name; });
+        if (t == tasks.end()) return;  // not on the graph at that point
+        suicide = &t->suicide;
+    }
+    if (suicide->empty() ||
+        !std::all_of(suicide->begin(), suicide->end(), [&](auto& p) { return satisfied(p, task); }))
+        return;
+    Removal r;
+    r.id = id;
+    for (const auto& p : *suicide) {
+        each_trigger(p, [&](const config::Trigger& tr) {
+            if (tr.task.empty() || tr.pre_initial) return;
+            Prereq leaf;
+            leaf.trigger = tr;
+            if (satisfied(leaf, task)) {
+                r.by.push_back(
+                    fmt::format("{}/{}:{}", wf_.cycling.format(tr.point), tr.task, tr.output));
+            }
+        });
+    }
+    std::sort(r.by.begin(), r.by.end());
+    r.by.erase(std::unique(r.by.begin(), r.by.end()), r.by.end());
+    if (task) {
+        r.state = task->state;
+        r.submit_num = task->submit_num;
+        bool was_active = false;
+        (void)remove(id, was_active);
+    } else {
+        // Never in the pool: removed all the same, so that it never spawns
+        // at this point (Cylc spawns it only to remove it).
+        done_[id];
+    }
+    removed_.push_back(std::move(r));
 }
 
 void TaskPool::submitted(const TaskId& id) {

@@ -63,6 +63,7 @@ struct Task {
     TaskId id;
     State state = State::waiting;
     std::vector<config::Prereq> prereqs;  // all must hold
+    std::vector<config::Prereq> suicide;  // all hold: the task is removed (suicide triggers)
     std::set<std::string> outputs;        // completed outputs
     int submit_num = 0;                   // jobs submitted so far
     int retries_used = 0;
@@ -181,6 +182,21 @@ class TaskPool {
     // Take the task out of the pool; it does not spawn again. `was_active`:
     // it had a job, which the caller kills.
     std::string remove(const TaskId& id, bool& was_active);
+    // Tasks removed by suicide triggers ("a:fail => !b"), as Cylc 8 does:
+    // once all of a task's suicide prerequisites are met by an output, it
+    // leaves the pool, whatever its state (an active task's job is left to
+    // run, unheeded), and never spawns again at that point. A task not yet
+    // in the pool is removed just the same (Cylc spawns it only to remove
+    // it); one that has run is not touched. The driver takes each removal
+    // (with the suicide prerequisites that were met, "CYCLE/TASK:OUTPUT")
+    // to record it.
+    struct Removal {
+        TaskId id;
+        State state = State::waiting;  // when it was removed
+        int submit_num = 0;
+        std::vector<std::string> by;
+    };
+    std::vector<Removal> take_removed() { return std::exchange(removed_, {}); }
     // A job killed by an operator: its failure does not retry.
     void mark_killed(const TaskId& id);
     // Stop after this point: nothing later spawns or runs; reached() once
@@ -211,8 +227,11 @@ class TaskPool {
     struct Downstream {
         std::size_t section;
         std::vector<std::string> tasks;
-        std::string offset;  // as written on the upstream node
+        std::string offset;    // as written on the upstream node
+        bool suicide = false;  // "=> !task": the output may remove the tasks
     };
+    // The task's suicide prerequisites may all be met now: remove it.
+    void suicide_check(const TaskId& id, const TaskId& upstream);
     void spawn(const TaskId& id);
     void start_here(const TaskId& id);  // a start task: only its xtriggers remain
     void spawn_parentless();
@@ -257,6 +276,7 @@ class TaskPool {
     std::set<TaskId> forced_;          // triggered by hand, for release()
     bool track_spawned_ = false;
     std::vector<TaskId> spawned_;
+    std::vector<Removal> removed_;
     std::set<std::pair<std::string, Point>> xtriggers_;
     std::map<std::pair<std::string, std::string>, std::vector<Downstream>> downstream_;
     std::map<Point, std::vector<config::TaskAt>> at_cache_;

@@ -46,7 +46,7 @@ bool contains(const std::string& s, std::string_view part) {
 // Equal apart from positions.
 bool same(const NodeRef& a, const NodeRef& b) {
     return a.name == b.name && a.xtrigger == b.xtrigger && a.offset == b.offset &&
-           a.qualifier == b.qualifier && a.optional == b.optional;
+           a.qualifier == b.qualifier && a.optional == b.optional && a.suicide == b.suicide;
 }
 
 bool same(const Expr& a, const Expr& b) {
@@ -107,6 +107,65 @@ TEST_SUITE("graph") {
         CHECK(d[0].right.name == "b");
         CHECK(d[0].right.col == 6);
         CHECK(deps("a=>b") == std::vector<std::string>{"a => b"});
+    }
+
+    TEST_CASE("suicide triggers: '!' on the right of '=>'") {
+        auto d = parse_graph("a:fail => !b");
+        REQUIRE(d.size() == 1);
+        CHECK(d[0].right.name == "b");
+        CHECK(d[0].right.suicide);
+        CHECK(d[0].right.col == 11);  // the '!'
+        CHECK(d[0].left->node.qualifier == "fail");
+        CHECK_FALSE(d[0].left->node.suicide);
+        CHECK(deps("a => !b & !c") == std::vector<std::string>{"a => !b", "a => !c"});
+        CHECK(deps("a => b & !c") == std::vector<std::string>{"a => b", "a => !c"});
+        CHECK(deps("a | b => !c") == std::vector<std::string>{"a | b => !c"});
+        CHECK(deps("a[-P1]:fail? => ! FAM") == std::vector<std::string>{"a[-P1]:fail? => !FAM"});
+        CHECK(deps("a => b => !c") == std::vector<std::string>{"a => b", "b => !c"});
+        d = parse_graph("a => b");
+        CHECK_FALSE(d[0].right.suicide);
+    }
+
+    TEST_CASE("errors: suicide triggers") {
+        Failure f = failure("!a => b");
+        CHECK(f.offset == 0);
+        CHECK(contains(f.message, "go on the right of '=>'"));
+
+        f = failure("x & (y | !a) => b");
+        CHECK(f.offset == 9);
+        CHECK(contains(f.message, "go on the right of '=>'"));
+
+        f = failure("a => !b => c");
+        CHECK(f.offset == 5);
+        CHECK(contains(f.message, "middle of a chain"));
+
+        f = failure("a => !b?");
+        CHECK(f.offset == 7);
+        CHECK(contains(f.message, "cannot be optional"));
+
+        f = failure("a => !b:fail");
+        CHECK(f.offset == 7);
+        CHECK(contains(f.message, "takes no output"));
+
+        f = failure("a => !b[-P1]");
+        CHECK(f.offset == 7);
+        CHECK(contains(f.message, "offsets are only allowed on the left"));
+
+        f = failure("!b");
+        CHECK(f.offset == 0);
+        CHECK(contains(f.message, "needs a left side"));
+
+        f = failure("a => !@x");
+        CHECK(f.offset == 6);
+        CHECK(contains(f.message, "cannot mark an xtrigger"));
+
+        f = failure("a => !");
+        CHECK(f.offset == 6);
+        CHECK(contains(f.message, "expected a task name after '!'"));
+
+        f = failure("@x => !b");
+        CHECK(f.offset == 0);
+        CHECK(contains(f.message, "an xtrigger cannot remove a task"));
     }
 
     TEST_CASE("names may contain letters, digits, _, -, + and %") {
@@ -412,10 +471,6 @@ TEST_SUITE("graph") {
         CHECK(f.offset == 5);
         CHECK(contains(f.message, "must start with a letter, digit or '_'"));
 
-        f = failure("a => !b");
-        CHECK(f.offset == 5);
-        CHECK(contains(f.message, "suicide"));
-
         f = failure("a => b.c");
         CHECK(f.offset == 6);
         CHECK(contains(f.message, "unexpected '.'"));
@@ -688,7 +743,9 @@ TEST_SUITE("graph") {
                 REQUIRE(at < text.size());
                 CHECK(text[at] == to_string(d.right)[0]);
 
-                const auto again = parse_graph(to_string(d.right));
+                // A suicide target stands only on the right of '=>'.
+                const auto again =
+                    parse_graph((d.right.suicide ? "x => " : "") + to_string(d.right));
                 REQUIRE(again.size() == 1);
                 CHECK(same(again[0].right, d.right));
                 if (d.left) {

@@ -310,4 +310,87 @@ scheduling:
             CHECK(kept == ran);
         }
     }
+
+    TEST_CASE("suicide triggers remove a task, in the pool or not yet spawned") {
+        auto w =
+            wf("scheduling:\n  cycling: integer\n  final: 1\n  graph:\n    R1: |\n"
+               "      model:fail? => recover\n      model? => !recover\n"
+               "      model? | recover => post\n");
+        {
+            // model succeeds: recover is removed before anything spawns it,
+            // and never spawns afterwards; post runs; nothing stalls.
+            TaskPool p(w);
+            p.start();
+            CHECK(run_all(p) == std::vector<std::string>{"1/model", "1/post"});
+            CHECK(p.complete());
+            const auto removed = p.take_removed();
+            REQUIRE(removed.size() == 1);
+            CHECK(removed[0].id.name == "recover");
+            CHECK(removed[0].state == State::waiting);
+            CHECK(removed[0].by == std::vector<std::string>{"1/model:succeeded"});
+            CHECK(p.take_removed().empty());
+        }
+        {
+            // model fails: recover runs, then post.
+            TaskPool p(w);
+            p.start();
+            CHECK(run_all(p, {"1/model"}) ==
+                  std::vector<std::string>{"1/model", "1/recover", "1/post"});
+            CHECK(p.complete());
+            CHECK(p.take_removed().empty());
+        }
+    }
+
+    TEST_CASE("suicide triggers are and-ed, and remove a waiting or an active task") {
+        auto w =
+            wf("scheduling:\n  cycling: integer\n  final: 1\n  graph:\n    R1: |\n"
+               "      a => !w\n      b => !w\n      gate => w\n      gate & a & b\n"
+               "      a => !r\n      r\n");
+        TaskPool p(w);
+        p.start();
+        auto ids = p.release();
+        CHECK(names(ids) == std::vector<std::string>{"1/a", "1/b", "1/gate", "1/r"});
+        for (const auto& id : ids) {
+            p.submitted(id);
+            p.started(id);
+        }
+        // gate succeeds: w spawns and waits (for nothing: it is ready).
+        p.finished({Point{1}, "gate"}, true);
+        CHECK(p.find({Point{1}, "w"}) != nullptr);
+        // a succeeds: r, running, is removed (its job is the caller's
+        // to leave running); w waits on b's suicide too.
+        p.finished({Point{1}, "a"}, true);
+        auto removed = p.take_removed();
+        REQUIRE(removed.size() == 1);
+        CHECK(removed[0].id.name == "r");
+        CHECK(removed[0].state == State::running);
+        CHECK(removed[0].submit_num == 1);
+        CHECK(p.find({Point{1}, "r"}) == nullptr);
+        CHECK(p.find({Point{1}, "w"}) != nullptr);
+        // A removed task's job ends unheeded.
+        p.finished({Point{1}, "r"}, true);
+        CHECK(p.find({Point{1}, "r"}) == nullptr);
+        // b succeeds: w is removed too, before it ran.
+        p.finished({Point{1}, "b"}, true);
+        removed = p.take_removed();
+        REQUIRE(removed.size() == 1);
+        CHECK(removed[0].id.name == "w");
+        CHECK(removed[0].by == std::vector<std::string>{"1/a:succeeded", "1/b:succeeded"});
+        // Released before b ended, w would have run; it was not: it is
+        // removed from the queue as well.
+        CHECK(run_all(p).empty());
+        CHECK(p.complete());
+        CHECK(p.active() == 0);
+    }
+
+    TEST_CASE("a suicide trigger leaves a task that has run alone") {
+        auto w =
+            wf("scheduling:\n  cycling: integer\n  final: 1\n  graph:\n    R1: |\n"
+               "      a => b\n      b => c\n      c => !b\n");
+        TaskPool p(w);
+        p.start();
+        CHECK(run_all(p) == std::vector<std::string>{"1/a", "1/b", "1/c"});
+        CHECK(p.take_removed().empty());
+        CHECK(p.complete());
+    }
 }

@@ -245,4 +245,58 @@ runtime:
         CHECK(refused > 0);
         MESSAGE("mutated workflows: " << accepted << " accepted, " << refused << " refused");
     }
+
+    TEST_CASE("suicide triggers: kept apart from prerequisites, and say nothing of outputs") {
+        const std::string head = "scheduling:\n  cycling: integer\n  graph:\n    R1: |\n";
+        auto w = wf(head +
+                    "      model:fail? => recover\n"
+                    "      model? => !recover\n"
+                    "      model? | recover => post\n");
+        const auto at = w.tasks_at(Point{1});
+        const auto& recover = at[2];
+        REQUIRE(recover.name == "recover");
+        REQUIRE(recover.prereqs.size() == 1);
+        CHECK(recover.prereqs[0].trigger.output == "failed");
+        REQUIRE(recover.suicide.size() == 1);
+        CHECK(recover.suicide[0].trigger.task == "model");
+        CHECK(recover.suicide[0].trigger.output == "succeeded");
+        CHECK_FALSE(recover.parentless());
+        // The target of a suicide trigger says nothing of its own outputs:
+        // recover's success stays required.
+        CHECK(w.runtime.at("recover").output_required("succeeded"));
+        CHECK_FALSE(w.runtime.at("model").output_required("succeeded"));
+        // Its left side counts as any left side (as Cylc's parser takes it):
+        // "model? => !recover" makes model's success optional, so a plain
+        // "model" elsewhere is an error.
+        auto errs = errors_of(head +
+                              "      model:fail? => recover\n"
+                              "      model? => !recover\n"
+                              "      model | recover => post\n");
+        CHECK(has_error(errs, "output 'model:succeeded' is both required and optional"));
+        // Several suicide triggers are and-ed; a family stands for each task.
+        w =
+            wf("scheduling:\n  cycling: integer\n  graph:\n    R1: |\n"
+               "      a & b & c\n      a => !F\n      b => !F\nruntime:\n  F: {}\n"
+               "  m1: {inherit: [F]}\n  m2: {inherit: [F]}\n");
+        for (const auto& t : w.tasks_at(Point{1})) {
+            if (t.name != "m1" && t.name != "m2") continue;
+            CHECK(t.prereqs.empty());
+            CHECK(t.suicide.size() == 2);
+            CHECK(t.parentless());  // suicide triggers are no parents
+        }
+    }
+
+    TEST_CASE("suicide triggers: refused where they make no sense") {
+        const std::string head = "scheduling:\n  cycling: integer\n  graph:\n    R1: |\n";
+        auto errs = errors_of(head + "      a => b\n      a => !b\n");
+        CHECK(has_error(errs, "'a' can't trigger both b and !b", 6));
+        errs = errors_of(head + "      a:start => !a\n");
+        CHECK(has_error(errs, "a task cannot remove itself", 5));
+        // Another instance of itself is fine.
+        CHECK(errors_of("scheduling:\n  cycling: integer\n  graph:\n    P1: |\n"
+                        "      a[-P1]:fail? => !a\n      a?\n")
+                  .empty());
+        errs = errors_of(head + "      a => !b?\n");
+        CHECK(has_error(errs, "cannot be optional", 5));
+    }
 }

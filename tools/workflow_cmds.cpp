@@ -153,6 +153,11 @@ int graph(const GraphOptions& o) {
                 fmt::print("{}{}",
                            i ? " & " : " <= ", render(*wf, t.prereqs[i], t.prereqs.size() == 1));
             }
+            // Suicide triggers: what removes the task.
+            for (std::size_t i = 0; i < t.suicide.size(); ++i) {
+                fmt::print("{}{}",
+                           i ? " & " : " !<= ", render(*wf, t.suicide[i], t.suicide.size() == 1));
+            }
             fmt::print("\n");
         }
         return 0;
@@ -179,6 +184,18 @@ int graph(const GraphOptions& o) {
                 const bool dotted = tr.output != "succeeded";
                 edges.insert(fmt::format("  \"{}\" -> \"{}\"{};\n", up, id(*wf, t.point, t.name),
                                          dotted ? fmt::format(" [label=\"{}\"]", tr.output) : ""));
+            });
+        }
+    }
+    // Suicide triggers: dashed, ending in a dot, as Cylc draws them.
+    for (const auto& t : all) {
+        for (const auto& pr : t.suicide) {
+            leaves(pr, [&](const Trigger& tr) {
+                if (!tr.xtrigger.empty()) return;
+                const bool labelled = tr.output != "succeeded";
+                edges.insert(fmt::format("  \"{}\" -> \"{}\" [style=dashed, arrowhead=dot{}];\n",
+                                         id(*wf, tr.point, tr.task), id(*wf, t.point, t.name),
+                                         labelled ? fmt::format(", label=\"{}\"", tr.output) : ""));
             });
         }
     }
