@@ -75,9 +75,7 @@ JobStatus read_status(const std::string& job_dir) {
 
 // Is `pid` alive and running this job's script (and not a recycled pid)?
 bool runs_script(int pid, const std::string& script) {
-    std::ifstream f(fmt::format("/proc/{}/cmdline", pid));
-    std::string cmdline((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    return cmdline.find(script) != std::string::npos;
+    return read_proc_file(fmt::format("/proc/{}/cmdline", pid)).find(script) != std::string::npos;
 }
 
 // The process of a job whose pid was never recorded: it started, the

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <deque>
@@ -133,6 +134,26 @@ void Process::abandon(void* state) noexcept {
     ::waitid(P_PID, static_cast<id_t>(st->pid), &info, WEXITED | WNOHANG);  // reap it if done
     st->close_pipe();
     st->close_exit_watch();
+}
+
+std::string read_proc_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    std::string out;
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n > 0) {
+            out.append(buf, static_cast<std::size_t>(n));
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            if (n < 0) out.clear();  // the process went while it was read
+            break;
+        }
+    }
+    ::close(fd);
+    return out;
 }
 
 std::optional<std::string> find_program(const std::string& name, const char* path,

@@ -116,6 +116,12 @@ class Process {
 std::optional<std::string> find_program(const std::string& name, const char* path,
                                         const char* cwd = nullptr);
 
+// The contents of a /proc file of another process (cmdline, stat), or ""
+// when it cannot be read. The process may end while it is read, which fails
+// the read with ESRCH: an ifstream would throw from inside libstdc++ then,
+// so plain read(2) it is.
+std::string read_proc_file(const std::string& path);
+
 // Waits for a process that is not this one's child (a job adopted on
 // restart) to end: `co_await watch.wait()` returns once it has exited, or at
 // once if it was already gone. Like a Process's exit, it is a pidfd on the

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
@@ -284,5 +286,18 @@ TEST_SUITE("process") {
             co_return ended;
         }(loop));
         CHECK(woke);
+    }
+
+    TEST_CASE("a /proc file of a process that is gone reads as empty, never throws") {
+        const std::string self = read_proc_file("/proc/self/cmdline");
+        CHECK(self.find("tock_tests") != std::string::npos);
+        // A pid that is surely gone: a child that has exited and been reaped.
+        const pid_t child = ::fork();
+        if (child == 0) ::_exit(0);
+        REQUIRE(child > 0);
+        int status = 0;
+        REQUIRE(::waitpid(child, &status, 0) == child);
+        CHECK(read_proc_file(fmt::format("/proc/{}/cmdline", child)).empty());
+        CHECK(read_proc_file(fmt::format("/proc/{}/stat", child)).empty());
     }
 }

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "config/workflow.hpp"
+#include "scheduler/process.hpp"
 #include "scheduler/rpc.hpp"
 #include "tools/play.hpp"
 
@@ -430,8 +431,7 @@ JobStatus read_status(const fs::path& job_dir) {
 // When process `pid` started, in seconds since 1970 (/proc/PID/stat's
 // start time after boot, plus /proc/stat's boot time).
 std::optional<double> process_start(long pid) {
-    std::ifstream st(fmt::format("/proc/{}/stat", pid));
-    std::string text((std::istreambuf_iterator<char>(st)), std::istreambuf_iterator<char>());
+    const std::string text = read_proc_file(fmt::format("/proc/{}/stat", pid));
     const auto paren = text.rfind(')');
     if (paren == std::string::npos) return std::nullopt;
     std::istringstream fields(text.substr(paren + 2));
@@ -462,7 +462,7 @@ bool same_job(long pid, const JobStatus& s, const fs::path& job_dir) {
     if (s.started) {
         if (const auto at = process_start(pid)) return std::abs(*at - *s.started) <= 2.0;
     }
-    std::ifstream f(fmt::format("/proc/{}/cmdline", pid));
+    std::istringstream f(read_proc_file(fmt::format("/proc/{}/cmdline", pid)));
     std::string arg;
     while (std::getline(f, arg, '\0')) {
         std::error_code ec;
