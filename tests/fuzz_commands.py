@@ -68,6 +68,29 @@ def args():
     return d
 
 
+def ping(alone=True):
+    """The scheduler's counters. alone: nothing else may be answered first."""
+    sock.send(json.dumps([{"id": 0, "op": "ping", "args": {}}]).encode())
+    while sock.poll(5000):
+        replies = json.loads(sock.recv())
+        if len(replies) == 1 and replies[0].get("id") == 0:
+            return replies[0]["ok"]
+        if alone:
+            fail("ping: expected its answer alone, got %s" % replies)
+    fail("no answer to ping")
+
+
+# A call without an id is dropped and counted, never run: its reply could not
+# be matched to it, so its effect would reach the operator unconfirmed.
+before = ping()["malformed"]
+sock.send(json.dumps([{"op": "hold", "args": {"ids": ["1/a"]}}]).encode())
+after = ping()["malformed"]  # a reply to the hold would come first and fail here
+if after != before + 1:
+    fail("a call without an id was not counted malformed (%d, then %d)" % (before, after))
+shown = subprocess.run([a.tock, "show", run + "//1/a"], env=env, capture_output=True, text=True)
+if "state: waiting\n" not in shown.stdout:
+    fail("a hold without an id was carried out:\n" + shown.stdout + shown.stderr)
+
 calls = {}
 next_id = 1
 sent_frames = 0
@@ -117,11 +140,8 @@ while len(answered) < len(calls) and time.time() < deadline:
 missing = [i for i in calls if i not in answered]
 if missing:
     fail("%d calls never answered, e.g. %s" % (len(missing), [json.dumps(calls[i])[:300] for i in missing[:3]]))
-sock.send(json.dumps([{"id": 0, "op": "ping", "args": {}}]).encode())
-if not sock.poll(5000):
-    fail("no answer to ping after the fuzz")
-pong = json.loads(sock.recv())[0]["ok"]
-if pong["malformed"] == 0:
+pong = ping(alone=False)
+if pong["malformed"] == before + 1:
     fail("nothing was counted malformed")
 # The state stream's snapshots endpoint, and its updates PUB, take the same.
 snap = ctx.socket(zmq.DEALER)
