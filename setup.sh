@@ -39,10 +39,10 @@ if ((${#missing[@]})); then
 fi
 
 build=build
-options=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+options=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOCK_WERROR=ON)
 if [[ ${1:-} == --sanitize ]]; then
   build=build-asan
-  options=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOCK_SANITIZE=ON)
+  options=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOCK_SANITIZE=ON -DTOCK_WERROR=ON)
 fi
 cmake -S . -B "$build" -G Ninja "${options[@]}" >&2
 cmake --build "$build" >&2

@@ -715,7 +715,11 @@ std::string to_string(const Expr& e) {
         if (k > 0) s += sep;
         const Expr& c = e.children[k];
         if (needs_parens(c, e.kind)) {
-            s += "(" + to_string(c) + ")";
+            // Appended piece by piece: gcc 12 at -O3 reports a false
+            // -Wrestrict overlap in '"(" + std::string&&'.
+            s += '(';
+            s += to_string(c);
+            s += ')';
         } else {
             s += to_string(c);
         }
