@@ -418,6 +418,7 @@ class Loader {
             if (auto it = wf_.runtime.find(task); it != wf_.runtime.end())
                 it->second.parameters = values;
         }
+        if (errs_.empty()) check_point_format();
         if (errs_.empty()) check_cycles_and_offsets();
         if (!errs_.empty()) {
             std::stable_sort(errs_.begin(), errs_.end(),
@@ -455,8 +456,13 @@ class Loader {
                 r_.boolean(r_.get(n, "allow_implicit_tasks"), "scheduler.allow_implicit_tasks")) {
             wf_.allow_implicit_tasks = *b;
         }
-        if (auto s = r_.str(r_.get(n, "cycle_point_format"), "scheduler.cycle_point_format")) {
+        point_format_node_ = r_.get(n, "cycle_point_format");
+        if (auto s = r_.str(point_format_node_, "scheduler.cycle_point_format")) {
             wf_.cycle_point_format = *s;
+            std::string why;
+            settings_.point_format = Cycling::point_template(*s, why);
+            if (!why.empty())
+                r_.error(point_format_node_, fmt::format("cycle_point_format '{}': {}", *s, why));
         }
         const YAML::Node tz = r_.get(n, "cycle_point_time_zone");
         if (auto s = r_.str(tz, "scheduler.cycle_point_time_zone")) {
@@ -570,6 +576,11 @@ class Loader {
                 r_.error(cal,
                          "a calendar only applies to date-time cycling: set cycling: datetime");
             }
+        }
+        if (!settings_.point_format.empty() && settings_.mode == CyclingMode::integer) {
+            r_.error(point_format_node_, "cycle_point_format only applies to date-time cycling: "
+                                         "set cycling: datetime, or remove it");
+            settings_.point_format.clear();
         }
         wf_.cycling = Cycling(settings_);
         const Cycling& cy = wf_.cycling;
@@ -2074,6 +2085,36 @@ class Loader {
     }
 
     // -- whole-workflow checks --
+    // cycle_point_format must write every point so that it reads back the
+    // same: a format without hours cannot tell T00 from T12.
+    void check_point_format() {
+        if (settings_.point_format.empty()) return;
+        CyclingSettings plain = settings_;
+        plain.point_format.clear();
+        const Cycling standard(plain);
+        for (const auto& gs : wf_.graph) {
+            auto p = wf_.first_on(gs);
+            for (int k = 0; p && k < 100 && (!wf_.final || *p <= *wf_.final); ++k) {
+                const std::string text = wf_.cycling.format(*p);
+                std::optional<Point> back;
+                try {
+                    back = wf_.cycling.parse_point(text);
+                } catch (const ParseError&) {
+                }
+                if (!back || *back != *p) {
+                    r_.error(point_format_node_,
+                             fmt::format("cycle_point_format '{}' writes the point {} as '{}', "
+                                         "which {}: give it the fields it leaves out",
+                                         wf_.cycle_point_format, standard.format(*p), text,
+                                         back ? "reads back as " + standard.format(*back)
+                                              : std::string("cannot be read back")));
+                    return;
+                }
+                p = gs.sequence.next_after(*p);
+            }
+        }
+    }
+
     void check_cycles_and_offsets() {
         // Which tasks each section places on its points: right-hand tasks
         // (families expanded) and left-hand tasks without an offset.
@@ -2220,6 +2261,7 @@ class Loader {
     bool have_initial_ = false;
     std::map<std::string, RawRuntime> raw_;
     std::vector<YAML::Node> sections_nodes_;
+    YAML::Node point_format_node_;  // scheduler.cycle_point_format, for messages
     // Each task a parameterised name expanded to: its parameters' values.
     std::map<std::string, std::vector<std::pair<std::string, std::string>>> param_values_;
     // Each task a parameterised runtime name expands to: those names.
