@@ -887,6 +887,21 @@ struct RuleImpl {
     std::vector<std::int64_t> checkpoints;  // nominal: every kStride-th point
     std::int64_t count = 0;                 // nominal: points from start to hi
     std::vector<RuleImpl> excl;
+    bool covered = false;  // an exclusion covers every point: none is left
+
+    // Every point of r is one of this rule's: the same recurrence, or one
+    // through the same points with a step that is a multiple of this one's.
+    // A quick check for the common case (scheduling.exclusions: [P1M] with
+    // a P1M section), so that an emptied rule is not searched point by point.
+    bool covers(const RuleImpl& r) const {
+        if (!excl.empty() || lo > r.lo || hi < r.hi) return false;
+        const auto first = r.raw_first_ge(r.lo);
+        if (!first) return true;
+        if (r.kind == Kind::single) return raw_contains(r.start);
+        if (kind != r.kind || !raw_contains(*first)) return false;
+        if (kind == Kind::exact) return r.step % step == 0;
+        return istep == r.istep && start == r.start;
+    }
 
     std::optional<std::int64_t> raw_first_ge(std::int64_t q) const {
         q = std::max(q, lo);
@@ -957,10 +972,11 @@ struct RuleImpl {
 
     bool excluded(std::int64_t p) const {
         return std::any_of(excl.begin(), excl.end(),
-                           [&](const RuleImpl& r) { return r.raw_contains(p); });
+                           [&](const RuleImpl& r) { return r.raw_contains(p) && !r.excluded(p); });
     }
 
     std::optional<std::int64_t> first_ge(std::int64_t q) const {
+        if (covered) return std::nullopt;
         for (int i = 0; i < kMaxSkips; ++i) {
             auto c = raw_first_ge(q);
             if (!c || !excluded(*c)) return c;
@@ -971,6 +987,7 @@ struct RuleImpl {
     }
 
     std::optional<std::int64_t> last_le(std::int64_t q) const {
+        if (covered) return std::nullopt;
         for (int i = 0; i < kMaxSkips; ++i) {
             auto c = raw_last_le(q);
             if (!c || !excluded(*c)) return c;
@@ -1084,6 +1101,29 @@ bool Sequence::contains(Point p) const {
     return std::any_of(include_.begin(), include_.end(), [&](const auto& r) {
         return r->raw_contains(p.value) && !r->excluded(p.value);
     });
+}
+
+void Sequence::exclude(Point p) {
+    RuleImpl single;
+    single.kind = RuleImpl::Kind::single;
+    single.start = single.lo = single.hi = p.value;
+    for (auto& r : include_) {
+        RuleImpl copy = *r;
+        copy.covered = copy.covered || single.covers(copy);
+        copy.excl.push_back(single);
+        r = std::make_shared<const Rule>(std::move(copy));
+    }
+}
+
+void Sequence::exclude(const Sequence& other) {
+    for (auto& r : include_) {
+        RuleImpl copy = *r;
+        for (const auto& o : other.include_) {
+            copy.covered = copy.covered || o->covers(copy);
+            copy.excl.push_back(*o);
+        }
+        r = std::make_shared<const Rule>(std::move(copy));
+    }
 }
 
 std::vector<Point> Sequence::points(Point from, Point to, std::size_t limit) const {

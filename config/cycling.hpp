@@ -58,6 +58,10 @@ class Sequence {
     // Every point in [from, to], in order, at most `limit` of them.
     std::vector<Point> points(Point from, Point to, std::size_t limit = 1'000'000) const;
     const std::string& text() const { return text_; }
+    // Leave out the point p, or every point of `other`, as the sequence's
+    // own exclusions ("T00!20260101T00Z") do: scheduling.exclusions.
+    void exclude(Point p);
+    void exclude(const Sequence& other);
 
   private:
     friend class Cycling;

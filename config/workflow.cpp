@@ -1506,6 +1506,9 @@ class Loader {
             gs.where = r_.loc(kv.first);
             try {
                 gs.sequence = cy.parse_sequence(gs.recurrence, wf_.initial, wf_.final);
+                // scheduling.exclusions are every section's own.
+                for (const Point p : wf_.excluded_points) gs.sequence.exclude(p);
+                for (const auto& x : wf_.excluded_sequences) gs.sequence.exclude(x);
             } catch (const ParseError& e) {
                 r_.error(e.offset < gs.recurrence.size() ? r_.inside(kv.first, e.offset) : gs.where,
                          fmt::format("recurrence '{}': {}", gs.recurrence, e.what()));
@@ -1530,11 +1533,18 @@ class Loader {
             expand_parameters(wf_.graph.size() - 1);
         }
         resolve_names();
-        // Number every graph node in the order tasks_at() walks them.
+        // Every graph node knows where it is written (Trigger::source).
         for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
-            for (const auto& d : wf_.graph[s].deps) {
-                if (d.left) for_each_node(*d.left, [&](const NodeRef& r) { (void)source(s, r); });
-                (void)source(s, d.right);
+            std::function<void(Expr&)> number = [&](Expr& e) {
+                if (e.kind == Expr::Kind::node) {
+                    e.node.source = source(s, e.node);
+                    return;
+                }
+                for (auto& c : e.children) number(c);
+            };
+            for (auto& d : wf_.graph[s].deps) {
+                if (d.left) number(*d.left);
+                d.right.source = source(s, d.right);
             }
         }
     }
@@ -2373,21 +2383,14 @@ std::vector<TaskAt> Workflow::tasks_at(Point p) const {
         }
         return it->second;
     };
-    // Source indices were assigned in graph order while loading; recompute
-    // the same walk to find each node's index.
-    int src = 0;
     for (const auto& gs : graph) {
-        const bool here = on(gs, p);
+        if (!on(gs, p)) continue;
         for (const auto& d : gs.deps) {
-            // Number the nodes as the loader did: left nodes, then right.
-            std::function<std::optional<Prereq>(const Expr&)> build =
-                [&](const Expr& e) -> std::optional<Prereq> {
+            std::function<Prereq(const Expr&)> build = [&](const Expr& e) -> Prereq {
                 if (e.kind == Expr::Kind::node) {
                     const NodeRef& r = e.node;
-                    const int my_src = src++;
-                    if (!here) return std::nullopt;
                     Trigger t;
-                    t.source = my_src;
+                    t.source = r.source;
                     const Point up = r.offset.empty() ? p : offset_point(r.offset, p);
                     t.point = up;
                     t.pre_initial = up < initial;
@@ -2420,16 +2423,11 @@ std::vector<TaskAt> Workflow::tasks_at(Point p) const {
                 Prereq group;
                 group.kind =
                     e.kind == Expr::Kind::all_of ? Prereq::Kind::all_of : Prereq::Kind::any_of;
-                for (const auto& c : e.children) {
-                    if (auto sub = build(c)) group.children.push_back(std::move(*sub));
-                }
-                if (!here) return std::nullopt;
+                for (const auto& c : e.children) group.children.push_back(build(c));
                 return group;
             };
             std::optional<Prereq> left;
             if (d.left) left = build(*d.left);
-            ++src;  // the right node
-            if (!here) continue;
             std::vector<std::string> targets;
             if (is_family(d.right.name)) {
                 targets = members(d.right.name);
@@ -2462,41 +2460,25 @@ bool Workflow::excluded(Point p) const {
 }
 
 bool Workflow::on(const GraphSection& gs, Point p) const {
-    return gs.sequence.contains(p) && !excluded(p);
-}
-
-std::optional<Point> Workflow::next_on(const GraphSection& gs, std::optional<Point> n,
-                                       std::optional<Point> beat) const {
-    // Step over excluded points, but not past a point another section already
-    // offers, and not for ever: a section whose points are all excluded is
-    // treated as having no more after 10,000 of them.
-    for (int i = 0; n && excluded(*n); ++i) {
-        if (i == 10000 || (beat && *n >= *beat)) return std::nullopt;
-        n = gs.sequence.next_after(*n);
-    }
-    return n;
+    return gs.sequence.contains(p);  // scheduling.exclusions are the sequence's own
 }
 
 std::optional<Point> Workflow::next_point(Point p) const {
     std::optional<Point> best;
     for (const auto& gs : graph) {
-        if (auto n = next_on(gs, gs.sequence.next_after(p), best); n && (!best || *n < *best))
-            best = n;
+        if (auto n = gs.sequence.next_after(p); n && (!best || *n < *best)) best = n;
     }
     return best;
 }
 
 std::optional<Point> Workflow::first_on(const GraphSection& gs) const {
-    return next_on(gs, gs.sequence.first_at_or_after(initial), std::nullopt);
+    return gs.sequence.first_at_or_after(initial);
 }
 
 std::optional<Point> Workflow::first_point() const {
     std::optional<Point> best;
     for (const auto& gs : graph) {
-        if (auto n = next_on(gs, gs.sequence.first_at_or_after(initial), best);
-            n && (!best || *n < *best)) {
-            best = n;
-        }
+        if (auto n = first_on(gs); n && (!best || *n < *best)) best = n;
     }
     return best;
 }

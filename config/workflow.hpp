@@ -230,13 +230,10 @@ class Workflow {
     std::optional<Point> first_point() const;
     // The first point of one section at or after initial (exclusions skipped).
     std::optional<Point> first_on(const GraphSection& gs) const;
-    // p is on this section's recurrence and not excluded.
+    // p is on this section's recurrence (scheduling.exclusions are part of
+    // every section's sequence).
     bool on(const GraphSection& gs, Point p) const;
     bool excluded(Point p) const;
-
-  private:
-    std::optional<Point> next_on(const GraphSection& gs, std::optional<Point> n,
-                                 std::optional<Point> beat) const;
 };
 
 }  // namespace tock::config
