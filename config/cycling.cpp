@@ -1360,10 +1360,10 @@ std::optional<Point> Cycling::offset_downstream(std::string_view off, Point upst
 
 std::string Cycling::point_template(std::string_view f, std::string& why) {
     static const std::pair<std::string_view, std::string_view> strftime_codes[] = {
-        {"%Y", "CCYY"}, {"%m", "MM"}, {"%d", "DD"}, {"%H", "hh"},
+        {"%Y", "CCYY"}, {"%m", "MM"}, {"%d", "DD"},   {"%H", "hh"},
         {"%M", "mm"},   {"%S", "ss"}, {"%z", "+hhmm"}};
-    static const std::string_view tokens[] = {"CCYY", "+hhmm", "+hh", "MM", "DD",
-                                              "hh",   "mm",    "ss",  "Z",  "-", "T"};
+    static const std::string_view tokens[] = {"CCYY", "+hhmm", "+hh", "MM", "DD", "hh",
+                                              "mm",   "ss",    "Z",   "-",  "T"};
     std::string iso;
     for (std::size_t i = 0; i < f.size();) {
         if (f[i] == '%') {
@@ -1377,9 +1377,10 @@ std::string Cycling::point_template(std::string_view f, std::string& why) {
                 }
             }
             if (!found) {
-                why = fmt::format("'{}' is not a field tock writes: use %Y %m %d %H %M %S %z "
-                                  "(or CCYY MM DD hh mm ss +hhmm)",
-                                  f.substr(i, 2));
+                why = fmt::format(
+                    "'{}' is not a field tock writes: use %Y %m %d %H %M %S %z "
+                    "(or CCYY MM DD hh mm ss +hhmm)",
+                    f.substr(i, 2));
                 return "";
             }
             continue;
@@ -1396,9 +1397,10 @@ std::string Cycling::point_template(std::string_view f, std::string& why) {
         if (!found) {
             why = f[i] == ':' ? "':' cannot be in a cycle point: it separates a task from its "
                                 "state in task ids (write CCYY-MM-DDThhmmZ)"
-                              : fmt::format("'{}' is not part of a point tock writes: use CCYY, "
-                                            "MM, DD, hh, mm, ss, +hhmm or Z, with - and T",
-                                            f.substr(i, 1));
+                              : fmt::format(
+                                    "'{}' is not part of a point tock writes: use CCYY, "
+                                    "MM, DD, hh, mm, ss, +hhmm or Z, with - and T",
+                                    f.substr(i, 1));
             return "";
         }
     }

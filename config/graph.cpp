@@ -144,11 +144,13 @@ class Lexer {
                         const std::size_t open = i;
                         // Up to '>', but not through an arrow, an operator or a line end.
                         while (i < n && text_[i] != '>' && text_[i] != '\n' && text_[i] != '&' &&
-                               text_[i] != '|' && !(text_[i] == '=' && i + 1 < n && text_[i + 1] == '>'))
+                               text_[i] != '|' &&
+                               !(text_[i] == '=' && i + 1 < n && text_[i + 1] == '>'))
                             ++i;
                         if (i >= n || text_[i] != '>')
-                            fail(open, "'<' is not closed by '>': a task parameter is written "
-                                       "name<param>");
+                            fail(open,
+                                 "'<' is not closed by '>': a task parameter is written "
+                                 "name<param>");
                     }
                     ++i;
                 }

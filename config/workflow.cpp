@@ -298,7 +298,7 @@ constexpr const char* kNotWallClock =
     "in another calendar a cycle point is no moment on the wall clock";
 
 const std::vector<std::string> kTopKeys = {"name",       "meta",    "vars",      "scheduler",
-                                            "parameters", "runtime", "scheduling"};
+                                           "parameters", "runtime", "scheduling"};
 const std::vector<std::string> kSchedulerKeys = {
     "utc_mode", "cycle_point_format", "cycle_point_time_zone", "allow_implicit_tasks", "events"};
 const std::vector<std::string> kWorkflowEventKeys = {"stall_timeout",
@@ -430,8 +430,7 @@ class Loader {
             errs_.erase(std::unique(errs_.begin(), errs_.end(),
                                     [](const Diagnostic& a, const Diagnostic& b) {
                                         return a.where.line == b.where.line &&
-                                               a.where.col == b.where.col &&
-                                               a.message == b.message;
+                                               a.where.col == b.where.col && a.message == b.message;
                                     }),
                         errs_.end());
             throw ConfigErrors(errs_);
@@ -578,8 +577,9 @@ class Loader {
             }
         }
         if (!settings_.point_format.empty() && settings_.mode == CyclingMode::integer) {
-            r_.error(point_format_node_, "cycle_point_format only applies to date-time cycling: "
-                                         "set cycling: datetime, or remove it");
+            r_.error(point_format_node_,
+                     "cycle_point_format only applies to date-time cycling: "
+                     "set cycling: datetime, or remove it");
             settings_.point_format.clear();
         }
         wf_.cycling = Cycling(settings_);
@@ -906,9 +906,8 @@ class Loader {
                     if (literal || text.compare(i, 2, "${") == 0) {
                         const std::size_t open = i + (literal ? 3 : 2);
                         const std::size_t close = text.find('}', open);
-                        const std::string k = close == std::string::npos
-                                                  ? ""
-                                                  : text.substr(open, close - open);
+                        const std::string k =
+                            close == std::string::npos ? "" : text.substr(open, close - open);
                         if (std::find(declared.begin(), declared.end(), k) != declared.end()) {
                             if (literal) {
                                 out += "${" + k + "}";
@@ -952,7 +951,8 @@ class Loader {
                 r_.error(kv.first, fmt::format("parameter '{}' is defined twice: keep one", name));
                 continue;
             }
-            const bool ident = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+            const bool ident = !name.empty() &&
+                               !std::isdigit(static_cast<unsigned char>(name[0])) &&
                                std::all_of(name.begin(), name.end(), [](char c) {
                                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
                                });
@@ -1019,8 +1019,9 @@ class Loader {
         }
         if (!templates.IsDefined() || templates.IsNull()) return;
         if (!templates.IsMap()) {
-            r_.error(templates, "parameters.templates maps a parameter to its template, e.g. "
-                                "member: \"_m%(member)02d\"");
+            r_.error(templates,
+                     "parameters.templates maps a parameter to its template, e.g. "
+                     "member: \"_m%(member)02d\"");
             return;
         }
         for (const auto& kv : templates) {
@@ -1073,7 +1074,6 @@ class Loader {
                     return fmt::format("<{}={}>: {} is not one of {}'s values ({})", sp.param,
                                        sp.value, sp.value, sp.param, join(p.values));
                 }
-
             }
         }
         return "";
@@ -1233,10 +1233,10 @@ class Loader {
         for (const auto& g : pn.groups) {
             for (const auto& sp : g) {
                 const Parameter& p = wf_.parameters.at(sp.param);
-                const std::size_t i = sp.kind == ParamSpec::Kind::fixed
-                                          ? *value_index(p, sp.value)
-                                          : static_cast<std::size_t>(
-                                                static_cast<long>(b.at(sp.param)) + sp.offset);
+                const std::size_t i =
+                    sp.kind == ParamSpec::Kind::fixed
+                        ? *value_index(p, sp.value)
+                        : static_cast<std::size_t>(static_cast<long>(b.at(sp.param)) + sp.offset);
                 out.emplace_back(sp.param, p.values[i]);
             }
         }
@@ -1559,7 +1559,8 @@ class Loader {
         auto& deps = wf_.graph[s].deps;
         const bool any = std::any_of(deps.begin(), deps.end(), [](const Dependency& d) {
             bool p = d.right.name.find('<') != std::string::npos;
-            if (d.left) for_each_node(*d.left, [&](const NodeRef& r) {
+            if (d.left)
+                for_each_node(*d.left, [&](const NodeRef& r) {
                     p = p || r.name.find('<') != std::string::npos;
                 });
             return p;
@@ -1599,8 +1600,7 @@ class Loader {
                         }
                     }
                     for (const auto& f : pn.free_params()) {
-                        if (std::find(free.begin(), free.end(), f) == free.end())
-                            free.push_back(f);
+                        if (std::find(free.begin(), free.end(), f) == free.end()) free.push_back(f);
                     }
                     names.emplace(r.name, std::move(pn));
                 } catch (const ParseError& e) {
@@ -2282,7 +2282,7 @@ class Loader {
     };
     std::map<std::string, std::vector<ParamParent>> param_parents_;
     std::map<std::string, std::string> vars_;  // the file's variables, with --set applied
-    std::set<std::string> bad_params_;           // parameters whose definition has an error
+    std::set<std::string> bad_params_;         // parameters whose definition has an error
     static constexpr const char* kReported = "(reported)";
     std::vector<YAML::Node> exclusion_nodes_;
     std::vector<std::unordered_set<std::string>> defines_;

@@ -197,7 +197,7 @@ class Workflow {
     std::map<std::string, Queue> queues;
     std::map<std::string, XTrigger> xtriggers;
     std::map<std::string, Parameter> parameters;  // task parameters, by name
-    std::map<std::string, Runtime> runtime;  // every namespace, root included
+    std::map<std::string, Runtime> runtime;       // every namespace, root included
     std::vector<GraphSection> graph;
     std::vector<std::string> tasks;     // every task in the graph, sorted
     std::vector<std::string> families;  // namespaces inherited by others (root excluded)
