@@ -5,23 +5,13 @@
 
 #include "config/parameters.hpp"
 #include "config/workflow.hpp"
+#include "tests/config_helpers.hpp"
 
 using namespace tock::config;
+using tock::test::errors_of;
+using tock::test::wf;
 
 namespace {
-
-Workflow wf(const std::string& text) {
-    return Workflow::parse(text, "flow.yaml");
-}
-
-std::vector<Diagnostic> errors_of(const std::string& text) {
-    try {
-        (void)wf(text);
-    } catch (const ConfigErrors& e) {
-        return e.errors;
-    }
-    return {};
-}
 
 // The first error whose message has `needle`, as "line:col: message".
 std::string error_with(const std::vector<Diagnostic>& errs, const std::string& needle) {

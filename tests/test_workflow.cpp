@@ -8,23 +8,13 @@
 #include <sstream>
 
 #include "config/workflow.hpp"
+#include "tests/config_helpers.hpp"
 
 using namespace tock::config;
+using tock::test::errors_of;
+using tock::test::wf;
 
 namespace {
-
-Workflow wf(const std::string& text) {
-    return Workflow::parse(text, "flow.yaml");
-}
-
-std::vector<Diagnostic> errors_of(const std::string& text) {
-    try {
-        (void)wf(text);
-    } catch (const ConfigErrors& e) {
-        return e.errors;
-    }
-    return {};
-}
 
 bool has_error(const std::vector<Diagnostic>& errs, const std::string& needle, int line = 0) {
     for (const auto& d : errs) {
