@@ -7,6 +7,7 @@
 #include "tools/control.hpp"
 #include "tools/demo.hpp"
 #include "tools/help.hpp"
+#include "tools/import.hpp"
 #include "tools/play.hpp"
 #include "tools/run_cmds.hpp"
 #include "tools/workflow_cmds.hpp"
@@ -52,6 +53,14 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"text", "dot", "svg"}));
     graph->add_option("-o,--output", graph_opts.output,
                       "svg: the file to write (default NAME.svg)");
+
+    tock::cmd::ImportOptions import_opts;
+    auto* import = app.add_subcommand("import", "a Cylc 8 flow.cylc as tock's workflow YAML");
+    import->add_option("FLOW", import_opts.flow, "the flow.cylc file")->required();
+    import->add_option("-o,--output", import_opts.output, "write here (default: standard output)");
+    import->add_option("--set", import_opts.sets,
+                       "KEY=VALUE: a Jinja2 variable (a Python literal)");
+    import->add_option("--set-file", import_opts.set_files, "a file of KEY=VALUE lines");
 
     tock::cmd::PlayOptions play_opts;
     auto* play = app.add_subcommand("play", "run a workflow");
@@ -144,6 +153,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand(validate)) return tock::cmd::validate(flow);
         if (app.got_subcommand(list)) return tock::cmd::list(flow, tree);
         if (app.got_subcommand(graph)) return tock::cmd::graph(graph_opts);
+        if (app.got_subcommand(import)) return tock::cmd::import_flow(import_opts);
         if (app.got_subcommand(play)) return tock::cmd::play(play_opts);
         if (app.got_subcommand(history)) return tock::cmd::history(history_run, history_task);
         if (app.got_subcommand(message)) return tock::cmd::message(job, words);
