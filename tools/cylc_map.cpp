@@ -832,7 +832,7 @@ class Mapper {
         }
         if (!handlers.empty()) out.set("handlers", std::move(handlers));
         unknown_subs(out, path, ev, {});
-        ns.set("events", std::move(out));
+        if (!out.bare()) ns.set("events", std::move(out));
     }
 
     void simulation(const Section& s, Node& ns, const std::string& path) {

@@ -28,6 +28,12 @@ bool plain_ok(const std::string& s, bool flow) {
 }
 
 std::string quoted(const std::string& s) {
+    // Single quotes read best, when the text allows them.
+    bool single = s.find('\'') == std::string::npos;
+    for (char c : s) {
+        if (static_cast<unsigned char>(c) < 0x20) single = false;
+    }
+    if (single) return "'" + s + "'";
     std::string out = "\"";
     for (char c : s) {
         switch (c) {
@@ -154,6 +160,12 @@ void Node::write_map(std::string& out, int indent) const {
             }
             continue;
         }
+        if (e.value->kind_ == Kind::map && e.value->empty()) {
+            // Only comments: they go above the key, which is written {}.
+            for (const auto& c : e.value->entries_) out += pad + "# " + c.comment + "\n";
+            out += pad + scalar(e.key) + ": {}\n";
+            continue;
+        }
         out += pad + scalar(e.key) + ":";
         e.value->write_value(out, indent);
     }
@@ -189,9 +201,6 @@ void Node::write_value(std::string& out, int indent) const {
     if (kind_ == Kind::map) {
         if (empty()) {
             out += " {}\n";
-            for (const auto& e : entries_) {
-                if (e.is_comment) out += pad + "# " + e.comment + "\n";
-            }
             return;
         }
         out += "\n";

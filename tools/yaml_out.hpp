@@ -21,7 +21,8 @@ class Node {
     static Node list();
 
     Kind kind() const { return kind_; }
-    bool empty() const;
+    bool empty() const;  // no value in it (comments aside)
+    bool bare() const { return entries_.empty(); }  // not even a comment
 
     // map: the value of key, added at the end if new (replaced in place if
     // not).
