@@ -98,6 +98,14 @@ class Mapper {
                 n_.note_section(out, path, *sub, why);
             }
         }
+        const Section* sched = root_.sub("scheduling");
+        const Item* mode = sched ? sched->item("cycling mode") : nullptr;
+        if ((!s || (!s->item("UTC mode") && !s->item("cycle point time zone"))) &&
+            !(mode && mode->value == "integer")) {
+            out.comment(
+                "note: without UTC mode = True, Cylc 8 reads points without a zone in "
+                "this machine's time zone; tock reads them in UTC unless utc_mode: false");
+        }
         Node& events = out.child("events");
         if (const Section* ev = s ? s->sub("events") : nullptr) {
             workflow_events(*ev, events, path + "[events]");

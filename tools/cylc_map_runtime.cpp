@@ -1,9 +1,11 @@
 // [runtime] of a flow.cylc as tock's runtime: each namespace's settings,
 // events and simulation; Cylc 7's [[[job]]] as Cylc 8 reads it.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "tools/cylc_map_parts.hpp"
@@ -67,8 +69,60 @@ const Item* Runtime::inherited(const std::string& name, const std::string& secti
     return nullptr;
 }
 
+// Cylc's job variables that tock's jobs set under other names.
+const std::map<std::string, std::string> kJobVariables = {
+    {"CYLC_WORKFLOW_ID", "$TOCK_WORKFLOW_ID"},
+    {"CYLC_WORKFLOW_NAME", "$TOCK_WORKFLOW_ID"},
+    {"CYLC_SUITE_NAME", "$TOCK_WORKFLOW_ID"},
+    {"CYLC_WORKFLOW_RUN_DIR", "$TOCK_RUN_DIR"},
+    {"CYLC_SUITE_RUN_DIR", "$TOCK_RUN_DIR"},
+    {"CYLC_TASK_NAME", "$TOCK_TASK_NAME"},
+    {"CYLC_TASK_CYCLE_POINT", "$TOCK_TASK_CYCLE_POINT"},
+    {"CYLC_TASK_JOB", "$TOCK_TASK_JOB"},
+    {"CYLC_TASK_ID", "$TOCK_TASK_CYCLE_POINT/$TOCK_TASK_NAME"}};
+
+namespace {
+
+void job_variables_used(const Section& s, std::set<std::string>& used, std::set<std::string>& set) {
+    static const std::regex var(R"(CYLC_[A-Z0-9_]*[A-Z0-9])");
+    for (const auto& i : s.items) {
+        for (auto it = std::sregex_iterator(i.value.begin(), i.value.end(), var);
+             it != std::sregex_iterator(); ++it) {
+            used.insert(it->str());
+        }
+    }
+    for (const auto& sub : s.subs) {
+        if (sub->name == "environment") {
+            for (const auto& i : sub->items) set.insert(i.key);
+        }
+        job_variables_used(*sub, used, set);
+    }
+}
+
+}  // namespace
+
 void Runtime::write(Node& out) {
     if (!section_) return;
+    // The Cylc job variables the jobs use, from tock's own, in root's
+    // environment (before any other, so that values may refer to them).
+    std::set<std::string> used, defined;
+    job_variables_used(*section_, used, defined);
+    std::vector<std::string> missing;
+    for (const auto& v : used) {
+        if (defined.count(v)) continue;
+        if (auto it = kJobVariables.find(v); it != kJobVariables.end()) {
+            Node& env = out.child("root").child("environment");
+            if (env.bare())
+                env.comment("Cylc's job variables that this workflow uses, from tock's:");
+            env.set(v, text(it->second));
+        } else {
+            missing.push_back("$" + v);
+        }
+    }
+    if (!missing.empty()) {
+        out.comment(fmt::format("note: the jobs use {}, which tock's jobs do not set",
+                                fmt::join(missing, ", ")));
+    }
     for (const auto& i : section_->items) n_.note(out, "[runtime]", i, kUnknown);
     for (const auto& sub : section_->subs) {
         for (const auto& name : namespace_names(sub->name)) {
@@ -89,6 +143,12 @@ void Runtime::namespace_(const Section& s, Node& out, const std::string& path) {
             }
             if (!ps.empty()) out.set("inherit", one_or_list(ps));
         } else if (scripts.count(i.key)) {
+            if (i.value.find("cylc message") != std::string::npos) {
+                out.comment(
+                    fmt::format("note: {}{} calls cylc message: a tock job sends its "
+                                "messages with tock message (the same arguments)",
+                                path, i.key));
+            }
             out.set(i.key, text(i.value));
         } else if (!job_item(out, path, i)) {
             std::string why = kUnknown;
