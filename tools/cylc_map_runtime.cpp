@@ -111,7 +111,7 @@ void Runtime::write(Node& out) {
     for (const auto& v : used) {
         if (defined.count(v)) continue;
         if (auto it = kJobVariables.find(v); it != kJobVariables.end()) {
-            Node& env = out.child("root").child("environment");
+            Node& env = out.child("root").keep().child("environment");
             if (env.bare())
                 env.comment("Cylc's job variables that this workflow uses, from tock's:");
             env.set(v, text(it->second));
@@ -127,7 +127,7 @@ void Runtime::write(Node& out) {
     for (const auto& sub : section_->subs) {
         for (const auto& name : namespace_names(sub->name)) {
             name_ = name;
-            namespace_(*sub, out.child(name), "[runtime][" + name + "]");
+            namespace_(*sub, out.child(name).keep(), "[runtime][" + name + "]");
         }
     }
 }

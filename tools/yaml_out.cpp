@@ -99,11 +99,23 @@ Node Node::list() {
 }
 
 bool Node::empty() const {
-    if (kind_ == Kind::scalar) return false;
+    if (kind_ != Kind::map) return kind_ == Kind::list && entries_.empty();
     for (const auto& e : entries_) {
-        if (!e.is_comment) return false;
+        if (e.is_comment) continue;
+        if (e.value->kind_ == Kind::map && !e.value->keep_ && e.value->empty()) continue;
+        return false;
     }
     return true;
+}
+
+void Node::comments(std::vector<std::string>& out) const {
+    for (const auto& e : entries_) {
+        if (e.is_comment) {
+            out.push_back(e.comment);
+        } else if (e.value->kind_ == Kind::map) {
+            e.value->comments(out);
+        }
+    }
 }
 
 Node& Node::set(const std::string& key, Node value) {
@@ -161,9 +173,12 @@ void Node::write_map(std::string& out, int indent) const {
             continue;
         }
         if (e.value->kind_ == Kind::map && e.value->empty()) {
-            // Only comments: they go above the key, which is written {}.
-            for (const auto& c : e.value->entries_) out += pad + "# " + c.comment + "\n";
-            out += pad + scalar(e.key) + ": {}\n";
+            // No value in it: its comments go in its place, above the key
+            // written {} if it is kept, else instead of it.
+            std::vector<std::string> lines;
+            e.value->comments(lines);
+            for (const auto& c : lines) out += pad + "# " + c + "\n";
+            if (e.value->keep_) out += pad + scalar(e.key) + ": {}\n";
             continue;
         }
         out += pad + scalar(e.key) + ":";

@@ -21,7 +21,7 @@ class Node {
     static Node list();
 
     Kind kind() const { return kind_; }
-    bool empty() const;  // no value in it (comments aside)
+    bool empty() const;                             // no value in it (comments aside)
     bool bare() const { return entries_.empty(); }  // not even a comment
 
     // map: the value of key, added at the end if new (replaced in place if
@@ -31,6 +31,12 @@ class Node {
     Node& child(const std::string& key);
     Node* find(const std::string& key);
     void erase(const std::string& key);
+    // A mapping kept even when it holds no value (a runtime namespace);
+    // any other empty mapping is left out, its comments written in its place.
+    Node& keep() {
+        keep_ = true;
+        return *this;
+    }
     // list: append.
     void push(Node value);
     // map: a comment line at this place.
@@ -46,12 +52,14 @@ class Node {
         bool is_comment = false;
     };
 
+    void comments(std::vector<std::string>& out) const;  // this map's and its maps'
     void write_map(std::string& out, int indent) const;
     void write_value(std::string& out, int indent) const;
 
     Kind kind_ = Kind::scalar;
     std::string text_;
     bool plain_ = false;
+    bool keep_ = false;
     std::vector<Entry> entries_;
 };
 
