@@ -137,8 +137,21 @@ class Lexer {
                 i = continuation(i);
             } else if (is_name_start(c)) {
                 const std::size_t start = i;
-                while (i < n && is_name_char(text_[i])) ++i;
-                push(Tok::name, start, std::string(text_.substr(start, i - start)));
+                // A name may hold task parameters: model<member-1>_post. The
+                // workflow model expands them; here they are part of the name.
+                while (i < n && (is_name_char(text_[i]) || text_[i] == '<')) {
+                    if (text_[i] == '<') {
+                        const std::size_t open = i;
+                        while (i < n && text_[i] != '>' && text_[i] != '\n') ++i;
+                        if (i >= n || text_[i] != '>')
+                            fail(open, "'<' is not closed by '>': a task parameter is written "
+                                       "name<param>");
+                    }
+                    ++i;
+                }
+                std::string name(text_.substr(start, i - start));
+                name.erase(std::remove(name.begin(), name.end(), ' '), name.end());
+                push(Tok::name, start, std::move(name));
             } else if (c == '[') {
                 i = offset(i);
             } else if (c == '=' && i + 1 < n && text_[i + 1] == '>') {

@@ -297,7 +297,8 @@ struct RawRuntime {
 constexpr const char* kNotWallClock =
     "in another calendar a cycle point is no moment on the wall clock";
 
-const std::vector<std::string> kTopKeys = {"name", "meta", "scheduler", "scheduling", "runtime"};
+const std::vector<std::string> kTopKeys = {"name",       "meta",    "vars",      "scheduler",
+                                            "parameters", "runtime", "scheduling"};
 const std::vector<std::string> kSchedulerKeys = {
     "utc_mode", "cycle_point_format", "cycle_point_time_zone", "allow_implicit_tasks", "events"};
 const std::vector<std::string> kWorkflowEventKeys = {"stall_timeout",
@@ -396,6 +397,7 @@ class Loader {
             throw ConfigErrors(errs_);
         }
         r_.keys(top, "the workflow file", kTopKeys);
+        variables(top);
         if (auto n = r_.str(r_.get(top, "name"), "name")) wf_.name = *n;
         scheduler(r_.get(top, "scheduler"));
         const YAML::Node sched = r_.get(top, "scheduling");
@@ -405,10 +407,15 @@ class Loader {
             throw ConfigErrors(errs_);
         }
         scheduling(sched);
+        parameters(r_.get(top, "parameters"));
         runtime(r_.get(top, "runtime"));
         graph(r_.get(sched, "graph"));
         queues(r_.get(sched, "queues"));
         special_tasks(r_.get(sched, "special_tasks"));
+        for (auto& [task, values] : param_values_) {
+            if (auto it = wf_.runtime.find(task); it != wf_.runtime.end())
+                it->second.parameters = values;
+        }
         if (errs_.empty()) check_cycles_and_offsets();
         if (!errs_.empty()) {
             std::stable_sort(errs_.begin(), errs_.end(),
@@ -416,6 +423,14 @@ class Loader {
                                  return std::pair(a.where.line, a.where.col) <
                                         std::pair(b.where.line, b.where.col);
                              });
+            // A node named in two dependencies ("a => b => c") is checked twice.
+            errs_.erase(std::unique(errs_.begin(), errs_.end(),
+                                    [](const Diagnostic& a, const Diagnostic& b) {
+                                        return a.where.line == b.where.line &&
+                                               a.where.col == b.where.col &&
+                                               a.message == b.message;
+                                    }),
+                        errs_.end());
             throw ConfigErrors(errs_);
         }
     }
@@ -818,6 +833,239 @@ class Loader {
         return out;
     }
 
+    // -- vars --
+    // `vars: {KEY: default, KEY2: ~}` declares variables; --set KEY=VALUE
+    // gives them values; ${KEY} in any value of the file is replaced (only a
+    // declared KEY: ${HOME} in a script stays bash's; $${KEY} is a literal
+    // ${KEY}). A variable with no default and no --set is an error, and so
+    // is a --set of a variable the file does not declare.
+    void variables(YAML::Node& top) {
+        const YAML::Node v = r_.get(top, "vars");
+        std::vector<std::string> declared;
+        if (v.IsDefined() && !v.IsNull()) {
+            if (!v.IsMap()) {
+                r_.error(v, "vars maps each variable to its default value (~ for none)");
+            } else {
+                for (const auto& kv : v) {
+                    const std::string k = kv.first.Scalar();
+                    if (k.empty() || std::isdigit(static_cast<unsigned char>(k[0])) ||
+                        !std::all_of(k.begin(), k.end(), [](char c) {
+                            return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                        })) {
+                        r_.error(kv.first, fmt::format("'{}' is not a valid variable name: use "
+                                                       "letters, digits and _",
+                                                       k));
+                        continue;
+                    }
+                    declared.push_back(k);
+                    if (auto it = ov_.vars.find(k); it != ov_.vars.end()) {
+                        vars_[k] = it->second;
+                    } else if (kv.second.IsScalar()) {
+                        vars_[k] = kv.second.Scalar();
+                    } else if (kv.second.IsNull()) {
+                        r_.error(kv.first, fmt::format("variable '{}' has no value: give it with "
+                                                       "--set {}=VALUE, or a default here",
+                                                       k, k));
+                    } else {
+                        r_.error(kv.second, fmt::format("variable '{}': a default is one value, "
+                                                        "not a list or a mapping",
+                                                        k));
+                    }
+                }
+            }
+        }
+        for (const auto& [k, val] : ov_.vars) {
+            if (std::find(declared.begin(), declared.end(), k) == declared.end()) {
+                r_.error(v.IsDefined() ? r_.loc(v) : Location{r_.file(), 1, 1},
+                         fmt::format("--set {}: the workflow has no variable '{}'{}: declare it "
+                                     "under vars",
+                                     k, k, did_you_mean(k, declared)));
+            }
+        }
+        if (declared.empty()) return;
+        std::function<void(YAML::Node)> walk = [&](YAML::Node n) {
+            if (n.IsScalar()) {
+                const std::string& text = n.Scalar();
+                if (text.find("${") == std::string::npos) return;
+                std::string out;
+                for (std::size_t i = 0; i < text.size();) {
+                    const bool literal = text.compare(i, 3, "$${") == 0;
+                    if (literal || text.compare(i, 2, "${") == 0) {
+                        const std::size_t open = i + (literal ? 3 : 2);
+                        const std::size_t close = text.find('}', open);
+                        const std::string k = close == std::string::npos
+                                                  ? ""
+                                                  : text.substr(open, close - open);
+                        if (std::find(declared.begin(), declared.end(), k) != declared.end()) {
+                            if (literal) {
+                                out += "${" + k + "}";
+                            } else if (auto it = vars_.find(k); it != vars_.end()) {
+                                out += it->second;
+                            }
+                            i = close + 1;
+                            continue;
+                        }
+                    }
+                    out += text[i++];
+                }
+                n = out;  // keeps the node's place in the file for messages
+            } else if (n.IsSequence()) {
+                for (auto item : n) walk(item);
+            } else if (n.IsMap()) {
+                for (auto kv : n) {
+                    if (kv.second.is(v)) continue;  // the declarations themselves
+                    walk(kv.second);
+                }
+            }
+        };
+        walk(top);
+    }
+
+    // -- parameters --
+    void parameters(const YAML::Node& n) {
+        if (!n.IsDefined() || n.IsNull()) return;
+        if (!n.IsMap()) {
+            r_.error(n, "parameters maps each parameter to its values, e.g. member: 1..50");
+            return;
+        }
+        YAML::Node templates;
+        for (const auto& kv : n) {
+            const std::string name = kv.first.Scalar();
+            if (name == "templates") {
+                templates = kv.second;
+                continue;
+            }
+            if (wf_.parameters.count(name)) {
+                r_.error(kv.first, fmt::format("parameter '{}' is defined twice: keep one", name));
+                continue;
+            }
+            const bool ident = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+                               std::all_of(name.begin(), name.end(), [](char c) {
+                                   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                               });
+            if (!ident) {
+                r_.error(kv.first, fmt::format("'{}' is not a valid parameter name: use letters, "
+                                               "digits and _, not starting with a digit",
+                                               name));
+                continue;
+            }
+            bad_params_.insert(name);  // until its values are read
+            Parameter p;
+            p.name = name;
+            p.where = r_.loc(kv.first);
+            const YAML::Node v = kv.second;
+            try {
+                if (v.IsSequence()) {
+                    for (const auto& item : v) {
+                        if (!item.IsScalar() || item.Scalar().empty()) {
+                            r_.error(item, fmt::format("parameter '{}': each value is a name or "
+                                                       "an integer",
+                                                       name));
+                            continue;
+                        }
+                        p.values.push_back(item.Scalar());
+                    }
+                } else if (v.IsScalar()) {
+                    p.values = parse_values(v.Scalar());
+                } else {
+                    r_.error(v, fmt::format("parameter '{}' takes a range (1..50, 0..48..6) or a "
+                                            "list of values ([north, south])",
+                                            name));
+                    continue;
+                }
+            } catch (const ParseError& e) {
+                r_.error(r_.inside(v, e.offset), fmt::format("parameter '{}': {}", name, e.what()));
+                continue;
+            }
+            if (p.values.empty()) {
+                r_.error(v, fmt::format("parameter '{}' has no values", name));
+                continue;
+            }
+            p.integer = std::all_of(p.values.begin(), p.values.end(), [](const std::string& x) {
+                std::size_t i = (x[0] == '-' || x[0] == '+') ? 1 : 0;
+                return i < x.size() && x.find_first_not_of("0123456789", i) == std::string::npos;
+            });
+            std::set<std::string> seen;
+            bool ok = true;
+            for (const auto& x : p.values) {
+                const std::string key = p.integer ? std::to_string(std::stoll(x)) : x;
+                if (!seen.insert(key).second) {
+                    r_.error(v, fmt::format("parameter '{}' has the value {} twice", name, x));
+                    ok = false;
+                } else if (!p.integer && !valid_name(x)) {
+                    r_.error(v, fmt::format("parameter '{}': '{}' cannot be part of a task name: "
+                                            "use letters, digits, _ - + %",
+                                            name, x));
+                    ok = false;
+                }
+            }
+            if (!ok) continue;
+            p.tmpl = default_template(p);
+            bad_params_.erase(name);
+            wf_.parameters[name] = std::move(p);
+        }
+        if (!templates.IsDefined() || templates.IsNull()) return;
+        if (!templates.IsMap()) {
+            r_.error(templates, "parameters.templates maps a parameter to its template, e.g. "
+                                "member: \"_m%(member)02d\"");
+            return;
+        }
+        for (const auto& kv : templates) {
+            const std::string name = kv.first.Scalar();
+            auto it = wf_.parameters.find(name);
+            if (it == wf_.parameters.end()) {
+                std::vector<std::string> names;
+                for (const auto& [k, v] : wf_.parameters) names.push_back(k);
+                r_.error(kv.first, fmt::format("a template for '{}', which is not a parameter{}",
+                                               name, did_you_mean(name, names)));
+                continue;
+            }
+            auto t = r_.str(kv.second, "a parameter template");
+            if (!t) continue;
+            if (auto why = check_template(it->second, *t); !why.empty()) {
+                r_.error(kv.second, fmt::format("template of '{}': {}", name, why));
+                continue;
+            }
+            it->second.tmpl = *t;
+            for (std::size_t i = 0; i < it->second.values.size(); ++i) {
+                const std::string out = render(it->second, i);
+                if (!std::all_of(out.begin(), out.end(), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+                               c == '-' || c == '+' || c == '%';
+                    })) {
+                    r_.error(kv.second, fmt::format("template of '{}' writes '{}', which cannot "
+                                                    "be part of a task name",
+                                                    name, out));
+                    break;
+                }
+            }
+        }
+    }
+
+    // Check a parameterised name's parameters and values; "" or what is
+    // wrong, or kReported if it is a parameter whose own error is reported.
+    std::string check_param_name(const ParamName& pn) {
+        std::vector<std::string> names;
+        for (const auto& [k, v] : wf_.parameters) names.push_back(k);
+        for (const auto& g : pn.groups) {
+            for (const auto& sp : g) {
+                if (bad_params_.count(sp.param)) return kReported;
+                auto it = wf_.parameters.find(sp.param);
+                if (it == wf_.parameters.end()) {
+                    return fmt::format("'{}' is not a parameter{}: define it under parameters",
+                                       sp.param, did_you_mean(sp.param, names));
+                }
+                const Parameter& p = it->second;
+                if (sp.kind == ParamSpec::Kind::fixed && !value_index(p, sp.value)) {
+                    return fmt::format("<{}={}>: {} is not one of {}'s values ({})", sp.param,
+                                       sp.value, sp.value, sp.param, join(p.values));
+                }
+
+            }
+        }
+        return "";
+    }
+
     // -- runtime --
     void runtime(const YAML::Node& n) {
         raw_["root"] = RawRuntime{};
@@ -833,6 +1081,10 @@ class Loader {
                                  fmt::format("'{}' is defined twice in runtime: keep one", name));
                         continue;
                     }
+                    if (name.find_first_of("<>") != std::string::npos) {
+                        runtime_parameterised(name, kv.first, kv.second);
+                        continue;
+                    }
                     if (!valid_name(name)) {
                         r_.error(kv.first,
                                  fmt::format("'{}' is not a valid task or family name: use "
@@ -843,6 +1095,20 @@ class Loader {
                     raw_[name] = read_namespace(name, kv.first, kv.second);
                 }
             }
+        }
+        // A task a parameterised namespace expands to inherits it (the most
+        // specific first: model<member=5> before model<member>), then what
+        // its own entry, if any, inherits.
+        for (auto& [task, keys] : param_parents_) {
+            std::stable_sort(keys.begin(), keys.end(),
+                             [](const auto& a, const auto& b) { return a.fixed > b.fixed; });
+            const bool fresh = !raw_.count(task);
+            RawRuntime& r = raw_[task];
+            if (fresh) r.where = keys.front().where;
+            std::vector<std::string> parents;
+            for (const auto& k : keys) parents.push_back(k.key);
+            parents.insert(parents.end(), r.parents.begin(), r.parents.end());
+            r.parents = std::move(parents);
         }
         // Parents must exist, and root is everyone's last ancestor.
         std::vector<std::string> names;
@@ -883,6 +1149,83 @@ class Loader {
         }
         for (auto& [name, rt] : wf_.runtime) {
             if (rt.is_family && name != "root") wf_.families.push_back(name);
+        }
+    }
+
+    // A runtime entry named with parameters (model<member>, model<member=5>):
+    // a family of the tasks it expands to.
+    void runtime_parameterised(const std::string& name, const YAML::Node& key,
+                               const YAML::Node& n) {
+        ParamName pn;
+        try {
+            pn = parse_param_name(name);
+        } catch (const ParseError& e) {
+            r_.error(r_.inside(key, e.offset), fmt::format("runtime '{}': {}", name, e.what()));
+            return;
+        }
+        if (auto why = check_param_name(pn); !why.empty()) {
+            if (why != kReported) r_.error(key, fmt::format("runtime '{}': {}", name, why));
+            return;
+        }
+        int fixed = 0;
+        for (const auto& g : pn.groups) {
+            for (const auto& sp : g) {
+                if (sp.kind == ParamSpec::Kind::offset) {
+                    r_.error(key, fmt::format("runtime '{}': an offset (<{}{:+}>) belongs in the "
+                                              "graph; a runtime name takes <{}> (every value) or "
+                                              "<{}=VALUE> (one)",
+                                              name, sp.param, sp.offset, sp.param, sp.param));
+                    return;
+                }
+                if (sp.kind == ParamSpec::Kind::fixed) ++fixed;
+            }
+        }
+        for (const auto& t : pn.text) {
+            if (!t.empty() && !valid_name(t)) {
+                r_.error(key, fmt::format("'{}' is not a valid task or family name: use "
+                                          "letters, digits, _ - + % around the <parameters>",
+                                          name));
+                return;
+            }
+        }
+        std::string norm = name;
+        norm.erase(std::remove(norm.begin(), norm.end(), ' '), norm.end());
+        if (raw_.count(norm)) {
+            r_.error(key, fmt::format("'{}' is defined twice in runtime: keep one", norm));
+            return;
+        }
+        RawRuntime r = read_namespace(norm, key, n);
+        for (const auto& p : r.parents) {
+            if (p.find('<') != std::string::npos) {
+                r_.error(r.inherit_node, fmt::format("'{}' inherits '{}': a namespace cannot "
+                                                     "inherit a parameterised one; inherit a "
+                                                     "family without parameters",
+                                                     norm, p));
+                return;
+            }
+        }
+        raw_[norm] = std::move(r);
+        for (const auto& b : bindings(pn.free_params(), wf_.parameters)) {
+            const auto task = instantiate(pn, wf_.parameters, b);
+            if (!task) continue;
+            param_parents_[*task].push_back({norm, fixed, r_.loc(key)});
+            note_values(*task, pn, b);
+        }
+    }
+
+    // Record the parameter values a concrete name was made with.
+    void note_values(const std::string& task, const ParamName& pn, const Binding& b) {
+        auto& out = param_values_[task];
+        if (!out.empty()) return;
+        for (const auto& g : pn.groups) {
+            for (const auto& sp : g) {
+                const Parameter& p = wf_.parameters.at(sp.param);
+                const std::size_t i = sp.kind == ParamSpec::Kind::fixed
+                                          ? *value_index(p, sp.value)
+                                          : static_cast<std::size_t>(
+                                                static_cast<long>(b.at(sp.param)) + sp.offset);
+                out.emplace_back(sp.param, p.values[i]);
+            }
         }
     }
 
@@ -1171,6 +1514,7 @@ class Loader {
             }
             sections_nodes_.push_back(kv.second);
             wf_.graph.push_back(std::move(gs));
+            expand_parameters(wf_.graph.size() - 1);
         }
         resolve_names();
         // Number every graph node in the order tasks_at() walks them.
@@ -1180,6 +1524,112 @@ class Loader {
                 (void)source(s, d.right);
             }
         }
+    }
+
+    // Expand task parameters in one section's dependencies, as Cylc does line
+    // by line: a dependency is written once for each choice of the
+    // parameters it leaves free (model<member> => post<member>: one per
+    // member). A node whose offset falls outside the values
+    // (model<member-1> at the first member) is dropped from the left side;
+    // a dependency whose right node falls outside is dropped whole.
+    void expand_parameters(std::size_t s) {
+        auto& deps = wf_.graph[s].deps;
+        const bool any = std::any_of(deps.begin(), deps.end(), [](const Dependency& d) {
+            bool p = d.right.name.find('<') != std::string::npos;
+            if (d.left) for_each_node(*d.left, [&](const NodeRef& r) {
+                    p = p || r.name.find('<') != std::string::npos;
+                });
+            return p;
+        });
+        if (!any) return;
+        std::vector<Dependency> out;
+        for (const auto& d : deps) {
+            std::map<std::string, ParamName> names;  // parameterised name -> parsed
+            std::vector<std::string> free;
+            bool ok = true;
+            auto look = [&](const NodeRef& r) {
+                if (!ok || r.xtrigger || r.name.find_first_of("<>") == std::string::npos) return;
+                if (names.count(r.name)) return;
+                try {
+                    ParamName pn = parse_param_name(r.name);
+                    if (auto why = check_param_name(pn); !why.empty()) {
+                        if (why != kReported)
+                            r_.error(node_loc(s, r), fmt::format("'{}': {}", r.name, why));
+                        ok = false;
+                        return;
+                    }
+                    // An offset as large as the range selects nothing: allowed (a
+                    // test run with --set may have one member), but named.
+                    for (const auto& g : pn.groups) {
+                        for (const auto& sp : g) {
+                            const auto count = wf_.parameters.at(sp.param).values.size();
+                            if (sp.kind != ParamSpec::Kind::offset ||
+                                static_cast<std::size_t>(std::labs(sp.offset)) < count)
+                                continue;
+                            wf_.warnings.push_back(
+                                {node_loc(s, r),
+                                 fmt::format("'{}': the offset is outside the range: '{}' has {} "
+                                             "value{}, so no member has one {} away and this "
+                                             "node is always left out",
+                                             r.name, sp.param, count, count == 1 ? "" : "s",
+                                             std::labs(sp.offset))});
+                        }
+                    }
+                    for (const auto& f : pn.free_params()) {
+                        if (std::find(free.begin(), free.end(), f) == free.end())
+                            free.push_back(f);
+                    }
+                    names.emplace(r.name, std::move(pn));
+                } catch (const ParseError& e) {
+                    r_.error(node_loc(s, r), fmt::format("'{}': {}", r.name, e.what()));
+                    ok = false;
+                }
+            };
+            if (d.left) for_each_node(*d.left, look);
+            look(d.right);
+            if (!ok) continue;
+            if (names.empty()) {
+                out.push_back(d);
+                continue;
+            }
+            for (const auto& b : bindings(free, wf_.parameters)) {
+                auto name_of = [&](const NodeRef& r) -> std::optional<std::string> {
+                    auto it = names.find(r.name);
+                    if (it == names.end()) return r.name;
+                    auto c = instantiate(it->second, wf_.parameters, b);
+                    if (c) note_values(*c, it->second, b);
+                    return c;
+                };
+                const auto right = name_of(d.right);
+                if (!right) continue;
+                Dependency e;
+                e.right = d.right;
+                e.right.name = *right;
+                if (d.left) e.left = instantiate_expr(*d.left, name_of);
+                out.push_back(std::move(e));
+            }
+        }
+        deps = std::move(out);
+    }
+
+    // A copy of e with each node renamed; nodes with no name are left out.
+    static std::optional<Expr> instantiate_expr(
+        const Expr& e, const std::function<std::optional<std::string>(const NodeRef&)>& name_of) {
+        if (e.kind == Expr::Kind::node) {
+            auto n = name_of(e.node);
+            if (!n) return std::nullopt;
+            Expr c = e;
+            c.node.name = *n;
+            return c;
+        }
+        Expr c;
+        c.kind = e.kind;
+        for (const auto& child : e.children) {
+            if (auto x = instantiate_expr(child, name_of)) c.children.push_back(std::move(*x));
+        }
+        if (c.children.empty()) return std::nullopt;
+        if (c.children.size() == 1) return std::move(c.children.front());
+        return c;
     }
 
     // scheduling.exclusions: points or recurrences left out of every section.
@@ -1768,6 +2218,18 @@ class Loader {
     bool have_initial_ = false;
     std::map<std::string, RawRuntime> raw_;
     std::vector<YAML::Node> sections_nodes_;
+    // Each task a parameterised name expanded to: its parameters' values.
+    std::map<std::string, std::vector<std::pair<std::string, std::string>>> param_values_;
+    // Each task a parameterised runtime name expands to: those names.
+    struct ParamParent {
+        std::string key;  // "model<member>"
+        int fixed = 0;    // how many of its parameters are fixed (<member=5>)
+        Location where;
+    };
+    std::map<std::string, std::vector<ParamParent>> param_parents_;
+    std::map<std::string, std::string> vars_;  // the file's variables, with --set applied
+    std::set<std::string> bad_params_;           // parameters whose definition has an error
+    static constexpr const char* kReported = "(reported)";
     std::vector<YAML::Node> exclusion_nodes_;
     std::vector<std::unordered_set<std::string>> defines_;
 

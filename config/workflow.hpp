@@ -21,6 +21,7 @@
 #include "config/cycling.hpp"
 #include "config/error.hpp"
 #include "config/graph.hpp"
+#include "config/parameters.hpp"
 
 namespace tock::config {
 
@@ -80,6 +81,9 @@ struct Runtime {
     std::vector<Point> sim_fail_points;  // simulation: the job fails at these points...
     bool sim_fail_all = false;           // ... or at every point
     bool sim_fail_try_1_only = true;     // ... on its first try only
+    // A task a parameterised name expanded to (model<member> -> model_member05):
+    // each parameter's value ("member", "5"). Jobs get TOCK_PARAM_member=5.
+    std::vector<std::pair<std::string, std::string>> parameters;
     // Outputs the graph uses, and whether each is optional ('?'). An output
     // not listed is required if it is succeeded, optional otherwise.
     std::map<std::string, bool> optional_outputs;
@@ -155,6 +159,8 @@ struct TaskAt {
 // in place of the file's scheduling.initial, final, stop and hold_after.
 struct Overrides {
     std::optional<std::string> initial, final, stop, hold_after;
+    // --set KEY=VALUE: values of the file's `vars`, used as ${KEY} in its values.
+    std::map<std::string, std::string> vars;
 };
 
 struct GraphSection {
@@ -190,11 +196,14 @@ class Workflow {
     std::map<std::string, Interval> clock_expire;
     std::map<std::string, Queue> queues;
     std::map<std::string, XTrigger> xtriggers;
+    std::map<std::string, Parameter> parameters;  // task parameters, by name
     std::map<std::string, Runtime> runtime;  // every namespace, root included
     std::vector<GraphSection> graph;
     std::vector<std::string> tasks;     // every task in the graph, sorted
     std::vector<std::string> families;  // namespaces inherited by others (root excluded)
     std::vector<Location> sources;      // graph node locations, see Trigger::source
+    // What is allowed but likely a mistake (tock validate prints these).
+    std::vector<Diagnostic> warnings;
 
     bool is_task(const std::string& n) const;
     bool is_family(const std::string& n) const;

@@ -50,6 +50,13 @@ std::string job_script(const JobInfo& j, const config::Runtime& rt) {
         shell_quote(j.workflow), shell_quote(j.task), shell_quote(j.cycle), shell_quote(job_id(j)),
         shell_quote(j.run_dir), shell_quote(j.endpoint), path);
     s += fmt::format("TOCK_JOB_DIR={} TOCK_BIN={}\n", shell_quote(j.job_dir), shell_quote(j.tock));
+    // Task parameters' values (model<member> -> TOCK_PARAM_member=5), as
+    // Cylc's CYLC_TASK_PARAM_member, before env-script and environment.
+    if (!rt.parameters.empty()) {
+        s += "export";
+        for (const auto& [k, v] : rt.parameters) s += fmt::format(" TOCK_PARAM_{}={}", k, shell_quote(v));
+        s += "\n";
+    }
     // Messages go by the runner's pipe (TOCK_MESSAGE_FD), else by tock
     // message. The pid comes first in job.status: a restart that finds it
     // looks for that process. With a pipe, the runner has reported

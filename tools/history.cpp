@@ -40,6 +40,7 @@ int history(const std::string& run_arg, const std::string& task_arg) {
         store::RunDb db(dir + "/db");
         ov.initial = db.param("initial_cycle");
         ov.final = db.param("final_cycle");
+        ov.vars = recorded_vars(db.param("vars"));
         const config::Workflow wf = config::Workflow::load(dir + "/flow.yaml", ov);
         const std::string name = task.substr(slash + 1);
         if (!wf.is_task(name)) {

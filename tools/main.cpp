@@ -36,13 +36,22 @@ int main(int argc, char** argv) {
     demo->add_option("--command", demo_opts.command, "the job, run with sh -c");
 
     std::string flow;
+    // --set KEY=VALUE and --set-file FILE: values for the file's vars.
+    tock::cmd::VarOptions vars;
+    auto add_vars = [&vars](CLI::App* c) {
+        c->add_option("--set", vars.sets, "KEY=VALUE: a value for one of the file's vars "
+                                          "(repeatable)");
+        c->add_option("--set-file", vars.files, "a file of KEY=VALUE lines (repeatable)");
+    };
     auto* validate = app.add_subcommand("validate", "check a workflow file and summarise it");
     validate->add_option("FLOW", flow, "the workflow YAML file")->required();
+    add_vars(validate);
 
     bool tree = false;
     auto* list = app.add_subcommand("list", "list a workflow's tasks, or its family tree");
     list->add_option("FLOW", flow, "the workflow YAML file")->required();
     list->add_flag("--tree", tree, "draw the family tree");
+    add_vars(list);
 
     tock::cmd::GraphOptions graph_opts;
     auto* graph = app.add_subcommand("graph", "the expanded graph over a range of cycle points");
@@ -53,6 +62,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"text", "dot", "svg"}));
     graph->add_option("-o,--output", graph_opts.output,
                       "svg: the file to write (default NAME.svg)");
+    add_vars(graph);
 
     tock::cmd::ImportOptions import_opts;
     auto* import = app.add_subcommand("import", "a Cylc 8 flow.cylc as tock's workflow YAML");
@@ -85,6 +95,7 @@ int main(int argc, char** argv) {
     play->add_option("--start-task", play_opts.start_tasks,
                      "CYCLE/TASK: start from these tasks (repeatable)");
     play->add_flag("--pause", play_opts.paused, "start paused: no job until `tock resume`");
+    add_vars(play);
     play->add_option("--host-port", play_opts.host_port,
                      "HOST:PORT: also take commands over TCP, with CurveZMQ (PORT 0: any free "
                      "ports)");
@@ -150,8 +161,20 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (app.got_subcommand(demo)) return tock::demo::run(demo_opts);
-        if (app.got_subcommand(validate)) return tock::cmd::validate(flow);
-        if (app.got_subcommand(list)) return tock::cmd::list(flow, tree);
+        for (auto* c : {validate, list, graph, play}) {
+            if (!app.got_subcommand(c)) continue;
+            std::string why;
+            auto v = tock::cmd::read_vars(vars, why);
+            if (!v) {
+                fmt::print(stderr, "tock {}: {}\n", c->get_name(), why);
+                return 2;
+            }
+            play_opts.overrides.vars = *v;
+            play_opts.vars_given = !vars.sets.empty() || !vars.files.empty();
+            graph_opts.vars = *v;
+        }
+        if (app.got_subcommand(validate)) return tock::cmd::validate(flow, play_opts.overrides.vars);
+        if (app.got_subcommand(list)) return tock::cmd::list(flow, tree, play_opts.overrides.vars);
         if (app.got_subcommand(graph)) return tock::cmd::graph(graph_opts);
         if (app.got_subcommand(import)) return tock::cmd::import_flow(import_opts);
         if (app.got_subcommand(play)) return tock::cmd::play(play_opts);

@@ -524,15 +524,31 @@ void record_install(store::RunDb& db, const PlayOptions& o, const std::string& n
         if (v) db.set_param(key, *v);
     }
     db.set_param("start_tasks", Json(o.start_tasks).dump());
+    db.set_param("vars", Json(ov.vars).dump());
     if (!o.start_cycle_point.empty()) db.set_param("start_cycle_point", o.start_cycle_point);
     db.commit();
 }
+
+}  // namespace
+
+std::map<std::string, std::string> recorded_vars(const std::optional<std::string>& json) {
+    std::map<std::string, std::string> out;
+    if (!json) return out;
+    const Json j = Json::parse(*json, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) return out;
+    for (const auto& [k, v] : j.items()) {
+        if (v.is_string()) out[k] = v.get<std::string>();
+    }
+    return out;
+}
+
+namespace {
 
 void recall_install(store::RunDb& db, PlayOptions& o) {
     o.mode = db.param("mode").value_or("live");
     o.fast = db.param("fast").value_or("0") == "1";
     o.overrides = {db.param("initial_cycle"), db.param("final_cycle"), db.param("stop_after"),
-                   db.param("hold_after")};
+                   db.param("hold_after"), recorded_vars(db.param("vars"))};
     o.start_tasks =
         Json::parse(db.param("start_tasks").value_or("[]")).get<std::vector<std::string>>();
     o.start_cycle_point = db.param("start_cycle_point").value_or("");
@@ -693,6 +709,7 @@ int play(const PlayOptions& given) {
         if (given.overrides.hold_after) fixed.push_back("--hold-after");
         if (!given.start_tasks.empty()) fixed.push_back("--start-task");
         if (!given.start_cycle_point.empty()) fixed.push_back("--start-cycle-point");
+        if (given.vars_given) fixed.push_back("--set");
         if (!fixed.empty()) {
             std::string list;
             for (const auto& f : fixed) list += (list.empty() ? "" : ", ") + f;

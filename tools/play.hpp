@@ -1,6 +1,7 @@
 // `tock play`: run a workflow.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,8 +23,12 @@ struct PlayOptions {
     bool reloaded = false;      // started again by `tock reload` in a detached scheduler's place
     std::string host_port;      // --host-port HOST:PORT: also listen on TCP (CurveZMQ)
     bool db_in_memory = false;  // benchmarks only: the store writes to memory (no restart)
+    bool vars_given = false;    // --set or --set-file was given (refused on a restart)
 };
 int play(const PlayOptions& o);
+// The --set values a run was installed with, from its database's "vars"
+// parameter (JSON; nullopt or unreadable: none).
+std::map<std::string, std::string> recorded_vars(const std::optional<std::string>& json);
 // The latest run of workflow NAME under ~/tock-run that has a run database.
 std::optional<std::string> latest_run(const std::string& name);
 

@@ -628,6 +628,7 @@ std::optional<config::Workflow> run_workflow(const fs::path& run) {
         config::Overrides ov;
         ov.initial = db_param(run, "initial_cycle");
         ov.final = db_param(run, "final_cycle");
+        ov.vars = recorded_vars(db_param(run, "vars"));
         return config::Workflow::load((run / "flow.yaml").string(), ov);
     } catch (const std::exception&) {
         return std::nullopt;

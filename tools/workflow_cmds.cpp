@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
@@ -18,9 +19,11 @@ using namespace tock::config;
 namespace {
 
 // Load, or print every error and return nullopt.
-std::optional<Workflow> load(const std::string& file) {
+std::optional<Workflow> load(const std::string& file, const Vars& vars) {
     try {
-        return Workflow::load(file);
+        Overrides ov;
+        ov.vars = vars;
+        return Workflow::load(file, ov);
     } catch (const ConfigErrors& e) {
         for (const auto& d : e.errors)
             fmt::print(stderr, "{}: error: {}\n", d.where.str(), d.message);
@@ -76,9 +79,44 @@ void leaves(const Prereq& pr, const std::function<void(const Trigger&)>& f) {
 
 }  // namespace
 
-int validate(const std::string& file) {
-    auto wf = load(file);
+std::optional<Vars> read_vars(const VarOptions& o, std::string& why) {
+    Vars out;
+    auto take = [&](const std::string& entry, const std::string& where) {
+        const auto eq = entry.find('=');
+        std::string key = entry.substr(0, eq);
+        while (!key.empty() && key.back() == ' ') key.pop_back();
+        if (eq == std::string::npos || key.empty()) {
+            why = fmt::format("{}'{}': write KEY=VALUE", where, entry);
+            return false;
+        }
+        out[key] = entry.substr(eq + 1);
+        return true;
+    };
+    for (const auto& f : o.files) {
+        std::ifstream in(f);
+        if (!in) {
+            why = fmt::format("--set-file {}: cannot read it", f);
+            return std::nullopt;
+        }
+        std::string line;
+        for (int n = 1; std::getline(in, line); ++n) {
+            const auto first = line.find_first_not_of(" \t");
+            if (first == std::string::npos || line[first] == '#') continue;
+            if (!take(line.substr(first), fmt::format("--set-file {}:{}: ", f, n)))
+                return std::nullopt;
+        }
+    }
+    for (const auto& s : o.sets) {
+        if (!take(s, "--set ")) return std::nullopt;
+    }
+    return out;
+}
+
+int validate(const std::string& file, const Vars& vars) {
+    auto wf = load(file, vars);
     if (!wf) return 1;
+    for (const auto& d : wf->warnings)
+        fmt::print(stderr, "{}: warning: {}\n", d.where.str(), d.message);
     std::vector<std::string> sections;
     for (const auto& gs : wf->graph)
         sections.push_back(fmt::format("{}: {}", gs.recurrence, count_points(*wf, gs)));
@@ -90,8 +128,8 @@ int validate(const std::string& file) {
     return 0;
 }
 
-int list(const std::string& file, bool tree) {
-    auto wf = load(file);
+int list(const std::string& file, bool tree, const Vars& vars) {
+    auto wf = load(file, vars);
     if (!wf) return 1;
     if (!tree) {
         for (const auto& t : wf->tasks) fmt::print("{}\n", t);
@@ -120,7 +158,7 @@ int list(const std::string& file, bool tree) {
 }
 
 int graph(const GraphOptions& o) {
-    auto wf = load(o.file);
+    auto wf = load(o.file, o.vars);
     if (!wf) return 1;
     Point from, to;
     try {
