@@ -12,9 +12,6 @@
 #   # import-args: ARGS     more arguments for tock import (--set ...)
 #   # range: ARGS           the range for tock graph (--from X --to Y)
 #   # expect-yaml: TEXT     a line of the YAML must contain TEXT
-#   # needs: parameters     the YAML uses task parameters: until tock has
-#                           them, only the import is checked and the test is
-#                           skipped (exit 77); TOCK_IMPORT_PARAMETERS=1 runs it all
 #   # exit: N / # message: TEXT (bad/ only): the status, and text stderr must hold
 set -u
 tock=$1
@@ -58,11 +55,6 @@ directive expect-yaml >"$tmp/expect"
 while IFS= read -r m; do
     grep -qF -- "$m" "$yaml" || { echo "the YAML lacks: $m"; status=1; }
 done <"$tmp/expect"
-if [ -n "$(directive needs)" ] && [ "${TOCK_IMPORT_PARAMETERS:-0}" != 1 ]; then
-    [ "$status" = 0 ] || { cat "$yaml"; exit 1; }
-    echo "skipped: $name needs task parameters (TOCK_IMPORT_PARAMETERS=1 to run it)"
-    exit 77
-fi
 eval "set -- $(directive range)"
 if ! { "$tock" validate "$yaml" && "$tock" graph "$yaml" --format text "$@"; } >"$tmp/out" 2>&1; then
     cat "$tmp/out"

@@ -84,7 +84,7 @@ const std::map<std::string, std::string> kJobVariables = {
 namespace {
 
 void job_variables_used(const Section& s, std::set<std::string>& used, std::set<std::string>& set) {
-    static const std::regex var(R"(CYLC_[A-Z0-9_]*[A-Z0-9])");
+    static const std::regex var(R"(CYLC_[A-Za-z0-9_]+)");
     for (const auto& i : s.items) {
         for (auto it = std::sregex_iterator(i.value.begin(), i.value.end(), var);
              it != std::sregex_iterator(); ++it) {
@@ -110,11 +110,18 @@ void Runtime::write(Node& out) {
     std::vector<std::string> missing;
     for (const auto& v : used) {
         if (defined.count(v)) continue;
+        std::string from;
         if (auto it = kJobVariables.find(v); it != kJobVariables.end()) {
+            from = it->second;
+        } else if (v.rfind("CYLC_TASK_PARAM_", 0) == 0) {
+            from = "$TOCK_PARAM_" + v.substr(16);  // a task parameter's value
+        }
+        if (!from.empty()) {
             Node& env = out.child("root").keep().child("environment");
-            if (env.bare())
+            if (env.bare()) {
                 env.comment("Cylc's job variables that this workflow uses, from tock's:");
-            env.set(v, text(it->second));
+            }
+            env.set(v, text(from));
         } else {
             missing.push_back("$" + v);
         }
