@@ -226,20 +226,22 @@ class Mapper {
     void scheduling(const Section& s) {
         Node& out = m_.doc.child("scheduling");
         const std::string path = "[scheduling]";
+        // Cylc's cycling mode is tock's cycling and calendar in one; always
+        // written, as Cylc's default (gregorian) is not tock's guess.
         const Item* mode = s.item("cycling mode");
-        std::string cycling = "datetime";
-        if (mode) {
-            if (mode->value == "integer") {
-                cycling = "integer";
-            } else if (mode->value != "gregorian") {
-                out.set("cycling", text("datetime"));
-                out.set("calendar", text(mode->value));
-            }
-        }
-        out.set("cycling", text(cycling));
+        const bool integer_mode = mode && mode->value == "integer";
+        out.set("cycling", text(integer_mode ? "integer" : "datetime"));
         for (const auto& i : s.items) {
             if (i.key == "cycling mode") {
-                continue;
+                static const std::set<std::string> calendars = {"gregorian", "360day", "365day",
+                                                                "366day"};
+                if (!integer_mode && !calendars.count(i.value)) {
+                    n_.note(out, path, i,
+                            "not a Cylc 8 cycling mode (integer, gregorian, "
+                            "360day, 365day or 366day)");
+                } else if (!integer_mode && i.value != "gregorian") {
+                    out.set("calendar", text(i.value));
+                }
             } else if (i.key == "initial cycle point") {
                 out.set("initial", text(i.value));
             } else if (i.key == "final cycle point") {
