@@ -328,7 +328,7 @@ class Mapper {
             const std::string call = modern_templates(i.value);
             if (const std::string bad = unknown_template(call, kXTriggerTemplates); !bad.empty()) {
                 n_.note(out, path, i,
-                        fmt::format("tock fills no template %({})s in xtriggers (it fills {}); the "
+                        fmt::format("tock fills no template {} in xtriggers (it fills {}); the "
                                     "graph's @{} needs a declaration",
                                     bad, fmt::join(kXTriggerTemplates, ", "), i.key));
                 continue;

@@ -90,10 +90,14 @@ std::string modern_templates(std::string cmd) {
 
 // The first template tock does not fill, or "".
 std::string unknown_template(const std::string& s, const std::set<std::string>& known) {
-    static const std::regex re(R"(%\(([^)]*)\)s)");
-    for (auto it = std::sregex_iterator(s.begin(), s.end(), re); it != std::sregex_iterator();
-         ++it) {
-        if (!known.count((*it)[1])) return (*it)[1];
+    // As tock reads templates: every %( opens one, which )s must close.
+    for (auto at = s.find("%("); at != std::string::npos; at = s.find("%(", at + 2)) {
+        const auto close = s.find(')', at);
+        if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != 's') {
+            return "'%(' without ')s'";
+        }
+        const std::string name = s.substr(at + 2, close - at - 2);
+        if (!known.count(name)) return "%(" + name + ")s";
     }
     return "";
 }
@@ -143,7 +147,7 @@ void Notes::handler(Node& notes, Node& handlers, const std::string& event, const
         const std::string cmd = modern_templates(c);
         if (const std::string bad = unknown_template(cmd, known); !bad.empty()) {
             note(notes, path, i,
-                 fmt::format("tock fills no template %({})s (it fills {})", bad,
+                 fmt::format("tock fills no template {} (it fills {})", bad,
                              fmt::join(known, ", ")));
             return;
         }

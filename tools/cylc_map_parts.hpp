@@ -38,7 +38,8 @@ Node one_or_list(const std::vector<std::string>& items);  // a name, or a list o
 bool integer(const std::string& s);
 // Cylc's old template names (%(suite)s ...), which Cylc 8 still fills, as tock's.
 std::string modern_templates(std::string cmd);
-// The first template of s not in known, or "".
+// The first template of s not in known ("%(name)s"), or an unterminated
+// one, or "".
 std::string unknown_template(const std::string& s, const std::set<std::string>& known);
 // The names of a runtime heading ([[a, b]]; commas inside <...> do not split).
 std::vector<std::string> namespace_names(const std::string& heading);
