@@ -79,6 +79,7 @@ class Runtime {
                           const std::string& key, int depth = 0) const;
     void namespace_(const Section& s, Node& out, const std::string& path);
     bool job_item(Node& out, const std::string& path, const Item& i);
+    void cylc_commands(Node& out, const std::string& where, const std::string& text);
     void task_events(const Section& ev, Node& ns, const std::string& path);
     void simulation(const Section& s, Node& ns, const std::string& path);
 

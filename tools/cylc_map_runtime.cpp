@@ -150,12 +150,7 @@ void Runtime::namespace_(const Section& s, Node& out, const std::string& path) {
             }
             if (!ps.empty()) out.set("inherit", one_or_list(ps));
         } else if (scripts.count(i.key)) {
-            if (i.value.find("cylc message") != std::string::npos) {
-                out.comment(
-                    fmt::format("note: {}{} calls cylc message: a tock job sends its "
-                                "messages with tock message (the same arguments)",
-                                path, i.key));
-            }
+            cylc_commands(out, path + i.key, i.value);
             out.set(i.key, text(i.value));
         } else if (!job_item(out, path, i)) {
             std::string why = kUnknown;
@@ -179,7 +174,10 @@ void Runtime::namespace_(const Section& s, Node& out, const std::string& path) {
         const std::string p = path + "[" + sub->name + "]";
         if (sub->name == "environment") {
             Node& env = out.child("environment");
-            for (const auto& i : sub->items) env.set(i.key, text(i.value));
+            for (const auto& i : sub->items) {
+                cylc_commands(out, p + i.key, i.value);
+                env.set(i.key, text(i.value));
+            }
             n_.unknown_subs(env, p, *sub, {});
         } else if (sub->name == "outputs") {
             Node& o = out.child("outputs");
@@ -220,6 +218,27 @@ void Runtime::namespace_(const Section& s, Node& out, const std::string& path) {
             }
             if (sub->name == "skip") why = "tock's skip mode is for the whole run";
             n_.note_section(out, path, *sub, why);
+        }
+    }
+}
+
+// A note for each cylc command a script or a value runs: tock's jobs have
+// tock message for cylc message, and no other.
+void Runtime::cylc_commands(Node& out, const std::string& where, const std::string& text) {
+    static const std::regex call(R"((^|[^\w./-])cylc\s+([a-z][a-z-]*))");
+    std::set<std::string> seen;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), call);
+         it != std::sregex_iterator(); ++it) {
+        const std::string cmd = (*it)[2];
+        if (!seen.insert(cmd).second) continue;
+        if (cmd == "message") {
+            out.comment(
+                fmt::format("note: {} calls cylc message: a tock job sends its messages "
+                            "with tock message (the same arguments)",
+                            where));
+        } else {
+            out.comment(
+                fmt::format("note: {} calls cylc {}, which tock does not provide", where, cmd));
         }
     }
 }
