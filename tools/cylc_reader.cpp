@@ -251,7 +251,9 @@ class Parser {
                                           key));
             }
             const std::string value = read_value(trim(raw), l.where);
-            const bool graph = path.size() == 3 && path[1]->name == "scheduling" &&
+            // Graph strings given twice join (Cylc 7's [[dependencies]] and
+            // its [[[RECURRENCE]]] sections too); any other item is replaced.
+            const bool graph = path.size() >= 3 && path[1]->name == "scheduling" &&
                                (path[2]->name == "graph" || path[2]->name == "dependencies");
             path.back()->set(key, value, l.where, graph);
         }
