@@ -39,8 +39,9 @@ int main(int argc, char** argv) {
     // --set KEY=VALUE and --set-file FILE: values for the file's vars.
     tock::cmd::VarOptions vars;
     auto add_vars = [&vars](CLI::App* c) {
-        c->add_option("--set", vars.sets, "KEY=VALUE: a value for one of the file's vars "
-                                          "(repeatable)");
+        c->add_option("--set", vars.sets,
+                      "KEY=VALUE: a value for one of the file's vars "
+                      "(repeatable)");
         c->add_option("--set-file", vars.files, "a file of KEY=VALUE lines (repeatable)");
     };
     auto* validate = app.add_subcommand("validate", "check a workflow file and summarise it");
@@ -65,12 +66,13 @@ int main(int argc, char** argv) {
     add_vars(graph);
 
     tock::cmd::ImportOptions import_opts;
-    auto* import = app.add_subcommand("import", "a Cylc 8 flow.cylc as tock's workflow YAML");
-    import->add_option("FLOW", import_opts.flow, "the flow.cylc file")->required();
-    import->add_option("-o,--output", import_opts.output, "write here (default: standard output)");
-    import->add_option("--set", import_opts.sets,
-                       "KEY=VALUE: a Jinja2 variable (a Python literal)");
-    import->add_option("--set-file", import_opts.set_files, "a file of KEY=VALUE lines");
+    auto* import_cmd = app.add_subcommand("import", "a Cylc 8 flow.cylc as tock's workflow YAML");
+    import_cmd->add_option("FLOW", import_opts.flow, "the flow.cylc file")->required();
+    import_cmd->add_option("-o,--output", import_opts.output,
+                           "write here (default: standard output)");
+    import_cmd->add_option("--set", import_opts.sets,
+                           "KEY=VALUE: a Jinja2 variable (a Python literal)");
+    import_cmd->add_option("--set-file", import_opts.set_files, "a file of KEY=VALUE lines");
 
     tock::cmd::PlayOptions play_opts;
     auto* play = app.add_subcommand("play", "run a workflow");
@@ -173,10 +175,11 @@ int main(int argc, char** argv) {
             play_opts.vars_given = !vars.sets.empty() || !vars.files.empty();
             graph_opts.vars = *v;
         }
-        if (app.got_subcommand(validate)) return tock::cmd::validate(flow, play_opts.overrides.vars);
+        if (app.got_subcommand(validate))
+            return tock::cmd::validate(flow, play_opts.overrides.vars);
         if (app.got_subcommand(list)) return tock::cmd::list(flow, tree, play_opts.overrides.vars);
         if (app.got_subcommand(graph)) return tock::cmd::graph(graph_opts);
-        if (app.got_subcommand(import)) return tock::cmd::import_flow(import_opts);
+        if (app.got_subcommand(import_cmd)) return tock::cmd::import_flow(import_opts);
         if (app.got_subcommand(play)) return tock::cmd::play(play_opts);
         if (app.got_subcommand(history)) return tock::cmd::history(history_run, history_task);
         if (app.got_subcommand(message)) return tock::cmd::message(job, words);
