@@ -39,9 +39,8 @@ int main(int argc, char** argv) {
     // --set KEY=VALUE and --set-file FILE: values for the file's vars.
     tock::cmd::VarOptions vars;
     auto add_vars = [&vars](CLI::App* c) {
-        c->add_option("--set", vars.sets,
-                      "KEY=VALUE: a value for one of the file's vars "
-                      "(repeatable)");
+        c->add_option("--set", vars.sets, "KEY=VALUE: a value for one of the file's vars "
+                                          "(repeatable)");
         c->add_option("--set-file", vars.files, "a file of KEY=VALUE lines (repeatable)");
     };
     auto* validate = app.add_subcommand("validate", "check a workflow file and summarise it");
