@@ -174,8 +174,7 @@ int main(int argc, char** argv) {
             play_opts.vars_given = !vars.sets.empty() || !vars.files.empty();
             graph_opts.vars = *v;
         }
-        if (app.got_subcommand(validate))
-            return tock::cmd::validate(flow, play_opts.overrides.vars);
+        if (app.got_subcommand(validate)) return tock::cmd::validate(flow, play_opts.overrides.vars);
         if (app.got_subcommand(list)) return tock::cmd::list(flow, tree, play_opts.overrides.vars);
         if (app.got_subcommand(graph)) return tock::cmd::graph(graph_opts);
         if (app.got_subcommand(import_cmd)) return tock::cmd::import_flow(import_opts);
