@@ -100,8 +100,8 @@ class Mapper {
         }
         const Section* sched = root_.sub("scheduling");
         const Item* mode = sched ? sched->item("cycling mode") : nullptr;
-        if ((!s || (!s->item("UTC mode") && !s->item("cycle point time zone"))) &&
-            !(mode && mode->value == "integer")) {
+        const bool integer = (mode && mode->value == "integer") || !sched || acyclic_graph(*sched);
+        if ((!s || (!s->item("UTC mode") && !s->item("cycle point time zone"))) && !integer) {
             out.comment(
                 "note: without UTC mode = True, Cylc 8 reads points without a zone in "
                 "this machine's time zone; tock reads them in UTC unless utc_mode: false");
@@ -222,6 +222,34 @@ class Mapper {
         }
     }
 
+    // Cylc runs a graph of R1 alone, with no cycling mode and no initial
+    // point (or 1), once, at integer point 1.
+    static bool acyclic_graph(const Section& s) {
+        const Item* icp = s.item("initial cycle point");
+        if (s.item("cycling mode") || (icp && trim(icp->value) != "1")) return false;
+        for (const char* section : {"graph", "dependencies"}) {
+            const Section* g = s.sub(section);
+            if (!g) continue;
+            for (const auto& i : g->items) {
+                if (i.key != "R1" && i.key != "1" && i.key != "graph") return false;
+            }
+            for (const auto& sub : g->subs) {
+                if (sub->name != "R1" && sub->name != "1") return false;
+            }
+        }
+        return true;
+    }
+
+    // A point expression as tock reads it: Cylc allows blanks in it
+    // ("previous(T00) - PT2H"), tock does not.
+    static std::string point(const std::string& v) {
+        std::string out;
+        for (char c : v) {
+            if (c != ' ' && c != '\t') out += c;
+        }
+        return out;
+    }
+
     // -- [scheduling] --
     void scheduling(const Section& s) {
         Node& out = m_.doc.child("scheduling");
@@ -229,8 +257,19 @@ class Mapper {
         // Cylc's cycling mode is tock's cycling and calendar in one; always
         // written, as Cylc's default (gregorian) is not tock's guess.
         const Item* mode = s.item("cycling mode");
-        const bool integer_mode = mode && mode->value == "integer";
+        const Item* icp = s.item("initial cycle point");
+        const bool acyclic = acyclic_graph(s);
+        const bool integer_mode = (mode && mode->value == "integer") || acyclic;
+        if (acyclic) {
+            out.comment(
+                "a graph of R1 alone, with no cycling mode: Cylc runs it once, at "
+                "integer point 1");
+        }
         out.set("cycling", text(integer_mode ? "integer" : "datetime"));
+        if (acyclic) {
+            if (!icp) out.set("initial", Node::plain("1"));
+            if (!s.item("final cycle point")) out.set("final", Node::plain("1"));
+        }
         for (const auto& i : s.items) {
             if (i.key == "cycling mode") {
                 static const std::set<std::string> calendars = {"gregorian", "360day", "365day",
@@ -243,7 +282,7 @@ class Mapper {
                     out.set("calendar", text(i.value));
                 }
             } else if (i.key == "initial cycle point") {
-                out.set("initial", text(i.value));
+                out.set("initial", text(point(i.value)));
             } else if (i.key == "final cycle point") {
                 if (i.value.find("now") != std::string::npos ||
                     i.value.find("next(") != std::string::npos ||
@@ -251,7 +290,7 @@ class Mapper {
                     n_.note(out, path, i,
                             "tock's final point is absolute or relative to the initial point");
                 } else {
-                    out.set("final", text(i.value));
+                    out.set("final", text(point(i.value)));
                 }
             } else if (i.key == "initial cycle point constraints" ||
                        i.key == "final cycle point constraints") {
@@ -269,9 +308,9 @@ class Mapper {
                     n_.note(out, path, i, kCylc7);
                 }
             } else if (i.key == "hold after cycle point") {
-                out.set("hold_after", text(i.value));
+                out.set("hold_after", text(point(i.value)));
             } else if (i.key == "stop after cycle point") {
-                out.set("stop", text(i.value));
+                out.set("stop", text(point(i.value)));
             } else if (i.key == "sequential xtriggers") {
                 n_.note(out, path, i, "tock checks each xtrigger instance on its own");
             } else {
