@@ -19,6 +19,7 @@ namespace {
 // {"error": KIND, "message": ..., "line": N or null, "file": ... or null}.
 const char* const kRenderer = R"~(
 import ast, json, os, sys, traceback
+sys.dont_write_bytecode = True  # no __pycache__ left in the workflow's lib/python
 req = json.load(sys.stdin)
 def answer(**kw):
     json.dump(kw, sys.stdout)
@@ -41,8 +42,31 @@ def _assert(condition, message):
     if not condition:
         raise Stop(message)
     return ""
-env = jinja2.Environment(loader=jinja2.FileSystemLoader(req["dir"] or "."),
-                         undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.do"])
+class PythonModules(jinja2.BaseLoader):
+    # {% from "module" import f %} (or "__python__.module") imports a Python
+    # module, from the workflow's lib/python first, as Cylc 8 allows.
+    class Module:
+        globals = {}
+        is_up_to_date = True
+        def __init__(self, module):
+            self.module = module
+        def _get_default_module(self, ctx=None):
+            return self.module
+        def make_module(self, *args, **kwargs):
+            return self.module
+    def load(self, environment, name, globals=None):
+        import importlib
+        lib = os.path.join(os.path.abspath(req["dir"] or "."), "lib", "python")
+        if lib not in sys.path:
+            sys.path.insert(0, lib)
+        module = name[len("__python__."):] if name.startswith("__python__.") else name
+        try:
+            return PythonModules.Module(importlib.import_module(module))
+        except ImportError:
+            raise jinja2.TemplateNotFound(name)
+env = jinja2.Environment(
+    loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(req["dir"] or "."), PythonModules()]),
+    undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.do"])
 env.globals.update({"raise": _raise, "assert": _assert, "environ": dict(os.environ)})
 values.setdefault("CYLC_VERSION", "8")
 values.setdefault("CYLC_TEMPLATE_VARS", dict(values))
