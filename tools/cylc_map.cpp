@@ -18,7 +18,7 @@ using namespace parts;
 class Mapper {
   public:
     Mapper(const Section& root, const std::string& name, const std::string& source)
-        : root_(root), runtime_(root.sub("runtime"), n_) {
+        : root_(root), runtime_(root.sub("runtime"), root.sub("task parameters"), n_) {
         m_.doc.comment(
             fmt::format("Imported from {} by tock import. Settings tock has not are "
                         "kept as comments:",

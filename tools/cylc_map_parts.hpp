@@ -68,7 +68,8 @@ class Notes {
 // them (a family's tasks, for special tasks).
 class Runtime {
   public:
-    Runtime(const Section* runtime, Notes& notes);
+    // parameters: [task parameters], whose %(NAME)s environment values use.
+    Runtime(const Section* runtime, const Section* parameters, Notes& notes);
     void write(Node& out);  // runtime: every namespace
     // A family's tasks (namespaces no one inherits), or the name itself.
     std::vector<std::string> tasks_of(const std::string& name) const;
@@ -83,7 +84,10 @@ class Runtime {
     void task_events(const Section& ev, Node& ns, const std::string& path);
     void simulation(const Section& s, Node& ns, const std::string& path);
 
+    std::string parameter_values(const std::string& value) const;
+
     const Section* section_;
+    std::set<std::string> parameters_;
     Notes& n_;
     std::map<std::string, std::vector<const Section*>> sections_;
     std::map<std::string, std::vector<std::string>> parents_;

@@ -12,7 +12,11 @@
 
 namespace tock::cylc::parts {
 
-Runtime::Runtime(const Section* rt, Notes& notes) : section_(rt), n_(notes) {
+Runtime::Runtime(const Section* rt, const Section* parameters, Notes& notes)
+    : section_(rt), n_(notes) {
+    if (parameters) {
+        for (const auto& i : parameters->items) parameters_.insert(i.key);
+    }
     if (!rt) return;
     for (const auto& s : rt->subs) {
         for (const auto& n : namespace_names(s->name)) {
@@ -176,7 +180,7 @@ void Runtime::namespace_(const Section& s, Node& out, const std::string& path) {
             Node& env = out.child("environment");
             for (const auto& i : sub->items) {
                 cylc_commands(out, p + i.key, i.value);
-                env.set(i.key, text(i.value));
+                env.set(i.key, text(parameter_values(i.value)));
             }
             n_.unknown_subs(env, p, *sub, {});
         } else if (sub->name == "outputs") {
@@ -220,6 +224,30 @@ void Runtime::namespace_(const Section& s, Node& out, const std::string& path) {
             n_.note_section(out, path, *sub, why);
         }
     }
+}
+
+// Cylc fills %(NAME)s (or %(NAME)03d) in an environment value with the
+// task's parameter NAME; tock's job has it as $TOCK_PARAM_NAME.
+std::string Runtime::parameter_values(const std::string& value) const {
+    static const std::regex tmpl(R"(%\((\w+)\)(s|0?(\d*)d))");
+    std::string out;
+    auto last = value.cbegin();
+    for (auto it = std::sregex_iterator(value.begin(), value.end(), tmpl);
+         it != std::sregex_iterator(); ++it) {
+        const auto& m = *it;
+        out.append(last, m[0].first);
+        last = m[0].second;
+        const std::string name = m[1];
+        if (!parameters_.count(name)) {
+            out += m.str();
+        } else if (m[2] == "s" || m[3].length() == 0) {
+            out += "${TOCK_PARAM_" + name + "}";
+        } else {
+            out += fmt::format("$(printf %0{}d $TOCK_PARAM_{})", m[3].str(), name);
+        }
+    }
+    out.append(last, value.cend());
+    return out;
 }
 
 // A note for each cylc command a script or a value runs: tock's jobs have
