@@ -398,6 +398,8 @@ class Loader {
         }
         r_.keys(top, "the workflow file", kTopKeys);
         variables(top);
+        // Without every variable's value the rest reads as nonsense.
+        if (!errs_.empty()) throw ConfigErrors(errs_);
         if (auto n = r_.str(r_.get(top, "name"), "name")) wf_.name = *n;
         scheduler(r_.get(top, "scheduler"));
         const YAML::Node sched = r_.get(top, "scheduling");
@@ -1548,7 +1550,7 @@ class Loader {
             std::vector<std::string> free;
             bool ok = true;
             auto look = [&](const NodeRef& r) {
-                if (!ok || r.xtrigger || r.name.find_first_of("<>") == std::string::npos) return;
+                if (r.xtrigger || r.name.find_first_of("<>") == std::string::npos) return;
                 if (names.count(r.name)) return;
                 try {
                     ParamName pn = parse_param_name(r.name);

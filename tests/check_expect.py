@@ -19,6 +19,7 @@ must hold; check_ref.sh runs this beside the record. Statements:
   state ID STATE         ID's final state in the run database
   exit N                 the scheduler's exit status
   says TEXT              the scheduler's output has TEXT (the rest of the line)
+  never-says TEXT        ... and has not TEXT
 
 Events come from the run database's task_events, in the order recorded:
 a job is active from "triggered" until it ends.
@@ -92,11 +93,12 @@ def main():
             got = states.get(args[0])
             if got != args[1]:
                 failures.append(f"{where}: its state is {got}")
-        elif what == "says":
+        elif what in ("says", "never-says"):
             text = " ".join(args)
             with open(output, errors="replace") as f:
-                if text not in f.read():
-                    failures.append(f"{where}: the scheduler did not say it")
+                said = text in f.read()
+            if said != (what == "says"):
+                failures.append(f"{where}: the scheduler {'did not say' if not said else 'said'} it")
         elif what == "exit":
             if status != int(args[0]):
                 failures.append(f"{where}: the scheduler exited {status}")

@@ -63,6 +63,9 @@ Operating a running workflow (ids: NAME//CYCLE/TASK, globs, :STATE):
   help       show this overview, or the help of one command: tock help demo
   version    print tock's version
 
+Topics: tock help parameters (ensembles written once), tock help vars
+(--set values for one file's test and real runs).
+
 Every command also takes --help. The documentation is in docs/: workflow.md
 for writing workflows, commands.md for the commands, architecture.md for
 how tock works.
@@ -87,22 +90,53 @@ Exit status: 0 when every job succeeded, 1 when one failed, 2 on bad options.
 Example:
   tock demo --ticks 24 --period 3600 --virtual   # a day of hourly ticks, at once
 )~"},
-    {"validate", R"~(tock validate FLOW.yaml
+    {"parameters", R"~(Task parameters (docs/workflow.md, "Task parameters")
+
+  parameters:
+    member: 1..50              # or 0..48..6, or [north, south]
+    templates: {member: "_m%(member)02d"}   # optional (default _member%(member)02d)
+
+  graph:  model<member> => post<member>   one dependency per member
+          post<member> => archive          all into one
+          model<member-1> => model<member> the member before (none before the first)
+          model<member=5>                  one member
+          post<member, region>             every combination
+  runtime: model<member> is a family of its tasks; model<member=1> overrides one.
+  Jobs get TOCK_PARAM_<name>.
+
+Example:
+  tock list examples/ensemble.yaml --tree --set members=1..3
+)~"},
+    {"vars", R"~(Variables (docs/workflow.md, "Variables")
+
+  vars: {members: 1..50, site: ~}     defaults (~: none, --set required)
+  ... member: ${members} ...           used in any value
+
+  tock validate|list|graph|play FLOW.yaml --set KEY=VALUE... --set-file FILE
+
+A restart uses the values its run was started with.
+
+Example:
+  tock play examples/ensemble.yaml --set members=1..3 --no-detach
+)~"},
+    {"validate", R"~(tock validate FLOW.yaml [--set KEY=VALUE]... [--set-file FILE]
 
 Reads and checks a workflow file. Exit 0 with a one-line summary (tasks,
 families, and the cycle points of each recurrence up to the final point), or
 exit 1 with every error found, each as FILE:LINE:COL: error: what is wrong
-and how to fix it.
+and how to fix it. Warnings (allowed, but likely mistakes) go to standard
+error. --set and --set-file give the file's vars their values (tock help vars).
 
 Example:
   tock validate examples/forecast.yaml
 )~"},
-    {"list", R"~(tock list FLOW.yaml [--tree]
+    {"list", R"~(tock list FLOW.yaml [--tree] [--set KEY=VALUE]... [--set-file FILE]
 
 The tasks of the workflow, one a line; with --tree, the family tree under
 root (a task with several parents appears under each).
 )~"},
     {"graph", R"~(tock graph FLOW.yaml [--from POINT] [--to POINT] [--format text|dot|svg] [-o FILE]
+                 [--set KEY=VALUE]... [--set-file FILE]
 
 The graph expanded over cycle points (default: from the initial point, ten
 cycle points or up to the final point, whichever comes first).
@@ -146,6 +180,7 @@ Example:
                     [--start-cycle-point P | --start-task CYCLE/TASK...]
                     [--stop-after P] [--hold-after P]
                     [--pause] [--host-port HOST:PORT]
+                    [--set KEY=VALUE]... [--set-file FILE]
 tock play NAME [--no-detach] [--pause] [--host-port HOST:PORT]
                                          restart the latest run of NAME
 tock play --run-dir DIR [...]            restart the run in DIR
