@@ -22,7 +22,7 @@ bool plain_ok(const std::string& s, bool flow) {
     if (s.find(": ") != std::string::npos || s.find(" #") != std::string::npos) return false;
     for (char c : s) {
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
-        if (flow && std::string(",[]{}").find(c) != std::string::npos) return false;
+        if (flow && std::string(",[]{}?:#").find(c) != std::string::npos) return false;
     }
     return true;
 }
@@ -65,6 +65,20 @@ std::string quoted(const std::string& s) {
 
 bool multiline(const std::string& s) {
     return s.find('\n') != std::string::npos;
+}
+
+// Whether a literal block (|) reads back as exactly this text; if not, it
+// is written double-quoted, which always does.
+bool literal_ok(const std::string& s) {
+    if (!multiline(s) || s.front() == '\n' || s.front() == '\t') return false;
+    if (s.size() >= 2 && s.compare(s.size() - 2, 2, "\n\n") == 0) return false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) return false;
+        const bool eol = i + 1 == s.size() || s[i + 1] == '\n';
+        if (eol && (c == ' ' || c == '\t')) return false;  // trailing blanks
+    }
+    return true;
 }
 
 }  // namespace
@@ -192,12 +206,10 @@ void Node::write_value(std::string& out, int indent) const {
     if (kind_ == Kind::scalar) {
         if (plain_) {
             out += " " + text_ + "\n";
-        } else if (multiline(text_)) {
-            // A literal block; an indentation indicator when the first line
-            // starts with blanks, which YAML would otherwise take for
-            // indentation.
-            const bool indicator = !text_.empty() && (text_[0] == ' ' || text_[0] == '\t');
-            out += indicator ? " |2" : " |";
+        } else if (literal_ok(text_)) {
+            // An indentation indicator when the first line starts with
+            // blanks, which YAML would otherwise take for indentation.
+            out += text_.front() == ' ' ? " |2" : " |";
             if (text_.back() != '\n') out += "-";
             out += "\n";
             std::size_t at = 0;
