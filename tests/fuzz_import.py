@@ -86,7 +86,7 @@ def main():
                 problem = f'tock import exited {p.returncode}: {err}'
             elif 'internal error' in err:
                 problem = f'internal error: {err}'
-            elif p.returncode == 2 and not re.search(r'\.cylc(:\d+|: line \d+ of the Jinja2 output)?: error: ', err) \
+            elif p.returncode == 2 and not re.search(r'\.cylc(:\d+|: line \d+ of the Jinja2 output[^:]*)?: error: ', err) \
                     and '--set' not in err:
                 problem = f'exit 2 without naming the file: {err}'
             elif p.returncode == 1 and 'no graph' not in err:

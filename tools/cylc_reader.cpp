@@ -17,7 +17,10 @@ namespace tock::cylc {
 namespace fs = std::filesystem;
 
 std::string Loc::str() const {
-    if (rendered) return fmt::format("{}: line {} of the Jinja2 output", file, line);
+    if (rendered) {
+        return fmt::format("{}: line {} of the Jinja2 output (tock import --rendered shows it)",
+                           file, line);
+    }
     return fmt::format("{}:{}", file, line);
 }
 
@@ -368,6 +371,10 @@ Section read_flow(const std::string& path, const ReadOptions& opts) {
         }
         const auto rendered = render_jinja2(text, origin, fs::path(path).parent_path().string(),
                                             opts.vars, opts.python);
+        if (opts.text) {
+            *opts.text = rendered;
+            return Section{};
+        }
         lines.clear();
         int n = 0;
         for (const auto& l : rendered) {
@@ -382,6 +389,10 @@ Section read_flow(const std::string& path, const ReadOptions& opts) {
                    "tock import: warning: {} is no Jinja2 template (its first line is not "
                    "#!jinja2): --set and --set-file have no effect\n",
                    path);
+    }
+    if (opts.text) {
+        for (const auto& l : lines) opts.text->push_back(l.text);
+        return Section{};
     }
     return Parser(join_continuations(std::move(lines))).parse();
 }

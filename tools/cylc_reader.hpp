@@ -54,6 +54,10 @@ struct ReadOptions {
     std::vector<std::pair<std::string, std::string>> vars;
     // The python with Jinja2 (TOCK_PYTHON overrides, for tests).
     std::string python = "/usr/bin/python3";
+    // If set: filled with the text as read (includes inlined, Jinja2
+    // rendered), whose line numbers a "line N of the Jinja2 output" names,
+    // and nothing is parsed.
+    std::vector<std::string>* text = nullptr;
 };
 
 // The whole file read and parsed; the root section holds the top-level

@@ -148,7 +148,7 @@ cycle points or up to the final point, whichever comes first).
 Example:
   tock graph examples/forecast.yaml --from 2026-01-01T00Z --to 2026-01-01T12Z
 )~"},
-    {"import", R"~(tock import FLOW.cylc [-o FILE] [--set KEY=VALUE]... [--set-file FILE]
+    {"import", R"~(tock import FLOW.cylc [-o FILE] [--set KEY=VALUE]... [--set-file FILE] [--rendered]
 
 Reads a Cylc 8 workflow definition and writes the same workflow as tock's
 YAML to standard output (or FILE): [meta], [scheduler], [task parameters],
@@ -166,6 +166,9 @@ errors; raise(), assert() and environ are there.
                     cylc play -s: --set N=5 (a number), --set 'X="a"' (a string)
   --set-file FILE   KEY=VALUE lines (# comments); --set wins over it
   -o FILE           write FILE instead of standard output
+  --rendered        print the file as read instead (includes inlined, Jinja2
+                    rendered), as cylc view shows it: the text whose lines a
+                    "line N of the Jinja2 output" error counts
 
 Exit status: 0 written (the number of settings not carried over is on
 stderr); 1 nothing usable (no graph); 2 a file that cannot be read or parsed

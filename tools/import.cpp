@@ -84,6 +84,14 @@ int import_flow(const ImportOptions& opts) {
         cylc::ReadOptions ro;
         ro.vars = template_vars(opts);
         if (const char* py = std::getenv("TOCK_PYTHON"); py && *py) ro.python = py;
+        if (opts.rendered) {
+            // As cylc view shows it: what the parser would read.
+            std::vector<std::string> text;
+            ro.text = &text;
+            (void)cylc::read_flow(opts.flow, ro);
+            for (const auto& l : text) fmt::print("{}\n", l);
+            return 0;
+        }
         root = cylc::read_flow(opts.flow, ro);
     } catch (const cylc::ReadError& e) {
         fmt::print(stderr, "{}\n", e.what());

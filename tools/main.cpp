@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
     import_cmd->add_option("--set", import_opts.sets,
                            "KEY=VALUE: a Jinja2 variable (a Python literal)");
     import_cmd->add_option("--set-file", import_opts.set_files, "a file of KEY=VALUE lines");
+    import_cmd->add_flag("--rendered", import_opts.rendered,
+                         "print the file as read (includes inlined, Jinja2 rendered)");
 
     tock::cmd::PlayOptions play_opts;
     auto* play = app.add_subcommand("play", "run a workflow");
