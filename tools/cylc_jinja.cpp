@@ -68,6 +68,44 @@ env = jinja2.Environment(
     loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(req["dir"] or "."), PythonModules()]),
     undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.do"])
 env.globals.update({"raise": _raise, "assert": _assert, "environ": dict(os.environ)})
+# Cylc's own filters, and the workflow's: Jinja2Filters/NAME.py (or under
+# lib/) defines the filter NAME, and likewise Jinja2Tests, Jinja2Globals.
+def pad(value, length, fillchar=" "):
+    return str(value).rjust(int(length), str(fillchar))
+def strftime(point, strftime_str, strptime_str=None):
+    from metomi.isodatetime.parsers import TimePointParser
+    if strptime_str:
+        return TimePointParser().strptime(point, strptime_str).strftime(strftime_str)
+    return TimePointParser().parse(point).strftime(strftime_str)
+def duration_as(duration, units):
+    from metomi.isodatetime.parsers import DurationParser
+    seconds = DurationParser().parse(duration).get_seconds()
+    for names, size in ((("s", "sec", "second", "seconds"), 1), (("m", "min", "minute", "minutes"), 60),
+                        (("h", "hr", "hour", "hours"), 3600), (("d", "day", "days"), 86400),
+                        (("w", "week", "weeks"), 604800)):
+        if units.lower() in names:
+            return seconds / size
+    raise Stop("duration_as: unknown units " + repr(units))
+env.filters.update({"pad": pad, "strftime": strftime, "duration_as": duration_as})
+import importlib.util
+for kind, table in (("Jinja2Filters", env.filters), ("Jinja2Tests", env.tests),
+                    ("Jinja2Globals", env.globals)):
+    for base in (req["dir"] or ".", os.path.join(req["dir"] or ".", "lib")):
+        folder = os.path.join(base, kind)
+        if not os.path.isdir(folder):
+            continue
+        for file in sorted(os.listdir(folder)):
+            if not file.endswith(".py") or file.startswith("_"):
+                continue
+            name, path = file[:-3], os.path.join(folder, file)
+            try:
+                spec = importlib.util.spec_from_file_location(kind + "." + name, path)
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+            except Exception as e:
+                answer(error="jinja", message=path + ": " + type(e).__name__ + ": " + str(e))
+            if hasattr(module, name):
+                table[name] = getattr(module, name)
 values.setdefault("CYLC_VERSION", "8")
 values.setdefault("CYLC_TEMPLATE_VARS", dict(values))
 try:
