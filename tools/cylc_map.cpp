@@ -4,7 +4,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <regex>
 #include <set>
 
 #include "tools/cylc_map_parts.hpp"
@@ -184,28 +183,52 @@ class Mapper {
         n_.unknown_subs(out, path, ev, {});
     }
 
+    // Cylc's A..B or A..B..STEP (blanks allowed); step 0 if not given.
+    static bool range(const std::string& v, long& a, long& b, long& step) {
+        std::string t;
+        for (char c : v) {
+            if (c != ' ' && c != '\t') t += c;
+        }
+        std::vector<std::string> parts;
+        for (std::size_t at = 0;;) {
+            const auto dots = t.find("..", at);
+            parts.push_back(
+                t.substr(at, dots == std::string::npos ? std::string::npos : dots - at));
+            if (dots == std::string::npos) break;
+            at = dots + 2;
+        }
+        if (parts.size() < 2 || parts.size() > 3) return false;
+        for (std::size_t k = 0; k < parts.size(); ++k) {
+            const std::string& p = parts[k];
+            const std::size_t digits = (k < 2 && !p.empty() && p[0] == '-') ? 1 : 0;
+            if (p.size() <= digits || p.size() > 15 ||
+                p.find_first_not_of("0123456789", digits) != std::string::npos) {
+                return false;
+            }
+        }
+        a = std::stol(parts[0]);
+        b = std::stol(parts[1]);
+        step = parts.size() == 3 ? std::stol(parts[2]) : 0;
+        return parts.size() == 2 || step > 0;
+    }
+
     // -- [task parameters] --
     void parameters(const Section& s) {
         Node& out = m_.doc.child("parameters");
-        static const std::regex range(
-            R"(^\s*(-?[0-9]+)\s*\.\.\s*(-?[0-9]+)\s*(\.\.\s*([0-9]+)\s*)?$)");
         for (const auto& i : s.items) {
-            std::smatch m;
-            if (std::regex_match(i.value, m, range)) {
-                out.set(i.key,
-                        Node::plain(m[4].matched ? fmt::format("{}..{}..{}", m[1].str(), m[2].str(),
-                                                               m[4].str())
-                                                 : fmt::format("{}..{}", m[1].str(), m[2].str())));
+            long a = 0, b = 0, step = 0;
+            if (range(i.value, a, b, step)) {
+                out.set(i.key, Node::plain(step ? fmt::format("{}..{}..{}", a, b, step)
+                                                : fmt::format("{}..{}", a, b)));
                 continue;
             }
             Node values = Node::list();
             for (const auto& v : split_list(i.value)) {
-                if (std::regex_match(v, m, range)) {
+                if (range(v, a, b, step)) {
                     // A range among other values: its values, one by one.
-                    const long a = std::stol(m[1]), b = std::stol(m[2]);
-                    const long step = m[4].matched ? std::stol(m[4]) : 1;
-                    for (long x = a; step > 0 && x <= b; x += step)
+                    for (long x = a; x <= b; x += step ? step : 1) {
                         values.push(Node::plain(std::to_string(x)));
+                    }
                 } else {
                     values.push(integer(v) ? Node::plain(v) : Node::str(v));
                 }
@@ -386,7 +409,6 @@ class Mapper {
 
     void special_tasks(const Section& s, Node& sched, const std::string& path) {
         Node& out = sched.child("special_tasks");
-        static const std::regex entry(R"(^\s*([^()\s]+)\s*(\(\s*([^)]*?)\s*\))?\s*$)");
         for (const auto& i : s.items) {
             if (i.key != "clock-trigger" && i.key != "clock-expire") {
                 std::string why = kUnknown;
@@ -402,16 +424,25 @@ class Mapper {
             }
             Node& kind = out.child(i.key == "clock-trigger" ? "clock_trigger" : "clock_expire");
             for (const auto& e : split_paren_list(i.value)) {
-                std::smatch m;
-                if (!std::regex_match(e, m, entry)) {
+                // NAME or NAME(OFFSET)
+                const auto open = e.find('(');
+                const std::string name = trim(e.substr(0, open));
+                std::string offset = "PT0S";
+                bool ok = !name.empty() && name.find_first_of(" \t)") == std::string::npos;
+                if (open != std::string::npos) {
+                    const auto close = e.find(')', open);
+                    ok = ok && close != std::string::npos && trim(e.substr(close + 1)).empty();
+                    if (ok && !trim(e.substr(open + 1, close - open - 1)).empty()) {
+                        offset = trim(e.substr(open + 1, close - open - 1));
+                    }
+                }
+                if (!ok) {
                     kind.comment(fmt::format("not carried over: {}{} = ... {}: not NAME(OFFSET)",
                                              path, i.key, e));
                     ++n_.count;
                     continue;
                 }
-                const std::string offset =
-                    m[3].matched && !m[3].str().empty() ? m[3].str() : "PT0S";
-                for (const auto& task : runtime_.tasks_of(m[1])) kind.set(task, text(offset));
+                for (const auto& task : runtime_.tasks_of(name)) kind.set(task, text(offset));
             }
         }
     }

@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <regex>
-
 namespace tock::cylc::parts {
 
 // Why, for settings that recur.
@@ -68,8 +66,8 @@ Node one_or_list(const std::vector<std::string>& items) {
 }
 
 bool integer(const std::string& s) {
-    static const std::regex re(R"(^[+-]?[0-9]+$)");
-    return std::regex_match(s, re);
+    const std::size_t sign = !s.empty() && (s[0] == '+' || s[0] == '-') ? 1 : 0;
+    return s.size() > sign && s.find_first_not_of("0123456789", sign) == std::string::npos;
 }
 
 // Cylc's old template names, which Cylc 8 still fills, to tock's.

@@ -4,8 +4,8 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
-#include <regex>
 #include <set>
 
 #include "tools/cylc_map_parts.hpp"
@@ -87,12 +87,18 @@ const std::map<std::string, std::string> kJobVariables = {
 
 namespace {
 
+bool word_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
 void job_variables_used(const Section& s, std::set<std::string>& used, std::set<std::string>& set) {
-    static const std::regex var(R"(CYLC_[A-Za-z0-9_]+)");
     for (const auto& i : s.items) {
-        for (auto it = std::sregex_iterator(i.value.begin(), i.value.end(), var);
-             it != std::sregex_iterator(); ++it) {
-            used.insert(it->str());
+        const std::string& v = i.value;
+        for (auto at = v.find("CYLC_"); at != std::string::npos; at = v.find("CYLC_", at + 5)) {
+            if (at > 0 && word_char(v[at - 1])) continue;  // inside another name
+            std::size_t end = at + 5;
+            while (end < v.size() && word_char(v[end])) ++end;
+            if (end > at + 5) used.insert(v.substr(at, end - at));
         }
     }
     for (const auto& sub : s.subs) {
@@ -229,36 +235,52 @@ void Runtime::namespace_(const Section& s, Node& out, const std::string& path) {
 // Cylc fills %(NAME)s (or %(NAME)03d) in an environment value with the
 // task's parameter NAME; tock's job has it as $TOCK_PARAM_NAME.
 std::string Runtime::parameter_values(const std::string& value) const {
-    static const std::regex tmpl(R"(%\((\w+)\)(s|0?(\d*)d))");
     std::string out;
-    auto last = value.cbegin();
-    for (auto it = std::sregex_iterator(value.begin(), value.end(), tmpl);
-         it != std::sregex_iterator(); ++it) {
-        const auto& m = *it;
-        out.append(last, m[0].first);
-        last = m[0].second;
-        const std::string name = m[1];
-        if (!parameters_.count(name)) {
-            out += m.str();
-        } else if (m[2] == "s" || m[3].length() == 0) {
+    std::size_t last = 0;
+    for (auto at = value.find("%("); at != std::string::npos; at = value.find("%(", at + 2)) {
+        const auto close = value.find(')', at);
+        if (close == std::string::npos) break;
+        const std::string name = value.substr(at + 2, close - at - 2);
+        // After the ')': s, or [0][WIDTH]d.
+        std::size_t k = close + 1;
+        std::string width;
+        if (k < value.size() && value[k] == '0') ++k;
+        while (k < value.size() && std::isdigit(static_cast<unsigned char>(value[k]))) {
+            width += value[k++];
+        }
+        const bool s = k == close + 1 && k < value.size() && value[k] == 's';
+        const bool d = k < value.size() && value[k] == 'd';
+        if (!parameters_.count(name) || !(s || d)) continue;
+        out += value.substr(last, at - last);
+        if (s || width.empty()) {
             out += "${TOCK_PARAM_" + name + "}";
         } else {
-            out += fmt::format("$(printf %0{}d $TOCK_PARAM_{})", m[3].str(), name);
+            out += fmt::format("$(printf %0{}d $TOCK_PARAM_{})", width, name);
         }
+        last = k + 1;
+        at = k - 1;
     }
-    out.append(last, value.cend());
-    return out;
+    return out + value.substr(last);
 }
 
 // A note for each cylc command a script or a value runs: tock's jobs have
 // tock message for cylc message, and no other.
 void Runtime::cylc_commands(Node& out, const std::string& where, const std::string& text) {
-    static const std::regex call(R"((^|[^\w./-])cylc\s+([a-z][a-z-]*))");
     std::set<std::string> seen;
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), call);
-         it != std::sregex_iterator(); ++it) {
-        const std::string cmd = (*it)[2];
-        if (!seen.insert(cmd).second) continue;
+    for (auto at = text.find("cylc"); at != std::string::npos; at = text.find("cylc", at + 4)) {
+        if (at > 0 && (word_char(text[at - 1]) ||
+                       std::string("./-").find(text[at - 1]) != std::string::npos)) {
+            continue;  // part of a path or another word
+        }
+        std::size_t k = at + 4;
+        if (k >= text.size() || (text[k] != ' ' && text[k] != '\t')) continue;
+        while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
+        std::string cmd;
+        while (k < text.size() && (std::islower(static_cast<unsigned char>(text[k])) ||
+                                   (!cmd.empty() && text[k] == '-'))) {
+            cmd += text[k++];
+        }
+        if (cmd.empty() || !seen.insert(cmd).second) continue;
         if (cmd == "message") {
             out.comment(
                 fmt::format("note: {} calls cylc message: a tock job sends its messages "

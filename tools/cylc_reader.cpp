@@ -6,7 +6,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -94,17 +93,16 @@ std::vector<std::string> read_lines(const fs::path& path, const std::string& sho
 // including file.
 void inline_file(const fs::path& path, const std::string& shown, std::vector<Line>& out,
                  std::vector<fs::path>& stack) {
-    static const std::regex include(R"(^\s*%include\s+(.*?)\s*$)");
     const auto lines = read_lines(path, shown);
     stack.push_back(fs::weakly_canonical(path));
     for (std::size_t i = 0; i < lines.size(); ++i) {
         const Loc where{shown, static_cast<int>(i + 1)};
-        std::smatch m;
-        if (!std::regex_match(lines[i], m, include)) {
+        const std::string t = trim(lines[i]);
+        if (t.rfind("%include", 0) != 0 || t.size() < 9 || (t[8] != ' ' && t[8] != '\t')) {
             out.push_back(Line{lines[i], where});
             continue;
         }
-        std::string target = m[1];
+        std::string target = trim(t.substr(8));
         if (target.size() >= 2 && (target[0] == '"' || target[0] == '\'') &&
             target.back() == target[0]) {
             target = target.substr(1, target.size() - 2);
@@ -206,21 +204,19 @@ class Parser {
         Section root;
         root.name = "";
         std::vector<Section*> path{&root};
-        static const std::regex heading(R"(^\s*(\[+)\s*(.*?)\s*(\]+)\s*(#.*)?$)");
-        static const std::regex key_value(R"(^\s*([^=\s\[#"'][^=]*?)\s*=(.*)$)");
         for (i_ = 0; i_ < lines_.size(); ++i_) {
             const Line& l = lines_[i_];
             const std::string t = trim(l.text);
             if (t.empty() || t[0] == '#') continue;
-            std::smatch m;
             if (t[0] == '[') {
-                if (!std::regex_match(l.text, m, heading)) {
+                std::size_t open = 0, close = 0;
+                std::string name;
+                if (!heading(t, open, name, close)) {
                     fail(l.where, fmt::format("cannot read the heading '{}': write [section], "
                                               "[[sub-section]] ...",
                                               t));
                 }
-                const std::size_t open = m[1].length(), close = m[3].length();
-                const std::string name = collapse(m[2]);
+                name = collapse(name);
                 if (open != close) {
                     fail(l.where,
                          fmt::format("the heading '{}' has {} '[' but {} ']'", t, open, close));
@@ -236,13 +232,15 @@ class Parser {
                 path.push_back(&path.back()->child(name, l.where));
                 continue;
             }
-            if (!std::regex_match(l.text, m, key_value)) {
+            const auto eq = t.find('=');
+            if (eq == std::string::npos || trim(t.substr(0, eq)).empty() || t[0] == '"' ||
+                t[0] == '\'') {
                 fail(l.where,
                      fmt::format("cannot read '{}': expected [section], key = value or # comment",
                                  t));
             }
-            const std::string key = collapse(m[1]);
-            std::string raw = m[2];
+            const std::string key = collapse(t.substr(0, eq));
+            std::string raw = t.substr(eq + 1);
             if (!raw.empty() && raw[0] == '>') {
                 fail(l.where, fmt::format("'{}' looks like graph text outside a string: graph "
                                           "lines go in a \"\"\" string under [[graph]]",
@@ -264,6 +262,26 @@ class Parser {
     }
 
   private:
+    // t (trimmed) as [[name]] # comment: the '[' and ']' counted. The name
+    // ends at the first run of ']' followed by nothing but a comment.
+    static bool heading(const std::string& t, std::size_t& open, std::string& name,
+                        std::size_t& close) {
+        open = t.find_first_not_of('[');
+        if (open == std::string::npos) return false;
+        for (std::size_t i = open; i < t.size(); ++i) {
+            if (t[i] != ']') continue;
+            std::size_t j = i;
+            while (j < t.size() && t[j] == ']') ++j;
+            const std::size_t k = t.find_first_not_of(" \t", j);
+            if (k == std::string::npos || t[k] == '#') {
+                name = t.substr(open, i - open);
+                close = j - i;
+                return true;
+            }
+        }
+        return false;
+    }
+
     static std::string collapse(const std::string& s) {
         std::string out;
         bool space = false;
@@ -354,15 +372,20 @@ Section read_flow(const std::string& path, const ReadOptions& opts) {
         throw ReadError(fmt::format("{}: error: is a directory: give the flow.cylc file", path));
     }
     inline_file(path, path, lines, stack);
-    static const std::regex jinja(R"(^#![jJ]inja2\s*$)");
-    static const std::regex empy(R"(^#![eE]m[pP]y\b.*)");
-    if (!lines.empty() && std::regex_match(lines[0].text, empy)) {
+    // The first line names the template processor, in any case: #!Jinja2.
+    std::string first = lines.empty() ? "" : lines[0].text;
+    for (auto& c : first) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool jinja = trim(first) == "#!jinja2" && first.rfind("#!", 0) == 0;
+    const bool empy = first.rfind("#!empy", 0) == 0 &&
+                      (first.size() == 6 ||
+                       !(std::isalnum(static_cast<unsigned char>(first[6])) || first[6] == '_'));
+    if (empy) {
         fail(lines[0].where,
              "EmPy templates (#!empy) are not supported: tock import renders Jinja2 only "
              "(#!jinja2); port the template to Jinja2, or render it with empy and import the "
              "result");
     }
-    if (!lines.empty() && std::regex_match(lines[0].text, jinja)) {
+    if (jinja) {
         std::vector<Loc> origin;
         std::string text;
         for (const auto& l : lines) {

@@ -3,12 +3,13 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 
 #include "tools/cylc_map.hpp"
 #include "tools/cylc_reader.hpp"
@@ -22,16 +23,23 @@ namespace fs = std::filesystem;
 // KEY=VALUE: KEY a Python identifier, VALUE kept as text for Python to read
 // as a literal.
 std::pair<std::string, std::string> assignment(const std::string& s, const std::string& where) {
-    static const std::regex re(R"(^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$)");
-    std::smatch m;
-    if (!std::regex_match(s, m, re)) {
+    auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+    const auto eq = s.find('=');
+    std::string key = eq == std::string::npos ? "" : s.substr(0, eq);
+    while (!key.empty() && blank(key.back())) key.pop_back();
+    key.erase(0, key.find_first_not_of(" \t"));
+    const bool name = !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) &&
+                      std::all_of(key.begin(), key.end(), [](char c) {
+                          return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                      });
+    if (!name) {
         throw cylc::ReadError(fmt::format(
             "{}: '{}' is not KEY=VALUE (KEY a name of letters, digits and _)", where, s));
     }
-    std::string v = m[2];
+    std::string v = s.substr(eq + 1);
     v.erase(0, v.find_first_not_of(" \t"));
-    v.erase(v.find_last_not_of(" \t\r") + 1);
-    return {m[1], v};
+    while (!v.empty() && blank(v.back())) v.pop_back();
+    return {key, v};
 }
 
 std::vector<std::pair<std::string, std::string>> template_vars(const ImportOptions& opts) {
