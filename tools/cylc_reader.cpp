@@ -310,7 +310,8 @@ class Parser {
                 const std::string& t = lines_[i_].text;
                 if (auto close = t.find(q); close != std::string::npos) {
                     expect_end(t.substr(close + 3), lines_[i_].where);
-                    text += "\n" + t.substr(0, close);
+                    text += '\n';  // not "\n" + ...: gcc 12's false -Wrestrict at -O3
+                    text += t.substr(0, close);
                     return dedent(text);
                 }
                 text += "\n" + t;

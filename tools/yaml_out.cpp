@@ -221,7 +221,11 @@ void Node::write_value(std::string& out, int indent) const {
                 at = nl + 1;
             }
         } else {
-            out += " " + scalar(text_) + "\n";
+            // Appended piece by piece: gcc 12 at -O3 reports a false
+            // -Wrestrict overlap in '" " + std::string&&'.
+            out += ' ';
+            out += scalar(text_);
+            out += '\n';
         }
         return;
     }
