@@ -887,6 +887,21 @@ struct RuleImpl {
     std::vector<std::int64_t> checkpoints;  // nominal: every kStride-th point
     std::int64_t count = 0;                 // nominal: points from start to hi
     std::vector<RuleImpl> excl;
+    bool covered = false;  // an exclusion covers every point: none is left
+
+    // Every point of r is one of this rule's: the same recurrence, or one
+    // through the same points with a step that is a multiple of this one's.
+    // A quick check for the common case (scheduling.exclusions: [P1M] with
+    // a P1M section), so that an emptied rule is not searched point by point.
+    bool covers(const RuleImpl& r) const {
+        if (!excl.empty() || lo > r.lo || hi < r.hi) return false;
+        const auto first = r.raw_first_ge(r.lo);
+        if (!first) return true;
+        if (r.kind == Kind::single) return raw_contains(r.start);
+        if (kind != r.kind || !raw_contains(*first)) return false;
+        if (kind == Kind::exact) return r.step % step == 0;
+        return istep == r.istep && start == r.start;
+    }
 
     std::optional<std::int64_t> raw_first_ge(std::int64_t q) const {
         q = std::max(q, lo);
@@ -957,10 +972,11 @@ struct RuleImpl {
 
     bool excluded(std::int64_t p) const {
         return std::any_of(excl.begin(), excl.end(),
-                           [&](const RuleImpl& r) { return r.raw_contains(p); });
+                           [&](const RuleImpl& r) { return r.raw_contains(p) && !r.excluded(p); });
     }
 
     std::optional<std::int64_t> first_ge(std::int64_t q) const {
+        if (covered) return std::nullopt;
         for (int i = 0; i < kMaxSkips; ++i) {
             auto c = raw_first_ge(q);
             if (!c || !excluded(*c)) return c;
@@ -971,6 +987,7 @@ struct RuleImpl {
     }
 
     std::optional<std::int64_t> last_le(std::int64_t q) const {
+        if (covered) return std::nullopt;
         for (int i = 0; i < kMaxSkips; ++i) {
             auto c = raw_last_le(q);
             if (!c || !excluded(*c)) return c;
@@ -1084,6 +1101,29 @@ bool Sequence::contains(Point p) const {
     return std::any_of(include_.begin(), include_.end(), [&](const auto& r) {
         return r->raw_contains(p.value) && !r->excluded(p.value);
     });
+}
+
+void Sequence::exclude(Point p) {
+    RuleImpl single;
+    single.kind = RuleImpl::Kind::single;
+    single.start = single.lo = single.hi = p.value;
+    for (auto& r : include_) {
+        RuleImpl copy = *r;
+        copy.covered = copy.covered || single.covers(copy);
+        copy.excl.push_back(single);
+        r = std::make_shared<const Rule>(std::move(copy));
+    }
+}
+
+void Sequence::exclude(const Sequence& other) {
+    for (auto& r : include_) {
+        RuleImpl copy = *r;
+        for (const auto& o : other.include_) {
+            copy.covered = copy.covered || o->covers(copy);
+            copy.excl.push_back(*o);
+        }
+        r = std::make_shared<const Rule>(std::move(copy));
+    }
 }
 
 std::vector<Point> Sequence::points(Point from, Point to, std::size_t limit) const {
@@ -1318,8 +1358,106 @@ std::optional<Point> Cycling::offset_downstream(std::string_view off, Point upst
     return Point{v};
 }
 
+std::string Cycling::point_template(std::string_view f, std::string& why) {
+    static const std::pair<std::string_view, std::string_view> strftime_codes[] = {
+        {"%Y", "CCYY"}, {"%m", "MM"}, {"%d", "DD"},   {"%H", "hh"},
+        {"%M", "mm"},   {"%S", "ss"}, {"%z", "+hhmm"}};
+    static const std::string_view tokens[] = {"CCYY", "+hhmm", "+hh", "MM", "DD", "hh",
+                                              "mm",   "ss",    "Z",   "-",  "T"};
+    std::string iso;
+    for (std::size_t i = 0; i < f.size();) {
+        if (f[i] == '%') {
+            bool found = false;
+            for (const auto& [code, token] : strftime_codes) {
+                if (f.substr(i, 2) == code) {
+                    iso += token;
+                    i += 2;
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) {
+                why = fmt::format(
+                    "'{}' is not a field tock writes: use %Y %m %d %H %M %S %z "
+                    "(or CCYY MM DD hh mm ss +hhmm)",
+                    f.substr(i, 2));
+                return "";
+            }
+            continue;
+        }
+        bool found = false;
+        for (const auto t : tokens) {
+            if (f.substr(i, t.size()) == t) {
+                iso += t;
+                i += t.size();
+                found = true;
+                break;
+            }
+        }
+        if (!found) {
+            why = f[i] == ':' ? "':' cannot be in a cycle point: it separates a task from its "
+                                "state in task ids (write CCYY-MM-DDThhmmZ)"
+                              : fmt::format(
+                                    "'{}' is not part of a point tock writes: use CCYY, "
+                                    "MM, DD, hh, mm, ss, +hhmm or Z, with - and T",
+                                    f.substr(i, 1));
+            return "";
+        }
+    }
+    if (iso.find("CCYY") == std::string::npos) {
+        why = "it must contain the year (CCYY or %Y)";
+        return "";
+    }
+    if (iso.find('Z') != std::string::npos && iso.find('+') != std::string::npos) {
+        why = "it has both Z (UTC) and an offset (+hhmm): keep one";
+        return "";
+    }
+    return iso;
+}
+
 std::string Cycling::format(Point p) const {
     if (s_.mode == CyclingMode::integer) return std::to_string(p.value);
+    if (!s_.point_format.empty()) {
+        // As isodatetime's dumper: with Z the point is written in UTC; else
+        // in the workflow's zone, with its offset where the template has one.
+        const std::string& t = s_.point_format;
+        const int z = t.find('Z') != std::string::npos ? 0 : s_.utc_offset_minutes;
+        const Civil c = to_civil(s_.calendar, p.value, z);
+        const int az = z < 0 ? -z : z;
+        std::string out;
+        for (std::size_t i = 0; i < t.size();) {
+            auto at = [&](std::string_view tok) { return t.compare(i, tok.size(), tok) == 0; };
+            if (at("CCYY")) {
+                out += c.year >= 0 && c.year <= 9999 ? fmt::format("{:04d}", c.year)
+                                                     : fmt::format("{:+05d}", c.year);
+                i += 4;
+            } else if (at("+hhmm")) {
+                out += fmt::format("{}{:02d}{:02d}", z < 0 ? '-' : '+', az / 60, az % 60);
+                i += 5;
+            } else if (at("+hh")) {
+                out += fmt::format("{}{:02d}", z < 0 ? '-' : '+', az / 60);
+                i += 3;
+            } else if (at("MM")) {
+                out += fmt::format("{:02d}", c.month);
+                i += 2;
+            } else if (at("DD")) {
+                out += fmt::format("{:02d}", c.day);
+                i += 2;
+            } else if (at("hh")) {
+                out += fmt::format("{:02d}", c.sod / 3600);
+                i += 2;
+            } else if (at("mm")) {
+                out += fmt::format("{:02d}", c.sod / 60 % 60);
+                i += 2;
+            } else if (at("ss")) {
+                out += fmt::format("{:02d}", c.sod % 60);
+                i += 2;
+            } else {
+                out += t[i++];
+            }
+        }
+        return out;
+    }
     Civil c = to_civil(s_.calendar, p.value, s_.utc_offset_minutes);
     std::string year = c.year >= 0 && c.year <= 9999 ? fmt::format("{:04d}", c.year)
                                                      : fmt::format("{:+05d}", c.year);

@@ -58,6 +58,10 @@ class Sequence {
     // Every point in [from, to], in order, at most `limit` of them.
     std::vector<Point> points(Point from, Point to, std::size_t limit = 1'000'000) const;
     const std::string& text() const { return text_; }
+    // Leave out the point p, or every point of `other`, as the sequence's
+    // own exclusions ("T00!20260101T00Z") do: scheduling.exclusions.
+    void exclude(Point p);
+    void exclude(const Sequence& other);
 
   private:
     friend class Cycling;
@@ -71,6 +75,9 @@ struct CyclingSettings {
     CyclingMode mode = CyclingMode::integer;
     Calendar calendar = Calendar::gregorian;
     int utc_offset_minutes = 0;  // time zone used to write points and to read points without one
+    // How points are written (scheduler.cycle_point_format), as an ISO 8601
+    // template from point_template(); "" = Cylc's default, CCYYMMDDThhmmZ.
+    std::string point_format;
 };
 
 class Cycling {
@@ -89,6 +96,12 @@ class Cycling {
     // integer: "1". datetime: Cylc's default format CCYYMMDDThhmmZ (or +hhmm
     // with a non-UTC offset), e.g. 20260101T0000Z.
     std::string format(Point p) const;
+    // Cylc's cycle_point_format, an ISO 8601 template (CCYY-MM-DDThhZ,
+    // CCYYMMDDThhmm+hhmm) or its strftime form (%Y-%m-%dT%HZ, %z), as the
+    // ISO template format() writes with. "" and `why` for a format tock
+    // cannot use: other fields or characters, ':' (it separates a task from
+    // its state in task ids), both Z and an offset.
+    static std::string point_template(std::string_view format, std::string& why);
     // The current time as a point (datetime mode; integer: 0).
     Point now() const;
 

@@ -142,10 +142,15 @@ class Lexer {
                 while (i < n && (is_name_char(text_[i]) || text_[i] == '<')) {
                     if (text_[i] == '<') {
                         const std::size_t open = i;
-                        while (i < n && text_[i] != '>' && text_[i] != '\n') ++i;
+                        // Up to '>', but not through an arrow, an operator or a line end.
+                        while (i < n && text_[i] != '>' && text_[i] != '\n' && text_[i] != '&' &&
+                               text_[i] != '|' &&
+                               !(text_[i] == '=' && i + 1 < n && text_[i + 1] == '>'))
+                            ++i;
                         if (i >= n || text_[i] != '>')
-                            fail(open, "'<' is not closed by '>': a task parameter is written "
-                                       "name<param>");
+                            fail(open,
+                                 "'<' is not closed by '>': a task parameter is written "
+                                 "name<param>");
                     }
                     ++i;
                 }

@@ -31,6 +31,7 @@ struct NodeRef {
                             // removes the task instead of running it
     int line = 1;           // position of the node's first character in the graph string:
     int col = 1;            // 1-based line (counting the string's own lines) and column
+    int source = -1;        // set by the workflow model: index into Workflow::sources
 };
 
 // The left side of a dependency: a tree of & and | over node references.

@@ -1,10 +1,10 @@
 // Task parameters: values, templates, and names written with <...>.
 #include "config/parameters.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
-
-#include <fmt/format.h>
 
 namespace tock::config {
 
@@ -80,8 +80,8 @@ std::vector<Piece> pieces(std::string_view t, std::string& err) {
         }
         while (j < t.size() && t[j] >= '0' && t[j] <= '9') p.width = p.width * 10 + (t[j++] - '0');
         if (j >= t.size() || (t[j] != 's' && t[j] != 'd')) {
-            err = fmt::format("%({}) must end in s (the value as written) or d (an integer)",
-                              p.name);
+            err =
+                fmt::format("%({}) must end in s (the value as written) or d (an integer)", p.name);
             return out;
         }
         p.conv = t[j];
@@ -248,9 +248,11 @@ std::string check_template(const Parameter& p, std::string_view tmpl) {
                                p.name, pc.zero ? "0" : "", p.name, p.name);
         uses = true;
     }
-    if (!uses) return fmt::format("it must contain %({})s (or %({})02d), or every value would "
-                                  "give the same name",
-                                  p.name, p.name);
+    if (!uses)
+        return fmt::format(
+            "it must contain %({})s (or %({})02d), or every value would "
+            "give the same name",
+            p.name, p.name);
     return "";
 }
 
@@ -263,7 +265,8 @@ std::vector<std::string> parse_values(std::string_view text) {
         std::size_t start = 0;
         while (true) {
             const auto d = t.find("..", start);
-            const auto part = trim(t.substr(start, d == std::string_view::npos ? t.npos : d - start));
+            const auto part =
+                trim(t.substr(start, d == std::string_view::npos ? t.npos : d - start));
             auto n = to_int(part);
             if (!n)
                 throw ParseError(fmt::format("'{}' is not an integer: a range is FIRST..LAST or "

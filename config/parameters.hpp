@@ -34,8 +34,8 @@ struct ParamSpec {
     enum class Kind { free, offset, fixed };
     std::string param;
     Kind kind = Kind::free;
-    long offset = 0;    // Kind::offset
-    std::string value;  // Kind::fixed, as written
+    long offset = 0;      // Kind::offset
+    std::string value;    // Kind::fixed, as written
     std::size_t pos = 0;  // byte offset of the parameter's name in the whole name
 };
 

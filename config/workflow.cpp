@@ -298,7 +298,7 @@ constexpr const char* kNotWallClock =
     "in another calendar a cycle point is no moment on the wall clock";
 
 const std::vector<std::string> kTopKeys = {"name",       "meta",    "vars",      "scheduler",
-                                            "parameters", "runtime", "scheduling"};
+                                           "parameters", "runtime", "scheduling"};
 const std::vector<std::string> kSchedulerKeys = {
     "utc_mode", "cycle_point_format", "cycle_point_time_zone", "allow_implicit_tasks", "events"};
 const std::vector<std::string> kWorkflowEventKeys = {"stall_timeout",
@@ -418,6 +418,7 @@ class Loader {
             if (auto it = wf_.runtime.find(task); it != wf_.runtime.end())
                 it->second.parameters = values;
         }
+        if (errs_.empty()) check_point_format();
         if (errs_.empty()) check_cycles_and_offsets();
         if (!errs_.empty()) {
             std::stable_sort(errs_.begin(), errs_.end(),
@@ -429,8 +430,7 @@ class Loader {
             errs_.erase(std::unique(errs_.begin(), errs_.end(),
                                     [](const Diagnostic& a, const Diagnostic& b) {
                                         return a.where.line == b.where.line &&
-                                               a.where.col == b.where.col &&
-                                               a.message == b.message;
+                                               a.where.col == b.where.col && a.message == b.message;
                                     }),
                         errs_.end());
             throw ConfigErrors(errs_);
@@ -455,8 +455,13 @@ class Loader {
                 r_.boolean(r_.get(n, "allow_implicit_tasks"), "scheduler.allow_implicit_tasks")) {
             wf_.allow_implicit_tasks = *b;
         }
-        if (auto s = r_.str(r_.get(n, "cycle_point_format"), "scheduler.cycle_point_format")) {
+        point_format_node_ = r_.get(n, "cycle_point_format");
+        if (auto s = r_.str(point_format_node_, "scheduler.cycle_point_format")) {
             wf_.cycle_point_format = *s;
+            std::string why;
+            settings_.point_format = Cycling::point_template(*s, why);
+            if (!why.empty())
+                r_.error(point_format_node_, fmt::format("cycle_point_format '{}': {}", *s, why));
         }
         const YAML::Node tz = r_.get(n, "cycle_point_time_zone");
         if (auto s = r_.str(tz, "scheduler.cycle_point_time_zone")) {
@@ -570,6 +575,12 @@ class Loader {
                 r_.error(cal,
                          "a calendar only applies to date-time cycling: set cycling: datetime");
             }
+        }
+        if (!settings_.point_format.empty() && settings_.mode == CyclingMode::integer) {
+            r_.error(point_format_node_,
+                     "cycle_point_format only applies to date-time cycling: "
+                     "set cycling: datetime, or remove it");
+            settings_.point_format.clear();
         }
         wf_.cycling = Cycling(settings_);
         const Cycling& cy = wf_.cycling;
@@ -895,9 +906,8 @@ class Loader {
                     if (literal || text.compare(i, 2, "${") == 0) {
                         const std::size_t open = i + (literal ? 3 : 2);
                         const std::size_t close = text.find('}', open);
-                        const std::string k = close == std::string::npos
-                                                  ? ""
-                                                  : text.substr(open, close - open);
+                        const std::string k =
+                            close == std::string::npos ? "" : text.substr(open, close - open);
                         if (std::find(declared.begin(), declared.end(), k) != declared.end()) {
                             if (literal) {
                                 out += "${" + k + "}";
@@ -941,7 +951,8 @@ class Loader {
                 r_.error(kv.first, fmt::format("parameter '{}' is defined twice: keep one", name));
                 continue;
             }
-            const bool ident = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+            const bool ident = !name.empty() &&
+                               !std::isdigit(static_cast<unsigned char>(name[0])) &&
                                std::all_of(name.begin(), name.end(), [](char c) {
                                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
                                });
@@ -1008,8 +1019,9 @@ class Loader {
         }
         if (!templates.IsDefined() || templates.IsNull()) return;
         if (!templates.IsMap()) {
-            r_.error(templates, "parameters.templates maps a parameter to its template, e.g. "
-                                "member: \"_m%(member)02d\"");
+            r_.error(templates,
+                     "parameters.templates maps a parameter to its template, e.g. "
+                     "member: \"_m%(member)02d\"");
             return;
         }
         for (const auto& kv : templates) {
@@ -1062,7 +1074,6 @@ class Loader {
                     return fmt::format("<{}={}>: {} is not one of {}'s values ({})", sp.param,
                                        sp.value, sp.value, sp.param, join(p.values));
                 }
-
             }
         }
         return "";
@@ -1222,10 +1233,10 @@ class Loader {
         for (const auto& g : pn.groups) {
             for (const auto& sp : g) {
                 const Parameter& p = wf_.parameters.at(sp.param);
-                const std::size_t i = sp.kind == ParamSpec::Kind::fixed
-                                          ? *value_index(p, sp.value)
-                                          : static_cast<std::size_t>(
-                                                static_cast<long>(b.at(sp.param)) + sp.offset);
+                const std::size_t i =
+                    sp.kind == ParamSpec::Kind::fixed
+                        ? *value_index(p, sp.value)
+                        : static_cast<std::size_t>(static_cast<long>(b.at(sp.param)) + sp.offset);
                 out.emplace_back(sp.param, p.values[i]);
             }
         }
@@ -1495,6 +1506,9 @@ class Loader {
             gs.where = r_.loc(kv.first);
             try {
                 gs.sequence = cy.parse_sequence(gs.recurrence, wf_.initial, wf_.final);
+                // scheduling.exclusions are every section's own.
+                for (const Point p : wf_.excluded_points) gs.sequence.exclude(p);
+                for (const auto& x : wf_.excluded_sequences) gs.sequence.exclude(x);
             } catch (const ParseError& e) {
                 r_.error(e.offset < gs.recurrence.size() ? r_.inside(kv.first, e.offset) : gs.where,
                          fmt::format("recurrence '{}': {}", gs.recurrence, e.what()));
@@ -1519,11 +1533,18 @@ class Loader {
             expand_parameters(wf_.graph.size() - 1);
         }
         resolve_names();
-        // Number every graph node in the order tasks_at() walks them.
+        // Every graph node knows where it is written (Trigger::source).
         for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
-            for (const auto& d : wf_.graph[s].deps) {
-                if (d.left) for_each_node(*d.left, [&](const NodeRef& r) { (void)source(s, r); });
-                (void)source(s, d.right);
+            std::function<void(Expr&)> number = [&](Expr& e) {
+                if (e.kind == Expr::Kind::node) {
+                    e.node.source = source(s, e.node);
+                    return;
+                }
+                for (auto& c : e.children) number(c);
+            };
+            for (auto& d : wf_.graph[s].deps) {
+                if (d.left) number(*d.left);
+                d.right.source = source(s, d.right);
             }
         }
     }
@@ -1538,7 +1559,8 @@ class Loader {
         auto& deps = wf_.graph[s].deps;
         const bool any = std::any_of(deps.begin(), deps.end(), [](const Dependency& d) {
             bool p = d.right.name.find('<') != std::string::npos;
-            if (d.left) for_each_node(*d.left, [&](const NodeRef& r) {
+            if (d.left)
+                for_each_node(*d.left, [&](const NodeRef& r) {
                     p = p || r.name.find('<') != std::string::npos;
                 });
             return p;
@@ -1578,8 +1600,7 @@ class Loader {
                         }
                     }
                     for (const auto& f : pn.free_params()) {
-                        if (std::find(free.begin(), free.end(), f) == free.end())
-                            free.push_back(f);
+                        if (std::find(free.begin(), free.end(), f) == free.end()) free.push_back(f);
                     }
                     names.emplace(r.name, std::move(pn));
                 } catch (const ParseError& e) {
@@ -2074,6 +2095,36 @@ class Loader {
     }
 
     // -- whole-workflow checks --
+    // cycle_point_format must write every point so that it reads back the
+    // same: a format without hours cannot tell T00 from T12.
+    void check_point_format() {
+        if (settings_.point_format.empty()) return;
+        CyclingSettings plain = settings_;
+        plain.point_format.clear();
+        const Cycling standard(plain);
+        for (const auto& gs : wf_.graph) {
+            auto p = wf_.first_on(gs);
+            for (int k = 0; p && k < 100 && (!wf_.final || *p <= *wf_.final); ++k) {
+                const std::string text = wf_.cycling.format(*p);
+                std::optional<Point> back;
+                try {
+                    back = wf_.cycling.parse_point(text);
+                } catch (const ParseError&) {
+                }
+                if (!back || *back != *p) {
+                    r_.error(point_format_node_,
+                             fmt::format("cycle_point_format '{}' writes the point {} as '{}', "
+                                         "which {}: give it the fields it leaves out",
+                                         wf_.cycle_point_format, standard.format(*p), text,
+                                         back ? "reads back as " + standard.format(*back)
+                                              : std::string("cannot be read back")));
+                    return;
+                }
+                p = gs.sequence.next_after(*p);
+            }
+        }
+    }
+
     void check_cycles_and_offsets() {
         // Which tasks each section places on its points: right-hand tasks
         // (families expanded) and left-hand tasks without an offset.
@@ -2220,6 +2271,7 @@ class Loader {
     bool have_initial_ = false;
     std::map<std::string, RawRuntime> raw_;
     std::vector<YAML::Node> sections_nodes_;
+    YAML::Node point_format_node_;  // scheduler.cycle_point_format, for messages
     // Each task a parameterised name expanded to: its parameters' values.
     std::map<std::string, std::vector<std::pair<std::string, std::string>>> param_values_;
     // Each task a parameterised runtime name expands to: those names.
@@ -2230,7 +2282,7 @@ class Loader {
     };
     std::map<std::string, std::vector<ParamParent>> param_parents_;
     std::map<std::string, std::string> vars_;  // the file's variables, with --set applied
-    std::set<std::string> bad_params_;           // parameters whose definition has an error
+    std::set<std::string> bad_params_;         // parameters whose definition has an error
     static constexpr const char* kReported = "(reported)";
     std::vector<YAML::Node> exclusion_nodes_;
     std::vector<std::unordered_set<std::string>> defines_;
@@ -2331,21 +2383,14 @@ std::vector<TaskAt> Workflow::tasks_at(Point p) const {
         }
         return it->second;
     };
-    // Source indices were assigned in graph order while loading; recompute
-    // the same walk to find each node's index.
-    int src = 0;
     for (const auto& gs : graph) {
-        const bool here = on(gs, p);
+        if (!on(gs, p)) continue;
         for (const auto& d : gs.deps) {
-            // Number the nodes as the loader did: left nodes, then right.
-            std::function<std::optional<Prereq>(const Expr&)> build =
-                [&](const Expr& e) -> std::optional<Prereq> {
+            std::function<Prereq(const Expr&)> build = [&](const Expr& e) -> Prereq {
                 if (e.kind == Expr::Kind::node) {
                     const NodeRef& r = e.node;
-                    const int my_src = src++;
-                    if (!here) return std::nullopt;
                     Trigger t;
-                    t.source = my_src;
+                    t.source = r.source;
                     const Point up = r.offset.empty() ? p : offset_point(r.offset, p);
                     t.point = up;
                     t.pre_initial = up < initial;
@@ -2378,16 +2423,11 @@ std::vector<TaskAt> Workflow::tasks_at(Point p) const {
                 Prereq group;
                 group.kind =
                     e.kind == Expr::Kind::all_of ? Prereq::Kind::all_of : Prereq::Kind::any_of;
-                for (const auto& c : e.children) {
-                    if (auto sub = build(c)) group.children.push_back(std::move(*sub));
-                }
-                if (!here) return std::nullopt;
+                for (const auto& c : e.children) group.children.push_back(build(c));
                 return group;
             };
             std::optional<Prereq> left;
             if (d.left) left = build(*d.left);
-            ++src;  // the right node
-            if (!here) continue;
             std::vector<std::string> targets;
             if (is_family(d.right.name)) {
                 targets = members(d.right.name);
@@ -2420,41 +2460,25 @@ bool Workflow::excluded(Point p) const {
 }
 
 bool Workflow::on(const GraphSection& gs, Point p) const {
-    return gs.sequence.contains(p) && !excluded(p);
-}
-
-std::optional<Point> Workflow::next_on(const GraphSection& gs, std::optional<Point> n,
-                                       std::optional<Point> beat) const {
-    // Step over excluded points, but not past a point another section already
-    // offers, and not for ever: a section whose points are all excluded is
-    // treated as having no more after 10,000 of them.
-    for (int i = 0; n && excluded(*n); ++i) {
-        if (i == 10000 || (beat && *n >= *beat)) return std::nullopt;
-        n = gs.sequence.next_after(*n);
-    }
-    return n;
+    return gs.sequence.contains(p);  // scheduling.exclusions are the sequence's own
 }
 
 std::optional<Point> Workflow::next_point(Point p) const {
     std::optional<Point> best;
     for (const auto& gs : graph) {
-        if (auto n = next_on(gs, gs.sequence.next_after(p), best); n && (!best || *n < *best))
-            best = n;
+        if (auto n = gs.sequence.next_after(p); n && (!best || *n < *best)) best = n;
     }
     return best;
 }
 
 std::optional<Point> Workflow::first_on(const GraphSection& gs) const {
-    return next_on(gs, gs.sequence.first_at_or_after(initial), std::nullopt);
+    return gs.sequence.first_at_or_after(initial);
 }
 
 std::optional<Point> Workflow::first_point() const {
     std::optional<Point> best;
     for (const auto& gs : graph) {
-        if (auto n = next_on(gs, gs.sequence.first_at_or_after(initial), best);
-            n && (!best || *n < *best)) {
-            best = n;
-        }
+        if (auto n = first_on(gs); n && (!best || *n < *best)) best = n;
     }
     return best;
 }

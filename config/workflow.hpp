@@ -197,7 +197,7 @@ class Workflow {
     std::map<std::string, Queue> queues;
     std::map<std::string, XTrigger> xtriggers;
     std::map<std::string, Parameter> parameters;  // task parameters, by name
-    std::map<std::string, Runtime> runtime;  // every namespace, root included
+    std::map<std::string, Runtime> runtime;       // every namespace, root included
     std::vector<GraphSection> graph;
     std::vector<std::string> tasks;     // every task in the graph, sorted
     std::vector<std::string> families;  // namespaces inherited by others (root excluded)
@@ -230,13 +230,10 @@ class Workflow {
     std::optional<Point> first_point() const;
     // The first point of one section at or after initial (exclusions skipped).
     std::optional<Point> first_on(const GraphSection& gs) const;
-    // p is on this section's recurrence and not excluded.
+    // p is on this section's recurrence (scheduling.exclusions are part of
+    // every section's sequence).
     bool on(const GraphSection& gs, Point p) const;
     bool excluded(Point p) const;
-
-  private:
-    std::optional<Point> next_on(const GraphSection& gs, std::optional<Point> n,
-                                 std::optional<Point> beat) const;
 };
 
 }  // namespace tock::config

@@ -54,7 +54,8 @@ std::string job_script(const JobInfo& j, const config::Runtime& rt) {
     // Cylc's CYLC_TASK_PARAM_member, before env-script and environment.
     if (!rt.parameters.empty()) {
         s += "export";
-        for (const auto& [k, v] : rt.parameters) s += fmt::format(" TOCK_PARAM_{}={}", k, shell_quote(v));
+        for (const auto& [k, v] : rt.parameters)
+            s += fmt::format(" TOCK_PARAM_{}={}", k, shell_quote(v));
         s += "\n";
     }
     // Messages go by the runner's pipe (TOCK_MESSAGE_FD), else by tock

@@ -13,6 +13,7 @@
 //           space-separated; "" when it has none
 //   seqf <cal> <initial> <final> <recurrence> <count>   -> the same, bounded
 //   expr <cal> <base> <now> <text>     -> Cycling::parse_point_expr
+//   fmt <cal> <tz> <format> <text>     -> the point written with cycle_point_format
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -48,6 +49,17 @@ std::string answer(const std::string& line) {
     std::istringstream in(line);
     std::string op;
     in >> op;
+    if (op == "fmt") {
+        std::string cal, format, text;
+        int tz = 0;
+        in >> cal >> tz >> format >> text;
+        std::string why;
+        CyclingSettings s{CyclingMode::datetime, calendar(cal), tz};
+        s.point_format = Cycling::point_template(format, why);
+        if (!why.empty()) return "error";
+        Cycling c(s);
+        return c.format(c.parse_point(text));
+    }
     if (op == "point") {
         std::string cal, text;
         int tz = 0;

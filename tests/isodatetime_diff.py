@@ -5,7 +5,8 @@ isodatetime is the library Cylc itself uses for date-time cycling. This
 script generates random cases (seeded, so runs repeat), asks both isodatetime
 and tests/cycling_probe for the answer, and reports every mismatch.
 
-Covered: duration parsing, point parsing (basic/extended forms, reduced
+Covered: cycle_point_format (isodatetime's dumper, ISO and strftime forms,
+points in UTC and other zones), duration parsing, point parsing (basic/extended forms, reduced
 precision, time zones, week and ordinal dates), Cylc's min(...) of points, point +/- duration (month ends, leap days) in the
 gregorian, 360day, 365day and 366day calendars, and absolute recurrences
 R/start/period, Rn/start/period, Rn/period/end and Rn/start/end.
@@ -24,6 +25,7 @@ except ImportError:  # Debian's python3-isodatetime, run from another python3
     sys.path.append("/usr/lib/python3/dist-packages")
     from metomi.isodatetime.data import Calendar, Duration, TimeRecurrence
 from metomi.isodatetime.parsers import DurationParser, TimePointParser
+from metomi.isodatetime.dumpers import TimePointDumper
 
 CALENDARS = ["gregorian", "360day", "365day", "366day"]
 POINT_PARSER = TimePointParser(assumed_time_zone=(0, 0))
@@ -165,7 +167,26 @@ def make_cases(rng, n):
     for _ in range(n):
         cal = rng.choice(CALENDARS)
         Calendar.default().set_mode(cal)  # generation parses points too
-        kind = rng.choice(["dur", "point", "add", "sub", "add", "seq", "seq", "min"])
+        kind = rng.choice(["dur", "point", "add", "sub", "add", "seq", "seq", "min", "fmt"])
+        if kind == "fmt":
+            # A point in the workflow's zone, written with a cycle_point_format.
+            tz = rng.choice([0, 0, 60, -330, 600])
+            sign = "+" if tz >= 0 else "-"
+            text = rand_point(rng, cal, zone=False)
+            if "T" not in text:
+                text += "T00"
+            sep = ":" if "-" in text else ""
+            text += "Z" if tz == 0 else "%s%02d%s%02d" % (sign, abs(tz) // 60, sep, abs(tz) % 60)
+            form = rng.choice(["CCYYMMDDThhmmZ", "CCYY-MM-DDThhZ", "CCYYMMDDThhmm+hhmm",
+                               "CCYYMMDDThh", "CCYYMMDD", "CCYY-MM-DDThhmmss", "CCYYMMDDThh+hh",
+                               "%Y%m%dT%H%M%z", "%Y-%m-%dT%HZ", "%Y%m%d"])
+            iso = form
+            for code, token in [("%Y", "CCYY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"),
+                                ("%M", "mm"), ("%S", "ss"), ("%z", "+hhmm")]:
+                iso = iso.replace(code, token)
+            yield cal, "fmt %s %d %s %s" % (cal, tz, form, text), \
+                lambda t=text, f=iso: TimePointDumper().dump(POINT_PARSER.parse(t), f)
+            continue
         if kind == "min":
             # Cylc's min(): every item read in the same context (truncated
             # points at or after it, offsets from it), the earliest wins.

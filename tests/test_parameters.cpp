@@ -99,8 +99,7 @@ TEST_SUITE("parameters") {
                              ParseError);
         CHECK_THROWS_WITH_AS(parse_values("0..10..0"), doctest::Contains("step must be positive"),
                              ParseError);
-        CHECK_THROWS_WITH_AS(parse_values("a,,b"), doctest::Contains("an empty value"),
-                             ParseError);
+        CHECK_THROWS_WITH_AS(parse_values("a,,b"), doctest::Contains("an empty value"), ParseError);
     }
 
     TEST_CASE("Cylc's default templates: zero-padded to the widest integer, _name for names") {
@@ -140,16 +139,23 @@ TEST_SUITE("parameters") {
 
     TEST_CASE("the graph is written once per choice of values, as Cylc expands it") {
         const auto w = wf(kEnsemble);
-        const std::vector<std::string> expected = {
-            "archive",          "model_member1",    "model_member2",    "model_member3",
-            "post_member1_north", "post_member1_south", "post_member2_north", "post_member2_south",
-            "post_member3_north", "post_member3_south", "prep",            "rescue"};
+        const std::vector<std::string> expected = {"archive",
+                                                   "model_member1",
+                                                   "model_member2",
+                                                   "model_member3",
+                                                   "post_member1_north",
+                                                   "post_member1_south",
+                                                   "post_member2_north",
+                                                   "post_member2_south",
+                                                   "post_member3_north",
+                                                   "post_member3_south",
+                                                   "prep",
+                                                   "rescue"};
         CHECK(w.tasks == expected);
         const Point p1 = w.initial;
         // One member each; the first member has no member before it.
         CHECK(parents(w, "model_member1", p1) == std::set<std::string>{"prep"});
-        CHECK(parents(w, "model_member3", p1) ==
-              std::set<std::string>{"prep", "model_member2"});
+        CHECK(parents(w, "model_member3", p1) == std::set<std::string>{"prep", "model_member2"});
         CHECK(parents(w, "post_member2_south", p1) == std::set<std::string>{"model_member2"});
         // All into one: the archive waits for every post.
         CHECK(parents(w, "archive", p1).size() == 6);
@@ -199,9 +205,8 @@ scheduling:
     R1: model<member> => post<member><lead>
 )");
         CHECK(w.tasks == std::vector<std::string>{"model_m001", "model_m002", "post_m001+00h",
-                                                  "post_m001+06h", "post_m001+12h",
-                                                  "post_m002+00h", "post_m002+06h",
-                                                  "post_m002+12h"});
+                                                  "post_m001+06h", "post_m001+12h", "post_m002+00h",
+                                                  "post_m002+06h", "post_m002+12h"});
     }
 
     TEST_CASE("errors name the parameter and where it is written") {
@@ -292,8 +297,8 @@ runtime:
     TEST_CASE("fuzz: every expansion is the product of the values, offsets dropped at the ends") {
         for (int n = 1; n <= 6; ++n) {
             for (int k = 1; k <= 3; ++k) {
-                const auto w = wf("parameters:\n  m: 1.." + std::to_string(n) +
-                                  "\n  r: 1.." + std::to_string(k) +
+                const auto w = wf("parameters:\n  m: 1.." + std::to_string(n) + "\n  r: 1.." +
+                                  std::to_string(k) +
                                   "\nscheduling:\n  cycling: integer\n  graph:\n    R1: |\n"
                                   "      a<m-1> => a<m>\n      a<m> => b<m, r> => c\n");
                 CHECK(w.tasks.size() == static_cast<std::size_t>(n + n * k + 1));

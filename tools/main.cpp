@@ -39,8 +39,9 @@ int main(int argc, char** argv) {
     // --set KEY=VALUE and --set-file FILE: values for the file's vars.
     tock::cmd::VarOptions vars;
     auto add_vars = [&vars](CLI::App* c) {
-        c->add_option("--set", vars.sets, "KEY=VALUE: a value for one of the file's vars "
-                                          "(repeatable)");
+        c->add_option("--set", vars.sets,
+                      "KEY=VALUE: a value for one of the file's vars "
+                      "(repeatable)");
         c->add_option("--set-file", vars.files, "a file of KEY=VALUE lines (repeatable)");
     };
     auto* validate = app.add_subcommand("validate", "check a workflow file and summarise it");
@@ -176,7 +177,8 @@ int main(int argc, char** argv) {
             play_opts.vars_given = !vars.sets.empty() || !vars.files.empty();
             graph_opts.vars = *v;
         }
-        if (app.got_subcommand(validate)) return tock::cmd::validate(flow, play_opts.overrides.vars);
+        if (app.got_subcommand(validate))
+            return tock::cmd::validate(flow, play_opts.overrides.vars);
         if (app.got_subcommand(list)) return tock::cmd::list(flow, tree, play_opts.overrides.vars);
         if (app.got_subcommand(graph)) return tock::cmd::graph(graph_opts);
         if (app.got_subcommand(import_cmd)) return tock::cmd::import_flow(import_opts);
