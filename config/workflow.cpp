@@ -784,7 +784,7 @@ class Loader {
                              rest));
                 return;
             }
-            Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0});
+            Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0, {}});
             try {
                 x.interval = dt.parse_interval(rest.substr(1));
             } catch (const ParseError& e) {
@@ -1378,7 +1378,7 @@ class Loader {
     // Execution time limits, timeouts, run lengths and retry delays are
     // always real time, in either cycling mode.
     std::optional<Interval> exact_interval(const YAML::Node& n) {
-        Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0});
+        Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0, {}});
         return interval(n, dt, "a duration such as PT10M");
     }
 
@@ -1386,7 +1386,7 @@ class Loader {
     std::optional<std::vector<Interval>> delays(const YAML::Node& n) {
         if (!n.IsDefined() || n.IsNull()) return std::nullopt;
         std::vector<Interval> out;
-        Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0});
+        Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0, {}});
         for (const auto& it : r_.items(n, "retry delays")) {
             const std::string& item = it.text;
             std::size_t times = 1;

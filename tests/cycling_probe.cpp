@@ -33,7 +33,7 @@ Calendar calendar(const std::string& name) {
 }
 
 Cycling datetime(const std::string& cal, int tz = 0) {
-    return Cycling(CyclingSettings{CyclingMode::datetime, calendar(cal), tz});
+    return Cycling(CyclingSettings{CyclingMode::datetime, calendar(cal), tz, {}});
 }
 
 std::string join(const Cycling& c, const std::vector<Point>& pts) {
@@ -54,7 +54,7 @@ std::string answer(const std::string& line) {
         int tz = 0;
         in >> cal >> tz >> format >> text;
         std::string why;
-        CyclingSettings s{CyclingMode::datetime, calendar(cal), tz};
+        CyclingSettings s{CyclingMode::datetime, calendar(cal), tz, {}};
         s.point_format = Cycling::point_template(format, why);
         if (!why.empty()) return "error";
         Cycling c(s);

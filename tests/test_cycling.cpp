@@ -12,11 +12,11 @@ using namespace tock::config;
 namespace {
 
 Cycling dt(Calendar cal = Calendar::gregorian, int tz = 0) {
-    return Cycling(CyclingSettings{CyclingMode::datetime, cal, tz});
+    return Cycling(CyclingSettings{CyclingMode::datetime, cal, tz, {}});
 }
 
 Cycling ints() {
-    return Cycling(CyclingSettings{CyclingMode::integer, Calendar::gregorian, 0});
+    return Cycling(CyclingSettings{CyclingMode::integer, Calendar::gregorian, 0, {}});
 }
 
 std::string join(const Cycling& c, const std::vector<Point>& pts) {
