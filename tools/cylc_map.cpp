@@ -62,7 +62,13 @@ class Mapper {
                 } else if (i.key == "allow implicit tasks") {
                     n_.boolean_into(out, "allow_implicit_tasks", path, i);
                 } else if (i.key == "cycle point format") {
-                    out.set("cycle_point_format", text(i.value));
+                    if (i.value.find(':') != std::string::npos) {
+                        n_.note(out, path, i,
+                                "':' cannot be in a tock cycle point (it separates a task from "
+                                "its state in task ids): points are written CCYYMMDDThhmmZ");
+                    } else {
+                        out.set("cycle_point_format", text(i.value));
+                    }
                 } else if (i.key == "cycle point time zone") {
                     out.set("cycle_point_time_zone", text(i.value));
                 } else if (i.key == "cycle point num expanded year digits") {
