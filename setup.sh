@@ -15,7 +15,7 @@ packages=(
   libzmq3-dev cppzmq-dev libuv1-dev libyaml-cpp-dev libfmt-dev doctest-dev
   libsqlite3-dev nlohmann-json3-dev libcli11-dev libhowardhinnant-date-dev
   libsimdjson-dev libmimalloc-dev
-  python3 python3-isodatetime python3-zmq sqlite3 util-linux
+  python3 python3-isodatetime python3-zmq python3-jinja2 sqlite3 util-linux
 )
 
 missing=()

@@ -37,6 +37,7 @@ Commands:
   validate   check a workflow file: every error with file:line:col, or a summary
   list       a workflow's tasks, or its family tree (--tree)
   graph      the expanded graph over a range of cycle points (text, dot, svg)
+  import     a Cylc 8 flow.cylc as tock's YAML (Jinja2 and --set included)
   play       run a workflow: live, simulation, dummy or skip; detached or not
   history    a task's event history, from its run database
   message    from a job: send a message (an output) to the scheduler
@@ -146,6 +147,36 @@ cycle points or up to the final point, whichever comes first).
 
 Example:
   tock graph examples/forecast.yaml --from 2026-01-01T00Z --to 2026-01-01T12Z
+)~"},
+    {"import", R"~(tock import FLOW.cylc [-o FILE] [--set KEY=VALUE]... [--set-file FILE] [--rendered]
+
+Reads a Cylc 8 workflow definition and writes the same workflow as tock's
+YAML to standard output (or FILE): [meta], [scheduler], [task parameters],
+[scheduling] (points, queues, xtriggers, special tasks, the graph as it is)
+and [runtime] (every namespace). A setting tock has not is kept as a comment
+at its place, with why:
+
+  # not carried over: [runtime][model]platform = hpc: tock runs every job on this host ...
+
+%include "file" is read relative to the including file. A first line
+#!jinja2 renders the file with Jinja2 first (Debian's python3-jinja2, run
+as /usr/bin/python3, or $TOCK_PYTHON), as Cylc does: undefined variables are
+errors; raise(), assert() and environ are there.
+  --set KEY=VALUE   a Jinja2 variable; VALUE is a Python literal, as for
+                    cylc play -s: --set N=5 (a number), --set 'X="a"' (a string)
+  --set-file FILE   KEY=VALUE lines (# comments); --set wins over it
+  -o FILE           write FILE instead of standard output
+  --rendered        print the file as read instead (includes inlined, Jinja2
+                    rendered), as cylc view shows it: the text whose lines a
+                    "line N of the Jinja2 output" error counts
+
+Exit status: 0 written (the number of settings not carried over is on
+stderr); 1 nothing usable (no graph); 2 a file that cannot be read or parsed
+(FILE:LINE: what is wrong), #!empy, a Jinja2 error, a bad --set, or Jinja2
+missing (apt-get install python3-jinja2).
+
+Example:
+  tock import examples/cylc/flow.cylc -o forecast.yaml && tock validate forecast.yaml
 )~"},
     {"play", R"~(tock play FLOW.yaml [--no-detach] [--mode live|simulation|dummy|skip] [--fast]
                     [--run-dir DIR] [--initial-cycle P] [--final-cycle P]

@@ -7,6 +7,7 @@
 #include "tools/control.hpp"
 #include "tools/demo.hpp"
 #include "tools/help.hpp"
+#include "tools/import.hpp"
 #include "tools/play.hpp"
 #include "tools/run_cmds.hpp"
 #include "tools/workflow_cmds.hpp"
@@ -63,6 +64,17 @@ int main(int argc, char** argv) {
     graph->add_option("-o,--output", graph_opts.output,
                       "svg: the file to write (default NAME.svg)");
     add_vars(graph);
+
+    tock::cmd::ImportOptions import_opts;
+    auto* import_cmd = app.add_subcommand("import", "a Cylc 8 flow.cylc as tock's workflow YAML");
+    import_cmd->add_option("FLOW", import_opts.flow, "the flow.cylc file")->required();
+    import_cmd->add_option("-o,--output", import_opts.output,
+                           "write here (default: standard output)");
+    import_cmd->add_option("--set", import_opts.sets,
+                           "KEY=VALUE: a Jinja2 variable (a Python literal)");
+    import_cmd->add_option("--set-file", import_opts.set_files, "a file of KEY=VALUE lines");
+    import_cmd->add_flag("--rendered", import_opts.rendered,
+                         "print the file as read (includes inlined, Jinja2 rendered)");
 
     tock::cmd::PlayOptions play_opts;
     auto* play = app.add_subcommand("play", "run a workflow");
@@ -169,6 +181,7 @@ int main(int argc, char** argv) {
             return tock::cmd::validate(flow, play_opts.overrides.vars);
         if (app.got_subcommand(list)) return tock::cmd::list(flow, tree, play_opts.overrides.vars);
         if (app.got_subcommand(graph)) return tock::cmd::graph(graph_opts);
+        if (app.got_subcommand(import_cmd)) return tock::cmd::import_flow(import_opts);
         if (app.got_subcommand(play)) return tock::cmd::play(play_opts);
         if (app.got_subcommand(history)) return tock::cmd::history(history_run, history_task);
         if (app.got_subcommand(message)) return tock::cmd::message(job, words);
