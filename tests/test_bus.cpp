@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <cstdlib>
 #include <future>
@@ -291,7 +292,7 @@ TEST_SUITE("bus") {
                                  : transport == "ipc"
                                      ? test::ipc_endpoint("m2m-" + std::to_string(p))
                                      : "tcp://127.0.0.1:*";
-                pubs.push_back(std::make_unique<Publisher>(loop, "p" + std::to_string(p), ep));
+                pubs.push_back(std::make_unique<Publisher>(loop, fmt::format("p{}", p), ep));
                 eps.push_back(pubs.back()->endpoint());
             }
             endpoints.set_value(eps);
@@ -321,7 +322,7 @@ TEST_SUITE("bus") {
             Loop loop(ClockMode::real, &ctx);
             std::vector<std::unique_ptr<Subscriber>> subs;
             for (int s = 0; s < subscribers; ++s) {
-                subs.push_back(std::make_unique<Subscriber>(loop, "s" + std::to_string(s)));
+                subs.push_back(std::make_unique<Subscriber>(loop, fmt::format("s{}", s)));
                 subs.back()->subscribe("job.");
                 for (auto& ep : eps) subs.back()->connect(ep);
             }

@@ -21,7 +21,10 @@ Cycling ints() {
 
 std::string join(const Cycling& c, const std::vector<Point>& pts) {
     std::string out;
-    for (const Point& p : pts) out += (out.empty() ? "" : " ") + c.format(p);
+    for (const Point& p : pts) {
+        if (!out.empty()) out += ' ';
+        out += c.format(p);
+    }
     return out;
 }
 

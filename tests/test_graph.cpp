@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <cstddef>
 #include <random>
@@ -769,7 +770,7 @@ TEST_SUITE("graph") {
     TEST_CASE("a long graph parses in one pass") {
         std::string text;
         for (int k = 0; k < 20000; ++k) {
-            text += "t" + std::to_string(k) + " => t" + std::to_string(k + 1) + "\n\n\n";
+            text += fmt::format("t{} => t{}\n\n\n", k, k + 1);
         }
         text += std::string(100000, '\n');
         CHECK(parse_graph(text).size() == 20000);
