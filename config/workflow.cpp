@@ -2451,14 +2451,6 @@ std::vector<TaskAt> Workflow::tasks_at(Point p) const {
     return v;
 }
 
-bool Workflow::excluded(Point p) const {
-    if (std::find(excluded_points.begin(), excluded_points.end(), p) != excluded_points.end()) {
-        return true;
-    }
-    return std::any_of(excluded_sequences.begin(), excluded_sequences.end(),
-                       [&](const Sequence& s) { return s.contains(p); });
-}
-
 bool Workflow::on(const GraphSection& gs, Point p) const {
     return gs.sequence.contains(p);  // scheduling.exclusions are the sequence's own
 }

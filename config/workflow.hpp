@@ -233,7 +233,6 @@ class Workflow {
     // p is on this section's recurrence (scheduling.exclusions are part of
     // every section's sequence).
     bool on(const GraphSection& gs, Point p) const;
-    bool excluded(Point p) const;
 };
 
 }  // namespace tock::config

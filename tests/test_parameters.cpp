@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <set>
@@ -39,6 +40,15 @@ std::set<std::string> parents(const Workflow& w, const std::string& task, Point 
         for (const auto& pr : t.prereqs) upstream(pr, out);
     }
     return out;
+}
+
+// A workflow with parameter member: 1..3 whose graph line (line 7) is
+// `graph`, then `runtime` (from line 8).
+std::string three_members(const std::string& graph, const std::string& runtime = "") {
+    return fmt::format(
+        "\nparameters:\n  member: 1..3\nscheduling:\n  cycling: integer\n  graph:\n    R1: "
+        "{}\n{}",
+        graph, runtime);
 }
 
 Parameter param(std::string name, std::vector<std::string> values) {
@@ -200,53 +210,24 @@ scheduling:
     }
 
     TEST_CASE("errors name the parameter and where it is written") {
-        CHECK(error_with(errors_of(R"(
-parameters:
-  member: 1..3
-scheduling:
-  cycling: integer
-  graph:
-    R1: model<membr> => post
-)"),
+        CHECK(error_with(errors_of(three_members("model<membr> => post")),
                          "'membr' is not a parameter") ==
               "7:9: 'model<membr>': 'membr' is not a parameter (did you mean 'member'?): define "
               "it under parameters");
         {
             // Allowed (it selects nothing), but named.
-            const auto w = wf(R"(
-parameters:
-  member: 1..3
-scheduling:
-  cycling: integer
-  graph:
-    R1: model<member-3> => model<member>
-)");
+            const auto w = wf(three_members("model<member-3> => model<member>"));
             REQUIRE(w.warnings.size() == 1);
             CHECK(w.warnings[0].str() ==
                   "flow.yaml:7:9: 'model<member-3>': the offset is outside the range: 'member' "
                   "has 3 values, so no member has one 3 away and this node is always left out");
             CHECK(parents(w, "model_member3", w.initial).empty());
         }
-        CHECK(error_with(errors_of(R"(
-parameters:
-  member: 1..3
-scheduling:
-  cycling: integer
-  graph:
-    R1: model<member=4>
-)"),
-                         "is not one of")
+        CHECK(error_with(errors_of(three_members("model<member=4>")), "is not one of")
                   .starts_with("7:9:"));
-        CHECK(error_with(errors_of(R"(
-parameters:
-  member: 1..3
-scheduling:
-  cycling: integer
-  graph:
-    R1: model<member>
-runtime:
+        CHECK(error_with(errors_of(three_members("model<member>", R"(runtime:
   model<member-1>: {}
-)"),
+)")),
                          "belongs in the graph")
                   .starts_with("9:3:"));
         CHECK(error_with(errors_of(R"(

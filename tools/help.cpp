@@ -148,7 +148,8 @@ cycle points or up to the final point, whichever comes first).
 Example:
   tock graph examples/forecast.yaml --from 2026-01-01T00Z --to 2026-01-01T12Z
 )~"},
-    {"import", R"~(tock import FLOW.cylc [-o FILE] [--set KEY=VALUE]... [--set-file FILE] [--rendered]
+    {"import",
+     R"~(tock import FLOW.cylc [-o FILE] [--set KEY=VALUE]... [--set-file FILE] [--rendered]
 
 Reads a Cylc 8 workflow definition and writes the same workflow as tock's
 YAML to standard output (or FILE): [meta], [scheduler], [task parameters],

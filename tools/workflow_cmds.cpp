@@ -36,13 +36,10 @@ std::optional<Workflow> load(const std::string& file, const Vars& vars) {
 // How many points a section has up to the final point ("unbounded" if none).
 std::string count_points(const Workflow& wf, const GraphSection& gs) {
     constexpr std::size_t cap = 10000;
-    std::size_t n = 0, seen = 0;
+    std::size_t n = 0;  // scheduling.exclusions are the sequence's own
     auto p = gs.sequence.first_at_or_after(wf.initial);
-    for (; p && (!wf.final || *p <= *wf.final) && seen < cap;
-         p = gs.sequence.next_after(*p), ++seen) {
-        if (!wf.excluded(*p)) ++n;
-    }
-    if (p && seen == cap && (!wf.final || *p <= *wf.final))
+    for (; p && (!wf.final || *p <= *wf.final) && n < cap; p = gs.sequence.next_after(*p)) ++n;
+    if (p && n == cap && (!wf.final || *p <= *wf.final))
         return wf.final ? "over 10000 cycles" : "unbounded";
     return fmt::format("{} cycle{}", n, n == 1 ? "" : "s");
 }
