@@ -22,6 +22,7 @@
 #include "config/error.hpp"
 #include "config/graph.hpp"
 #include "config/parameters.hpp"
+#include "config/platform.hpp"
 
 namespace tock::config {
 
@@ -198,12 +199,19 @@ class Workflow {
     std::map<std::string, XTrigger> xtriggers;
     std::map<std::string, Parameter> parameters;  // task parameters, by name
     std::map<std::string, Runtime> runtime;       // every namespace, root included
+    // Platforms by name: the global configuration's, then the workflow's
+    // own (docs/platforms.md). `localhost` is always there.
+    std::map<std::string, Platform> platforms;
     std::vector<GraphSection> graph;
     std::vector<std::string> tasks;     // every task in the graph, sorted
     std::vector<std::string> families;  // namespaces inherited by others (root excluded)
     std::vector<Location> sources;      // graph node locations, see Trigger::source
     // What is allowed but likely a mistake (tock validate prints these).
     std::vector<Diagnostic> warnings;
+
+    // Where a task's jobs run: its `platform`, or for `job_runner` alone
+    // that runner on this host with its defaults, or localhost.
+    const Platform& platform_of(const Runtime& rt) const;
 
     bool is_task(const std::string& n) const;
     bool is_family(const std::string& n) const;

@@ -28,6 +28,7 @@ struct BusEvent {
     int num = 0;
     // What the job event said (the detail column), and the job's columns.
     std::optional<std::string_view> message, output, error, runner;
+    std::optional<std::string_view> job_id;  // the batch system's id of the job (Slurm, at)
     std::optional<std::vector<std::string_view>> triggered_by;
     std::optional<std::int64_t> pid, at, exit, signal;
     // The task's whole recorded state, when the event carries it.

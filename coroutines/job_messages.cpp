@@ -23,6 +23,10 @@ namespace {
 struct Job {
     int num = 0;
     bool started = false;
+    // Handed to a batch system that has not answered yet: what the job
+    // says before its submission is heard waits here, in order.
+    bool submitting = false;
+    std::vector<std::string> early;
 };
 
 // A job as its messages name it.
@@ -51,6 +55,10 @@ struct Messages {
             return fmt::format("job {} is not the current job of its task", j.job_id());
         }
         Job& job = it->second;
+        if (job.submitting) {
+            job.early.emplace_back(text);
+            return std::nullopt;
+        }
         const auto& outs = wf.runtime.at(std::string(j.task)).outputs;
         auto custom =
             std::find_if(outs.begin(), outs.end(), [&](auto& kv) { return kv.second == text; });
@@ -97,11 +105,12 @@ struct Messages {
     // is not current.
     void end(const JobRef& j, std::map<std::string, Job>::iterator it,
              std::optional<std::int64_t> code, std::optional<std::int64_t> signal,
-             std::optional<std::int64_t> at) {
+             std::optional<std::int64_t> at, std::optional<std::string_view> error = {}) {
         start(j, it->second);  // it ran, whether or not its message got through
         JsonText b = fields(j);
         if (code) b.num("exit", *code).num("signal", signal.value_or(0));
         if (at) b.num("at", *at);
+        if (error) b.str("error", *error);
         const bool ok = code.value_or(0) == 0 && signal.value_or(0) == 0;
         out.post_text(ok ? "job.succeeded" : "job.failed", b.take());
         current.erase(it);
@@ -111,7 +120,7 @@ struct Messages {
         const JobRef j = ref(e);
         auto it = current.find(j.task_id());
         if (it == current.end() || it->second.num != j.num) return;
-        end(j, it, e.exit.value_or(0), e.signal.value_or(0), e.at);
+        end(j, it, e.exit.value_or(0), e.signal.value_or(0), e.at, e.error);
     }
 
     // job_submit's word that a job was submitted, or could not be, passed on.
@@ -119,6 +128,7 @@ struct Messages {
         JsonText b = fields(ref(e));
         if (e.runner) b.str("runner", *e.runner);
         if (e.pid) b.num("pid", *e.pid);
+        if (e.job_id) b.str("job_id", *e.job_id);
         if (e.at) b.num("at", *e.at);
         if (e.error) b.str("error", *e.error);
         if (e.adopted) b.boolean("adopted", true);
@@ -171,10 +181,19 @@ Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints&
         // values (each_event).
         const BusMessage msg = co_await sub.recv();
         each_event(msg.topic, msg.body, [&](const BusEvent& e) {
-            if (e.topic == "job.submitted") {
-                m.current[ref(e).task_id()] = Job{e.num};
+            if (e.topic == "job.submitting") {
+                m.current[ref(e).task_id()] = Job{e.num, false, true, {}};
+            } else if (e.topic == "job.submitted") {
+                Job& job = m.current[ref(e).task_id()];
+                std::vector<std::string> early;
+                if (job.num == e.num && job.submitting) early = std::move(job.early);
+                job = Job{e.num, false, false, {}};
                 m.submitted(e.topic, e);
+                for (const auto& text : early) (void)m.said(ref(e), text);
             } else if (e.topic == "job.submit-failed") {
+                if (auto it = m.current.find(ref(e).task_id());
+                    it != m.current.end() && it->second.num == e.num && it->second.submitting)
+                    m.current.erase(it);
                 m.submitted(e.topic, e);
             } else if (e.topic == "job.said") {
                 (void)m.said(ref(e), e.message.value_or(""));

@@ -36,6 +36,7 @@ std::string job_script(const JobInfo& j, const config::Runtime& rt) {
     fail += R"(exit "$1")";
     std::string s;
     s += "#!/bin/bash\n";
+    s += j.header;
     s += fmt::format("# tock job {} of workflow {}\n", job_id(j), j.workflow);
     // tock's directory goes first on PATH, so that scripts can call tock
     // message (written out: ${TOCK_BIN%/*} costs bash more). One export

@@ -18,6 +18,7 @@ struct JobInfo {
     std::string job_dir;   // where job, job.out, job.err and job.status live
     std::string endpoint;  // the scheduler's message endpoint
     std::string tock;      // path of the tock executable
+    std::string header;    // the runner's lines after #!/bin/bash (#SBATCH ...)
 };
 
 // "CYCLE/TASK/NN"

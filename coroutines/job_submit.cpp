@@ -1,6 +1,8 @@
 // job_submit: runs the jobs the task pool asks for.
 //
-// Live jobs use the background runner: a bash job script per job, started
+// Jobs go to their platform's runner (docs/platforms.md). A batch system's
+// (Slurm, at) is a BatchRunner (batch_runner.hpp), one per platform, with
+// its own poller. The background runner is this file's: a bash job script per job, started
 // by Process::spawn (clone and exec, no fork) in a session (and process
 // group) of its own, with a message pipe on fd 10
 // (TOCK_MESSAGE_FD) through which the job's `tock message` calls arrive.
@@ -26,6 +28,7 @@
 #include <memory>
 #include <system_error>
 
+#include "coroutines/batch_runner.hpp"
 #include "coroutines/components.hpp"
 #include "coroutines/job_script.hpp"
 #include "coroutines/wire.hpp"
@@ -43,35 +46,6 @@ constexpr int kMessageFd = 10;
 
 // How long a killed job has to go after SIGTERM before SIGKILL.
 constexpr auto kKillGrace = std::chrono::seconds(10);
-
-// What a job's job.status says: its pid, the messages it sent, how it ended.
-struct JobStatus {
-    bool exists = false;
-    std::optional<int> pid;
-    std::vector<std::string> messages;
-    std::optional<std::string> exit;  // SUCCEEDED, or why it failed
-};
-
-JobStatus read_status(const std::string& job_dir) {
-    JobStatus st;
-    std::ifstream f(job_dir + "/job.status");
-    if (!f) return st;
-    st.exists = true;
-    std::string line;
-    while (std::getline(f, line)) {
-        if (line.rfind("TOCK_JOB_PID=", 0) == 0) {
-            try {
-                st.pid = std::stoi(line.substr(13));
-            } catch (const std::exception&) {
-            }
-        } else if (line.rfind("TOCK_JOB_EXIT=", 0) == 0) {
-            st.exit = line.substr(14);
-        } else if (const auto sp = line.find(' '); sp != std::string::npos) {
-            st.messages.push_back(line.substr(sp + 1));  // "TIME MESSAGE"
-        }
-    }
-    return st;
-}
 
 // Is `pid` alive and running this job's script (and not a recycled pid)?
 bool runs_script(int pid, const std::string& script) {
@@ -165,6 +139,8 @@ struct Submitter {
     const config::Workflow& wf;
     SubmitOptions opts;
     Outbox& out;
+    std::map<std::string, std::unique_ptr<BatchRunner>> batch;  // platform -> its runner
+    Scope pollers;                                              // each runner's poller
     Scope jobs;
     std::map<std::string, Process*> running;  // job name -> its process
     std::map<std::string, int> adopted;       // job name -> process group, on restart
@@ -172,7 +148,78 @@ struct Submitter {
     std::string bash = find_program("bash", std::getenv("PATH")).value_or("bash");
 
     Submitter(Loop& l, const config::Workflow& w, SubmitOptions o, Outbox& ob)
-        : loop(l), wf(w), opts(std::move(o)), out(ob), jobs(l) {}
+        : loop(l), wf(w), opts(std::move(o)), out(ob), pollers(l), jobs(l) {}
+
+    BatchRunner& runner_for(const config::Platform& p) {
+        auto& r = batch[p.name];
+        if (!r) {
+            r = std::make_unique<BatchRunner>(loop, out, p, opts.run_dir);
+            pollers.spawn(r->run());
+        }
+        return *r;
+    }
+    // The batch runner of a task's platform, or null for the background
+    // runner (dummy mode runs every job in the background, as Cylc's does).
+    BatchRunner* batch_runner(const std::string& task) {
+        if (opts.mode == RunMode::dummy) return nullptr;
+        const config::Platform& p = wf.platform_of(wf.runtime.at(task));
+        return p.job_runner == "background" ? nullptr : &runner_for(p);
+    }
+
+    // A job's runtime: the task's, or a copy with the broadcasts (`tock
+    // broadcast`) the pool found for this job, and in dummy mode its dummy
+    // script.
+    const config::Runtime& runtime_for(const Json& job, std::optional<config::Runtime>& changed) {
+        const std::string& task = job.at("task").get_ref<const std::string&>();
+        if (auto b = job.find("broadcast"); b != job.end() && b->is_object()) {
+            changed = wf.runtime.at(task);
+            apply_broadcast(*changed, *b);
+        }
+        if (opts.mode == RunMode::dummy) {
+            if (!changed) changed = wf.runtime.at(task);
+            make_dummy(*changed, point_of(job), job.at("num").get<int>());
+        }
+        return changed ? *changed : wf.runtime.at(task);
+    }
+
+    jobs::JobInfo job_info(const Json& job, const std::string& endpoint) const {
+        const std::string cycle = job.at("cycle").get<std::string>();
+        const std::string task = job.at("task").get<std::string>();
+        const int num = job.at("num").get<int>();
+        return {wf.name,
+                task,
+                cycle,
+                num,
+                opts.run_dir,
+                fmt::format("{}/log/job/{}/{}/{:02}", opts.run_dir, cycle, task, num),
+                endpoint,
+                opts.tock_bin,
+                ""};
+    }
+
+    // A job for a batch system, its directory and script written; nullopt
+    // (and job.submit-failed) if they cannot be. job_messages hears that it
+    // is being submitted, and keeps what the job says until its submission
+    // is heard.
+    std::optional<BatchJob> prepare(const Json& job, const BatchRunner& r) {
+        std::optional<config::Runtime> changed;
+        const config::Runtime& rt = runtime_for(job, changed);
+        // A job that reports by job.status alone has no scheduler to call.
+        jobs::JobInfo j =
+            job_info(job, r.platform().communication == "poll" ? "" : opts.scheduler_endpoint);
+        try {
+            make_job_dir(j.job_dir);
+            j.header = r.header(rt, wf.name, j.job_dir, job);
+            write_script(j.job_dir + "/job", jobs::job_script(j, rt));
+        } catch (const std::exception& e) {
+            Json b = fields(job);
+            b["error"] = e.what();
+            out.post("job.submit-failed", b);
+            return std::nullopt;
+        }
+        out.post("job.submitting", fields(job));
+        return BatchJob{fields(job), job_name(job), j.job_dir, "", false, false, 0, ""};
+    }
 
     Json fields(const Json& job) const {
         return task_fields(wf, point_of(job), job.at("task").get<std::string>(),
@@ -213,29 +260,9 @@ struct Submitter {
     }
 
     Task<void> live(Json job) {
-        const std::string task = job.at("task").get<std::string>();
-        const int num = job.at("num").get<int>();
-        // Broadcasts (`tock broadcast`) the pool found for this job
-        // override its runtime.
         std::optional<config::Runtime> changed;
-        if (auto b = job.find("broadcast"); b != job.end() && b->is_object()) {
-            changed = wf.runtime.at(task);
-            apply_broadcast(*changed, *b);
-        }
-        if (opts.mode == RunMode::dummy) {
-            if (!changed) changed = wf.runtime.at(task);
-            make_dummy(*changed, point_of(job), num);
-        }
-        const config::Runtime& rt = changed ? *changed : wf.runtime.at(task);
-        const std::string cycle = job.at("cycle").get<std::string>();
-        jobs::JobInfo j{wf.name,
-                        task,
-                        cycle,
-                        num,
-                        opts.run_dir,
-                        fmt::format("{}/log/job/{}/{}/{:02}", opts.run_dir, cycle, task, num),
-                        opts.scheduler_endpoint,
-                        opts.tock_bin};
+        const config::Runtime& rt = runtime_for(job, changed);
+        const jobs::JobInfo j = job_info(job, opts.scheduler_endpoint);
         const std::string name = job_name(job);
         std::optional<Process> proc;
         std::int64_t started_at = 0;
@@ -328,6 +355,26 @@ struct Submitter {
         }
         const std::string job_dir =
             fmt::format("{}/log/job/{}/{}/{:02}", opts.run_dir, r.cycle, r.name, r.submit_num);
+        // A batch system's job: its runner tracks it from its id (or finds
+        // it by its script), and launches nothing twice. The job's runner is
+        // the one it was submitted to, whatever the platform says now.
+        {
+            config::Runtime as_run = wf.runtime.at(r.name);
+            if (r.runner == "slurm" || r.runner == "at") {
+                if (wf.platform_of(as_run).job_runner != r.runner) {
+                    as_run.platform.clear();
+                    as_run.job_runner = r.runner;
+                }
+            }
+            const bool batch_job = r.runner == "slurm" || r.runner == "at" ||
+                                   (r.job_id.empty() && batch_runner(r.name) != nullptr);
+            if (batch_job && opts.mode != RunMode::dummy) {
+                runner_for(wf.platform_of(as_run))
+                    .adopt(BatchJob{fields(job), job_name(job), job_dir, r.job_id, false, false, 0,
+                                    ""});
+                co_return;
+            }
+        }
         const std::string script = job_dir + "/job";
         // Whether it lives first, then what it wrote: a job that writes its
         // end and exits between the two is seen ended, not killed.
@@ -388,6 +435,12 @@ struct Submitter {
     // reported if it wrote one. Nothing is launched.
     void poll(const Json& job) {
         const std::string name = job_name(job);
+        for (auto& [platform, r] : batch) {
+            if (r->tracks(name)) {
+                r->poll_now();  // ask its batch system now
+                return;
+            }
+        }
         if (!real_jobs(opts.mode) || running.count(name) || adopted.count(name)) return;
         const std::string job_dir =
             fmt::format("{}/log/job/{}/{}/{:02}", opts.run_dir, job.at("cycle").get<std::string>(),
@@ -408,6 +461,12 @@ struct Submitter {
 
     Task<void> kill(Json job) {
         const std::string name = job_name(job);
+        for (auto& [platform, r] : batch) {
+            if (r->tracks(name)) {
+                co_await r->kill(name);
+                co_return;
+            }
+        }
         if (auto a = adopted.find(name); a != adopted.end()) {
             ::kill(-a->second, SIGTERM);
             co_await loop.clock().sleep_for(kKillGrace);
@@ -447,10 +506,18 @@ Task<void> job_submit(Loop& loop, const config::Workflow& wf, const Endpoints& e
     for (;;) {
         auto [topic, body] = co_await in.next();
         if (topic == "submit") {
+            // A batch system's jobs go in one submission per platform.
+            std::map<BatchRunner*, std::vector<BatchJob>> batches;
             for (Json& job : body.at("jobs")) {
-                s.jobs.spawn(real_jobs(s.opts.mode) ? s.live(std::move(job))
-                                                    : s.simulated(std::move(job)));
+                if (!real_jobs(s.opts.mode)) {
+                    s.jobs.spawn(s.simulated(std::move(job)));
+                } else if (BatchRunner* r = s.batch_runner(job.at("task").get<std::string>())) {
+                    if (auto b = s.prepare(job, *r)) batches[r].push_back(std::move(*b));
+                } else {
+                    s.jobs.spawn(s.live(std::move(job)));
+                }
             }
+            for (auto& [r, v] : batches) s.jobs.spawn(r->submit(std::move(v)));
         } else if (topic == "kill") {
             s.jobs.spawn(s.kill(body));
         } else if (topic == "poll") {

@@ -93,6 +93,7 @@ struct Driver {
                 if (v) e.num(k, *v);
             }
             for (const auto& [k, v] : {std::pair{"runner", job->runner},
+                                       {"job_id", job->job_id},
                                        {"error", job->error},
                                        {"message", job->message},
                                        {"output", job->output}}) {

@@ -220,8 +220,10 @@ struct Reporter {
             track(task, e.point, cycle, "preparing", false);
         } else if (ev == "submitted") {
             ++submitted;
-            line(task, e.pid ? fmt::format("submitted (job {:02}, pid {})", e.num, *e.pid)
-                             : fmt::format("submitted (job {:02})", e.num));
+            line(task, e.pid      ? fmt::format("submitted (job {:02}, pid {})", e.num, *e.pid)
+                       : e.job_id ? fmt::format("submitted (job {:02}, {} job {})", e.num,
+                                                e.runner.value_or("batch"), *e.job_id)
+                                  : fmt::format("submitted (job {:02})", e.num));
             if (times && e.at) times << job << "\tsubmitted\t" << *e.at << '\n';
             track(task, e.point, cycle, "submitted", false);
         } else if (ev == "started") {

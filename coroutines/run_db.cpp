@@ -425,6 +425,7 @@ void RunDb::apply(const comp::BusEvent& e, std::int64_t now) {
     j.state = js;
     if (e.runner) j.runner = std::string(*e.runner);
     if (e.pid) j.job_id = std::to_string(*e.pid);
+    if (e.job_id) j.job_id = std::string(*e.job_id);
     const std::string when = e.at ? iso(*e.at) : time;
     if (e.event == "submitted") j.submitted_at = when;
     if (e.event == "started") j.started_at = time;
@@ -535,7 +536,7 @@ Snapshot RunDb::snapshot() {
             snap.tasks.push_back(std::move(r));
         });
     query(
-        "SELECT j.point, j.name, j.cycle, j.submit_num, j.state, j.job_id, "
+        "SELECT j.point, j.name, j.cycle, j.submit_num, j.state, j.job_id, j.runner, "
         "CAST(round((julianday(j.started_at) - 2440587.5) * 86400000) AS INTEGER) * 1000 "
         "FROM jobs j "
         "JOIN task_states t ON t.point = j.point AND t.name = j.name AND t.submit_num = "
@@ -548,8 +549,18 @@ Snapshot RunDb::snapshot() {
             j.cycle = text(s, 2);
             j.submit_num = sqlite3_column_int(s, 3);
             j.state = text(s, 4);
-            if (sqlite3_column_type(s, 5) != SQLITE_NULL) j.pid = std::stoi(text(s, 5));
-            if (sqlite3_column_type(s, 6) != SQLITE_NULL) j.started_at = sqlite3_column_int64(s, 6);
+            j.runner = text(s, 6);
+            if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
+                j.job_id = text(s, 5);
+                // A background job's id is its pid; a batch system's is its own.
+                if (j.runner != "slurm" && j.runner != "at") {
+                    try {
+                        j.pid = std::stoi(j.job_id);
+                    } catch (const std::exception&) {
+                    }
+                }
+            }
+            if (sqlite3_column_type(s, 7) != SQLITE_NULL) j.started_at = sqlite3_column_int64(s, 7);
             snap.active_jobs.push_back(std::move(j));
         });
     query("SELECT label, point FROM xtriggers", nullptr, [&](sqlite3_stmt* s) {

@@ -44,7 +44,9 @@ struct JobRow {
     std::string cycle, name;
     int submit_num = 0;
     std::string state;
-    std::optional<int> pid;
+    std::string runner;                      // background, slurm, at ...
+    std::string job_id;                      // the runner's id: a pid, a Slurm job id
+    std::optional<int> pid;                  // a background job's
     std::optional<std::int64_t> started_at;  // unix microseconds, once it ran
 };
 

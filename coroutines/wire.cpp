@@ -105,6 +105,8 @@ BusEvent read_event(std::string_view topic, element body) {
             e.error = v.get_string().value();
         } else if (k == "runner") {
             e.runner = v.get_string().value();
+        } else if (k == "job_id") {
+            e.job_id = v.get_string().value();
         } else if (k == "triggered_by") {
             e.triggered_by = strings(v);
         } else if (k == "pid") {

@@ -943,6 +943,32 @@ int message(const std::string& job_arg, const std::vector<std::string>& words) {
     }
     std::string text;
     for (std::size_t i = 0; i < words.size(); ++i) text += (i ? " " : "") + words[i];
+    // A job whose platform reports by polling (communication: poll) has no
+    // scheduler to call: its messages go to its job.status, which its runner
+    // reads (the job's own start and end are written there by its script).
+    if (*endpoint == '\0') {
+        const char* dir = std::getenv("TOCK_JOB_DIR");
+        if (!dir || (!job_arg.empty() && (!env_job || job_arg != env_job))) {
+            fmt::print(stderr,
+                       "tock message: this job reports by job.status: it can send only "
+                       "its own messages\n");
+            return 1;
+        }
+        if (text == "started" || text == "succeeded" || text == "failed" ||
+            text.rfind("failed ", 0) == 0)
+            return 0;
+        std::replace(text.begin(), text.end(), '\n', ' ');
+        std::ofstream st(std::string(dir) + "/job.status", std::ios::app);
+        st << std::chrono::duration_cast<std::chrono::seconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count()
+           << ' ' << text << '\n';
+        if (!st.flush()) {
+            fmt::print(stderr, "tock message: cannot write {}/job.status\n", dir);
+            return 1;
+        }
+        return 0;
+    }
     // A local job's message pipe, when it has one and the message is its own.
     if (const char* fd_text = std::getenv("TOCK_MESSAGE_FD");
         fd_text && (job_arg.empty() || (env_job && job_arg == env_job))) {
