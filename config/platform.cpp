@@ -141,9 +141,9 @@ void read_platforms(const YAML::Node& n, std::map<std::string, Platform>& out,
                 p.hosts = hosts;
             } else if (key == "communication") {
                 communication_set = true;
-                if (!v.IsScalar() ||
-                    (v.Scalar() != "pipe" && v.Scalar() != "zmq" && v.Scalar() != "poll"))
-                    bad(v, "communication: pipe, zmq or poll");
+                if (!v.IsScalar() || (v.Scalar() != "pipe" && v.Scalar() != "zmq" &&
+                                      v.Scalar() != "tcp" && v.Scalar() != "poll"))
+                    bad(v, "communication: pipe, zmq, tcp or poll");
                 else
                     p.communication = v.Scalar();
             } else if (key == "poll_interval") {
@@ -172,9 +172,11 @@ void read_platforms(const YAML::Node& n, std::map<std::string, Platform>& out,
             if (!p.submit_command.empty() || !p.poll_command.empty() || !p.kill_command.empty())
                 bad(body, "the background runner has no submit, poll or kill command");
         } else if (p.communication == "pipe") {
-            bad(body, fmt::format("a {} job has no pipe to the scheduler: communication is zmq "
-                                  "(tock message) or poll (job.status)",
-                                  p.job_runner));
+            bad(body,
+                fmt::format(
+                    "a {} job has no pipe to the scheduler: communication is zmq "
+                    "(tock message, this host), tcp (tock message, CurveZMQ) or poll (job.status)",
+                    p.job_runner));
         }
         if (ok) out[name] = std::move(p);
     }

@@ -24,8 +24,10 @@ struct Platform {
     std::string job_runner = "background";  // background, at, slurm
     std::vector<std::string> hosts = {"localhost"};
     // How the job reports: "pipe" (background only: a pipe from the
-    // scheduler), "zmq" (`tock message` to the scheduler's endpoint), or
-    // "poll" (the job writes job.status; the runner reads it as it polls).
+    // scheduler), "zmq" (`tock message` to the scheduler's local socket: a
+    // job on this host), "tcp" (`tock message` to the scheduler's TCP
+    // endpoint, CurveZMQ: the scheduler listens with --host-port), or "poll"
+    // (the job writes job.status; the runner reads it as it polls).
     std::string communication = "pipe";
     // While one of its jobs is queued or running, the runner asks the batch
     // system this often (not for background jobs: their exits are seen).

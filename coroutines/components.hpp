@@ -141,9 +141,18 @@ Task<void> task_pool(Loop& loop, const config::Workflow& wf, const Endpoints& ep
 Task<void> store(Loop& loop, const Endpoints& ep, std::string db_path);
 Task<void> job_submit(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
                       SubmitOptions opts);
-// `server_endpoint` empty: no `tock message` server (simulation, skip).
+// Where `tock message` reaches job_messages.
+struct MessagesOptions {
+    std::string local_endpoint;  // ipc://; "" for no server (simulation, skip)
+    // "" or tcp://HOST:* with CurveZMQ, for jobs on platforms whose
+    // communication is tcp (the context's ZAP handler admits the run's
+    // client key); its bound endpoint goes to *tcp_bound.
+    std::string tcp_endpoint, server_secret;
+    std::string* tcp_bound = nullptr;
+};
+// `ready` is set once the server listens.
 Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
-                        std::string server_endpoint);
+                        MessagesOptions opts, Event* ready = nullptr);
 // Why a live run cannot take this workflow ("" if it can): an xtrigger
 // calling a function this version cannot run live. `tock play` refuses such
 // a file, and `tock reload` refuses it before anything changes.

@@ -139,7 +139,7 @@ struct Messages {
 }  // namespace
 
 Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
-                        std::string server_endpoint) {
+                        MessagesOptions opts, Event* ready) {
     Publisher pub(loop, "job_messages", ep.job_messages);
     Subscriber sub(loop, "job_messages");
     listen(sub, {ep.job_submit}, {"job."});
@@ -150,8 +150,12 @@ Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints&
     Scope scope(loop);
     scope.spawn(out.run());
     std::optional<Server> server;
-    if (!server_endpoint.empty()) {
-        server.emplace(loop, server_endpoint);
+    if (!opts.local_endpoint.empty()) {
+        server.emplace(loop, opts.local_endpoint);
+        if (!opts.tcp_endpoint.empty()) {
+            server->bind_curve(opts.tcp_endpoint, opts.server_secret);
+            if (opts.tcp_bound) *opts.tcp_bound = server->endpoint();
+        }
         // `tock message`: {"job": "CYCLE/TASK/NN", "message": "..."}.
         server->handle("message", [&](Json args) -> Task<Json> {
             const std::string job = args.at("job").get<std::string>();
@@ -176,6 +180,7 @@ Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints&
             co_return Json{{"ok", true}};
         });
     }
+    if (ready) ready->set();
     for (;;) {
         // Every job's messages come here: read without building nlohmann
         // values (each_event).

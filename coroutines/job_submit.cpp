@@ -205,8 +205,11 @@ struct Submitter {
         std::optional<config::Runtime> changed;
         const config::Runtime& rt = runtime_for(job, changed);
         // A job that reports by job.status alone has no scheduler to call.
-        jobs::JobInfo j =
-            job_info(job, r.platform().communication == "poll" ? "" : opts.scheduler_endpoint);
+        // One that reports over TCP finds the endpoint in the run's contact file.
+        const std::string& how = r.platform().communication;
+        jobs::JobInfo j = job_info(job, how == "poll"  ? ""
+                                        : how == "tcp" ? "tcp"
+                                                       : opts.scheduler_endpoint);
         try {
             make_job_dir(j.job_dir);
             j.header = r.header(rt, wf.name, j.job_dir, job);

@@ -142,11 +142,13 @@ std::array<std::string, 3> tcp_endpoints(const std::string& host_port) {
     return out;
 }
 
-Task<void> announce(Event& commands, Event& stream, const Setup& s, Json endpoints,
+Task<void> announce(Event& commands, Event& stream, Event& messages, const Setup& s, Json endpoints,
                     const std::string& cmd_tcp, const std::string& upd_tcp,
-                    const std::string& snap_tcp) {
+                    const std::string& snap_tcp, const std::string& msg_tcp) {
     co_await commands.wait();
     co_await stream.wait();
+    co_await messages.wait();
+    if (!msg_tcp.empty()) endpoints["messages_tcp"] = msg_tcp;
     if (!cmd_tcp.empty()) {
         endpoints["commands_tcp"] = cmd_tcp;
         endpoints["updates_tcp"] = upd_tcp;
@@ -199,8 +201,18 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     components.spawn(
         guarded(comp::job_submit(loop, wf, ep, {s.mode, s.run_dir, s.endpoint, s.tock_bin, adopt}),
                 "job_submit", end));
-    components.spawn(
-        guarded(comp::job_messages(loop, wf, ep, real ? s.endpoint : ""), "job_messages", end));
+    // Jobs on platforms that report over TCP reach job_messages there, on a
+    // port the system picks, with the run's CurveZMQ keys.
+    std::string msg_tcp;
+    Event messages_up(loop);
+    std::string msg_tcp_endpoint;
+    if (real && !s.host_port.empty())
+        msg_tcp_endpoint = fmt::format("tcp://{}:*", s.host_port.substr(0, s.host_port.rfind(':')));
+    components.spawn(guarded(comp::job_messages(loop, wf, ep,
+                                                {real ? s.endpoint : "", msg_tcp_endpoint,
+                                                 s.server_keys.secret_key, &msg_tcp},
+                                                &messages_up),
+                             "job_messages", end));
     components.spawn(guarded(comp::xtriggers(loop, wf, ep, s.mode, s.run_dir), "xtriggers", end));
     // Simulated jobs adopted on a restart run again from their start.
     components.spawn(guarded(
@@ -227,7 +239,8 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
                                              &stream_up),
                              "publisher", end));
     Scope announcing(loop);
-    announcing.spawn(announce(commands_up, stream_up, s, local, cmd_tcp, upd_tcp, snap_tcp));
+    announcing.spawn(announce(commands_up, stream_up, messages_up, s, local, cmd_tcp, upd_tcp,
+                              snap_tcp, msg_tcp));
     components.spawn(
         report(comp::reporter(loop, wf, ep, {s.run_dir, s.progress, s.echo, real}), end));
     co_await end.over.wait();
@@ -773,6 +786,20 @@ int play(const PlayOptions& given) {
             fmt::print(stderr, "tock play: {}; try --mode simulation\n", why);
             return 1;
         }
+        // Jobs that report over TCP need the scheduler to listen there.
+        if (o.host_port.empty()) {
+            for (const auto& t : wf->tasks) {
+                const config::Platform& p = wf->platform_of(wf->runtime.at(t));
+                if (p.communication == "tcp") {
+                    fmt::print(stderr,
+                               "tock play: task '{}' runs on platform '{}', whose jobs report over "
+                               "TCP: start the scheduler with --host-port HOST:PORT (or set "
+                               "commands.host_port in the global configuration)\n",
+                               t, p.name);
+                    return 1;
+                }
+            }
+        }
     }
     std::optional<std::string> dir;
     if (!restart_dir.empty()) {
@@ -986,17 +1013,37 @@ int message(const std::string& job_arg, const std::vector<std::string>& words) {
     }
     // The scheduler of the run now, from its contact file (a restart may
     // have put its endpoint elsewhere); else the one the job started with.
-    std::string to = endpoint;
+    // TOCK_SCHEDULER=tcp: a job on a platform whose communication is tcp,
+    // which reaches the scheduler's TCP message endpoint with CurveZMQ and
+    // the run's client key (the run directory is on a shared file system).
+    const bool tcp = std::string_view(endpoint) == "tcp";
+    std::string to = tcp ? "" : endpoint;
+    ChannelOptions co{.heartbeat_interval = std::chrono::seconds(1),
+                      .heartbeat_timeout = std::chrono::seconds(5)};
     if (const char* run = std::getenv("TOCK_RUN_DIR")) {
         std::ifstream in(std::string(run) + "/.service/contact");
         const Json c = in ? Json::parse(in, nullptr, false) : Json();
-        if (c.is_object() && c.contains("endpoint") && c["endpoint"].is_string())
-            to = c["endpoint"].get<std::string>();
+        const char* key = tcp ? "messages_tcp" : "endpoint";
+        if (c.is_object() && c.contains(key) && c[key].is_string()) to = c[key].get<std::string>();
+        if (tcp) {
+            std::ifstream kf(std::string(run) + "/.service/client.key");
+            const Json k = kf ? Json::parse(kf, nullptr, false) : Json();
+            if (c.is_object() && k.is_object()) {
+                co.curve_server_key = c.value("server_public_key", "");
+                co.curve_public_key = k.value("public", "");
+                co.curve_secret_key = k.value("secret", "");
+            }
+        }
+    }
+    if (to.empty() || (tcp && co.curve_secret_key.empty())) {
+        fmt::print(
+            stderr,
+            "tock message: the run's contact file gives no {} (is its scheduler running{}?)\n",
+            tcp ? "TCP message endpoint and keys" : "endpoint", tcp ? " with --host-port" : "");
+        return 1;
     }
     Loop loop;
-    Channel ch(loop, to,
-               {.heartbeat_interval = std::chrono::seconds(1),
-                .heartbeat_timeout = std::chrono::seconds(5)});
+    Channel ch(loop, to, co);
     try {
         Json args = {{"job", job}, {"message", text}};
         run_until(loop, ch.call("message", std::move(args)));
