@@ -13,42 +13,16 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "config/reader.hpp"
+#include "config/loader.hpp"
 
 namespace tock::config {
 
 ConfigErrors::ConfigErrors(std::vector<Diagnostic> d)
     : std::runtime_error(d.empty() ? "invalid workflow" : d.front().str()), errors(std::move(d)) {}
 
+namespace detail {
+
 namespace {
-
-using detail::did_you_mean;
-using detail::join;
-using detail::norm_key;
-using detail::Reader;
-using detail::valid_name;
-
-// ---- runtime: raw per-namespace settings, then inheritance ---------------
-
-struct RawRuntime {
-    Location where;
-    std::vector<std::string> parents;
-    YAML::Node inherit_node;
-    std::optional<std::string> script, env_script, pre_script, post_script, err_script;
-    std::vector<std::pair<std::string, std::string>> environment;
-    std::optional<std::vector<Interval>> exec_retries, submit_retries;
-    std::optional<Interval> time_limit, submission_timeout, execution_timeout, run_length;
-    std::optional<std::vector<Point>> sim_fail_points;
-    std::optional<bool> sim_fail_all, sim_fail_try_1_only;
-    std::vector<std::pair<std::string, std::string>> outputs;
-    std::optional<std::string> platform, job_runner;
-    std::vector<std::pair<std::string, std::string>> directives;
-    std::map<std::string, std::vector<std::string>> handlers;
-};
-
-// Why clock triggers need the gregorian calendar.
-constexpr const char* kNotWallClock =
-    "in another calendar a cycle point is no moment on the wall clock";
 
 const std::vector<std::string> kTopKeys = {"name",       "meta",    "vars",      "scheduler",
                                            "parameters", "runtime", "scheduling"};
@@ -129,1921 +103,1854 @@ std::optional<std::vector<std::string>> c3(const std::string& name,
     return out;
 }
 
-// ---- the loader -------------------------------------------------------------
+}  // namespace
 
-class Loader {
-  public:
-    Loader(Workflow& wf, const std::string& text, const std::string& file, const Overrides& ov)
-        : wf_(wf), r_(file, text, errs_), text_(text), ov_(ov) {}
+void Loader::run() {
+    YAML::Node top;
+    try {
+        top = YAML::Load(text_);
+    } catch (const YAML::ParserException& e) {
+        r_.error(r_.loc(e.mark), "not valid YAML: " + e.msg);
+        throw ConfigErrors(errs_);
+    }
+    if (!top.IsMap()) {
+        r_.error(Location{r_.file(), 1, 1},
+                 "a workflow file is a YAML mapping with keys scheduling, runtime, ...");
+        throw ConfigErrors(errs_);
+    }
+    r_.keys(top, "the workflow file", kTopKeys);
+    variables(top);
+    // Without every variable's value the rest reads as nonsense.
+    if (!errs_.empty()) throw ConfigErrors(errs_);
+    if (auto n = r_.str(r_.get(top, "name"), "name")) wf_.name = *n;
+    scheduler(r_.get(top, "scheduler"));
+    const YAML::Node sched = r_.get(top, "scheduling");
+    if (!sched.IsDefined() || sched.IsNull()) {
+        r_.error(r_.loc(top), "missing 'scheduling': a workflow needs at least scheduling.graph");
+        throw ConfigErrors(errs_);
+    }
+    scheduling(sched);
+    parameters(r_.get(top, "parameters"));
+    runtime(r_.get(top, "runtime"));
+    graph(r_.get(sched, "graph"));
+    queues(r_.get(sched, "queues"));
+    special_tasks(r_.get(sched, "special_tasks"));
+    for (auto& [task, values] : param_values_) {
+        if (auto it = wf_.runtime.find(task); it != wf_.runtime.end())
+            it->second.parameters = values;
+    }
+    if (errs_.empty()) check_point_format();
+    if (errs_.empty()) check_cycles_and_offsets();
+    if (!errs_.empty()) {
+        std::stable_sort(errs_.begin(), errs_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+            return std::pair(a.where.line, a.where.col) < std::pair(b.where.line, b.where.col);
+        });
+        // A node named in two dependencies ("a => b => c") is checked twice.
+        errs_.erase(std::unique(errs_.begin(), errs_.end(),
+                                [](const Diagnostic& a, const Diagnostic& b) {
+                                    return a.where.line == b.where.line &&
+                                           a.where.col == b.where.col && a.message == b.message;
+                                }),
+                    errs_.end());
+        throw ConfigErrors(errs_);
+    }
+}
 
-    void run() {
-        YAML::Node top;
-        try {
-            top = YAML::Load(text_);
-        } catch (const YAML::ParserException& e) {
-            r_.error(r_.loc(e.mark), "not valid YAML: " + e.msg);
-            throw ConfigErrors(errs_);
-        }
-        if (!top.IsMap()) {
-            r_.error(Location{r_.file(), 1, 1},
-                     "a workflow file is a YAML mapping with keys scheduling, runtime, ...");
-            throw ConfigErrors(errs_);
-        }
-        r_.keys(top, "the workflow file", kTopKeys);
-        variables(top);
-        // Without every variable's value the rest reads as nonsense.
-        if (!errs_.empty()) throw ConfigErrors(errs_);
-        if (auto n = r_.str(r_.get(top, "name"), "name")) wf_.name = *n;
-        scheduler(r_.get(top, "scheduler"));
-        const YAML::Node sched = r_.get(top, "scheduling");
-        if (!sched.IsDefined() || sched.IsNull()) {
-            r_.error(r_.loc(top),
-                     "missing 'scheduling': a workflow needs at least scheduling.graph");
-            throw ConfigErrors(errs_);
-        }
-        scheduling(sched);
-        parameters(r_.get(top, "parameters"));
-        runtime(r_.get(top, "runtime"));
-        graph(r_.get(sched, "graph"));
-        queues(r_.get(sched, "queues"));
-        special_tasks(r_.get(sched, "special_tasks"));
-        for (auto& [task, values] : param_values_) {
-            if (auto it = wf_.runtime.find(task); it != wf_.runtime.end())
-                it->second.parameters = values;
-        }
-        if (errs_.empty()) check_point_format();
-        if (errs_.empty()) check_cycles_and_offsets();
-        if (!errs_.empty()) {
-            std::stable_sort(errs_.begin(), errs_.end(),
-                             [](const Diagnostic& a, const Diagnostic& b) {
-                                 return std::pair(a.where.line, a.where.col) <
-                                        std::pair(b.where.line, b.where.col);
-                             });
-            // A node named in two dependencies ("a => b => c") is checked twice.
-            errs_.erase(std::unique(errs_.begin(), errs_.end(),
-                                    [](const Diagnostic& a, const Diagnostic& b) {
-                                        return a.where.line == b.where.line &&
-                                               a.where.col == b.where.col && a.message == b.message;
-                                    }),
-                        errs_.end());
-            throw ConfigErrors(errs_);
+void Loader::scheduler(const YAML::Node& n) {
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!r_.keys(n, "scheduler", kSchedulerKeys)) return;
+    if (auto b = r_.boolean(r_.get(n, "utc_mode"), "scheduler.utc_mode")) wf_.utc_mode = *b;
+    if (!wf_.utc_mode) {
+        // Cylc's utc mode = False: points in this machine's zone, unless
+        // cycle_point_time_zone says otherwise (read below).
+        const std::time_t now = std::time(nullptr);
+        std::tm local{};
+        localtime_r(&now, &local);
+        settings_.utc_offset_minutes = static_cast<int>(local.tm_gmtoff / 60);
+    }
+    if (auto b = r_.boolean(r_.get(n, "allow_implicit_tasks"), "scheduler.allow_implicit_tasks")) {
+        wf_.allow_implicit_tasks = *b;
+    }
+    point_format_node_ = r_.get(n, "cycle_point_format");
+    if (auto s = r_.str(point_format_node_, "scheduler.cycle_point_format")) {
+        wf_.cycle_point_format = *s;
+        std::string why;
+        settings_.point_format = Cycling::point_template(*s, why);
+        if (!why.empty())
+            r_.error(point_format_node_, fmt::format("cycle_point_format '{}': {}", *s, why));
+    }
+    const YAML::Node tz = r_.get(n, "cycle_point_time_zone");
+    if (auto s = r_.str(tz, "scheduler.cycle_point_time_zone")) {
+        wf_.cycle_point_time_zone = *s;
+        if (auto off = parse_zone(*s)) {
+            settings_.utc_offset_minutes = *off;
+        } else {
+            r_.error(tz, fmt::format("cycle_point_time_zone '{}' is not a UTC offset: write Z, "
+                                     "+01:00, -0530 or similar",
+                                     *s));
         }
     }
-
-  private:
-    // -- scheduler --
-    void scheduler(const YAML::Node& n) {
-        if (!n.IsDefined() || n.IsNull()) return;
-        if (!r_.keys(n, "scheduler", kSchedulerKeys)) return;
-        if (auto b = r_.boolean(r_.get(n, "utc_mode"), "scheduler.utc_mode")) wf_.utc_mode = *b;
-        if (!wf_.utc_mode) {
-            // Cylc's utc mode = False: points in this machine's zone, unless
-            // cycle_point_time_zone says otherwise (read below).
-            const std::time_t now = std::time(nullptr);
-            std::tm local{};
-            localtime_r(&now, &local);
-            settings_.utc_offset_minutes = static_cast<int>(local.tm_gmtoff / 60);
+    const YAML::Node ev = r_.get(n, "events");
+    if (ev.IsDefined() && !ev.IsNull() && r_.keys(ev, "scheduler.events", kWorkflowEventKeys)) {
+        auto& e = wf_.events;
+        e.stall_timeout = exact_interval(r_.get(ev, "stall_timeout"));
+        e.inactivity_timeout = exact_interval(r_.get(ev, "inactivity_timeout"));
+        e.workflow_timeout = exact_interval(r_.get(ev, "workflow_timeout"));
+        if (auto b = r_.boolean(r_.get(ev, "abort_on_stall_timeout"), "abort_on_stall_timeout")) {
+            e.abort_on_stall_timeout = *b;
+        }
+        if (auto b = r_.boolean(r_.get(ev, "abort_on_inactivity_timeout"),
+                                "abort_on_inactivity_timeout")) {
+            e.abort_on_inactivity_timeout = *b;
         }
         if (auto b =
-                r_.boolean(r_.get(n, "allow_implicit_tasks"), "scheduler.allow_implicit_tasks")) {
-            wf_.allow_implicit_tasks = *b;
+                r_.boolean(r_.get(ev, "abort_on_workflow_timeout"), "abort_on_workflow_timeout")) {
+            e.abort_on_workflow_timeout = *b;
         }
-        point_format_node_ = r_.get(n, "cycle_point_format");
-        if (auto s = r_.str(point_format_node_, "scheduler.cycle_point_format")) {
-            wf_.cycle_point_format = *s;
-            std::string why;
-            settings_.point_format = Cycling::point_template(*s, why);
-            if (!why.empty())
-                r_.error(point_format_node_, fmt::format("cycle_point_format '{}': {}", *s, why));
-        }
-        const YAML::Node tz = r_.get(n, "cycle_point_time_zone");
-        if (auto s = r_.str(tz, "scheduler.cycle_point_time_zone")) {
-            wf_.cycle_point_time_zone = *s;
-            if (auto off = parse_zone(*s)) {
-                settings_.utc_offset_minutes = *off;
-            } else {
-                r_.error(tz, fmt::format("cycle_point_time_zone '{}' is not a UTC offset: write Z, "
-                                         "+01:00, -0530 or similar",
-                                         *s));
-            }
-        }
-        const YAML::Node ev = r_.get(n, "events");
-        if (ev.IsDefined() && !ev.IsNull() && r_.keys(ev, "scheduler.events", kWorkflowEventKeys)) {
-            auto& e = wf_.events;
-            e.stall_timeout = exact_interval(r_.get(ev, "stall_timeout"));
-            e.inactivity_timeout = exact_interval(r_.get(ev, "inactivity_timeout"));
-            e.workflow_timeout = exact_interval(r_.get(ev, "workflow_timeout"));
-            if (auto b =
-                    r_.boolean(r_.get(ev, "abort_on_stall_timeout"), "abort_on_stall_timeout")) {
-                e.abort_on_stall_timeout = *b;
-            }
-            if (auto b = r_.boolean(r_.get(ev, "abort_on_inactivity_timeout"),
-                                    "abort_on_inactivity_timeout")) {
-                e.abort_on_inactivity_timeout = *b;
-            }
-            if (auto b = r_.boolean(r_.get(ev, "abort_on_workflow_timeout"),
-                                    "abort_on_workflow_timeout")) {
-                e.abort_on_workflow_timeout = *b;
-            }
-            const YAML::Node h = r_.get(ev, "handlers");
-            if (h.IsDefined() && !h.IsNull() &&
-                r_.keys(h, "scheduler.events.handlers", kWorkflowHandlerEvents)) {
-                for (const auto& kv : h) {
-                    e.handlers[norm_key(kv.first.Scalar())] =
-                        handlers(kv.second, "a workflow event handler", kWorkflowHandlerTemplates);
-                }
+        const YAML::Node h = r_.get(ev, "handlers");
+        if (h.IsDefined() && !h.IsNull() &&
+            r_.keys(h, "scheduler.events.handlers", kWorkflowHandlerEvents)) {
+            for (const auto& kv : h) {
+                e.handlers[norm_key(kv.first.Scalar())] =
+                    handlers(kv.second, "a workflow event handler", kWorkflowHandlerTemplates);
             }
         }
     }
+}
 
-    static std::optional<int> parse_zone(const std::string& s) {
-        if (s == "Z" || s == "UTC" || s == "+00" || s == "+0000" || s == "+00:00") return 0;
-        if (s.size() < 3 || (s[0] != '+' && s[0] != '-')) return std::nullopt;
-        std::string digits;
-        for (char c : s.substr(1)) {
-            if (c == ':') continue;
-            if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-            digits += c;
-        }
-        if (digits.size() != 2 && digits.size() != 4) return std::nullopt;
-        const int h = std::stoi(digits.substr(0, 2));
-        const int m = digits.size() == 4 ? std::stoi(digits.substr(2, 2)) : 0;
-        if (h > 23 || m > 59) return std::nullopt;
-        return (s[0] == '-' ? -1 : 1) * (h * 60 + m);
+std::optional<int> Loader::parse_zone(const std::string& s) {
+    if (s == "Z" || s == "UTC" || s == "+00" || s == "+0000" || s == "+00:00") return 0;
+    if (s.size() < 3 || (s[0] != '+' && s[0] != '-')) return std::nullopt;
+    std::string digits;
+    for (char c : s.substr(1)) {
+        if (c == ':') continue;
+        if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+        digits += c;
     }
+    if (digits.size() != 2 && digits.size() != 4) return std::nullopt;
+    const int h = std::stoi(digits.substr(0, 2));
+    const int m = digits.size() == 4 ? std::stoi(digits.substr(2, 2)) : 0;
+    if (h > 23 || m > 59) return std::nullopt;
+    return (s[0] == '-' ? -1 : 1) * (h * 60 + m);
+}
 
-    std::optional<Interval> interval(const YAML::Node& n, const Cycling& c, const char* example) {
-        auto s = r_.str(n, "a duration");
-        if (!s) return std::nullopt;
+std::optional<Interval> Loader::interval(const YAML::Node& n, const Cycling& c,
+                                         const char* example) {
+    auto s = r_.str(n, "a duration");
+    if (!s) return std::nullopt;
+    try {
+        return c.parse_interval(*s);
+    } catch (const ParseError& e) {
+        (void)example;
+        r_.error(r_.inside(n, e.offset), e.what());
+        return std::nullopt;
+    }
+}
+
+void Loader::scheduling(const YAML::Node& n) {
+    r_.keys(n, "scheduling", kSchedulingKeys);
+    const YAML::Node mode = r_.get(n, "cycling");
+    if (auto m = r_.str(mode, "scheduling.cycling")) {
+        if (*m == "integer") {
+            settings_.mode = CyclingMode::integer;
+        } else if (*m == "datetime") {
+            settings_.mode = CyclingMode::datetime;
+        } else {
+            r_.error(mode, fmt::format("scheduling.cycling is 'integer' or 'datetime', not '{}'{}",
+                                       *m, did_you_mean(*m, {"integer", "datetime"})));
+        }
+    } else {
+        // Cylc's default: date-time cycling when the initial point is one.
+        const auto init = r_.get(n, "initial");
+        const std::string s = init.IsScalar() ? init.Scalar() : "";
+        const bool integer_like =
+            s.empty() || (s.size() < 4 && std::all_of(s.begin(), s.end(), [](char c) {
+                              return std::isdigit(static_cast<unsigned char>(c)) || c == '-' ||
+                                     c == '+';
+                          }));
+        settings_.mode = integer_like ? CyclingMode::integer : CyclingMode::datetime;
+    }
+    const YAML::Node cal = r_.get(n, "calendar");
+    if (auto c = r_.str(cal, "scheduling.calendar")) {
+        static const std::map<std::string, Calendar> names = {
+            {"gregorian", Calendar::gregorian}, {"360day", Calendar::d360},
+            {"365day", Calendar::d365},         {"366day", Calendar::d366},
+            {"360_day", Calendar::d360},        {"365_day", Calendar::d365},
+            {"366_day", Calendar::d366}};
+        if (auto it = names.find(*c); it != names.end()) {
+            settings_.calendar = it->second;
+        } else {
+            r_.error(cal, fmt::format(
+                              "unknown calendar '{}': use gregorian, 360day, 365day or 366day{}",
+                              *c, did_you_mean(*c, {"gregorian", "360day", "365day", "366day"})));
+        }
+        if (settings_.mode == CyclingMode::integer) {
+            r_.error(cal, "a calendar only applies to date-time cycling: set cycling: datetime");
+        }
+    }
+    if (!settings_.point_format.empty() && settings_.mode == CyclingMode::integer) {
+        r_.error(point_format_node_,
+                 "cycle_point_format only applies to date-time cycling: "
+                 "set cycling: datetime, or remove it");
+        settings_.point_format.clear();
+    }
+    wf_.cycling = Cycling(settings_);
+    const Cycling& cy = wf_.cycling;
+    const Point now = cy.now();
+
+    const YAML::Node init = r_.get(n, "initial");
+    if (ov_.initial) {
         try {
-            return c.parse_interval(*s);
-        } catch (const ParseError& e) {
-            (void)example;
-            r_.error(r_.inside(n, e.offset), e.what());
-            return std::nullopt;
-        }
-    }
-
-    // -- scheduling --
-    void scheduling(const YAML::Node& n) {
-        r_.keys(n, "scheduling", kSchedulingKeys);
-        const YAML::Node mode = r_.get(n, "cycling");
-        if (auto m = r_.str(mode, "scheduling.cycling")) {
-            if (*m == "integer") {
-                settings_.mode = CyclingMode::integer;
-            } else if (*m == "datetime") {
-                settings_.mode = CyclingMode::datetime;
-            } else {
-                r_.error(mode,
-                         fmt::format("scheduling.cycling is 'integer' or 'datetime', not '{}'{}",
-                                     *m, did_you_mean(*m, {"integer", "datetime"})));
-            }
-        } else {
-            // Cylc's default: date-time cycling when the initial point is one.
-            const auto init = r_.get(n, "initial");
-            const std::string s = init.IsScalar() ? init.Scalar() : "";
-            const bool integer_like =
-                s.empty() || (s.size() < 4 && std::all_of(s.begin(), s.end(), [](char c) {
-                                  return std::isdigit(static_cast<unsigned char>(c)) || c == '-' ||
-                                         c == '+';
-                              }));
-            settings_.mode = integer_like ? CyclingMode::integer : CyclingMode::datetime;
-        }
-        const YAML::Node cal = r_.get(n, "calendar");
-        if (auto c = r_.str(cal, "scheduling.calendar")) {
-            static const std::map<std::string, Calendar> names = {
-                {"gregorian", Calendar::gregorian}, {"360day", Calendar::d360},
-                {"365day", Calendar::d365},         {"366day", Calendar::d366},
-                {"360_day", Calendar::d360},        {"365_day", Calendar::d365},
-                {"366_day", Calendar::d366}};
-            if (auto it = names.find(*c); it != names.end()) {
-                settings_.calendar = it->second;
-            } else {
-                r_.error(
-                    cal,
-                    fmt::format("unknown calendar '{}': use gregorian, 360day, 365day or 366day{}",
-                                *c, did_you_mean(*c, {"gregorian", "360day", "365day", "366day"})));
-            }
-            if (settings_.mode == CyclingMode::integer) {
-                r_.error(cal,
-                         "a calendar only applies to date-time cycling: set cycling: datetime");
-            }
-        }
-        if (!settings_.point_format.empty() && settings_.mode == CyclingMode::integer) {
-            r_.error(point_format_node_,
-                     "cycle_point_format only applies to date-time cycling: "
-                     "set cycling: datetime, or remove it");
-            settings_.point_format.clear();
-        }
-        wf_.cycling = Cycling(settings_);
-        const Cycling& cy = wf_.cycling;
-        const Point now = cy.now();
-
-        const YAML::Node init = r_.get(n, "initial");
-        if (ov_.initial) {
-            try {
-                wf_.initial = cy.parse_point_expr(*ov_.initial, std::nullopt, now);
-                have_initial_ = true;
-            } catch (const ParseError& e) {
-                r_.error(Location{"--initial-cycle"}, fmt::format("initial point: {}", e.what()));
-            }
-        } else if (auto s = r_.str(init, "scheduling.initial")) {
-            try {
-                wf_.initial = cy.parse_point_expr(*s, std::nullopt, now);
-                have_initial_ = true;
-            } catch (const ParseError& e) {
-                r_.error(r_.inside(init, e.offset), fmt::format("initial point: {}", e.what()));
-            }
-        } else if (settings_.mode == CyclingMode::integer) {
-            wf_.initial = Point{1};
+            wf_.initial = cy.parse_point_expr(*ov_.initial, std::nullopt, now);
             have_initial_ = true;
-        } else {
-            r_.error(n, "date-time cycling needs scheduling.initial, e.g. initial: 2026-01-01T00Z");
+        } catch (const ParseError& e) {
+            r_.error(Location{"--initial-cycle"}, fmt::format("initial point: {}", e.what()));
         }
-        auto point_setting = [&](const char* key) -> std::optional<Point> {
-            struct Override {
-                const char* key;
-                const char* option;
-                const std::optional<std::string>* text;
-            };
-            const Override overridden[] = {{"final", "--final-cycle", &ov_.final},
-                                           {"stop", "--stop-after", &ov_.stop},
-                                           {"hold_after", "--hold-after", &ov_.hold_after}};
-            for (const auto& [k, option, text] : overridden) {
-                if (k != std::string_view(key) || !*text || !have_initial_) continue;
-                try {
-                    return cy.parse_point_expr(**text, wf_.initial, now);
-                } catch (const ParseError& e) {
-                    r_.error(Location{option}, fmt::format("{} point: {}", key, e.what()));
-                    return std::nullopt;
-                }
-            }
-            const YAML::Node v = r_.get(n, key);
-            auto s = r_.str(v, std::string("scheduling.") + key);
-            if (!s || !have_initial_) return std::nullopt;
+    } else if (auto s = r_.str(init, "scheduling.initial")) {
+        try {
+            wf_.initial = cy.parse_point_expr(*s, std::nullopt, now);
+            have_initial_ = true;
+        } catch (const ParseError& e) {
+            r_.error(r_.inside(init, e.offset), fmt::format("initial point: {}", e.what()));
+        }
+    } else if (settings_.mode == CyclingMode::integer) {
+        wf_.initial = Point{1};
+        have_initial_ = true;
+    } else {
+        r_.error(n, "date-time cycling needs scheduling.initial, e.g. initial: 2026-01-01T00Z");
+    }
+    auto point_setting = [&](const char* key) -> std::optional<Point> {
+        struct Override {
+            const char* key;
+            const char* option;
+            const std::optional<std::string>* text;
+        };
+        const Override overridden[] = {{"final", "--final-cycle", &ov_.final},
+                                       {"stop", "--stop-after", &ov_.stop},
+                                       {"hold_after", "--hold-after", &ov_.hold_after}};
+        for (const auto& [k, option, text] : overridden) {
+            if (k != std::string_view(key) || !*text || !have_initial_) continue;
             try {
-                return cy.parse_point_expr(*s, wf_.initial, now);
+                return cy.parse_point_expr(**text, wf_.initial, now);
             } catch (const ParseError& e) {
-                r_.error(r_.inside(v, e.offset), fmt::format("{} point: {}", key, e.what()));
+                r_.error(Location{option}, fmt::format("{} point: {}", key, e.what()));
                 return std::nullopt;
             }
-        };
-        wf_.final = point_setting("final");
-        wf_.stop = point_setting("stop");
-        wf_.hold_after = point_setting("hold_after");
-        if (wf_.final && have_initial_ && *wf_.final < wf_.initial) {
-            r_.error(
-                ov_.final || ov_.initial ? Location{"command line"} : r_.loc(r_.get(n, "final")),
-                fmt::format("the final point {} is before the initial point {}",
-                            cy.format(*wf_.final), cy.format(wf_.initial)));
         }
-        for (auto& item : r_.items(r_.get(n, "exclusions"), "scheduling.exclusions")) {
-            wf_.exclusions.push_back(item.text);
-            exclusion_nodes_.push_back(item.node);
+        const YAML::Node v = r_.get(n, key);
+        auto s = r_.str(v, std::string("scheduling.") + key);
+        if (!s || !have_initial_) return std::nullopt;
+        try {
+            return cy.parse_point_expr(*s, wf_.initial, now);
+        } catch (const ParseError& e) {
+            r_.error(r_.inside(v, e.offset), fmt::format("{} point: {}", key, e.what()));
+            return std::nullopt;
         }
-        if (have_initial_) exclusions();
-        const YAML::Node ra = r_.get(n, "runahead");
-        if (auto s = r_.str(ra, "scheduling.runahead")) {
-            // P4 means four cycles in either mode; a datetime duration is a span.
-            const bool cycles = s->size() > 1 && (*s)[0] == 'P' &&
-                                std::all_of(s->begin() + 1, s->end(), [](char c) {
-                                    return std::isdigit(static_cast<unsigned char>(c));
-                                });
-            try {
-                wf_.runahead =
-                    cycles ? Interval{std::stoll(s->substr(1)), 0, 0} : cy.parse_interval(*s);
-            } catch (const ParseError& e) {
-                r_.error(r_.inside(ra, e.offset),
-                         fmt::format("runahead (a number of cycles like P4, or a duration): {}",
-                                     e.what()));
-            } catch (const std::exception&) {
-                r_.error(ra, "runahead: too large");
-            }
-        }
-        xtriggers(r_.get(n, "xtriggers"));
+    };
+    wf_.final = point_setting("final");
+    wf_.stop = point_setting("stop");
+    wf_.hold_after = point_setting("hold_after");
+    if (wf_.final && have_initial_ && *wf_.final < wf_.initial) {
+        r_.error(ov_.final || ov_.initial ? Location{"command line"} : r_.loc(r_.get(n, "final")),
+                 fmt::format("the final point {} is before the initial point {}",
+                             cy.format(*wf_.final), cy.format(wf_.initial)));
     }
-
-    void xtriggers(const YAML::Node& n) {
-        if (!n.IsDefined() || n.IsNull()) return;
-        if (!n.IsMap()) {
+    for (auto& item : r_.items(r_.get(n, "exclusions"), "scheduling.exclusions")) {
+        wf_.exclusions.push_back(item.text);
+        exclusion_nodes_.push_back(item.node);
+    }
+    if (have_initial_) exclusions();
+    const YAML::Node ra = r_.get(n, "runahead");
+    if (auto s = r_.str(ra, "scheduling.runahead")) {
+        // P4 means four cycles in either mode; a datetime duration is a span.
+        const bool cycles =
+            s->size() > 1 && (*s)[0] == 'P' && std::all_of(s->begin() + 1, s->end(), [](char c) {
+                return std::isdigit(static_cast<unsigned char>(c));
+            });
+        try {
+            wf_.runahead =
+                cycles ? Interval{std::stoll(s->substr(1)), 0, 0} : cy.parse_interval(*s);
+        } catch (const ParseError& e) {
             r_.error(
-                n,
-                "scheduling.xtriggers maps labels to calls, e.g. clock: wall_clock(offset=PT1H)");
-            return;
-        }
-        std::set<std::string> seen;
-        for (const auto& kv : n) {
-            XTrigger x;
-            x.label = kv.first.Scalar();
-            if (!seen.insert(x.label).second) {
-                r_.error(kv.first,
-                         fmt::format("xtrigger '{}' is defined twice: keep one", x.label));
-                continue;
-            }
-            x.where = r_.loc(kv.first);
-            if (!valid_name(x.label)) {
-                r_.error(kv.first, fmt::format("'{}' is not a valid xtrigger label: use letters, "
-                                               "digits and _",
-                                               x.label));
-            }
-            auto s = r_.str(kv.second, "an xtrigger");
-            if (!s) continue;
-            parse_xtrigger(*s, kv.second, x);
-            if (x.function == "wall_clock") {
-                // The offset is used as a duration when the trigger is armed.
-                std::string offset = x.args.empty() ? "" : x.args[0];
-                for (const auto& [k, v] : x.kwargs) {
-                    if (k == "offset") offset = v;
-                }
-                if (!offset.empty()) {
-                    try {
-                        (void)wf_.cycling.parse_interval(offset);
-                    } catch (const ParseError& e) {
-                        r_.error(kv.second,
-                                 fmt::format("wall_clock offset '{}': {}", offset, e.what()));
-                    }
-                }
-            }
-            wf_.xtriggers[x.label] = std::move(x);
+                r_.inside(ra, e.offset),
+                fmt::format("runahead (a number of cycles like P4, or a duration): {}", e.what()));
+        } catch (const std::exception&) {
+            r_.error(ra, "runahead: too large");
         }
     }
+    xtriggers(r_.get(n, "xtriggers"));
+}
 
-    // function(arg, key=value, ...)[:INTERVAL]
-    void parse_xtrigger(const std::string& s, const YAML::Node& node, XTrigger& x) {
-        const auto open = s.find('(');
-        const auto close = s.rfind(')');
-        if (open == std::string::npos || close == std::string::npos || close < open) {
-            r_.error(node,
-                     fmt::format("xtrigger '{}' must be a call like wall_clock(offset=PT1H)", s));
-            return;
+void Loader::xtriggers(const YAML::Node& n) {
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!n.IsMap()) {
+        r_.error(n,
+                 "scheduling.xtriggers maps labels to calls, e.g. clock: wall_clock(offset=PT1H)");
+        return;
+    }
+    std::set<std::string> seen;
+    for (const auto& kv : n) {
+        XTrigger x;
+        x.label = kv.first.Scalar();
+        if (!seen.insert(x.label).second) {
+            r_.error(kv.first, fmt::format("xtrigger '{}' is defined twice: keep one", x.label));
+            continue;
         }
-        x.function = s.substr(0, open);
-        x.function.erase(x.function.find_last_not_of(" ") + 1);
-        if (!valid_name(x.function)) {
-            r_.error(r_.inside(node, 0), fmt::format("'{}' is not a function name", x.function));
+        x.where = r_.loc(kv.first);
+        if (!valid_name(x.label)) {
+            r_.error(kv.first, fmt::format("'{}' is not a valid xtrigger label: use letters, "
+                                           "digits and _",
+                                           x.label));
         }
-        // Split arguments at top-level commas, honouring quotes.
-        std::vector<std::pair<std::string, std::size_t>> args;
-        std::string cur;
-        std::size_t cur_start = open + 1;
-        char quote = 0;
-        for (std::size_t i = open + 1; i < close; ++i) {
-            const char c = s[i];
-            if (quote) {
-                if (c == quote) quote = 0;
-                cur += c;
-            } else if (c == '"' || c == '\'') {
-                quote = c;
-                cur += c;
-            } else if (c == ',') {
-                args.emplace_back(cur, cur_start);
-                cur.clear();
-                cur_start = i + 1;
-            } else {
-                cur += c;
+        auto s = r_.str(kv.second, "an xtrigger");
+        if (!s) continue;
+        parse_xtrigger(*s, kv.second, x);
+        if (x.function == "wall_clock") {
+            // The offset is used as a duration when the trigger is armed.
+            std::string offset = x.args.empty() ? "" : x.args[0];
+            for (const auto& [k, v] : x.kwargs) {
+                if (k == "offset") offset = v;
+            }
+            if (!offset.empty()) {
+                try {
+                    (void)wf_.cycling.parse_interval(offset);
+                } catch (const ParseError& e) {
+                    r_.error(kv.second,
+                             fmt::format("wall_clock offset '{}': {}", offset, e.what()));
+                }
             }
         }
+        wf_.xtriggers[x.label] = std::move(x);
+    }
+}
+
+// function(arg, key=value, ...)[:INTERVAL]
+void Loader::parse_xtrigger(const std::string& s, const YAML::Node& node, XTrigger& x) {
+    const auto open = s.find('(');
+    const auto close = s.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) {
+        r_.error(node, fmt::format("xtrigger '{}' must be a call like wall_clock(offset=PT1H)", s));
+        return;
+    }
+    x.function = s.substr(0, open);
+    x.function.erase(x.function.find_last_not_of(" ") + 1);
+    if (!valid_name(x.function)) {
+        r_.error(r_.inside(node, 0), fmt::format("'{}' is not a function name", x.function));
+    }
+    // Split arguments at top-level commas, honouring quotes.
+    std::vector<std::pair<std::string, std::size_t>> args;
+    std::string cur;
+    std::size_t cur_start = open + 1;
+    char quote = 0;
+    for (std::size_t i = open + 1; i < close; ++i) {
+        const char c = s[i];
         if (quote) {
-            r_.error(r_.inside(node, cur_start), "unterminated quote in xtrigger arguments");
+            if (c == quote) quote = 0;
+            cur += c;
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+            cur += c;
+        } else if (c == ',') {
+            args.emplace_back(cur, cur_start);
+            cur.clear();
+            cur_start = i + 1;
+        } else {
+            cur += c;
+        }
+    }
+    if (quote) {
+        r_.error(r_.inside(node, cur_start), "unterminated quote in xtrigger arguments");
+        return;
+    }
+    if (!cur.empty() || !args.empty()) args.emplace_back(cur, cur_start);
+    for (auto& [a, at] : args) {
+        std::string t = a;
+        t.erase(0, t.find_first_not_of(" "));
+        t.erase(t.find_last_not_of(" ") + 1);
+        if (t.empty()) {
+            r_.error(r_.inside(node, at), "empty argument in xtrigger call");
+            continue;
+        }
+        check_templates(t, node, at);
+        const auto eq = t.find('=');
+        if (eq != std::string::npos && t.find_first_of("\"'") > eq) {
+            std::string k = t.substr(0, eq), v = t.substr(eq + 1);
+            k.erase(k.find_last_not_of(" ") + 1);
+            v.erase(0, v.find_first_not_of(" "));
+            x.kwargs.emplace_back(k, unquote(v));
+        } else {
+            x.args.push_back(unquote(t));
+        }
+    }
+    std::string rest = s.substr(close + 1);
+    rest.erase(0, rest.find_first_not_of(" "));
+    if (!rest.empty()) {
+        if (rest[0] != ':') {
+            r_.error(
+                r_.inside(node, close + 1),
+                fmt::format("unexpected '{}' after the xtrigger call: only :INTERVAL may follow",
+                            rest));
             return;
         }
-        if (!cur.empty() || !args.empty()) args.emplace_back(cur, cur_start);
-        for (auto& [a, at] : args) {
-            std::string t = a;
-            t.erase(0, t.find_first_not_of(" "));
-            t.erase(t.find_last_not_of(" ") + 1);
-            if (t.empty()) {
-                r_.error(r_.inside(node, at), "empty argument in xtrigger call");
-                continue;
-            }
-            check_templates(t, node, at);
-            const auto eq = t.find('=');
-            if (eq != std::string::npos && t.find_first_of("\"'") > eq) {
-                std::string k = t.substr(0, eq), v = t.substr(eq + 1);
-                k.erase(k.find_last_not_of(" ") + 1);
-                v.erase(0, v.find_first_not_of(" "));
-                x.kwargs.emplace_back(k, unquote(v));
-            } else {
-                x.args.push_back(unquote(t));
-            }
-        }
-        std::string rest = s.substr(close + 1);
-        rest.erase(0, rest.find_first_not_of(" "));
-        if (!rest.empty()) {
-            if (rest[0] != ':') {
-                r_.error(r_.inside(node, close + 1),
-                         fmt::format(
-                             "unexpected '{}' after the xtrigger call: only :INTERVAL may follow",
-                             rest));
-                return;
-            }
-            Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0, {}});
-            try {
-                x.interval = dt.parse_interval(rest.substr(1));
-            } catch (const ParseError& e) {
-                r_.error(r_.inside(node, s.find(':', close) + 1 + e.offset),
-                         fmt::format("xtrigger call interval: {}", e.what()));
-            }
+        Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0, {}});
+        try {
+            x.interval = dt.parse_interval(rest.substr(1));
+        } catch (const ParseError& e) {
+            r_.error(r_.inside(node, s.find(':', close) + 1 + e.offset),
+                     fmt::format("xtrigger call interval: {}", e.what()));
         }
     }
+}
 
-    static std::string unquote(std::string v) {
-        if (v.size() >= 2 && (v[0] == '"' || v[0] == '\'') && v.back() == v[0]) {
-            return v.substr(1, v.size() - 2);
-        }
-        return v;
+std::string Loader::unquote(std::string v) {
+    if (v.size() >= 2 && (v[0] == '"' || v[0] == '\'') && v.back() == v[0]) {
+        return v.substr(1, v.size() - 2);
     }
+    return v;
+}
 
-    void check_templates(const std::string& t, const YAML::Node& node, std::size_t base) {
+void Loader::check_templates(const std::string& t, const YAML::Node& node, std::size_t base) {
+    for (std::size_t i = t.find("%("); i != std::string::npos; i = t.find("%(", i + 2)) {
+        const auto end = t.find(")s", i);
+        if (end == std::string::npos) {
+            r_.error(r_.inside(node, base), fmt::format("unterminated template in '{}': write "
+                                                        "%(point)s",
+                                                        t));
+            return;
+        }
+        const std::string name = t.substr(i + 2, end - i - 2);
+        if (std::find(kTemplates.begin(), kTemplates.end(), name) == kTemplates.end()) {
+            r_.error(r_.inside(node, base),
+                     fmt::format("unknown template %({})s{}; known: {}", name,
+                                 did_you_mean(name, kTemplates), join(kTemplates)));
+        }
+    }
+}
+
+// An event handler's command: each %(NAME)s must be one tock fills in,
+// or the handler would fail at run time (bash reads the rest).
+std::vector<std::string> Loader::handlers(const YAML::Node& n, const std::string& what,
+                                          const std::vector<std::string>& known) {
+    std::vector<std::string> out;
+    for (auto& item : r_.items(n, "a handler", false)) {
+        const std::string& t = item.text;
         for (std::size_t i = t.find("%("); i != std::string::npos; i = t.find("%(", i + 2)) {
-            const auto end = t.find(")s", i);
-            if (end == std::string::npos) {
-                r_.error(r_.inside(node, base), fmt::format("unterminated template in '{}': write "
-                                                            "%(point)s",
-                                                            t));
-                return;
+            const auto end = t.find(')', i);
+            if (end == std::string::npos || end + 1 >= t.size() || t[end + 1] != 's') {
+                r_.error(r_.inside(item.node, i),
+                         fmt::format("unterminated template in {}: write %(NAME)s, one of {}", what,
+                                     join(known)));
+                break;
             }
             const std::string name = t.substr(i + 2, end - i - 2);
-            if (std::find(kTemplates.begin(), kTemplates.end(), name) == kTemplates.end()) {
-                r_.error(r_.inside(node, base),
-                         fmt::format("unknown template %({})s{}; known: {}", name,
-                                     did_you_mean(name, kTemplates), join(kTemplates)));
+            if (std::find(known.begin(), known.end(), name) == known.end()) {
+                r_.error(r_.inside(item.node, i),
+                         fmt::format("unknown template %({})s in {}{}; known: {}", name, what,
+                                     did_you_mean(name, known), join(known)));
             }
         }
+        out.push_back(std::move(item.text));
     }
+    return out;
+}
 
-    // An event handler's command: each %(NAME)s must be one tock fills in,
-    // or the handler would fail at run time (bash reads the rest).
-    std::vector<std::string> handlers(const YAML::Node& n, const std::string& what,
-                                      const std::vector<std::string>& known) {
-        std::vector<std::string> out;
-        for (auto& item : r_.items(n, "a handler", false)) {
-            const std::string& t = item.text;
-            for (std::size_t i = t.find("%("); i != std::string::npos; i = t.find("%(", i + 2)) {
-                const auto end = t.find(')', i);
-                if (end == std::string::npos || end + 1 >= t.size() || t[end + 1] != 's') {
-                    r_.error(r_.inside(item.node, i),
-                             fmt::format("unterminated template in {}: write %(NAME)s, one of {}",
-                                         what, join(known)));
-                    break;
-                }
-                const std::string name = t.substr(i + 2, end - i - 2);
-                if (std::find(known.begin(), known.end(), name) == known.end()) {
-                    r_.error(r_.inside(item.node, i),
-                             fmt::format("unknown template %({})s in {}{}; known: {}", name, what,
-                                         did_you_mean(name, known), join(known)));
-                }
-            }
-            out.push_back(std::move(item.text));
-        }
-        return out;
-    }
-
-    // -- vars --
-    // `vars: {KEY: default, KEY2: ~}` declares variables; --set KEY=VALUE
-    // gives them values; ${KEY} in any value of the file is replaced (only a
-    // declared KEY: ${HOME} in a script stays bash's; $${KEY} is a literal
-    // ${KEY}). A variable with no default and no --set is an error, and so
-    // is a --set of a variable the file does not declare.
-    void variables(YAML::Node& top) {
-        const YAML::Node v = r_.get(top, "vars");
-        std::vector<std::string> declared;
-        if (v.IsDefined() && !v.IsNull()) {
-            if (!v.IsMap()) {
-                r_.error(v, "vars maps each variable to its default value (~ for none)");
-            } else {
-                for (const auto& kv : v) {
-                    const std::string k = kv.first.Scalar();
-                    if (k.empty() || std::isdigit(static_cast<unsigned char>(k[0])) ||
-                        !std::all_of(k.begin(), k.end(), [](char c) {
-                            return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-                        })) {
-                        r_.error(kv.first, fmt::format("'{}' is not a valid variable name: use "
-                                                       "letters, digits and _",
-                                                       k));
-                        continue;
-                    }
-                    declared.push_back(k);
-                    if (auto it = ov_.vars.find(k); it != ov_.vars.end()) {
-                        vars_[k] = it->second;
-                    } else if (kv.second.IsScalar()) {
-                        vars_[k] = kv.second.Scalar();
-                    } else if (kv.second.IsNull()) {
-                        r_.error(kv.first, fmt::format("variable '{}' has no value: give it with "
-                                                       "--set {}=VALUE, or a default here",
-                                                       k, k));
-                    } else {
-                        r_.error(kv.second, fmt::format("variable '{}': a default is one value, "
-                                                        "not a list or a mapping",
-                                                        k));
-                    }
-                }
-            }
-        }
-        for (const auto& [k, val] : ov_.vars) {
-            if (std::find(declared.begin(), declared.end(), k) == declared.end()) {
-                r_.error(v.IsDefined() ? r_.loc(v) : Location{r_.file(), 1, 1},
-                         fmt::format("--set {}: the workflow has no variable '{}'{}: declare it "
-                                     "under vars",
-                                     k, k, did_you_mean(k, declared)));
-            }
-        }
-        if (declared.empty()) return;
-        std::function<void(YAML::Node)> walk = [&](YAML::Node n) {
-            if (n.IsScalar()) {
-                const std::string& text = n.Scalar();
-                if (text.find("${") == std::string::npos) return;
-                std::string out;
-                for (std::size_t i = 0; i < text.size();) {
-                    const bool literal = text.compare(i, 3, "$${") == 0;
-                    if (literal || text.compare(i, 2, "${") == 0) {
-                        const std::size_t open = i + (literal ? 3 : 2);
-                        const std::size_t close = text.find('}', open);
-                        const std::string k =
-                            close == std::string::npos ? "" : text.substr(open, close - open);
-                        if (std::find(declared.begin(), declared.end(), k) != declared.end()) {
-                            if (literal) {
-                                out += "${" + k + "}";
-                            } else if (auto it = vars_.find(k); it != vars_.end()) {
-                                out += it->second;
-                            }
-                            i = close + 1;
-                            continue;
-                        }
-                    }
-                    out += text[i++];
-                }
-                n = out;  // keeps the node's place in the file for messages
-            } else if (n.IsSequence()) {
-                for (auto item : n) walk(item);
-            } else if (n.IsMap()) {
-                for (auto kv : n) {
-                    if (kv.second.is(v)) continue;  // the declarations themselves
-                    walk(kv.second);
-                }
-            }
-        };
-        walk(top);
-    }
-
-    // -- parameters --
-    void parameters(const YAML::Node& n) {
-        if (!n.IsDefined() || n.IsNull()) return;
-        if (!n.IsMap()) {
-            r_.error(n, "parameters maps each parameter to its values, e.g. member: 1..50");
-            return;
-        }
-        YAML::Node templates;
-        for (const auto& kv : n) {
-            const std::string name = kv.first.Scalar();
-            if (name == "templates") {
-                templates = kv.second;
-                continue;
-            }
-            if (wf_.parameters.count(name)) {
-                r_.error(kv.first, fmt::format("parameter '{}' is defined twice: keep one", name));
-                continue;
-            }
-            const bool ident = !name.empty() &&
-                               !std::isdigit(static_cast<unsigned char>(name[0])) &&
-                               std::all_of(name.begin(), name.end(), [](char c) {
-                                   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-                               });
-            if (!ident) {
-                r_.error(kv.first, fmt::format("'{}' is not a valid parameter name: use letters, "
-                                               "digits and _, not starting with a digit",
-                                               name));
-                continue;
-            }
-            bad_params_.insert(name);  // until its values are read
-            Parameter p;
-            p.name = name;
-            p.where = r_.loc(kv.first);
-            const YAML::Node v = kv.second;
-            try {
-                if (v.IsSequence()) {
-                    for (const auto& item : v) {
-                        if (!item.IsScalar() || item.Scalar().empty()) {
-                            r_.error(item, fmt::format("parameter '{}': each value is a name or "
-                                                       "an integer",
-                                                       name));
-                            continue;
-                        }
-                        p.values.push_back(item.Scalar());
-                    }
-                } else if (v.IsScalar()) {
-                    p.values = parse_values(v.Scalar());
-                } else {
-                    r_.error(v, fmt::format("parameter '{}' takes a range (1..50, 0..48..6) or a "
-                                            "list of values ([north, south])",
-                                            name));
-                    continue;
-                }
-            } catch (const ParseError& e) {
-                r_.error(r_.inside(v, e.offset), fmt::format("parameter '{}': {}", name, e.what()));
-                continue;
-            }
-            if (p.values.empty()) {
-                r_.error(v, fmt::format("parameter '{}' has no values", name));
-                continue;
-            }
-            p.integer = std::all_of(p.values.begin(), p.values.end(), [](const std::string& x) {
-                std::size_t i = (x[0] == '-' || x[0] == '+') ? 1 : 0;
-                return i < x.size() && x.find_first_not_of("0123456789", i) == std::string::npos;
-            });
-            std::set<std::string> seen;
-            bool ok = true;
-            for (const auto& x : p.values) {
-                const std::string key = p.integer ? std::to_string(std::stoll(x)) : x;
-                if (!seen.insert(key).second) {
-                    r_.error(v, fmt::format("parameter '{}' has the value {} twice", name, x));
-                    ok = false;
-                } else if (!p.integer && !valid_name(x)) {
-                    r_.error(v, fmt::format("parameter '{}': '{}' cannot be part of a task name: "
-                                            "use letters, digits, _ - + %",
-                                            name, x));
-                    ok = false;
-                }
-            }
-            if (!ok) continue;
-            p.tmpl = default_template(p);
-            bad_params_.erase(name);
-            wf_.parameters[name] = std::move(p);
-        }
-        if (!templates.IsDefined() || templates.IsNull()) return;
-        if (!templates.IsMap()) {
-            r_.error(templates,
-                     "parameters.templates maps a parameter to its template, e.g. "
-                     "member: \"_m%(member)02d\"");
-            return;
-        }
-        for (const auto& kv : templates) {
-            const std::string name = kv.first.Scalar();
-            auto it = wf_.parameters.find(name);
-            if (it == wf_.parameters.end()) {
-                std::vector<std::string> names;
-                for (const auto& [k, v] : wf_.parameters) names.push_back(k);
-                r_.error(kv.first, fmt::format("a template for '{}', which is not a parameter{}",
-                                               name, did_you_mean(name, names)));
-                continue;
-            }
-            auto t = r_.str(kv.second, "a parameter template");
-            if (!t) continue;
-            if (auto why = check_template(it->second, *t); !why.empty()) {
-                r_.error(kv.second, fmt::format("template of '{}': {}", name, why));
-                continue;
-            }
-            it->second.tmpl = *t;
-            for (std::size_t i = 0; i < it->second.values.size(); ++i) {
-                const std::string out = render(it->second, i);
-                if (!std::all_of(out.begin(), out.end(), [](char c) {
-                        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
-                               c == '-' || c == '+' || c == '%';
+// `vars: {KEY: default, KEY2: ~}` declares variables; --set KEY=VALUE
+// gives them values; ${KEY} in any value of the file is replaced (only a
+// declared KEY: ${HOME} in a script stays bash's; $${KEY} is a literal
+// ${KEY}). A variable with no default and no --set is an error, and so
+// is a --set of a variable the file does not declare.
+void Loader::variables(YAML::Node& top) {
+    const YAML::Node v = r_.get(top, "vars");
+    std::vector<std::string> declared;
+    if (v.IsDefined() && !v.IsNull()) {
+        if (!v.IsMap()) {
+            r_.error(v, "vars maps each variable to its default value (~ for none)");
+        } else {
+            for (const auto& kv : v) {
+                const std::string k = kv.first.Scalar();
+                if (k.empty() || std::isdigit(static_cast<unsigned char>(k[0])) ||
+                    !std::all_of(k.begin(), k.end(), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
                     })) {
-                    r_.error(kv.second, fmt::format("template of '{}' writes '{}', which cannot "
-                                                    "be part of a task name",
-                                                    name, out));
-                    break;
+                    r_.error(kv.first, fmt::format("'{}' is not a valid variable name: use "
+                                                   "letters, digits and _",
+                                                   k));
+                    continue;
+                }
+                declared.push_back(k);
+                if (auto it = ov_.vars.find(k); it != ov_.vars.end()) {
+                    vars_[k] = it->second;
+                } else if (kv.second.IsScalar()) {
+                    vars_[k] = kv.second.Scalar();
+                } else if (kv.second.IsNull()) {
+                    r_.error(kv.first, fmt::format("variable '{}' has no value: give it with "
+                                                   "--set {}=VALUE, or a default here",
+                                                   k, k));
+                } else {
+                    r_.error(kv.second, fmt::format("variable '{}': a default is one value, "
+                                                    "not a list or a mapping",
+                                                    k));
                 }
             }
         }
     }
-
-    // Check a parameterised name's parameters and values; "" or what is
-    // wrong, or kReported if it is a parameter whose own error is reported.
-    std::string check_param_name(const ParamName& pn) {
-        std::vector<std::string> names;
-        for (const auto& [k, v] : wf_.parameters) names.push_back(k);
-        for (const auto& g : pn.groups) {
-            for (const auto& sp : g) {
-                if (bad_params_.count(sp.param)) return kReported;
-                auto it = wf_.parameters.find(sp.param);
-                if (it == wf_.parameters.end()) {
-                    return fmt::format("'{}' is not a parameter{}: define it under parameters",
-                                       sp.param, did_you_mean(sp.param, names));
+    for (const auto& [k, val] : ov_.vars) {
+        if (std::find(declared.begin(), declared.end(), k) == declared.end()) {
+            r_.error(v.IsDefined() ? r_.loc(v) : Location{r_.file(), 1, 1},
+                     fmt::format("--set {}: the workflow has no variable '{}'{}: declare it "
+                                 "under vars",
+                                 k, k, did_you_mean(k, declared)));
+        }
+    }
+    if (declared.empty()) return;
+    std::function<void(YAML::Node)> walk = [&](YAML::Node n) {
+        if (n.IsScalar()) {
+            const std::string& text = n.Scalar();
+            if (text.find("${") == std::string::npos) return;
+            std::string out;
+            for (std::size_t i = 0; i < text.size();) {
+                const bool literal = text.compare(i, 3, "$${") == 0;
+                if (literal || text.compare(i, 2, "${") == 0) {
+                    const std::size_t open = i + (literal ? 3 : 2);
+                    const std::size_t close = text.find('}', open);
+                    const std::string k =
+                        close == std::string::npos ? "" : text.substr(open, close - open);
+                    if (std::find(declared.begin(), declared.end(), k) != declared.end()) {
+                        if (literal) {
+                            out += "${" + k + "}";
+                        } else if (auto it = vars_.find(k); it != vars_.end()) {
+                            out += it->second;
+                        }
+                        i = close + 1;
+                        continue;
+                    }
                 }
-                const Parameter& p = it->second;
-                if (sp.kind == ParamSpec::Kind::fixed && !value_index(p, sp.value)) {
-                    return fmt::format("<{}={}>: {} is not one of {}'s values ({})", sp.param,
-                                       sp.value, sp.value, sp.param, join(p.values));
-                }
+                out += text[i++];
+            }
+            n = out;  // keeps the node's place in the file for messages
+        } else if (n.IsSequence()) {
+            for (auto item : n) walk(item);
+        } else if (n.IsMap()) {
+            for (auto kv : n) {
+                if (kv.second.is(v)) continue;  // the declarations themselves
+                walk(kv.second);
             }
         }
-        return "";
-    }
+    };
+    walk(top);
+}
 
-    // -- runtime --
-    void runtime(const YAML::Node& n) {
-        raw_["root"] = RawRuntime{};
-        if (n.IsDefined() && !n.IsNull()) {
-            if (!n.IsMap()) {
-                r_.error(n, "runtime maps task and family names to their settings");
+void Loader::queues(const YAML::Node& n) {
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!n.IsMap()) {
+        r_.error(n, "scheduling.queues maps queue names to {limit, members}");
+        return;
+    }
+    std::vector<std::string> candidates = wf_.tasks;
+    candidates.insert(candidates.end(), wf_.families.begin(), wf_.families.end());
+    std::set<std::string> seen;
+    for (const auto& kv : n) {
+        Queue q;
+        q.name = kv.first.Scalar();
+        if (!seen.insert(q.name).second) {
+            r_.error(kv.first, fmt::format("queue '{}' is defined twice: keep one", q.name));
+            continue;
+        }
+        q.where = r_.loc(kv.first);
+        if (!r_.keys(kv.second, "queue " + q.name, {"limit", "members"})) continue;
+        if (auto l = r_.integer(r_.get(kv.second, "limit"), "queue limit", 0, 1000000)) {
+            q.limit = static_cast<int>(*l);
+        }
+        const YAML::Node m = r_.get(kv.second, "members");
+        for (const auto& item : r_.items(m, "queue members")) {
+            const std::string& name = item.text;
+            q.members.push_back(name);
+            if (wf_.is_family(name)) {
+                for (const auto& t : wf_.members(name)) q.tasks.push_back(t);
+            } else if (wf_.is_task(name)) {
+                q.tasks.push_back(name);
             } else {
-                std::set<std::string> seen;
-                for (const auto& kv : n) {
-                    const std::string name = kv.first.Scalar();
-                    if (!seen.insert(name).second) {
-                        r_.error(kv.first,
-                                 fmt::format("'{}' is defined twice in runtime: keep one", name));
-                        continue;
-                    }
-                    if (name.find_first_of("<>") != std::string::npos) {
-                        runtime_parameterised(name, kv.first, kv.second);
-                        continue;
-                    }
-                    if (!valid_name(name)) {
-                        r_.error(kv.first,
-                                 fmt::format("'{}' is not a valid task or family name: use "
-                                             "letters, digits, _ - + %",
-                                             name));
-                        continue;
-                    }
-                    raw_[name] = read_namespace(name, kv.first, kv.second);
-                }
+                r_.error(item.node,
+                         fmt::format("queue '{}' member '{}' is neither a task in the graph "
+                                     "nor a family{}",
+                                     q.name, name, did_you_mean(name, candidates)));
             }
         }
-        // A task a parameterised namespace expands to inherits it (the most
-        // specific first: model<member=5> before model<member>), then what
-        // its own entry, if any, inherits.
-        for (auto& [task, keys] : param_parents_) {
-            std::stable_sort(keys.begin(), keys.end(),
-                             [](const auto& a, const auto& b) { return a.fixed > b.fixed; });
-            const bool fresh = !raw_.count(task);
-            RawRuntime& r = raw_[task];
-            if (fresh) r.where = keys.front().where;
-            std::vector<std::string> parents;
-            for (const auto& k : keys) parents.push_back(k.key);
-            parents.insert(parents.end(), r.parents.begin(), r.parents.end());
-            r.parents = std::move(parents);
+        wf_.queues[q.name] = std::move(q);
+    }
+}
+
+void Loader::special_tasks(const YAML::Node& n) {
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!r_.keys(n, "scheduling.special_tasks", {"clock_trigger", "clock_expire"})) return;
+    for (const char* kind : {"clock_trigger", "clock_expire"}) {
+        const YAML::Node m = r_.get(n, kind);
+        if (!m.IsDefined() || m.IsNull()) continue;
+        if (settings_.mode != CyclingMode::datetime) {
+            r_.error(m, fmt::format("{} needs date-time cycling", kind));
+            continue;
         }
-        // Parents must exist, and root is everyone's last ancestor.
-        std::vector<std::string> names;
-        for (auto& [name, r] : raw_) names.push_back(name);
-        for (auto& [name, r] : raw_) {
-            std::vector<std::string> ok;
-            for (const auto& p : r.parents) {
-                if (raw_.count(p)) {
-                    ok.push_back(p);
-                } else {
-                    r_.error(
-                        r.inherit_node.IsDefined() ? r_.loc(r.inherit_node) : r.where,
-                        fmt::format("'{}' inherits '{}', which is not in runtime{}: define the "
-                                    "family or remove it from inherit",
-                                    name, p, did_you_mean(p, names)));
-                }
-            }
-            r.parents = ok;
-            if (name != "root" && r.parents.empty()) r.parents = {"root"};
+        if (settings_.calendar != Calendar::gregorian) {
+            r_.error(m, fmt::format("{} needs the gregorian calendar: {}", kind, kNotWallClock));
+            continue;
         }
-        std::map<std::string, std::vector<std::string>> memo;
-        for (auto& [name, r] : raw_) {
-            std::set<std::string> visiting;
-            auto lin = c3(name, raw_, memo, visiting);
-            if (!lin) {
-                r_.error(r.where, fmt::format("the inheritance of '{}' has a loop or no consistent "
-                                              "order (C3): check its inherit list",
-                                              name));
+        for (const auto& [task, off] : pairs(m, kind, false)) {
+            if (!wf_.is_task(task)) {
+                r_.error(m, fmt::format("{}: '{}' is not a task in the graph{}", kind, task,
+                                        did_you_mean(task, wf_.tasks)));
                 continue;
             }
-            wf_.runtime[name] = merge(name, *lin);
-        }
-        for (auto& [name, r] : raw_) {
-            for (const auto& p : r.parents) {
-                if (auto it = wf_.runtime.find(p); it != wf_.runtime.end())
-                    it->second.is_family = true;
+            try {
+                const Interval i = wf_.cycling.parse_interval(off.empty() ? "PT0S" : off);
+                (std::string(kind) == "clock_trigger" ? wf_.clock_trigger
+                                                      : wf_.clock_expire)[task] = i;
+            } catch (const ParseError& e) {
+                r_.error(m, fmt::format("{} offset for '{}': {}", kind, task, e.what()));
             }
         }
-        for (auto& [name, rt] : wf_.runtime) {
-            if (rt.is_family && name != "root") wf_.families.push_back(name);
-        }
     }
+}
 
-    // A runtime entry named with parameters (model<member>, model<member=5>):
-    // a family of the tasks it expands to.
-    void runtime_parameterised(const std::string& name, const YAML::Node& key,
-                               const YAML::Node& n) {
-        ParamName pn;
+void Loader::parameters(const YAML::Node& n) {
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!n.IsMap()) {
+        r_.error(n, "parameters maps each parameter to its values, e.g. member: 1..50");
+        return;
+    }
+    YAML::Node templates;
+    for (const auto& kv : n) {
+        const std::string name = kv.first.Scalar();
+        if (name == "templates") {
+            templates = kv.second;
+            continue;
+        }
+        if (wf_.parameters.count(name)) {
+            r_.error(kv.first, fmt::format("parameter '{}' is defined twice: keep one", name));
+            continue;
+        }
+        const bool ident = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+                           std::all_of(name.begin(), name.end(), [](char c) {
+                               return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                           });
+        if (!ident) {
+            r_.error(kv.first, fmt::format("'{}' is not a valid parameter name: use letters, "
+                                           "digits and _, not starting with a digit",
+                                           name));
+            continue;
+        }
+        bad_params_.insert(name);  // until its values are read
+        Parameter p;
+        p.name = name;
+        p.where = r_.loc(kv.first);
+        const YAML::Node v = kv.second;
         try {
-            pn = parse_param_name(name);
-        } catch (const ParseError& e) {
-            r_.error(r_.inside(key, e.offset), fmt::format("runtime '{}': {}", name, e.what()));
-            return;
-        }
-        if (auto why = check_param_name(pn); !why.empty()) {
-            if (why != kReported) r_.error(key, fmt::format("runtime '{}': {}", name, why));
-            return;
-        }
-        int fixed = 0;
-        for (const auto& g : pn.groups) {
-            for (const auto& sp : g) {
-                if (sp.kind == ParamSpec::Kind::offset) {
-                    r_.error(key, fmt::format("runtime '{}': an offset (<{}{:+}>) belongs in the "
-                                              "graph; a runtime name takes <{}> (every value) or "
-                                              "<{}=VALUE> (one)",
-                                              name, sp.param, sp.offset, sp.param, sp.param));
-                    return;
-                }
-                if (sp.kind == ParamSpec::Kind::fixed) ++fixed;
-            }
-        }
-        for (const auto& t : pn.text) {
-            if (!t.empty() && !valid_name(t)) {
-                r_.error(key, fmt::format("'{}' is not a valid task or family name: use "
-                                          "letters, digits, _ - + % around the <parameters>",
-                                          name));
-                return;
-            }
-        }
-        std::string norm = name;
-        norm.erase(std::remove(norm.begin(), norm.end(), ' '), norm.end());
-        if (raw_.count(norm)) {
-            r_.error(key, fmt::format("'{}' is defined twice in runtime: keep one", norm));
-            return;
-        }
-        RawRuntime r = read_namespace(norm, key, n);
-        for (const auto& p : r.parents) {
-            if (p.find('<') != std::string::npos) {
-                r_.error(r.inherit_node, fmt::format("'{}' inherits '{}': a namespace cannot "
-                                                     "inherit a parameterised one; inherit a "
-                                                     "family without parameters",
-                                                     norm, p));
-                return;
-            }
-        }
-        raw_[norm] = std::move(r);
-        for (const auto& b : bindings(pn.free_params(), wf_.parameters)) {
-            const auto task = instantiate(pn, wf_.parameters, b);
-            if (!task) continue;
-            param_parents_[*task].push_back({norm, fixed, r_.loc(key)});
-            note_values(*task, pn, b);
-        }
-    }
-
-    // Record the parameter values a concrete name was made with.
-    void note_values(const std::string& task, const ParamName& pn, const Binding& b) {
-        auto& out = param_values_[task];
-        if (!out.empty()) return;
-        for (const auto& g : pn.groups) {
-            for (const auto& sp : g) {
-                const Parameter& p = wf_.parameters.at(sp.param);
-                const std::size_t i =
-                    sp.kind == ParamSpec::Kind::fixed
-                        ? *value_index(p, sp.value)
-                        : static_cast<std::size_t>(static_cast<long>(b.at(sp.param)) + sp.offset);
-                out.emplace_back(sp.param, p.values[i]);
-            }
-        }
-    }
-
-    RawRuntime read_namespace(const std::string& name, const YAML::Node& key, const YAML::Node& n) {
-        RawRuntime r;
-        r.where = r_.loc(key);
-        if (n.IsNull()) return r;
-        const std::string what = "runtime." + name;
-        if (!r_.keys(n, what, kRuntimeKeys)) return r;
-        const YAML::Node inh = r_.get(n, "inherit");
-        r.inherit_node = inh;
-        r.parents = r_.strings(inh, what + ".inherit");
-        if (std::find(r.parents.begin(), r.parents.end(), name) != r.parents.end()) {
-            r_.error(inh, fmt::format("'{}' cannot inherit itself", name));
-            r.parents.erase(std::remove(r.parents.begin(), r.parents.end(), name), r.parents.end());
-        }
-        if (name == "root" && !r.parents.empty()) {
-            r_.error(inh, "root is the base of every namespace and cannot inherit");
-            r.parents.clear();
-        }
-        r.script = r_.str(r_.get(n, "script"), what + ".script");
-        r.env_script = r_.str(r_.get(n, "env_script"), what + ".env-script");
-        r.pre_script = r_.str(r_.get(n, "pre_script"), what + ".pre-script");
-        r.post_script = r_.str(r_.get(n, "post_script"), what + ".post-script");
-        r.err_script = r_.str(r_.get(n, "err_script"), what + ".err-script");
-        r.environment = pairs(r_.get(n, "environment"), what + ".environment", true);
-        const YAML::Node retries = r_.get(n, "retries");
-        if (retries.IsDefined() && !retries.IsNull() &&
-            r_.keys(retries, what + ".retries", kRetryKeys)) {
-            r.exec_retries = delays(r_.get(retries, "execution"));
-            r.submit_retries = delays(r_.get(retries, "submission"));
-        }
-        r.time_limit = exact_interval(r_.get(n, "time_limit"));
-        r.outputs = pairs(r_.get(n, "outputs"), what + ".outputs", false);
-        static const std::vector<std::string> reserved = {
-            "submitted", "submit-failed", "started", "succeeded", "failed", "expired", "submit",
-            "fail",      "start",         "succeed", "finish",    "expire", "finished"};
-        for (const auto& [o, msg] : r.outputs) {
-            if (std::find(reserved.begin(), reserved.end(), o) != reserved.end()) {
-                r_.error(r_.get(n, "outputs"),
-                         fmt::format("'{}' is a built-in output: choose another "
-                                     "name for the custom output",
-                                     o));
-            } else if (!valid_name(o)) {
-                r_.error(r_.get(n, "outputs"), fmt::format("'{}' is not a valid output name", o));
-            }
-            if (msg.empty()) {
-                r_.error(r_.get(n, "outputs"),
-                         fmt::format("output '{}' needs a message: the text the "
-                                     "job sends with tock message",
-                                     o));
-            }
-        }
-        r.platform = r_.str(r_.get(n, "platform"), what + ".platform");
-        const YAML::Node jr = r_.get(n, "job_runner");
-        r.job_runner = r_.str(jr, what + ".job_runner");
-        if (r.job_runner &&
-            std::find(kJobRunners.begin(), kJobRunners.end(), *r.job_runner) == kJobRunners.end()) {
-            r_.error(jr, fmt::format("unknown job runner '{}'{}: use {}", *r.job_runner,
-                                     did_you_mean(*r.job_runner, kJobRunners), join(kJobRunners)));
-        }
-        r.directives = pairs(r_.get(n, "directives"), what + ".directives", false);
-        const YAML::Node ev = r_.get(n, "events");
-        if (ev.IsDefined() && !ev.IsNull() && r_.keys(ev, what + ".events", kTaskEventKeys)) {
-            r.submission_timeout = exact_interval(r_.get(ev, "submission_timeout"));
-            r.execution_timeout = exact_interval(r_.get(ev, "execution_timeout"));
-            const YAML::Node h = r_.get(ev, "handlers");
-            if (h.IsDefined() && !h.IsNull() &&
-                r_.keys(h, what + ".events.handlers", task_events())) {
-                for (const auto& kv : h) {
-                    r.handlers[norm_key(kv.first.Scalar())] =
-                        handlers(kv.second, "a task event handler", kTaskHandlerTemplates);
-                }
-            }
-        }
-        const YAML::Node sim = r_.get(n, "simulation");
-        if (sim.IsDefined() && !sim.IsNull() &&
-            r_.keys(sim, what + ".simulation",
-                    {"run_length", "fail_cycle_points", "fail_try_1_only"})) {
-            r.run_length = exact_interval(r_.get(sim, "run_length"));
-            r.sim_fail_try_1_only =
-                r_.boolean(r_.get(sim, "fail_try_1_only"), what + ".simulation.fail_try_1_only");
-            const YAML::Node fp = r_.get(sim, "fail_cycle_points");
-            if (fp.IsDefined() && !fp.IsNull()) {
-                if (fp.IsScalar() && fp.Scalar() == "all") {
-                    r.sim_fail_all = true;
-                    r.sim_fail_points.emplace();
-                } else {
-                    r.sim_fail_all = false;
-                    r.sim_fail_points.emplace();
-                    for (const auto& item : r_.items(fp, what + ".simulation.fail_cycle_points")) {
-                        try {
-                            r.sim_fail_points->push_back(wf_.cycling.parse_point_expr(
-                                item.text, wf_.initial, wf_.cycling.now()));
-                        } catch (const ParseError& e) {
-                            r_.error(
-                                r_.inside(item.node, e.offset),
-                                fmt::format("fail_cycle_points (points, or all): {}", e.what()));
-                        }
-                    }
-                }
-            }
-        }
-        return r;
-    }
-
-    // Ordered key: value pairs from a mapping.
-    std::vector<std::pair<std::string, std::string>> pairs(const YAML::Node& n,
-                                                           const std::string& what,
-                                                           bool env_names) {
-        std::vector<std::pair<std::string, std::string>> out;
-        if (!n.IsDefined() || n.IsNull()) return out;
-        if (!n.IsMap()) {
-            r_.error(n, fmt::format("{} must be a mapping of names to values", what));
-            return out;
-        }
-        std::set<std::string> seen;
-        for (const auto& kv : n) {
-            const std::string k = kv.first.Scalar();
-            if (!seen.insert(k).second) {
-                r_.error(kv.first, fmt::format("'{}' appears twice in {}: keep one", k, what));
-                continue;
-            }
-            if (env_names && (k.empty() || std::isdigit(static_cast<unsigned char>(k[0])) ||
-                              !std::all_of(k.begin(), k.end(), [](char c) {
-                                  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-                              }))) {
-                r_.error(kv.first, fmt::format("'{}' is not a valid environment variable name", k));
-                continue;
-            }
-            auto v = r_.str(kv.second, what + "." + k);
-            out.emplace_back(k, v.value_or(""));
-        }
-        return out;
-    }
-
-    // Execution time limits, timeouts, run lengths and retry delays are
-    // always real time, in either cycling mode.
-    std::optional<Interval> exact_interval(const YAML::Node& n) {
-        Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0, {}});
-        return interval(n, dt, "a duration such as PT10M");
-    }
-
-    // [PT10S, 3*PT1M] or "PT10S, 3*PT1M": 3*X repeats X three times.
-    std::optional<std::vector<Interval>> delays(const YAML::Node& n) {
-        if (!n.IsDefined() || n.IsNull()) return std::nullopt;
-        std::vector<Interval> out;
-        Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0, {}});
-        for (const auto& it : r_.items(n, "retry delays")) {
-            const std::string& item = it.text;
-            std::size_t times = 1;
-            std::string d = item;
-            if (const auto star = item.find('*'); star != std::string::npos) {
-                try {
-                    std::size_t used = 0;
-                    times = std::stoul(item.substr(0, star), &used);
-                    if (used != star || times == 0 || times > 1000)
-                        throw std::out_of_range("times");
-                } catch (const std::exception&) {
-                    r_.error(
-                        it.node,
-                        fmt::format("'{}': write N*DURATION with N from 1 to 1000, e.g. 3*PT1M",
-                                    item));
-                    continue;
-                }
-                d = item.substr(star + 1);
-            }
-            try {
-                const Interval i = dt.parse_interval(d);
-                out.insert(out.end(), times, i);
-            } catch (const ParseError& e) {
-                r_.error(it.node, fmt::format("retry delay '{}': {}", item, e.what()));
-            }
-        }
-        return out;
-    }
-
-    Runtime merge(const std::string& name, const std::vector<std::string>& lineage) {
-        Runtime rt;
-        rt.name = name;
-        rt.lineage = lineage;
-        rt.where = raw_.at(name).where;
-        rt.parents = raw_.at(name).parents;
-        // Apply from the most distant ancestor (root) to the namespace itself.
-        for (auto it = lineage.rbegin(); it != lineage.rend(); ++it) {
-            const RawRuntime& r = raw_.at(*it);
-            if (r.script) rt.script = *r.script;
-            if (r.env_script) rt.env_script = *r.env_script;
-            if (r.pre_script) rt.pre_script = *r.pre_script;
-            if (r.post_script) rt.post_script = *r.post_script;
-            if (r.err_script) rt.err_script = *r.err_script;
-            for (const auto& [k, v] : r.environment) {
-                auto e = std::find_if(rt.environment.begin(), rt.environment.end(),
-                                      [&](auto& kv) { return kv.first == k; });
-                if (e != rt.environment.end()) {
-                    e->second = v;
-                } else {
-                    rt.environment.emplace_back(k, v);
-                }
-            }
-            if (r.exec_retries) rt.execution_retry_delays = *r.exec_retries;
-            if (r.submit_retries) rt.submission_retry_delays = *r.submit_retries;
-            if (r.time_limit) rt.time_limit = r.time_limit;
-            if (r.submission_timeout) rt.submission_timeout = r.submission_timeout;
-            if (r.execution_timeout) rt.execution_timeout = r.execution_timeout;
-            if (r.run_length) rt.run_length = r.run_length;
-            if (r.sim_fail_points) rt.sim_fail_points = *r.sim_fail_points;
-            if (r.sim_fail_all) rt.sim_fail_all = *r.sim_fail_all;
-            if (r.sim_fail_try_1_only) rt.sim_fail_try_1_only = *r.sim_fail_try_1_only;
-            for (const auto& o : r.outputs) {
-                auto e = std::find_if(rt.outputs.begin(), rt.outputs.end(),
-                                      [&](auto& kv) { return kv.first == o.first; });
-                if (e != rt.outputs.end()) {
-                    e->second = o.second;
-                } else {
-                    rt.outputs.push_back(o);
-                }
-            }
-            if (r.platform) rt.platform = *r.platform;
-            if (r.job_runner) rt.job_runner = *r.job_runner;
-            for (const auto& d : r.directives) {
-                auto e = std::find_if(rt.directives.begin(), rt.directives.end(),
-                                      [&](auto& kv) { return kv.first == d.first; });
-                if (e != rt.directives.end()) {
-                    e->second = d.second;
-                } else {
-                    rt.directives.push_back(d);
-                }
-            }
-            for (const auto& [ev, cmds] : r.handlers) rt.handlers[ev] = cmds;
-        }
-        if (rt.job_runner.empty()) rt.job_runner = "background";
-        return rt;
-    }
-
-    // -- graph --
-    void graph(const YAML::Node& n) {
-        if (!n.IsDefined() || n.IsNull()) {
-            r_.error(Location{r_.file(), 1, 1},
-                     "scheduling.graph is missing: add at least one "
-                     "recurrence, e.g. graph: {R1: foo => bar}");
-            return;
-        }
-        if (!n.IsMap()) {
-            r_.error(n, "scheduling.graph maps recurrences to graph strings, e.g. T00: foo => bar");
-            return;
-        }
-        if (n.size() == 0) {
-            r_.error(n, "scheduling.graph is empty: add a recurrence, e.g. R1: foo => bar");
-            return;
-        }
-        if (!have_initial_) return;
-        const Cycling& cy = wf_.cycling;
-        std::set<std::string> headings;
-        for (const auto& kv : n) {
-            if (!headings.insert(kv.first.Scalar()).second) {
-                r_.error(kv.first,
-                         fmt::format("the recurrence '{}' appears twice in the graph: put all "
-                                     "its lines under one key",
-                                     kv.first.Scalar()));
-                continue;
-            }
-            GraphSection gs;
-            gs.recurrence = kv.first.Scalar();
-            gs.where = r_.loc(kv.first);
-            try {
-                gs.sequence = cy.parse_sequence(gs.recurrence, wf_.initial, wf_.final);
-                // scheduling.exclusions are every section's own.
-                for (const Point p : wf_.excluded_points) gs.sequence.exclude(p);
-                for (const auto& x : wf_.excluded_sequences) gs.sequence.exclude(x);
-            } catch (const ParseError& e) {
-                r_.error(e.offset < gs.recurrence.size() ? r_.inside(kv.first, e.offset) : gs.where,
-                         fmt::format("recurrence '{}': {}", gs.recurrence, e.what()));
-                continue;
-            }
-            auto text = r_.str(kv.second, "a graph string");
-            if (!text || text->find_first_not_of(" \t\r\n") == std::string::npos) {
-                if (!text && kv.second.IsScalar() == false && !kv.second.IsNull()) continue;
-                r_.error(kv.first, fmt::format("the graph of '{}' is empty: give it a line such as "
-                                               "foo => bar, or remove it",
-                                               gs.recurrence));
-                continue;
-            }
-            try {
-                gs.deps = parse_graph(*text);
-            } catch (const ParseError& e) {
-                r_.error(r_.inside(kv.second, e.offset), e.what());
-                continue;
-            }
-            sections_nodes_.push_back(kv.second);
-            wf_.graph.push_back(std::move(gs));
-            expand_parameters(wf_.graph.size() - 1);
-        }
-        resolve_names();
-        // Every graph node knows where it is written (Trigger::source).
-        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
-            std::function<void(Expr&)> number = [&](Expr& e) {
-                if (e.kind == Expr::Kind::node) {
-                    e.node.source = source(s, e.node);
-                    return;
-                }
-                for (auto& c : e.children) number(c);
-            };
-            for (auto& d : wf_.graph[s].deps) {
-                if (d.left) number(*d.left);
-                d.right.source = source(s, d.right);
-            }
-        }
-    }
-
-    // Expand task parameters in one section's dependencies, as Cylc does line
-    // by line: a dependency is written once for each choice of the
-    // parameters it leaves free (model<member> => post<member>: one per
-    // member). A node whose offset falls outside the values
-    // (model<member-1> at the first member) is dropped from the left side;
-    // a dependency whose right node falls outside is dropped whole.
-    void expand_parameters(std::size_t s) {
-        auto& deps = wf_.graph[s].deps;
-        const bool any = std::any_of(deps.begin(), deps.end(), [](const Dependency& d) {
-            bool p = d.right.name.find('<') != std::string::npos;
-            if (d.left)
-                for_each_node(*d.left, [&](const NodeRef& r) {
-                    p = p || r.name.find('<') != std::string::npos;
-                });
-            return p;
-        });
-        if (!any) return;
-        std::vector<Dependency> out;
-        for (const auto& d : deps) {
-            std::map<std::string, ParamName> names;  // parameterised name -> parsed
-            std::vector<std::string> free;
-            bool ok = true;
-            auto look = [&](const NodeRef& r) {
-                if (r.xtrigger || r.name.find_first_of("<>") == std::string::npos) return;
-                if (names.count(r.name)) return;
-                try {
-                    ParamName pn = parse_param_name(r.name);
-                    if (auto why = check_param_name(pn); !why.empty()) {
-                        if (why != kReported)
-                            r_.error(node_loc(s, r), fmt::format("'{}': {}", r.name, why));
-                        ok = false;
-                        return;
-                    }
-                    // An offset as large as the range selects nothing: allowed (a
-                    // test run with --set may have one member), but named.
-                    for (const auto& g : pn.groups) {
-                        for (const auto& sp : g) {
-                            const auto count = wf_.parameters.at(sp.param).values.size();
-                            if (sp.kind != ParamSpec::Kind::offset ||
-                                static_cast<std::size_t>(std::labs(sp.offset)) < count)
-                                continue;
-                            wf_.warnings.push_back(
-                                {node_loc(s, r),
-                                 fmt::format("'{}': the offset is outside the range: '{}' has {} "
-                                             "value{}, so no member has one {} away and this "
-                                             "node is always left out",
-                                             r.name, sp.param, count, count == 1 ? "" : "s",
-                                             std::labs(sp.offset))});
-                        }
-                    }
-                    for (const auto& f : pn.free_params()) {
-                        if (std::find(free.begin(), free.end(), f) == free.end()) free.push_back(f);
-                    }
-                    names.emplace(r.name, std::move(pn));
-                } catch (const ParseError& e) {
-                    r_.error(node_loc(s, r), fmt::format("'{}': {}", r.name, e.what()));
-                    ok = false;
-                }
-            };
-            if (d.left) for_each_node(*d.left, look);
-            look(d.right);
-            if (!ok) continue;
-            if (names.empty()) {
-                out.push_back(d);
-                continue;
-            }
-            for (const auto& b : bindings(free, wf_.parameters)) {
-                auto name_of = [&](const NodeRef& r) -> std::optional<std::string> {
-                    auto it = names.find(r.name);
-                    if (it == names.end()) return r.name;
-                    auto c = instantiate(it->second, wf_.parameters, b);
-                    if (c) note_values(*c, it->second, b);
-                    return c;
-                };
-                const auto right = name_of(d.right);
-                if (!right) continue;
-                Dependency e;
-                e.right = d.right;
-                e.right.name = *right;
-                if (d.left) e.left = instantiate_expr(*d.left, name_of);
-                out.push_back(std::move(e));
-            }
-        }
-        deps = std::move(out);
-    }
-
-    // A copy of e with each node renamed; nodes with no name are left out.
-    static std::optional<Expr> instantiate_expr(
-        const Expr& e, const std::function<std::optional<std::string>(const NodeRef&)>& name_of) {
-        if (e.kind == Expr::Kind::node) {
-            auto n = name_of(e.node);
-            if (!n) return std::nullopt;
-            Expr c = e;
-            c.node.name = *n;
-            return c;
-        }
-        Expr c;
-        c.kind = e.kind;
-        for (const auto& child : e.children) {
-            if (auto x = instantiate_expr(child, name_of)) c.children.push_back(std::move(*x));
-        }
-        if (c.children.empty()) return std::nullopt;
-        if (c.children.size() == 1) return std::move(c.children.front());
-        return c;
-    }
-
-    // scheduling.exclusions: points or recurrences left out of every section.
-    void exclusions() {
-        const Cycling& cy = wf_.cycling;
-        for (std::size_t i = 0; i < wf_.exclusions.size(); ++i) {
-            const std::string& ex = wf_.exclusions[i];
-            try {
-                wf_.excluded_points.push_back(cy.parse_point(ex));
-                continue;
-            } catch (const ParseError&) {
-            }
-            try {
-                wf_.excluded_sequences.push_back(cy.parse_sequence(ex, wf_.initial, wf_.final));
-            } catch (const ParseError& e) {
-                r_.error(exclusion_nodes_[i],
-                         fmt::format("exclusion '{}' is neither a cycle point nor "
-                                     "a recurrence: {}",
-                                     ex, e.what()));
-            }
-        }
-    }
-
-    Location node_loc(std::size_t section, const NodeRef& ref) {
-        return r_.inside_lc(sections_nodes_[section], ref.line - 1, ref.col - 1);
-    }
-
-    int source(std::size_t section, const NodeRef& ref) {
-        wf_.sources.push_back(node_loc(section, ref));
-        return static_cast<int>(wf_.sources.size() - 1);
-    }
-
-    void resolve_names() {
-        std::set<std::string> tasks;
-        std::vector<std::string> known;
-        for (auto& [name, rt] : wf_.runtime) known.push_back(name);
-        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
-            auto& gs = wf_.graph[s];
-            for (const auto& d : gs.deps) {
-                auto check_node = [&](const NodeRef& ref, bool left) {
-                    if (ref.xtrigger) {
-                        const auto decl = wf_.xtriggers.find(ref.name);
-                        const bool clock = decl != wf_.xtriggers.end()
-                                               ? decl->second.function == "wall_clock"
-                                               : ref.name == "wall_clock";
-                        if (clock && settings_.mode != CyclingMode::datetime) {
-                            r_.error(node_loc(s, ref),
-                                     fmt::format("'@{}' is a wall-clock trigger, which "
-                                                 "needs date-time cycling",
-                                                 ref.name));
-                        } else if (clock && settings_.calendar != Calendar::gregorian) {
-                            r_.error(node_loc(s, ref),
-                                     fmt::format("'@{}' is a wall-clock trigger, which needs "
-                                                 "the gregorian calendar: {}",
-                                                 ref.name, kNotWallClock));
-                        }
-                        if (!wf_.xtriggers.count(ref.name) && ref.name != "wall_clock") {
-                            std::vector<std::string> labels;
-                            for (auto& [l, x] : wf_.xtriggers) labels.push_back(l);
-                            r_.error(node_loc(s, ref),
-                                     fmt::format("xtrigger '@{}' is not defined{}: add it under "
-                                                 "scheduling.xtriggers",
-                                                 ref.name, did_you_mean(ref.name, labels)));
-                        }
-                        return;
-                    }
-                    const bool family = wf_.is_family(ref.name);
-                    const bool family_q =
-                        ref.qualifier.ends_with("-all") || ref.qualifier.ends_with("-any");
-                    if (family && family_q) {
-                        const std::string q = ref.qualifier.substr(0, ref.qualifier.rfind('-'));
-                        const auto& known = builtin_qualifiers();
-                        if (std::find(known.begin(), known.end(), q) == known.end()) {
-                            r_.error(node_loc(s, ref),
-                                     fmt::format(
-                                         "unknown family trigger ':{}': use succeed, fail, finish, "
-                                         "start, submit, submit-fail or expire, with -all or -any",
-                                         ref.qualifier));
-                        }
-                    }
-                    if (family) {
-                        const auto m = wf_.members(ref.name);
-                        if (m.empty()) {
-                            r_.error(node_loc(s, ref),
-                                     fmt::format("family '{}' has no tasks: give it a "
-                                                 "task that inherits it",
-                                                 ref.name));
-                        }
-                        tasks.insert(m.begin(), m.end());
-                        if (left && !family_q) {
-                            r_.error(node_loc(s, ref),
-                                     fmt::format(
-                                         "'{}' is a family: on the left of => write "
-                                         "{}:succeed-all or {}:succeed-any (or another -all/-any "
-                                         "trigger)",
-                                         ref.name, ref.name, ref.name));
-                        }
-                        return;
-                    }
-                    if (family_q) {
-                        r_.error(
-                            node_loc(s, ref),
-                            fmt::format("'{}:{}' is a family trigger but '{}' is not a family{}",
-                                        ref.name, ref.qualifier, ref.name,
-                                        did_you_mean(ref.name, wf_.families)));
-                        return;
-                    }
-                    if (auto rt = wf_.runtime.find(ref.name); rt == wf_.runtime.end()) {
-                        if (!wf_.allow_implicit_tasks) {
-                            r_.error(node_loc(s, ref),
-                                     fmt::format(
-                                         "task '{}' is in the graph but not in runtime{}: add it "
-                                         "to runtime, or set scheduler.allow_implicit_tasks",
-                                         ref.name, did_you_mean(ref.name, known)));
-                            return;
-                        }
-                    }
-                    if (ref.name == "root") {
-                        r_.error(node_loc(s, ref), "root cannot be in the graph");
-                        return;
-                    }
-                    tasks.insert(ref.name);
-                };
-                if (d.left) for_each_node(*d.left, [&](const NodeRef& r) { check_node(r, true); });
-                check_node(d.right, false);
-            }
-        }
-        for (const auto& t : tasks) {
-            if (!wf_.runtime.count(t)) {
-                Runtime rt = wf_.runtime.at("root");
-                rt.name = t;
-                rt.implicit = true;
-                rt.is_family = false;
-                rt.parents = {"root"};
-                rt.lineage = {t, "root"};
-                wf_.runtime[t] = rt;
-            }
-        }
-        wf_.tasks.assign(tasks.begin(), tasks.end());
-        check_placement();
-        check_outputs();
-        check_suicide();
-        // Qualifiers must name an output the task has.
-        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
-            for (const auto& d : wf_.graph[s].deps) {
-                // A lone node's qualifier ("foo:x?" alone) is checked as well.
-                const Expr lone{Expr::Kind::node, d.right, {}};
-                for_each_node(d.left ? *d.left : lone, [&](const NodeRef& ref) {
-                    if (ref.xtrigger || wf_.is_family(ref.name)) return;
-                    const auto& builtin = builtin_qualifiers();
-                    if (ref.qualifier.empty() ||
-                        std::find(builtin.begin(), builtin.end(), ref.qualifier) != builtin.end()) {
-                        return;
-                    }
-                    auto rt = wf_.runtime.find(ref.name);
-                    if (rt == wf_.runtime.end()) return;
-                    const auto& outs = rt->second.outputs;
-                    if (std::none_of(outs.begin(), outs.end(),
-                                     [&](auto& o) { return o.first == ref.qualifier; })) {
-                        std::vector<std::string> names;
-                        for (auto& o : outs) names.push_back(o.first);
-                        names.insert(names.end(), builtin.begin(), builtin.end());
-                        r_.error(node_loc(s, ref),
-                                 fmt::format(
-                                     "'{}' has no output '{}'{}: add it under runtime.{}.outputs",
-                                     ref.name, ref.qualifier, did_you_mean(ref.qualifier, names),
-                                     ref.name));
-                    }
-                });
-                if (!d.left) continue;
-                // Offsets: parse now so that errors point at them.
-                for_each_node(*d.left, [&](const NodeRef& ref) {
-                    if (ref.offset.empty()) return;
-                    try {
-                        (void)offset_point(ref.offset, wf_.initial);
-                    } catch (const ParseError& e) {
-                        r_.error(node_loc(s, ref),
-                                 fmt::format("offset [{}]: {}", ref.offset, e.what()));
-                    }
-                });
-            }
-        }
-    }
-
-    // A task named only with offsets is on no recurrence: it would never run.
-    void check_placement() {
-        std::set<std::string> placed;
-        std::map<std::string, Location> first_seen;
-        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
-            for (const auto& d : wf_.graph[s].deps) {
-                auto place = [&](const NodeRef& r, bool with_offset_ok) {
-                    if (r.xtrigger) return;
-                    std::vector<std::string> names = wf_.tasks_of(r.name);
-                    for (const auto& n : names) {
-                        if (!first_seen.count(n)) first_seen[n] = node_loc(s, r);
-                        if (with_offset_ok || r.offset.empty()) placed.insert(n);
-                    }
-                };
-                if (d.left) for_each_node(*d.left, [&](const NodeRef& r) { place(r, false); });
-                place(d.right, true);
-            }
-        }
-        for (const auto& t : wf_.tasks) {
-            if (placed.count(t)) continue;
-            r_.error(
-                first_seen.count(t) ? first_seen[t] : Location{r_.file(), 0, 0},
-                fmt::format("task '{}' appears only with offsets, so it is on no recurrence and "
-                            "would never run: add it to a graph line without an offset",
-                            t));
-        }
-    }
-
-    // Outputs are required unless marked optional with '?', as Cylc 8 decides
-    // it: every node written without an offset (left of '=>', right of it, or
-    // alone) sets the optionality of the output it names; an inter-cycle
-    // trigger (foo[-P1]:fail) decides nothing. A family trigger
-    // (FAM:succeed-all, FAM:fail-any?, a family on the right) only sets a
-    // default for its members, which a member's own node may settle either
-    // way. Each output must be one or the other everywhere, and succeeded and
-    // failed (submitted and submit-failed) may only both be used if both are
-    // optional.
-    void check_outputs() {
-        struct Opt {
-            bool optional = false;  // as settled (or the family default)
-            bool by_default = false;
-            bool fixed = false;  // settled by the task's own node
-            Location where;      // the first use
-        };
-        std::map<std::pair<std::string, std::string>, Opt> opts;
-        std::set<std::string> reported;  // one error per task and output
-        auto error_once = [&](const std::string& key, const Location& where, std::string msg) {
-            if (reported.insert(key).second) r_.error(where, std::move(msg));
-        };
-        std::function<void(const std::string&, const std::string&, bool, bool, const Location&)>
-            set = [&](const std::string& task, const std::string& output, bool optional,
-                      bool family, const Location& where) {
-                if (output == "finished") {  // succeeded or failed: both optional
-                    set(task, "succeeded", true, family, where);
-                    set(task, "failed", true, family, where);
-                    return;
-                }
-                auto [it, fresh] = opts.try_emplace({task, output});
-                Opt& o = it->second;
-                if (fresh) {
-                    o = Opt{optional, optional, !family, where};
-                } else if (o.fixed) {
-                    if (!family && optional != o.optional) {
-                        error_once(task + ":" + output, o.where,
-                                   fmt::format("output '{}:{}' is both required and optional: "
-                                               "mark every use of it with '?', or none",
-                                               task, output));
-                    }
-                } else if (family) {
-                    if (optional != o.by_default) {
-                        error_once(task + ":" + output, o.where,
-                                   fmt::format("output '{}:{}' can't default to both optional and "
-                                               "required (via family trigger defaults): mark "
-                                               "every family trigger that names it with '?', or "
-                                               "none",
-                                               task, output));
-                    }
-                } else {
-                    o.optional = optional;
-                    o.fixed = true;
-                }
-                static const std::pair<const char*, const char*> opposites[] = {
-                    {"succeeded", "failed"}, {"submitted", "submit-failed"}};
-                for (const auto& [yes, no] : opposites) {
-                    if (output != yes && output != no) continue;
-                    const std::string other = output == yes ? no : yes;
-                    auto op = opts.find({task, other});
-                    if (op == opts.end()) continue;
-                    const bool via_family = family || !op->second.fixed;
-                    const bool bad = via_family ? !o.optional || !op->second.by_default
-                                                : !o.optional || !op->second.optional;
-                    if (!bad) continue;
-                    const std::string& s = output == yes ? output : other;
-                    const std::string& f = output == yes ? other : output;
-                    error_once(task + ":" + s + "/" + f, where,
-                               fmt::format("opposite outputs {}:{} and {}:{} must both be "
-                                           "optional if both are used{}: write {}{} and {}:{}?",
-                                           task, s, task, f,
-                                           via_family ? " (via family trigger defaults)" : "", task,
-                                           s == "succeeded" ? "?" : ":submit?", task,
-                                           f == "failed" ? "fail" : "submit-fail"));
-                }
-            };
-        auto note = [&](std::size_t s, const NodeRef& r, const std::string& out) {
-            if (r.xtrigger || !r.offset.empty()) return;  // offsets decide nothing
-            const bool family = wf_.is_family(r.name);
-            for (const auto& n : wf_.tasks_of(r.name)) {
-                set(n, out, r.optional, family, node_loc(s, r));
-            }
-        };
-        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
-            // A node in the middle of a chain (a => b:x? => c) is on the left
-            // of the next step, with its output: that use is the one that counts.
-            std::set<std::pair<int, int>> on_left;
-            for (const auto& d : wf_.graph[s].deps) {
-                if (!d.left) continue;
-                for_each_node(*d.left, [&](const NodeRef& r) {
-                    on_left.insert({r.line, r.col});
-                    note(s, r, output_of(r, wf_.is_family(r.name)));
-                });
-            }
-            for (const auto& d : wf_.graph[s].deps) {
-                if (on_left.count({d.right.line, d.right.col})) continue;
-                // A suicide trigger's target ("a => !b") says nothing of b's
-                // outputs, as in Cylc 8; its left side counts as any left side.
-                if (d.right.suicide) continue;
-                note(s, d.right, output_of(d.right, wf_.is_family(d.right.name)));
-            }
-        }
-        for (const auto& [key, o] : opts) {
-            if (auto rt = wf_.runtime.find(key.first); rt != wf_.runtime.end()) {
-                rt->second.optional_outputs[key.second] = o.optional;
-            }
-        }
-    }
-
-    // The same left side cannot both trigger a task and remove it ("a => b"
-    // and "a => !b"), as Cylc refuses it.
-    void check_suicide() {
-        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
-            std::map<std::pair<std::string, std::string>, bool> seen;  // (task, left) -> suicide
-            std::set<std::pair<std::string, std::string>> reported;
-            for (const auto& d : wf_.graph[s].deps) {
-                if (!d.left) continue;
-                const std::string left = to_string(*d.left);
-                if (d.right.suicide) {
-                    bool self = false;
-                    for_each_node(*d.left, [&](const NodeRef& r) {
-                        if (r.xtrigger || !r.offset.empty()) return;
-                        for (const auto& t : wf_.tasks_of(r.name)) {
-                            const auto targets = wf_.tasks_of(d.right.name);
-                            self = self ||
-                                   std::find(targets.begin(), targets.end(), t) != targets.end();
-                        }
-                    });
-                    if (self) {
-                        r_.error(node_loc(s, d.right),
-                                 fmt::format("'{} => !{}': a task cannot remove itself; a task "
-                                             "that finishes leaves the pool anyway (mark the "
-                                             "output optional with '?' if it may not complete)",
-                                             left, d.right.name));
+            if (v.IsSequence()) {
+                for (const auto& item : v) {
+                    if (!item.IsScalar() || item.Scalar().empty()) {
+                        r_.error(item, fmt::format("parameter '{}': each value is a name or "
+                                                   "an integer",
+                                                   name));
                         continue;
                     }
+                    p.values.push_back(item.Scalar());
                 }
-                for (const auto& t : wf_.tasks_of(d.right.name)) {
-                    auto [it, fresh] = seen.try_emplace({t, left}, d.right.suicide);
-                    if (fresh || it->second == d.right.suicide) continue;
-                    if (!reported.insert({t, left}).second) continue;
-                    r_.error(node_loc(s, d.right),
-                             fmt::format("'{}' can't trigger both {} and !{}: the same condition "
-                                         "cannot run a task and remove it; remove one of the two",
-                                         left, t, t));
-                }
+            } else if (v.IsScalar()) {
+                p.values = parse_values(v.Scalar());
+            } else {
+                r_.error(v, fmt::format("parameter '{}' takes a range (1..50, 0..48..6) or a "
+                                        "list of values ([north, south])",
+                                        name));
+                continue;
             }
+        } catch (const ParseError& e) {
+            r_.error(r_.inside(v, e.offset), fmt::format("parameter '{}': {}", name, e.what()));
+            continue;
         }
-    }
-
-    // The upstream point for an offset written as [-P1], [^], [$], [^+PT6H].
-    Point offset_point(const std::string& off, Point p) const {
-        if (off == "$" && !wf_.final)
-            throw ParseError("[$] needs a final point: set scheduling.final", 0);
-        if (off[0] == '$' && !wf_.final) throw ParseError("[$] needs a final point", 0);
-        return wf_.offset_point(off, p);
-    }
-
-    void queues(const YAML::Node& n) {
-        if (!n.IsDefined() || n.IsNull()) return;
-        if (!n.IsMap()) {
-            r_.error(n, "scheduling.queues maps queue names to {limit, members}");
-            return;
+        if (p.values.empty()) {
+            r_.error(v, fmt::format("parameter '{}' has no values", name));
+            continue;
         }
-        std::vector<std::string> candidates = wf_.tasks;
-        candidates.insert(candidates.end(), wf_.families.begin(), wf_.families.end());
+        p.integer = std::all_of(p.values.begin(), p.values.end(), [](const std::string& x) {
+            std::size_t i = (x[0] == '-' || x[0] == '+') ? 1 : 0;
+            return i < x.size() && x.find_first_not_of("0123456789", i) == std::string::npos;
+        });
         std::set<std::string> seen;
-        for (const auto& kv : n) {
-            Queue q;
-            q.name = kv.first.Scalar();
-            if (!seen.insert(q.name).second) {
-                r_.error(kv.first, fmt::format("queue '{}' is defined twice: keep one", q.name));
-                continue;
+        bool ok = true;
+        for (const auto& x : p.values) {
+            const std::string key = p.integer ? std::to_string(std::stoll(x)) : x;
+            if (!seen.insert(key).second) {
+                r_.error(v, fmt::format("parameter '{}' has the value {} twice", name, x));
+                ok = false;
+            } else if (!p.integer && !valid_name(x)) {
+                r_.error(v, fmt::format("parameter '{}': '{}' cannot be part of a task name: "
+                                        "use letters, digits, _ - + %",
+                                        name, x));
+                ok = false;
             }
-            q.where = r_.loc(kv.first);
-            if (!r_.keys(kv.second, "queue " + q.name, {"limit", "members"})) continue;
-            if (auto l = r_.integer(r_.get(kv.second, "limit"), "queue limit", 0, 1000000)) {
-                q.limit = static_cast<int>(*l);
-            }
-            const YAML::Node m = r_.get(kv.second, "members");
-            for (const auto& item : r_.items(m, "queue members")) {
-                const std::string& name = item.text;
-                q.members.push_back(name);
-                if (wf_.is_family(name)) {
-                    for (const auto& t : wf_.members(name)) q.tasks.push_back(t);
-                } else if (wf_.is_task(name)) {
-                    q.tasks.push_back(name);
-                } else {
-                    r_.error(item.node,
-                             fmt::format("queue '{}' member '{}' is neither a task in the graph "
-                                         "nor a family{}",
-                                         q.name, name, did_you_mean(name, candidates)));
-                }
-            }
-            wf_.queues[q.name] = std::move(q);
         }
+        if (!ok) continue;
+        p.tmpl = default_template(p);
+        bad_params_.erase(name);
+        wf_.parameters[name] = std::move(p);
     }
-
-    void special_tasks(const YAML::Node& n) {
-        if (!n.IsDefined() || n.IsNull()) return;
-        if (!r_.keys(n, "scheduling.special_tasks", {"clock_trigger", "clock_expire"})) return;
-        for (const char* kind : {"clock_trigger", "clock_expire"}) {
-            const YAML::Node m = r_.get(n, kind);
-            if (!m.IsDefined() || m.IsNull()) continue;
-            if (settings_.mode != CyclingMode::datetime) {
-                r_.error(m, fmt::format("{} needs date-time cycling", kind));
-                continue;
-            }
-            if (settings_.calendar != Calendar::gregorian) {
-                r_.error(m,
-                         fmt::format("{} needs the gregorian calendar: {}", kind, kNotWallClock));
-                continue;
-            }
-            for (const auto& [task, off] : pairs(m, kind, false)) {
-                if (!wf_.is_task(task)) {
-                    r_.error(m, fmt::format("{}: '{}' is not a task in the graph{}", kind, task,
-                                            did_you_mean(task, wf_.tasks)));
-                    continue;
-                }
-                try {
-                    const Interval i = wf_.cycling.parse_interval(off.empty() ? "PT0S" : off);
-                    (std::string(kind) == "clock_trigger" ? wf_.clock_trigger
-                                                          : wf_.clock_expire)[task] = i;
-                } catch (const ParseError& e) {
-                    r_.error(m, fmt::format("{} offset for '{}': {}", kind, task, e.what()));
-                }
-            }
-        }
+    if (!templates.IsDefined() || templates.IsNull()) return;
+    if (!templates.IsMap()) {
+        r_.error(templates,
+                 "parameters.templates maps a parameter to its template, e.g. "
+                 "member: \"_m%(member)02d\"");
+        return;
     }
-
-    // -- whole-workflow checks --
-    // cycle_point_format must write every point so that it reads back the
-    // same: a format without hours cannot tell T00 from T12.
-    void check_point_format() {
-        if (settings_.point_format.empty()) return;
-        CyclingSettings plain = settings_;
-        plain.point_format.clear();
-        const Cycling standard(plain);
-        for (const auto& gs : wf_.graph) {
-            auto p = wf_.first_on(gs);
-            for (int k = 0; p && k < 100 && (!wf_.final || *p <= *wf_.final); ++k) {
-                const std::string text = wf_.cycling.format(*p);
-                std::optional<Point> back;
-                try {
-                    back = wf_.cycling.parse_point(text);
-                } catch (const ParseError&) {
-                }
-                if (!back || *back != *p) {
-                    r_.error(point_format_node_,
-                             fmt::format("cycle_point_format '{}' writes the point {} as '{}', "
-                                         "which {}: give it the fields it leaves out",
-                                         wf_.cycle_point_format, standard.format(*p), text,
-                                         back ? "reads back as " + standard.format(*back)
-                                              : std::string("cannot be read back")));
-                    return;
-                }
-                p = gs.sequence.next_after(*p);
-            }
+    for (const auto& kv : templates) {
+        const std::string name = kv.first.Scalar();
+        auto it = wf_.parameters.find(name);
+        if (it == wf_.parameters.end()) {
+            std::vector<std::string> names;
+            for (const auto& [k, v] : wf_.parameters) names.push_back(k);
+            r_.error(kv.first, fmt::format("a template for '{}', which is not a parameter{}", name,
+                                           did_you_mean(name, names)));
+            continue;
         }
-    }
-
-    void check_cycles_and_offsets() {
-        // Which tasks each section places on its points: right-hand tasks
-        // (families expanded) and left-hand tasks without an offset.
-        defines_.assign(wf_.graph.size(), {});
-        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
-            for (const auto& d : wf_.graph[s].deps) {
-                if (wf_.is_family(d.right.name)) {
-                    for (const auto& m : wf_.members(d.right.name)) defines_[s].insert(m);
-                } else {
-                    defines_[s].insert(d.right.name);
-                }
-                if (d.left) {
-                    for_each_node(*d.left, [&](const NodeRef& r) {
-                        if (r.xtrigger || !r.offset.empty()) return;
-                        if (wf_.is_family(r.name)) {
-                            for (const auto& m : wf_.members(r.name)) defines_[s].insert(m);
-                        } else {
-                            defines_[s].insert(r.name);
-                        }
-                    });
-                }
-            }
+        auto t = r_.str(kv.second, "a parameter template");
+        if (!t) continue;
+        if (auto why = check_template(it->second, *t); !why.empty()) {
+            r_.error(kv.second, fmt::format("template of '{}': {}", name, why));
+            continue;
         }
-        // Sample the first cycle points of the workflow: enough to meet every
-        // section several times, bounded so that validation stays fast.
-        std::vector<Point> sample;
-        std::optional<Point> p = wf_.first_point();
-        for (int i = 0; p && i < 50; ++i) {
-            sample.push_back(*p);
-            p = wf_.next_point(*p);
-        }
-        std::set<int> reported;
-        bool loop_reported = false;
-        for (const Point& at : sample) {
-            const auto tasks = wf_.tasks_at(at);
-            std::unordered_map<std::string, std::vector<std::pair<std::string, int>>> up;
-            std::function<void(const Prereq&, const std::string&)> collect =
-                [&](const Prereq& pr, const std::string& task) {
-                    if (pr.kind == Prereq::Kind::trigger) {
-                        const Trigger& t = pr.trigger;
-                        if (t.task.empty()) return;
-                        if (t.point == at) up[task].emplace_back(t.task, t.source);
-                        if (!t.pre_initial && !reported.count(t.source) &&
-                            !runs_at(t.task, t.point)) {
-                            unreachable(t, task, at);
-                            reported.insert(t.source);
-                        }
-                        return;
-                    }
-                    for (const auto& c : pr.children) collect(c, task);
-                };
-            for (const auto& t : tasks) {
-                for (const auto& pr : t.prereqs) collect(pr, t.name);
-            }
-            if (!loop_reported) loop_reported = find_loop(tasks, up, at);
-        }
-    }
-
-    bool runs_at(const std::string& task, Point q) const {
-        if (wf_.final && q > *wf_.final) return true;  // beyond the end: Cylc ignores it too
-        for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
-            if (defines_[s].count(task) && wf_.on(wf_.graph[s], q)) return true;
-        }
-        return false;
-    }
-
-    void unreachable(const Trigger& t, const std::string& task, Point at) {
-        r_.error(
-            t.source >= 0 ? wf_.sources[t.source] : Location{r_.file(), 0, 0},
-            fmt::format("'{}' at {} waits for '{}' at {}, but '{}' never runs at that point: the "
-                        "offset can never be satisfied; fix the offset or the recurrences",
-                        task, wf_.cycling.format(at), t.task, wf_.cycling.format(t.point), t.task));
-    }
-
-    // A dependency loop within one point: Kahn's algorithm removes every
-    // task whose upstream tasks can all run; what remains is in or behind a
-    // loop. Iterative, so a chain of 100,000 tasks is no deeper than one.
-    bool find_loop(const std::vector<TaskAt>& tasks,
-                   std::unordered_map<std::string, std::vector<std::pair<std::string, int>>>& up,
-                   Point at) {
-        std::unordered_map<std::string, int> waiting;  // upstream count within the point
-        std::unordered_map<std::string, std::vector<std::string>> down;
-        for (const auto& t : tasks) waiting[t.name] = 0;
-        for (auto& [task, ups] : up) {
-            for (const auto& [u, src] : ups) {
-                if (!waiting.count(u)) continue;  // not at this point
-                ++waiting[task];
-                down[u].push_back(task);
-            }
-        }
-        std::vector<std::string> ready;
-        for (const auto& [n, w] : waiting) {
-            if (w == 0) ready.push_back(n);
-        }
-        std::size_t done = 0;
-        while (!ready.empty()) {
-            const std::string n = ready.back();
-            ready.pop_back();
-            ++done;
-            for (const auto& d : down[n]) {
-                if (--waiting[d] == 0) ready.push_back(d);
-            }
-        }
-        if (done == waiting.size()) return false;
-        // Walk upstream from a stuck task until a task repeats: that is a loop.
-        std::string v;
-        for (const auto& t : tasks) {
-            if (waiting[t.name] > 0) {
-                v = t.name;
+        it->second.tmpl = *t;
+        for (std::size_t i = 0; i < it->second.values.size(); ++i) {
+            const std::string out = render(it->second, i);
+            if (!std::all_of(out.begin(), out.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+                           c == '+' || c == '%';
+                })) {
+                r_.error(kv.second, fmt::format("template of '{}' writes '{}', which cannot "
+                                                "be part of a task name",
+                                                name, out));
                 break;
             }
         }
-        std::vector<std::string> path;
-        std::unordered_map<std::string, std::size_t> seen;
-        int src = -1;
-        while (!seen.count(v)) {
-            seen[v] = path.size();
-            path.push_back(v);
-            for (const auto& [u, s] : up[v]) {
-                if (waiting.count(u) && waiting[u] > 0) {
-                    v = u;
-                    src = s;
-                    break;
+    }
+}
+
+// Check a parameterised name's parameters and values; "" or what is
+// wrong, or kReported if it is a parameter whose own error is reported.
+std::string Loader::check_param_name(const ParamName& pn) {
+    std::vector<std::string> names;
+    for (const auto& [k, v] : wf_.parameters) names.push_back(k);
+    for (const auto& g : pn.groups) {
+        for (const auto& sp : g) {
+            if (bad_params_.count(sp.param)) return kReported;
+            auto it = wf_.parameters.find(sp.param);
+            if (it == wf_.parameters.end()) {
+                return fmt::format("'{}' is not a parameter{}: define it under parameters",
+                                   sp.param, did_you_mean(sp.param, names));
+            }
+            const Parameter& p = it->second;
+            if (sp.kind == ParamSpec::Kind::fixed && !value_index(p, sp.value)) {
+                return fmt::format("<{}={}>: {} is not one of {}'s values ({})", sp.param, sp.value,
+                                   sp.value, sp.param, join(p.values));
+            }
+        }
+    }
+    return "";
+}
+
+void Loader::runtime(const YAML::Node& n) {
+    raw_["root"] = RawRuntime{};
+    if (n.IsDefined() && !n.IsNull()) {
+        if (!n.IsMap()) {
+            r_.error(n, "runtime maps task and family names to their settings");
+        } else {
+            std::set<std::string> seen;
+            for (const auto& kv : n) {
+                const std::string name = kv.first.Scalar();
+                if (!seen.insert(name).second) {
+                    r_.error(kv.first,
+                             fmt::format("'{}' is defined twice in runtime: keep one", name));
+                    continue;
+                }
+                if (name.find_first_of("<>") != std::string::npos) {
+                    runtime_parameterised(name, kv.first, kv.second);
+                    continue;
+                }
+                if (!valid_name(name)) {
+                    r_.error(kv.first, fmt::format("'{}' is not a valid task or family name: use "
+                                                   "letters, digits, _ - + %",
+                                                   name));
+                    continue;
+                }
+                raw_[name] = read_namespace(name, kv.first, kv.second);
+            }
+        }
+    }
+    // A task a parameterised namespace expands to inherits it (the most
+    // specific first: model<member=5> before model<member>), then what
+    // its own entry, if any, inherits.
+    for (auto& [task, keys] : param_parents_) {
+        std::stable_sort(keys.begin(), keys.end(),
+                         [](const auto& a, const auto& b) { return a.fixed > b.fixed; });
+        const bool fresh = !raw_.count(task);
+        RawRuntime& r = raw_[task];
+        if (fresh) r.where = keys.front().where;
+        std::vector<std::string> parents;
+        for (const auto& k : keys) parents.push_back(k.key);
+        parents.insert(parents.end(), r.parents.begin(), r.parents.end());
+        r.parents = std::move(parents);
+    }
+    // Parents must exist, and root is everyone's last ancestor.
+    std::vector<std::string> names;
+    for (auto& [name, r] : raw_) names.push_back(name);
+    for (auto& [name, r] : raw_) {
+        std::vector<std::string> ok;
+        for (const auto& p : r.parents) {
+            if (raw_.count(p)) {
+                ok.push_back(p);
+            } else {
+                r_.error(r.inherit_node.IsDefined() ? r_.loc(r.inherit_node) : r.where,
+                         fmt::format("'{}' inherits '{}', which is not in runtime{}: define the "
+                                     "family or remove it from inherit",
+                                     name, p, did_you_mean(p, names)));
+            }
+        }
+        r.parents = ok;
+        if (name != "root" && r.parents.empty()) r.parents = {"root"};
+    }
+    std::map<std::string, std::vector<std::string>> memo;
+    for (auto& [name, r] : raw_) {
+        std::set<std::string> visiting;
+        auto lin = c3(name, raw_, memo, visiting);
+        if (!lin) {
+            r_.error(r.where, fmt::format("the inheritance of '{}' has a loop or no consistent "
+                                          "order (C3): check its inherit list",
+                                          name));
+            continue;
+        }
+        wf_.runtime[name] = merge(name, *lin);
+    }
+    for (auto& [name, r] : raw_) {
+        for (const auto& p : r.parents) {
+            if (auto it = wf_.runtime.find(p); it != wf_.runtime.end()) it->second.is_family = true;
+        }
+    }
+    for (auto& [name, rt] : wf_.runtime) {
+        if (rt.is_family && name != "root") wf_.families.push_back(name);
+    }
+}
+
+// A runtime entry named with parameters (model<member>, model<member=5>):
+// a family of the tasks it expands to.
+void Loader::runtime_parameterised(const std::string& name, const YAML::Node& key,
+                                   const YAML::Node& n) {
+    ParamName pn;
+    try {
+        pn = parse_param_name(name);
+    } catch (const ParseError& e) {
+        r_.error(r_.inside(key, e.offset), fmt::format("runtime '{}': {}", name, e.what()));
+        return;
+    }
+    if (auto why = check_param_name(pn); !why.empty()) {
+        if (why != kReported) r_.error(key, fmt::format("runtime '{}': {}", name, why));
+        return;
+    }
+    int fixed = 0;
+    for (const auto& g : pn.groups) {
+        for (const auto& sp : g) {
+            if (sp.kind == ParamSpec::Kind::offset) {
+                r_.error(key, fmt::format("runtime '{}': an offset (<{}{:+}>) belongs in the "
+                                          "graph; a runtime name takes <{}> (every value) or "
+                                          "<{}=VALUE> (one)",
+                                          name, sp.param, sp.offset, sp.param, sp.param));
+                return;
+            }
+            if (sp.kind == ParamSpec::Kind::fixed) ++fixed;
+        }
+    }
+    for (const auto& t : pn.text) {
+        if (!t.empty() && !valid_name(t)) {
+            r_.error(key, fmt::format("'{}' is not a valid task or family name: use "
+                                      "letters, digits, _ - + % around the <parameters>",
+                                      name));
+            return;
+        }
+    }
+    std::string norm = name;
+    norm.erase(std::remove(norm.begin(), norm.end(), ' '), norm.end());
+    if (raw_.count(norm)) {
+        r_.error(key, fmt::format("'{}' is defined twice in runtime: keep one", norm));
+        return;
+    }
+    RawRuntime r = read_namespace(norm, key, n);
+    for (const auto& p : r.parents) {
+        if (p.find('<') != std::string::npos) {
+            r_.error(r.inherit_node, fmt::format("'{}' inherits '{}': a namespace cannot "
+                                                 "inherit a parameterised one; inherit a "
+                                                 "family without parameters",
+                                                 norm, p));
+            return;
+        }
+    }
+    raw_[norm] = std::move(r);
+    for (const auto& b : bindings(pn.free_params(), wf_.parameters)) {
+        const auto task = instantiate(pn, wf_.parameters, b);
+        if (!task) continue;
+        param_parents_[*task].push_back({norm, fixed, r_.loc(key)});
+        note_values(*task, pn, b);
+    }
+}
+
+// Record the parameter values a concrete name was made with.
+void Loader::note_values(const std::string& task, const ParamName& pn, const Binding& b) {
+    auto& out = param_values_[task];
+    if (!out.empty()) return;
+    for (const auto& g : pn.groups) {
+        for (const auto& sp : g) {
+            const Parameter& p = wf_.parameters.at(sp.param);
+            const std::size_t i =
+                sp.kind == ParamSpec::Kind::fixed
+                    ? *value_index(p, sp.value)
+                    : static_cast<std::size_t>(static_cast<long>(b.at(sp.param)) + sp.offset);
+            out.emplace_back(sp.param, p.values[i]);
+        }
+    }
+}
+
+RawRuntime Loader::read_namespace(const std::string& name, const YAML::Node& key,
+                                  const YAML::Node& n) {
+    RawRuntime r;
+    r.where = r_.loc(key);
+    if (n.IsNull()) return r;
+    const std::string what = "runtime." + name;
+    if (!r_.keys(n, what, kRuntimeKeys)) return r;
+    const YAML::Node inh = r_.get(n, "inherit");
+    r.inherit_node = inh;
+    r.parents = r_.strings(inh, what + ".inherit");
+    if (std::find(r.parents.begin(), r.parents.end(), name) != r.parents.end()) {
+        r_.error(inh, fmt::format("'{}' cannot inherit itself", name));
+        r.parents.erase(std::remove(r.parents.begin(), r.parents.end(), name), r.parents.end());
+    }
+    if (name == "root" && !r.parents.empty()) {
+        r_.error(inh, "root is the base of every namespace and cannot inherit");
+        r.parents.clear();
+    }
+    r.script = r_.str(r_.get(n, "script"), what + ".script");
+    r.env_script = r_.str(r_.get(n, "env_script"), what + ".env-script");
+    r.pre_script = r_.str(r_.get(n, "pre_script"), what + ".pre-script");
+    r.post_script = r_.str(r_.get(n, "post_script"), what + ".post-script");
+    r.err_script = r_.str(r_.get(n, "err_script"), what + ".err-script");
+    r.environment = pairs(r_.get(n, "environment"), what + ".environment", true);
+    const YAML::Node retries = r_.get(n, "retries");
+    if (retries.IsDefined() && !retries.IsNull() &&
+        r_.keys(retries, what + ".retries", kRetryKeys)) {
+        r.exec_retries = delays(r_.get(retries, "execution"));
+        r.submit_retries = delays(r_.get(retries, "submission"));
+    }
+    r.time_limit = exact_interval(r_.get(n, "time_limit"));
+    r.outputs = pairs(r_.get(n, "outputs"), what + ".outputs", false);
+    static const std::vector<std::string> reserved = {
+        "submitted", "submit-failed", "started", "succeeded", "failed", "expired", "submit",
+        "fail",      "start",         "succeed", "finish",    "expire", "finished"};
+    for (const auto& [o, msg] : r.outputs) {
+        if (std::find(reserved.begin(), reserved.end(), o) != reserved.end()) {
+            r_.error(r_.get(n, "outputs"), fmt::format("'{}' is a built-in output: choose another "
+                                                       "name for the custom output",
+                                                       o));
+        } else if (!valid_name(o)) {
+            r_.error(r_.get(n, "outputs"), fmt::format("'{}' is not a valid output name", o));
+        }
+        if (msg.empty()) {
+            r_.error(r_.get(n, "outputs"), fmt::format("output '{}' needs a message: the text the "
+                                                       "job sends with tock message",
+                                                       o));
+        }
+    }
+    r.platform = r_.str(r_.get(n, "platform"), what + ".platform");
+    const YAML::Node jr = r_.get(n, "job_runner");
+    r.job_runner = r_.str(jr, what + ".job_runner");
+    if (r.job_runner &&
+        std::find(kJobRunners.begin(), kJobRunners.end(), *r.job_runner) == kJobRunners.end()) {
+        r_.error(jr, fmt::format("unknown job runner '{}'{}: use {}", *r.job_runner,
+                                 did_you_mean(*r.job_runner, kJobRunners), join(kJobRunners)));
+    }
+    r.directives = pairs(r_.get(n, "directives"), what + ".directives", false);
+    const YAML::Node ev = r_.get(n, "events");
+    if (ev.IsDefined() && !ev.IsNull() && r_.keys(ev, what + ".events", kTaskEventKeys)) {
+        r.submission_timeout = exact_interval(r_.get(ev, "submission_timeout"));
+        r.execution_timeout = exact_interval(r_.get(ev, "execution_timeout"));
+        const YAML::Node h = r_.get(ev, "handlers");
+        if (h.IsDefined() && !h.IsNull() && r_.keys(h, what + ".events.handlers", task_events())) {
+            for (const auto& kv : h) {
+                r.handlers[norm_key(kv.first.Scalar())] =
+                    handlers(kv.second, "a task event handler", kTaskHandlerTemplates);
+            }
+        }
+    }
+    const YAML::Node sim = r_.get(n, "simulation");
+    if (sim.IsDefined() && !sim.IsNull() &&
+        r_.keys(sim, what + ".simulation",
+                {"run_length", "fail_cycle_points", "fail_try_1_only"})) {
+        r.run_length = exact_interval(r_.get(sim, "run_length"));
+        r.sim_fail_try_1_only =
+            r_.boolean(r_.get(sim, "fail_try_1_only"), what + ".simulation.fail_try_1_only");
+        const YAML::Node fp = r_.get(sim, "fail_cycle_points");
+        if (fp.IsDefined() && !fp.IsNull()) {
+            if (fp.IsScalar() && fp.Scalar() == "all") {
+                r.sim_fail_all = true;
+                r.sim_fail_points.emplace();
+            } else {
+                r.sim_fail_all = false;
+                r.sim_fail_points.emplace();
+                for (const auto& item : r_.items(fp, what + ".simulation.fail_cycle_points")) {
+                    try {
+                        r.sim_fail_points->push_back(wf_.cycling.parse_point_expr(
+                            item.text, wf_.initial, wf_.cycling.now()));
+                    } catch (const ParseError& e) {
+                        r_.error(r_.inside(item.node, e.offset),
+                                 fmt::format("fail_cycle_points (points, or all): {}", e.what()));
+                    }
                 }
             }
         }
-        std::vector<std::string> loop(path.begin() + static_cast<long>(seen[v]), path.end());
-        std::reverse(loop.begin(), loop.end());
-        std::rotate(loop.begin(), std::min_element(loop.begin(), loop.end()), loop.end());
-        loop.push_back(loop.front());
-        r_.error(src >= 0 ? wf_.sources[src] : Location{r_.file(), 0, 0},
-                 fmt::format("dependency loop at cycle point {}: {}: no task in it can ever start; "
-                             "break it or use an offset like {}[-P1]",
-                             wf_.cycling.format(at), join(loop, " => "), loop.front()));
-        return true;
     }
+    return r;
+}
 
-    Workflow& wf_;
-    std::vector<Diagnostic> errs_;
-    Reader r_;
-    const std::string& text_;
-    const Overrides& ov_;
-    CyclingSettings settings_;
-    bool have_initial_ = false;
-    std::map<std::string, RawRuntime> raw_;
-    std::vector<YAML::Node> sections_nodes_;
-    YAML::Node point_format_node_;  // scheduler.cycle_point_format, for messages
-    // Each task a parameterised name expanded to: its parameters' values.
-    std::map<std::string, std::vector<std::pair<std::string, std::string>>> param_values_;
-    // Each task a parameterised runtime name expands to: those names.
-    struct ParamParent {
-        std::string key;  // "model<member>"
-        int fixed = 0;    // how many of its parameters are fixed (<member=5>)
-        Location where;
+// Ordered key: value pairs from a mapping.
+std::vector<std::pair<std::string, std::string>> Loader::pairs(const YAML::Node& n,
+                                                               const std::string& what,
+                                                               bool env_names) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (!n.IsDefined() || n.IsNull()) return out;
+    if (!n.IsMap()) {
+        r_.error(n, fmt::format("{} must be a mapping of names to values", what));
+        return out;
+    }
+    std::set<std::string> seen;
+    for (const auto& kv : n) {
+        const std::string k = kv.first.Scalar();
+        if (!seen.insert(k).second) {
+            r_.error(kv.first, fmt::format("'{}' appears twice in {}: keep one", k, what));
+            continue;
+        }
+        if (env_names && (k.empty() || std::isdigit(static_cast<unsigned char>(k[0])) ||
+                          !std::all_of(k.begin(), k.end(), [](char c) {
+                              return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                          }))) {
+            r_.error(kv.first, fmt::format("'{}' is not a valid environment variable name", k));
+            continue;
+        }
+        auto v = r_.str(kv.second, what + "." + k);
+        out.emplace_back(k, v.value_or(""));
+    }
+    return out;
+}
+
+// Execution time limits, timeouts, run lengths and retry delays are
+// always real time, in either cycling mode.
+std::optional<Interval> Loader::exact_interval(const YAML::Node& n) {
+    Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0, {}});
+    return interval(n, dt, "a duration such as PT10M");
+}
+
+// [PT10S, 3*PT1M] or "PT10S, 3*PT1M": 3*X repeats X three times.
+std::optional<std::vector<Interval>> Loader::delays(const YAML::Node& n) {
+    if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+    std::vector<Interval> out;
+    Cycling dt(CyclingSettings{CyclingMode::datetime, Calendar::gregorian, 0, {}});
+    for (const auto& it : r_.items(n, "retry delays")) {
+        const std::string& item = it.text;
+        std::size_t times = 1;
+        std::string d = item;
+        if (const auto star = item.find('*'); star != std::string::npos) {
+            try {
+                std::size_t used = 0;
+                times = std::stoul(item.substr(0, star), &used);
+                if (used != star || times == 0 || times > 1000) throw std::out_of_range("times");
+            } catch (const std::exception&) {
+                r_.error(
+                    it.node,
+                    fmt::format("'{}': write N*DURATION with N from 1 to 1000, e.g. 3*PT1M", item));
+                continue;
+            }
+            d = item.substr(star + 1);
+        }
+        try {
+            const Interval i = dt.parse_interval(d);
+            out.insert(out.end(), times, i);
+        } catch (const ParseError& e) {
+            r_.error(it.node, fmt::format("retry delay '{}': {}", item, e.what()));
+        }
+    }
+    return out;
+}
+
+Runtime Loader::merge(const std::string& name, const std::vector<std::string>& lineage) {
+    Runtime rt;
+    rt.name = name;
+    rt.lineage = lineage;
+    rt.where = raw_.at(name).where;
+    rt.parents = raw_.at(name).parents;
+    // Apply from the most distant ancestor (root) to the namespace itself.
+    for (auto it = lineage.rbegin(); it != lineage.rend(); ++it) {
+        const RawRuntime& r = raw_.at(*it);
+        if (r.script) rt.script = *r.script;
+        if (r.env_script) rt.env_script = *r.env_script;
+        if (r.pre_script) rt.pre_script = *r.pre_script;
+        if (r.post_script) rt.post_script = *r.post_script;
+        if (r.err_script) rt.err_script = *r.err_script;
+        for (const auto& [k, v] : r.environment) {
+            auto e = std::find_if(rt.environment.begin(), rt.environment.end(),
+                                  [&](auto& kv) { return kv.first == k; });
+            if (e != rt.environment.end()) {
+                e->second = v;
+            } else {
+                rt.environment.emplace_back(k, v);
+            }
+        }
+        if (r.exec_retries) rt.execution_retry_delays = *r.exec_retries;
+        if (r.submit_retries) rt.submission_retry_delays = *r.submit_retries;
+        if (r.time_limit) rt.time_limit = r.time_limit;
+        if (r.submission_timeout) rt.submission_timeout = r.submission_timeout;
+        if (r.execution_timeout) rt.execution_timeout = r.execution_timeout;
+        if (r.run_length) rt.run_length = r.run_length;
+        if (r.sim_fail_points) rt.sim_fail_points = *r.sim_fail_points;
+        if (r.sim_fail_all) rt.sim_fail_all = *r.sim_fail_all;
+        if (r.sim_fail_try_1_only) rt.sim_fail_try_1_only = *r.sim_fail_try_1_only;
+        for (const auto& o : r.outputs) {
+            auto e = std::find_if(rt.outputs.begin(), rt.outputs.end(),
+                                  [&](auto& kv) { return kv.first == o.first; });
+            if (e != rt.outputs.end()) {
+                e->second = o.second;
+            } else {
+                rt.outputs.push_back(o);
+            }
+        }
+        if (r.platform) rt.platform = *r.platform;
+        if (r.job_runner) rt.job_runner = *r.job_runner;
+        for (const auto& d : r.directives) {
+            auto e = std::find_if(rt.directives.begin(), rt.directives.end(),
+                                  [&](auto& kv) { return kv.first == d.first; });
+            if (e != rt.directives.end()) {
+                e->second = d.second;
+            } else {
+                rt.directives.push_back(d);
+            }
+        }
+        for (const auto& [ev, cmds] : r.handlers) rt.handlers[ev] = cmds;
+    }
+    if (rt.job_runner.empty()) rt.job_runner = "background";
+    return rt;
+}
+
+void Loader::graph(const YAML::Node& n) {
+    if (!n.IsDefined() || n.IsNull()) {
+        r_.error(Location{r_.file(), 1, 1},
+                 "scheduling.graph is missing: add at least one "
+                 "recurrence, e.g. graph: {R1: foo => bar}");
+        return;
+    }
+    if (!n.IsMap()) {
+        r_.error(n, "scheduling.graph maps recurrences to graph strings, e.g. T00: foo => bar");
+        return;
+    }
+    if (n.size() == 0) {
+        r_.error(n, "scheduling.graph is empty: add a recurrence, e.g. R1: foo => bar");
+        return;
+    }
+    if (!have_initial_) return;
+    const Cycling& cy = wf_.cycling;
+    std::set<std::string> headings;
+    for (const auto& kv : n) {
+        if (!headings.insert(kv.first.Scalar()).second) {
+            r_.error(kv.first,
+                     fmt::format("the recurrence '{}' appears twice in the graph: put all "
+                                 "its lines under one key",
+                                 kv.first.Scalar()));
+            continue;
+        }
+        GraphSection gs;
+        gs.recurrence = kv.first.Scalar();
+        gs.where = r_.loc(kv.first);
+        try {
+            gs.sequence = cy.parse_sequence(gs.recurrence, wf_.initial, wf_.final);
+            // scheduling.exclusions are every section's own.
+            for (const Point p : wf_.excluded_points) gs.sequence.exclude(p);
+            for (const auto& x : wf_.excluded_sequences) gs.sequence.exclude(x);
+        } catch (const ParseError& e) {
+            r_.error(e.offset < gs.recurrence.size() ? r_.inside(kv.first, e.offset) : gs.where,
+                     fmt::format("recurrence '{}': {}", gs.recurrence, e.what()));
+            continue;
+        }
+        auto text = r_.str(kv.second, "a graph string");
+        if (!text || text->find_first_not_of(" \t\r\n") == std::string::npos) {
+            if (!text && kv.second.IsScalar() == false && !kv.second.IsNull()) continue;
+            r_.error(kv.first, fmt::format("the graph of '{}' is empty: give it a line such as "
+                                           "foo => bar, or remove it",
+                                           gs.recurrence));
+            continue;
+        }
+        try {
+            gs.deps = parse_graph(*text);
+        } catch (const ParseError& e) {
+            r_.error(r_.inside(kv.second, e.offset), e.what());
+            continue;
+        }
+        sections_nodes_.push_back(kv.second);
+        wf_.graph.push_back(std::move(gs));
+        expand_parameters(wf_.graph.size() - 1);
+    }
+    resolve_names();
+    // Every graph node knows where it is written (Trigger::source).
+    for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+        std::function<void(Expr&)> number = [&](Expr& e) {
+            if (e.kind == Expr::Kind::node) {
+                e.node.source = source(s, e.node);
+                return;
+            }
+            for (auto& c : e.children) number(c);
+        };
+        for (auto& d : wf_.graph[s].deps) {
+            if (d.left) number(*d.left);
+            d.right.source = source(s, d.right);
+        }
+    }
+}
+
+// Expand task parameters in one section's dependencies, as Cylc does line
+// by line: a dependency is written once for each choice of the
+// parameters it leaves free (model<member> => post<member>: one per
+// member). A node whose offset falls outside the values
+// (model<member-1> at the first member) is dropped from the left side;
+// a dependency whose right node falls outside is dropped whole.
+void Loader::expand_parameters(std::size_t s) {
+    auto& deps = wf_.graph[s].deps;
+    const bool any = std::any_of(deps.begin(), deps.end(), [](const Dependency& d) {
+        bool p = d.right.name.find('<') != std::string::npos;
+        if (d.left)
+            for_each_node(
+                *d.left, [&](const NodeRef& r) { p = p || r.name.find('<') != std::string::npos; });
+        return p;
+    });
+    if (!any) return;
+    std::vector<Dependency> out;
+    for (const auto& d : deps) {
+        std::map<std::string, ParamName> names;  // parameterised name -> parsed
+        std::vector<std::string> free;
+        bool ok = true;
+        auto look = [&](const NodeRef& r) {
+            if (r.xtrigger || r.name.find_first_of("<>") == std::string::npos) return;
+            if (names.count(r.name)) return;
+            try {
+                ParamName pn = parse_param_name(r.name);
+                if (auto why = check_param_name(pn); !why.empty()) {
+                    if (why != kReported)
+                        r_.error(node_loc(s, r), fmt::format("'{}': {}", r.name, why));
+                    ok = false;
+                    return;
+                }
+                // An offset as large as the range selects nothing: allowed (a
+                // test run with --set may have one member), but named.
+                for (const auto& g : pn.groups) {
+                    for (const auto& sp : g) {
+                        const auto count = wf_.parameters.at(sp.param).values.size();
+                        if (sp.kind != ParamSpec::Kind::offset ||
+                            static_cast<std::size_t>(std::labs(sp.offset)) < count)
+                            continue;
+                        wf_.warnings.push_back(
+                            {node_loc(s, r),
+                             fmt::format("'{}': the offset is outside the range: '{}' has {} "
+                                         "value{}, so no member has one {} away and this "
+                                         "node is always left out",
+                                         r.name, sp.param, count, count == 1 ? "" : "s",
+                                         std::labs(sp.offset))});
+                    }
+                }
+                for (const auto& f : pn.free_params()) {
+                    if (std::find(free.begin(), free.end(), f) == free.end()) free.push_back(f);
+                }
+                names.emplace(r.name, std::move(pn));
+            } catch (const ParseError& e) {
+                r_.error(node_loc(s, r), fmt::format("'{}': {}", r.name, e.what()));
+                ok = false;
+            }
+        };
+        if (d.left) for_each_node(*d.left, look);
+        look(d.right);
+        if (!ok) continue;
+        if (names.empty()) {
+            out.push_back(d);
+            continue;
+        }
+        for (const auto& b : bindings(free, wf_.parameters)) {
+            auto name_of = [&](const NodeRef& r) -> std::optional<std::string> {
+                auto it = names.find(r.name);
+                if (it == names.end()) return r.name;
+                auto c = instantiate(it->second, wf_.parameters, b);
+                if (c) note_values(*c, it->second, b);
+                return c;
+            };
+            const auto right = name_of(d.right);
+            if (!right) continue;
+            Dependency e;
+            e.right = d.right;
+            e.right.name = *right;
+            if (d.left) e.left = instantiate_expr(*d.left, name_of);
+            out.push_back(std::move(e));
+        }
+    }
+    deps = std::move(out);
+}
+
+// A copy of e with each node renamed; nodes with no name are left out.
+std::optional<Expr> Loader::instantiate_expr(
+    const Expr& e, const std::function<std::optional<std::string>(const NodeRef&)>& name_of) {
+    if (e.kind == Expr::Kind::node) {
+        auto n = name_of(e.node);
+        if (!n) return std::nullopt;
+        Expr c = e;
+        c.node.name = *n;
+        return c;
+    }
+    Expr c;
+    c.kind = e.kind;
+    for (const auto& child : e.children) {
+        if (auto x = instantiate_expr(child, name_of)) c.children.push_back(std::move(*x));
+    }
+    if (c.children.empty()) return std::nullopt;
+    if (c.children.size() == 1) return std::move(c.children.front());
+    return c;
+}
+
+// scheduling.exclusions: points or recurrences left out of every section.
+void Loader::exclusions() {
+    const Cycling& cy = wf_.cycling;
+    for (std::size_t i = 0; i < wf_.exclusions.size(); ++i) {
+        const std::string& ex = wf_.exclusions[i];
+        try {
+            wf_.excluded_points.push_back(cy.parse_point(ex));
+            continue;
+        } catch (const ParseError&) {
+        }
+        try {
+            wf_.excluded_sequences.push_back(cy.parse_sequence(ex, wf_.initial, wf_.final));
+        } catch (const ParseError& e) {
+            r_.error(exclusion_nodes_[i], fmt::format("exclusion '{}' is neither a cycle point nor "
+                                                      "a recurrence: {}",
+                                                      ex, e.what()));
+        }
+    }
+}
+
+Location Loader::node_loc(std::size_t section, const NodeRef& ref) {
+    return r_.inside_lc(sections_nodes_[section], ref.line - 1, ref.col - 1);
+}
+
+int Loader::source(std::size_t section, const NodeRef& ref) {
+    wf_.sources.push_back(node_loc(section, ref));
+    return static_cast<int>(wf_.sources.size() - 1);
+}
+
+void Loader::resolve_names() {
+    std::set<std::string> tasks;
+    std::vector<std::string> known;
+    for (auto& [name, rt] : wf_.runtime) known.push_back(name);
+    for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+        auto& gs = wf_.graph[s];
+        for (const auto& d : gs.deps) {
+            auto check_node = [&](const NodeRef& ref, bool left) {
+                if (ref.xtrigger) {
+                    const auto decl = wf_.xtriggers.find(ref.name);
+                    const bool clock = decl != wf_.xtriggers.end()
+                                           ? decl->second.function == "wall_clock"
+                                           : ref.name == "wall_clock";
+                    if (clock && settings_.mode != CyclingMode::datetime) {
+                        r_.error(node_loc(s, ref),
+                                 fmt::format("'@{}' is a wall-clock trigger, which "
+                                             "needs date-time cycling",
+                                             ref.name));
+                    } else if (clock && settings_.calendar != Calendar::gregorian) {
+                        r_.error(node_loc(s, ref),
+                                 fmt::format("'@{}' is a wall-clock trigger, which needs "
+                                             "the gregorian calendar: {}",
+                                             ref.name, kNotWallClock));
+                    }
+                    if (!wf_.xtriggers.count(ref.name) && ref.name != "wall_clock") {
+                        std::vector<std::string> labels;
+                        for (auto& [l, x] : wf_.xtriggers) labels.push_back(l);
+                        r_.error(node_loc(s, ref),
+                                 fmt::format("xtrigger '@{}' is not defined{}: add it under "
+                                             "scheduling.xtriggers",
+                                             ref.name, did_you_mean(ref.name, labels)));
+                    }
+                    return;
+                }
+                const bool family = wf_.is_family(ref.name);
+                const bool family_q =
+                    ref.qualifier.ends_with("-all") || ref.qualifier.ends_with("-any");
+                if (family && family_q) {
+                    const std::string q = ref.qualifier.substr(0, ref.qualifier.rfind('-'));
+                    const auto& known = builtin_qualifiers();
+                    if (std::find(known.begin(), known.end(), q) == known.end()) {
+                        r_.error(
+                            node_loc(s, ref),
+                            fmt::format("unknown family trigger ':{}': use succeed, fail, finish, "
+                                        "start, submit, submit-fail or expire, with -all or -any",
+                                        ref.qualifier));
+                    }
+                }
+                if (family) {
+                    const auto m = wf_.members(ref.name);
+                    if (m.empty()) {
+                        r_.error(node_loc(s, ref),
+                                 fmt::format("family '{}' has no tasks: give it a "
+                                             "task that inherits it",
+                                             ref.name));
+                    }
+                    tasks.insert(m.begin(), m.end());
+                    if (left && !family_q) {
+                        r_.error(
+                            node_loc(s, ref),
+                            fmt::format("'{}' is a family: on the left of => write "
+                                        "{}:succeed-all or {}:succeed-any (or another -all/-any "
+                                        "trigger)",
+                                        ref.name, ref.name, ref.name));
+                    }
+                    return;
+                }
+                if (family_q) {
+                    r_.error(node_loc(s, ref),
+                             fmt::format("'{}:{}' is a family trigger but '{}' is not a family{}",
+                                         ref.name, ref.qualifier, ref.name,
+                                         did_you_mean(ref.name, wf_.families)));
+                    return;
+                }
+                if (auto rt = wf_.runtime.find(ref.name); rt == wf_.runtime.end()) {
+                    if (!wf_.allow_implicit_tasks) {
+                        r_.error(
+                            node_loc(s, ref),
+                            fmt::format("task '{}' is in the graph but not in runtime{}: add it "
+                                        "to runtime, or set scheduler.allow_implicit_tasks",
+                                        ref.name, did_you_mean(ref.name, known)));
+                        return;
+                    }
+                }
+                if (ref.name == "root") {
+                    r_.error(node_loc(s, ref), "root cannot be in the graph");
+                    return;
+                }
+                tasks.insert(ref.name);
+            };
+            if (d.left) for_each_node(*d.left, [&](const NodeRef& r) { check_node(r, true); });
+            check_node(d.right, false);
+        }
+    }
+    for (const auto& t : tasks) {
+        if (!wf_.runtime.count(t)) {
+            Runtime rt = wf_.runtime.at("root");
+            rt.name = t;
+            rt.implicit = true;
+            rt.is_family = false;
+            rt.parents = {"root"};
+            rt.lineage = {t, "root"};
+            wf_.runtime[t] = rt;
+        }
+    }
+    wf_.tasks.assign(tasks.begin(), tasks.end());
+    check_placement();
+    check_outputs();
+    check_suicide();
+    // Qualifiers must name an output the task has.
+    for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+        for (const auto& d : wf_.graph[s].deps) {
+            // A lone node's qualifier ("foo:x?" alone) is checked as well.
+            const Expr lone{Expr::Kind::node, d.right, {}};
+            for_each_node(d.left ? *d.left : lone, [&](const NodeRef& ref) {
+                if (ref.xtrigger || wf_.is_family(ref.name)) return;
+                const auto& builtin = builtin_qualifiers();
+                if (ref.qualifier.empty() ||
+                    std::find(builtin.begin(), builtin.end(), ref.qualifier) != builtin.end()) {
+                    return;
+                }
+                auto rt = wf_.runtime.find(ref.name);
+                if (rt == wf_.runtime.end()) return;
+                const auto& outs = rt->second.outputs;
+                if (std::none_of(outs.begin(), outs.end(),
+                                 [&](auto& o) { return o.first == ref.qualifier; })) {
+                    std::vector<std::string> names;
+                    for (auto& o : outs) names.push_back(o.first);
+                    names.insert(names.end(), builtin.begin(), builtin.end());
+                    r_.error(
+                        node_loc(s, ref),
+                        fmt::format("'{}' has no output '{}'{}: add it under runtime.{}.outputs",
+                                    ref.name, ref.qualifier, did_you_mean(ref.qualifier, names),
+                                    ref.name));
+                }
+            });
+            if (!d.left) continue;
+            // Offsets: parse now so that errors point at them.
+            for_each_node(*d.left, [&](const NodeRef& ref) {
+                if (ref.offset.empty()) return;
+                try {
+                    (void)offset_point(ref.offset, wf_.initial);
+                } catch (const ParseError& e) {
+                    r_.error(node_loc(s, ref),
+                             fmt::format("offset [{}]: {}", ref.offset, e.what()));
+                }
+            });
+        }
+    }
+}
+
+// The upstream point for an offset written as [-P1], [^], [$], [^+PT6H].
+Point Loader::offset_point(const std::string& off, Point p) const {
+    if (off == "$" && !wf_.final)
+        throw ParseError("[$] needs a final point: set scheduling.final", 0);
+    if (off[0] == '$' && !wf_.final) throw ParseError("[$] needs a final point", 0);
+    return wf_.offset_point(off, p);
+}
+
+// A task named only with offsets is on no recurrence: it would never run.
+void Loader::check_placement() {
+    std::set<std::string> placed;
+    std::map<std::string, Location> first_seen;
+    for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+        for (const auto& d : wf_.graph[s].deps) {
+            auto place = [&](const NodeRef& r, bool with_offset_ok) {
+                if (r.xtrigger) return;
+                std::vector<std::string> names = wf_.tasks_of(r.name);
+                for (const auto& n : names) {
+                    if (!first_seen.count(n)) first_seen[n] = node_loc(s, r);
+                    if (with_offset_ok || r.offset.empty()) placed.insert(n);
+                }
+            };
+            if (d.left) for_each_node(*d.left, [&](const NodeRef& r) { place(r, false); });
+            place(d.right, true);
+        }
+    }
+    for (const auto& t : wf_.tasks) {
+        if (placed.count(t)) continue;
+        r_.error(first_seen.count(t) ? first_seen[t] : Location{r_.file(), 0, 0},
+                 fmt::format("task '{}' appears only with offsets, so it is on no recurrence and "
+                             "would never run: add it to a graph line without an offset",
+                             t));
+    }
+}
+
+// Outputs are required unless marked optional with '?', as Cylc 8 decides
+// it: every node written without an offset (left of '=>', right of it, or
+// alone) sets the optionality of the output it names; an inter-cycle
+// trigger (foo[-P1]:fail) decides nothing. A family trigger
+// (FAM:succeed-all, FAM:fail-any?, a family on the right) only sets a
+// default for its members, which a member's own node may settle either
+// way. Each output must be one or the other everywhere, and succeeded and
+// failed (submitted and submit-failed) may only both be used if both are
+// optional.
+void Loader::check_outputs() {
+    struct Opt {
+        bool optional = false;  // as settled (or the family default)
+        bool by_default = false;
+        bool fixed = false;  // settled by the task's own node
+        Location where;      // the first use
     };
-    std::map<std::string, std::vector<ParamParent>> param_parents_;
-    std::map<std::string, std::string> vars_;  // the file's variables, with --set applied
-    std::set<std::string> bad_params_;         // parameters whose definition has an error
-    static constexpr const char* kReported = "(reported)";
-    std::vector<YAML::Node> exclusion_nodes_;
-    std::vector<std::unordered_set<std::string>> defines_;
+    std::map<std::pair<std::string, std::string>, Opt> opts;
+    std::set<std::string> reported;  // one error per task and output
+    auto error_once = [&](const std::string& key, const Location& where, std::string msg) {
+        if (reported.insert(key).second) r_.error(where, std::move(msg));
+    };
+    std::function<void(const std::string&, const std::string&, bool, bool, const Location&)> set =
+        [&](const std::string& task, const std::string& output, bool optional, bool family,
+            const Location& where) {
+            if (output == "finished") {  // succeeded or failed: both optional
+                set(task, "succeeded", true, family, where);
+                set(task, "failed", true, family, where);
+                return;
+            }
+            auto [it, fresh] = opts.try_emplace({task, output});
+            Opt& o = it->second;
+            if (fresh) {
+                o = Opt{optional, optional, !family, where};
+            } else if (o.fixed) {
+                if (!family && optional != o.optional) {
+                    error_once(task + ":" + output, o.where,
+                               fmt::format("output '{}:{}' is both required and optional: "
+                                           "mark every use of it with '?', or none",
+                                           task, output));
+                }
+            } else if (family) {
+                if (optional != o.by_default) {
+                    error_once(task + ":" + output, o.where,
+                               fmt::format("output '{}:{}' can't default to both optional and "
+                                           "required (via family trigger defaults): mark "
+                                           "every family trigger that names it with '?', or "
+                                           "none",
+                                           task, output));
+                }
+            } else {
+                o.optional = optional;
+                o.fixed = true;
+            }
+            static const std::pair<const char*, const char*> opposites[] = {
+                {"succeeded", "failed"}, {"submitted", "submit-failed"}};
+            for (const auto& [yes, no] : opposites) {
+                if (output != yes && output != no) continue;
+                const std::string other = output == yes ? no : yes;
+                auto op = opts.find({task, other});
+                if (op == opts.end()) continue;
+                const bool via_family = family || !op->second.fixed;
+                const bool bad = via_family ? !o.optional || !op->second.by_default
+                                            : !o.optional || !op->second.optional;
+                if (!bad) continue;
+                const std::string& s = output == yes ? output : other;
+                const std::string& f = output == yes ? other : output;
+                error_once(task + ":" + s + "/" + f, where,
+                           fmt::format("opposite outputs {}:{} and {}:{} must both be "
+                                       "optional if both are used{}: write {}{} and {}:{}?",
+                                       task, s, task, f,
+                                       via_family ? " (via family trigger defaults)" : "", task,
+                                       s == "succeeded" ? "?" : ":submit?", task,
+                                       f == "failed" ? "fail" : "submit-fail"));
+            }
+        };
+    auto note = [&](std::size_t s, const NodeRef& r, const std::string& out) {
+        if (r.xtrigger || !r.offset.empty()) return;  // offsets decide nothing
+        const bool family = wf_.is_family(r.name);
+        for (const auto& n : wf_.tasks_of(r.name)) {
+            set(n, out, r.optional, family, node_loc(s, r));
+        }
+    };
+    for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+        // A node in the middle of a chain (a => b:x? => c) is on the left
+        // of the next step, with its output: that use is the one that counts.
+        std::set<std::pair<int, int>> on_left;
+        for (const auto& d : wf_.graph[s].deps) {
+            if (!d.left) continue;
+            for_each_node(*d.left, [&](const NodeRef& r) {
+                on_left.insert({r.line, r.col});
+                note(s, r, output_of(r, wf_.is_family(r.name)));
+            });
+        }
+        for (const auto& d : wf_.graph[s].deps) {
+            if (on_left.count({d.right.line, d.right.col})) continue;
+            // A suicide trigger's target ("a => !b") says nothing of b's
+            // outputs, as in Cylc 8; its left side counts as any left side.
+            if (d.right.suicide) continue;
+            note(s, d.right, output_of(d.right, wf_.is_family(d.right.name)));
+        }
+    }
+    for (const auto& [key, o] : opts) {
+        if (auto rt = wf_.runtime.find(key.first); rt != wf_.runtime.end()) {
+            rt->second.optional_outputs[key.second] = o.optional;
+        }
+    }
+}
 
-    friend class ::tock::config::Workflow;
-};
+// The same left side cannot both trigger a task and remove it ("a => b"
+// and "a => !b"), as Cylc refuses it.
+void Loader::check_suicide() {
+    for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+        std::map<std::pair<std::string, std::string>, bool> seen;  // (task, left) -> suicide
+        std::set<std::pair<std::string, std::string>> reported;
+        for (const auto& d : wf_.graph[s].deps) {
+            if (!d.left) continue;
+            const std::string left = to_string(*d.left);
+            if (d.right.suicide) {
+                bool self = false;
+                for_each_node(*d.left, [&](const NodeRef& r) {
+                    if (r.xtrigger || !r.offset.empty()) return;
+                    for (const auto& t : wf_.tasks_of(r.name)) {
+                        const auto targets = wf_.tasks_of(d.right.name);
+                        self =
+                            self || std::find(targets.begin(), targets.end(), t) != targets.end();
+                    }
+                });
+                if (self) {
+                    r_.error(node_loc(s, d.right),
+                             fmt::format("'{} => !{}': a task cannot remove itself; a task "
+                                         "that finishes leaves the pool anyway (mark the "
+                                         "output optional with '?' if it may not complete)",
+                                         left, d.right.name));
+                    continue;
+                }
+            }
+            for (const auto& t : wf_.tasks_of(d.right.name)) {
+                auto [it, fresh] = seen.try_emplace({t, left}, d.right.suicide);
+                if (fresh || it->second == d.right.suicide) continue;
+                if (!reported.insert({t, left}).second) continue;
+                r_.error(node_loc(s, d.right),
+                         fmt::format("'{}' can't trigger both {} and !{}: the same condition "
+                                     "cannot run a task and remove it; remove one of the two",
+                                     left, t, t));
+            }
+        }
+    }
+}
 
-}  // namespace
+// cycle_point_format must write every point so that it reads back the
+// same: a format without hours cannot tell T00 from T12.
+void Loader::check_point_format() {
+    if (settings_.point_format.empty()) return;
+    CyclingSettings plain = settings_;
+    plain.point_format.clear();
+    const Cycling standard(plain);
+    for (const auto& gs : wf_.graph) {
+        auto p = wf_.first_on(gs);
+        for (int k = 0; p && k < 100 && (!wf_.final || *p <= *wf_.final); ++k) {
+            const std::string text = wf_.cycling.format(*p);
+            std::optional<Point> back;
+            try {
+                back = wf_.cycling.parse_point(text);
+            } catch (const ParseError&) {
+            }
+            if (!back || *back != *p) {
+                r_.error(point_format_node_,
+                         fmt::format("cycle_point_format '{}' writes the point {} as '{}', "
+                                     "which {}: give it the fields it leaves out",
+                                     wf_.cycle_point_format, standard.format(*p), text,
+                                     back ? "reads back as " + standard.format(*back)
+                                          : std::string("cannot be read back")));
+                return;
+            }
+            p = gs.sequence.next_after(*p);
+        }
+    }
+}
+
+void Loader::check_cycles_and_offsets() {
+    // Which tasks each section places on its points: right-hand tasks
+    // (families expanded) and left-hand tasks without an offset.
+    defines_.assign(wf_.graph.size(), {});
+    for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+        for (const auto& d : wf_.graph[s].deps) {
+            if (wf_.is_family(d.right.name)) {
+                for (const auto& m : wf_.members(d.right.name)) defines_[s].insert(m);
+            } else {
+                defines_[s].insert(d.right.name);
+            }
+            if (d.left) {
+                for_each_node(*d.left, [&](const NodeRef& r) {
+                    if (r.xtrigger || !r.offset.empty()) return;
+                    if (wf_.is_family(r.name)) {
+                        for (const auto& m : wf_.members(r.name)) defines_[s].insert(m);
+                    } else {
+                        defines_[s].insert(r.name);
+                    }
+                });
+            }
+        }
+    }
+    // Sample the first cycle points of the workflow: enough to meet every
+    // section several times, bounded so that validation stays fast.
+    std::vector<Point> sample;
+    std::optional<Point> p = wf_.first_point();
+    for (int i = 0; p && i < 50; ++i) {
+        sample.push_back(*p);
+        p = wf_.next_point(*p);
+    }
+    std::set<int> reported;
+    bool loop_reported = false;
+    for (const Point& at : sample) {
+        const auto tasks = wf_.tasks_at(at);
+        std::unordered_map<std::string, std::vector<std::pair<std::string, int>>> up;
+        std::function<void(const Prereq&, const std::string&)> collect =
+            [&](const Prereq& pr, const std::string& task) {
+                if (pr.kind == Prereq::Kind::trigger) {
+                    const Trigger& t = pr.trigger;
+                    if (t.task.empty()) return;
+                    if (t.point == at) up[task].emplace_back(t.task, t.source);
+                    if (!t.pre_initial && !reported.count(t.source) && !runs_at(t.task, t.point)) {
+                        unreachable(t, task, at);
+                        reported.insert(t.source);
+                    }
+                    return;
+                }
+                for (const auto& c : pr.children) collect(c, task);
+            };
+        for (const auto& t : tasks) {
+            for (const auto& pr : t.prereqs) collect(pr, t.name);
+        }
+        if (!loop_reported) loop_reported = find_loop(tasks, up, at);
+    }
+}
+
+bool Loader::runs_at(const std::string& task, Point q) const {
+    if (wf_.final && q > *wf_.final) return true;  // beyond the end: Cylc ignores it too
+    for (std::size_t s = 0; s < wf_.graph.size(); ++s) {
+        if (defines_[s].count(task) && wf_.on(wf_.graph[s], q)) return true;
+    }
+    return false;
+}
+
+void Loader::unreachable(const Trigger& t, const std::string& task, Point at) {
+    r_.error(
+        t.source >= 0 ? wf_.sources[t.source] : Location{r_.file(), 0, 0},
+        fmt::format("'{}' at {} waits for '{}' at {}, but '{}' never runs at that point: the "
+                    "offset can never be satisfied; fix the offset or the recurrences",
+                    task, wf_.cycling.format(at), t.task, wf_.cycling.format(t.point), t.task));
+}
+
+// A dependency loop within one point: Kahn's algorithm removes every
+// task whose upstream tasks can all run; what remains is in or behind a
+// loop. Iterative, so a chain of 100,000 tasks is no deeper than one.
+bool Loader::find_loop(
+    const std::vector<TaskAt>& tasks,
+    std::unordered_map<std::string, std::vector<std::pair<std::string, int>>>& up, Point at) {
+    std::unordered_map<std::string, int> waiting;  // upstream count within the point
+    std::unordered_map<std::string, std::vector<std::string>> down;
+    for (const auto& t : tasks) waiting[t.name] = 0;
+    for (auto& [task, ups] : up) {
+        for (const auto& [u, src] : ups) {
+            if (!waiting.count(u)) continue;  // not at this point
+            ++waiting[task];
+            down[u].push_back(task);
+        }
+    }
+    std::vector<std::string> ready;
+    for (const auto& [n, w] : waiting) {
+        if (w == 0) ready.push_back(n);
+    }
+    std::size_t done = 0;
+    while (!ready.empty()) {
+        const std::string n = ready.back();
+        ready.pop_back();
+        ++done;
+        for (const auto& d : down[n]) {
+            if (--waiting[d] == 0) ready.push_back(d);
+        }
+    }
+    if (done == waiting.size()) return false;
+    // Walk upstream from a stuck task until a task repeats: that is a loop.
+    std::string v;
+    for (const auto& t : tasks) {
+        if (waiting[t.name] > 0) {
+            v = t.name;
+            break;
+        }
+    }
+    std::vector<std::string> path;
+    std::unordered_map<std::string, std::size_t> seen;
+    int src = -1;
+    while (!seen.count(v)) {
+        seen[v] = path.size();
+        path.push_back(v);
+        for (const auto& [u, s] : up[v]) {
+            if (waiting.count(u) && waiting[u] > 0) {
+                v = u;
+                src = s;
+                break;
+            }
+        }
+    }
+    std::vector<std::string> loop(path.begin() + static_cast<long>(seen[v]), path.end());
+    std::reverse(loop.begin(), loop.end());
+    std::rotate(loop.begin(), std::min_element(loop.begin(), loop.end()), loop.end());
+    loop.push_back(loop.front());
+    r_.error(src >= 0 ? wf_.sources[src] : Location{r_.file(), 0, 0},
+             fmt::format("dependency loop at cycle point {}: {}: no task in it can ever start; "
+                         "break it or use an offset like {}[-P1]",
+                         wf_.cycling.format(at), join(loop, " => "), loop.front()));
+    return true;
+}
+
+}  // namespace detail
 
 Workflow Workflow::load(const std::string& path, const Overrides& ov) {
     std::ifstream in(path, std::ios::binary);
@@ -2059,7 +1966,7 @@ Workflow Workflow::load(const std::string& path, const Overrides& ov) {
 Workflow Workflow::parse(const std::string& text, const std::string& file, const Overrides& ov) {
     Workflow wf;
     wf.file = file;
-    Loader(wf, text, file, ov).run();
+    detail::Loader(wf, text, file, ov).run();
     if (wf.name.empty()) {
         // The file's name without directory or extension, as Cylc names by directory.
         std::string base = file.substr(file.find_last_of('/') + 1);
