@@ -1,7 +1,8 @@
 // The loader: reads a workflow file's YAML into a Workflow, section by section,
 // then checks the whole; it collects every error and throws them together
 // (Workflow::parse runs it). Internal to config/. Its methods are defined in
-// workflow.cpp and, by purpose, in load_sections.cpp, load_runtime.cpp.
+// workflow.cpp and, by purpose, in load_sections.cpp, load_runtime.cpp,
+// load_graph.cpp.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
