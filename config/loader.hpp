@@ -1,8 +1,9 @@
 // The loader: reads a workflow file's YAML into a Workflow, section by section,
 // then checks the whole; it collects every error and throws them together
-// (Workflow::parse runs it). Internal to config/. Its methods are defined in
-// workflow.cpp and, by purpose, in load_sections.cpp, load_runtime.cpp,
-// load_graph.cpp.
+// (Workflow::parse runs it). Internal to config/. Its methods are defined by
+// purpose in load_sections.cpp (the top-level sections), load_runtime.cpp
+// (parameters and runtime), load_graph.cpp (the graph) and load_checks.cpp
+// (whole-workflow checks).
 #pragma once
 
 #include <yaml-cpp/yaml.h>
