@@ -1,7 +1,8 @@
 // Internals shared by the files of config/cycling (Cycling's own members are in
 // cycling.cpp): cycling_calendar.cpp (calendars and their arithmetic);
-// cycling_iso8601.cpp (ISO 8601 text: date-times, durations, offsets). Not part
-// of tock's interface: config/cycling.hpp is.
+// cycling_iso8601.cpp (ISO 8601 text: date-times, durations, offsets);
+// cycling_sequence.cpp (recurrences: rules, Sequence and the recurrence
+// parser). Not part of tock's interface: config/cycling.hpp is.
 #pragma once
 
 #include <cstddef>
