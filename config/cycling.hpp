@@ -65,7 +65,7 @@ class Sequence {
 
   private:
     friend class Cycling;
-    struct Rule;  // defined in cycling.cpp
+    struct Rule;  // defined in cycling_sequence.cpp
     std::string text_;
     std::vector<std::shared_ptr<const Rule>> include_;  // union of rules (T06,T18 gives two)
     std::vector<std::shared_ptr<const Rule>> exclude_;

@@ -6,7 +6,8 @@
 //
 // This file knows the values, the templates names are written with, and how
 // one parameterised name becomes a concrete one for a choice of values. The
-// workflow model (workflow.cpp) decides where names are expanded.
+// workflow loader decides where names are expanded (load_graph.cpp for the
+// graph, load_runtime.cpp for runtime names).
 #pragma once
 
 #include <cstdint>
