@@ -605,9 +605,15 @@ void TaskPool::maybe_remove(const TaskId& id) {
         if (!optional && o != "succeeded") required.push_back(o);
     }
     // An expired task is done: it never ran, and its :expired output is
-    // what the graph may follow.
+    // what the graph may follow. So is one that could not be submitted when
+    // the graph makes that optional (`foo:submit-fail? => bar`): Cylc 8's
+    // completion is "succeeded, or submit-failed if that is optional".
+    auto sf = rt.optional_outputs.find("submit-failed");
+    const bool submit_fail_ok =
+        t.state == State::submit_failed && sf != rt.optional_outputs.end() && sf->second;
     for (const auto& o : required) {
-        if (t.state != State::expired && rt.output_required(o) && !t.outputs.count(o))
+        if (t.state != State::expired && !submit_fail_ok && rt.output_required(o) &&
+            !t.outputs.count(o))
             return;  // incomplete: it stays
     }
     // The task goes; its outputs stay (with those of an earlier run, if it
