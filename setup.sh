@@ -16,6 +16,8 @@ packages=(
   libsqlite3-dev nlohmann-json3-dev libcli11-dev libhowardhinnant-date-dev
   libsimdjson-dev libmimalloc-dev
   python3 python3-isodatetime python3-zmq python3-jinja2 sqlite3 util-linux
+  # the batch systems the runner tests drive: Slurm (with munge) and at
+  slurm-wlm munge at
 )
 
 missing=()

@@ -424,9 +424,22 @@ RawRuntime Loader::read_namespace(const std::string& name, const YAML::Node& key
                                                        o));
         }
     }
-    r.platform = r_.str(r_.get(n, "platform"), what + ".platform");
+    const YAML::Node pn = r_.get(n, "platform");
+    r.platform = r_.str(pn, what + ".platform");
+    if (r.platform && !wf_.platforms.count(*r.platform)) {
+        std::vector<std::string> names;
+        for (const auto& [k, v] : wf_.platforms) names.push_back(k);
+        r_.error(pn, fmt::format("unknown platform '{}'{}: define it under platforms (here or in "
+                                 "the global configuration), or use one of {}",
+                                 *r.platform, did_you_mean(*r.platform, names), join(names)));
+    }
     const YAML::Node jr = r_.get(n, "job_runner");
     r.job_runner = r_.str(jr, what + ".job_runner");
+    if (r.platform && r.job_runner) {
+        r_.error(jr, fmt::format("{} sets both platform and job_runner: the platform names its "
+                                 "runner; keep one",
+                                 what));
+    }
     if (r.job_runner &&
         std::find(kJobRunners.begin(), kJobRunners.end(), *r.job_runner) == kJobRunners.end()) {
         r_.error(jr, fmt::format("unknown job runner '{}'{}: use {}", *r.job_runner,
@@ -585,8 +598,15 @@ Runtime Loader::merge(const std::string& name, const std::vector<std::string>& l
                 rt.outputs.push_back(o);
             }
         }
-        if (r.platform) rt.platform = *r.platform;
-        if (r.job_runner) rt.job_runner = *r.job_runner;
+        // The nearest of platform and job_runner decides where jobs run.
+        if (r.platform) {
+            rt.platform = *r.platform;
+            rt.job_runner.clear();
+        }
+        if (r.job_runner) {
+            rt.job_runner = *r.job_runner;
+            rt.platform.clear();
+        }
         for (const auto& d : r.directives) {
             auto e = std::find_if(rt.directives.begin(), rt.directives.end(),
                                   [&](auto& kv) { return kv.first == d.first; });
@@ -598,6 +618,8 @@ Runtime Loader::merge(const std::string& name, const std::vector<std::string>& l
         }
         for (const auto& [ev, cmds] : r.handlers) rt.handlers[ev] = cmds;
     }
+    if (auto p = wf_.platforms.find(rt.platform); !rt.platform.empty() && p != wf_.platforms.end())
+        rt.job_runner = p->second.job_runner;
     if (rt.job_runner.empty()) rt.job_runner = "background";
     return rt;
 }

@@ -16,8 +16,8 @@ namespace tock::config::detail {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name",       "meta",    "vars",      "scheduler",
-                                           "parameters", "runtime", "scheduling"};
+const std::vector<std::string> kTopKeys = {"name",       "meta",    "vars",       "scheduler",
+                                           "parameters", "runtime", "scheduling", "platforms"};
 const std::vector<std::string> kSchedulerKeys = {
     "utc_mode", "cycle_point_format", "cycle_point_time_zone", "allow_implicit_tasks", "events"};
 const std::vector<std::string> kWorkflowEventKeys = {"stall_timeout",
@@ -66,9 +66,11 @@ void Loader::run() {
         throw ConfigErrors(errs_);
     }
     scheduling(sched);
+    platforms(r_.get(top, "platforms"));
     parameters(r_.get(top, "parameters"));
     runtime(r_.get(top, "runtime"));
     graph(r_.get(sched, "graph"));
+    check_platforms();
     queues(r_.get(sched, "queues"));
     special_tasks(r_.get(sched, "special_tasks"));
     for (auto& [task, values] : param_values_) {
@@ -643,6 +645,46 @@ void Loader::special_tasks(const YAML::Node& n) {
             } catch (const ParseError& e) {
                 r_.error(m, fmt::format("{} offset for '{}': {}", kind, task, e.what()));
             }
+        }
+    }
+}
+
+void Loader::platforms(const YAML::Node& n) {
+    wf_.platforms = ov_.platforms;  // the global configuration's
+    wf_.platforms["localhost"] = with_runner_defaults(Platform{}, false);
+    if (n.IsDefined() && n.IsMap()) {
+        for (const auto& kv : n) {
+            if (kv.first.Scalar() == "localhost")
+                r_.error(kv.first,
+                         "platform 'localhost' is this host's background runner: give yours "
+                         "another name");
+        }
+    }
+    std::map<std::string, Platform> own;
+    read_platforms(n, own,
+                   [&](const YAML::Node& at, const std::string& msg) { r_.error(at, msg); });
+    own.erase("localhost");
+    for (auto& [name, p] : own) wf_.platforms[name] = std::move(p);
+}
+
+// Directives are written for Slurm: a task whose jobs go elsewhere would
+// carry them for nothing, and one that would break the #SBATCH header is
+// refused here rather than by sbatch at run time.
+void Loader::check_platforms() {
+    for (const auto& task : wf_.tasks) {
+        const Runtime& rt = wf_.runtime.at(task);
+        if (rt.directives.empty()) continue;
+        const Platform& p = wf_.platform_of(rt);
+        if (p.job_runner != "slurm") {
+            r_.error(rt.where, fmt::format("task '{}' has directives, which are for Slurm, and its "
+                                           "jobs run on platform '{}' ({} runner): give it a "
+                                           "Slurm platform or remove them",
+                                           task, p.name, p.job_runner));
+            continue;
+        }
+        for (const auto& [k, v] : rt.directives) {
+            if (auto why = directive_error(k, v))
+                r_.error(rt.where, fmt::format("task '{}': {}", task, *why));
         }
     }
 }

@@ -67,6 +67,8 @@ class Loader {
                                       const std::vector<std::string>& known);
     void variables(YAML::Node& top);
     void queues(const YAML::Node& n);
+    void platforms(const YAML::Node& n);
+    void check_platforms();
     void special_tasks(const YAML::Node& n);
 
     // -- parameters, and the runtime namespaces with their inheritance --

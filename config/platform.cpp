@@ -29,6 +29,15 @@ const Platform& Workflow::platform_of(const Runtime& rt) const {
     return background;
 }
 
+std::optional<std::string> directive_error(const std::string& key, const std::string& value) {
+    if (key.empty() || key == "-" || key == "--") return "an empty directive name";
+    if (key.find_first_of(" \t\n=") != std::string::npos)
+        return fmt::format("directive '{}': a name has no spaces or '=' (write --mem: 4G)", key);
+    if (value.find('\n') != std::string::npos)
+        return fmt::format("directive '{}': its value is on one line", key);
+    return std::nullopt;
+}
+
 GlobalConfigPath global_config_path() {
     if (const char* env = std::getenv("TOCK_GLOBAL_CONFIG")) return {env, true};
     const char* home = std::getenv("HOME");

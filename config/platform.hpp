@@ -14,6 +14,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,11 @@ inline Platform with_runner_defaults(Platform p, bool communication_set) {
 // left out.
 void read_platforms(const YAML::Node& n, std::map<std::string, Platform>& out,
                     const std::function<void(const YAML::Node&, const std::string&)>& error);
+
+// A Slurm directive that would break the job script's #SBATCH header, and
+// why: a name with a space, a tab or '=' (write `--mem: 4G`), a value over
+// more than one line. nullopt: it is fine.
+std::optional<std::string> directive_error(const std::string& key, const std::string& value);
 
 // The global configuration file: $TOCK_GLOBAL_CONFIG, or
 // ~/.config/tock/global.yaml. `must_exist`: TOCK_GLOBAL_CONFIG was set.

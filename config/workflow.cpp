@@ -23,7 +23,31 @@ Workflow Workflow::load(const std::string& path, const Overrides& ov) {
     }
     std::stringstream ss;
     ss << in.rdbuf();
-    return parse(ss.str(), path, ov);
+    // The global configuration's platforms, which the workflow's add to.
+    Overrides with_global = ov;
+    const GlobalConfigPath g = global_config_path();
+    std::ifstream gin(g.path, std::ios::binary);
+    if (gin) {
+        std::stringstream gs;
+        gs << gin.rdbuf();
+        std::vector<Diagnostic> errs;
+        try {
+            const YAML::Node top = YAML::Load(gs.str());
+            if (top.IsMap()) {
+                read_platforms(
+                    top["platforms"], with_global.platforms,
+                    [&](const YAML::Node& at, const std::string& msg) {
+                        errs.push_back(
+                            {Location{g.path, at.Mark().line + 1, at.Mark().column + 1}, msg});
+                    });
+            }
+        } catch (const YAML::Exception& e) {
+            errs.push_back(
+                {Location{g.path, e.mark.line + 1, e.mark.column + 1}, "not valid YAML: " + e.msg});
+        }
+        if (!errs.empty()) throw ConfigErrors(errs);
+    }
+    return parse(ss.str(), path, with_global);
 }
 
 Workflow Workflow::parse(const std::string& text, const std::string& file, const Overrides& ov) {

@@ -162,6 +162,9 @@ struct Overrides {
     std::optional<std::string> initial, final, stop, hold_after;
     // --set KEY=VALUE: values of the file's `vars`, used as ${KEY} in its values.
     std::map<std::string, std::string> vars;
+    // Platforms from the global configuration (Workflow::load reads them;
+    // the workflow's own add to them).
+    std::map<std::string, Platform> platforms;
 };
 
 struct GraphSection {

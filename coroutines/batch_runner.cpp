@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <set>
 
 #include "coroutines/job_script.hpp"
 #include "scheduler/clock.hpp"
@@ -188,7 +189,6 @@ Task<void> BatchRunner::submit(std::vector<BatchJob> jobs) {
 }
 
 void BatchRunner::track(BatchJob j) {
-    if (!j.id.empty()) ids_[j.id] = j.name;
     const std::string name = j.name;
     jobs_[name] = std::move(j);
     work_.set();
@@ -290,12 +290,18 @@ void BatchRunner::finish(BatchJob& j, const std::string& reason) {
 }
 
 Task<void> BatchRunner::poll() {
+    // The jobs this poll asks about: one submitted while it runs is not in
+    // its answer, and is left for the next.
+    std::set<std::string> asked;
+    for (const auto& [name, j] : jobs_) asked.insert(name);
+    std::vector<BatchJob> unknown = std::move(unknown_);
+    unknown_.clear();
     std::vector<std::string> cmd = platform_.poll_command;
     if (slurm(platform_)) {
         cmd.insert(cmd.end(), {"-h", "-t", "all", "-o", "%i|%T|%r|%o"});
-        if (unknown_.empty()) {
+        if (unknown.empty()) {
             std::vector<std::string> ids;
-            for (const auto& [id, name] : ids_) ids.push_back(id);
+            for (const auto& name : asked) ids.push_back(jobs_.at(name).id);
             cmd.insert(cmd.end(), {"-j", joined(ids, ',')});
         }
     }
@@ -308,6 +314,7 @@ Task<void> BatchRunner::poll() {
         r.status.ok() || (slurm(platform_) && r.text.find("Invalid job id") != std::string::npos);
     if (!answered) {
         // The batch system did not answer: ask again at the next interval.
+        for (auto& j : unknown) unknown_.push_back(std::move(j));
         for (auto& [name, j] : jobs_) {
             activity(j.job_dir, fmt::format("poll: {} failed (exit {}): {}", cmd[0],
                                             r.status.exit_code, one_line(r.text)));
@@ -317,7 +324,7 @@ Task<void> BatchRunner::poll() {
     std::map<std::string, const runners::RunnerState*> by_id;
     for (const auto& s : seen) by_id[s.id] = &s;
     // Adopted jobs without an id: found by their script, or never submitted.
-    for (auto& j : unknown_) {
+    for (auto& j : unknown) {
         const std::string script = j.job_dir + "/job";
         for (const auto& s : seen) {
             if (s.command == script || s.command == j.job_dir + "/job.at") j.id = s.id;
@@ -334,11 +341,12 @@ Task<void> BatchRunner::poll() {
             // is all there is.
             j.id = "gone";
         }
+        asked.insert(j.name);
         track(std::move(j));
     }
-    unknown_.clear();
     std::vector<std::string> over;
     for (auto& [name, j] : jobs_) {
+        if (!asked.count(name)) continue;
         auto s = by_id.find(j.id);
         if (s == by_id.end()) {
             finish(j, fmt::format("{} no longer knows job {}", platform_.job_runner, j.id));
@@ -382,7 +390,6 @@ Task<void> BatchRunner::poll() {
         }
     }
     for (const auto& name : over) {
-        ids_.erase(jobs_.at(name).id);
         jobs_.erase(name);
     }
 }

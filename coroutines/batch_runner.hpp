@@ -87,9 +87,8 @@ class BatchRunner {
     Outbox& out_;
     config::Platform platform_;
     std::string run_dir_;
-    std::map<std::string, BatchJob> jobs_;    // name -> job, while queued or running
-    std::map<std::string, std::string> ids_;  // batch id -> name
-    std::vector<BatchJob> unknown_;           // adopted without an id
+    std::map<std::string, BatchJob> jobs_;  // name -> job, while queued or running
+    std::vector<BatchJob> unknown_;         // adopted without an id
     Event work_, poke_;
     Scope tasks_;  // submissions of adopted jobs that never reached it
 };

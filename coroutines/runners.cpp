@@ -41,15 +41,6 @@ std::string dashed(const std::string& key) {
 
 }  // namespace
 
-std::optional<std::string> slurm_directive_error(const std::string& key, const std::string& value) {
-    if (key.empty() || key == "-" || key == "--") return "an empty directive name";
-    if (key.find_first_of(" \t\n=") != std::string::npos)
-        return fmt::format("directive '{}': a name has no spaces or '=' (write --mem: 4G)", key);
-    if (value.find('\n') != std::string::npos)
-        return fmt::format("directive '{}': its value is on one line", key);
-    return std::nullopt;
-}
-
 std::string slurm_header(const std::string& job_name, const std::string& job_dir,
                          const std::vector<std::pair<std::string, std::string>>& directives,
                          const std::optional<config::Interval>& time_limit) {
@@ -79,12 +70,21 @@ std::string slurm_header(const std::string& job_name, const std::string& job_dir
 }
 
 std::optional<std::string> parse_sbatch(std::string_view out) {
+    // The id is the last word that is one (warnings may come before it, and
+    // the lines may have been joined).
+    std::optional<std::string> id;
     for (std::string_view l : lines(out)) {
-        l = trim(l);
-        const std::string_view id = l.substr(0, l.find(';'));
-        if (all_digits(id)) return std::string(id);
+        while (!l.empty()) {
+            l = trim(l);
+            const auto sp = l.find_first_of(" \t");
+            const std::string_view word = l.substr(0, sp);
+            const std::string_view num = word.substr(0, word.find(';'));
+            if (all_digits(num)) id = std::string(num);
+            if (sp == std::string_view::npos) break;
+            l.remove_prefix(sp);
+        }
     }
-    return std::nullopt;
+    return id;
 }
 
 Phase slurm_phase(std::string_view s) {
@@ -122,12 +122,13 @@ std::vector<RunnerState> parse_squeue(std::string_view out) {
 }
 
 std::optional<std::string> parse_at(std::string_view out) {
-    for (std::string_view l : lines(out)) {
-        l = trim(l);
-        if (l.rfind("job ", 0) != 0) continue;
-        l.remove_prefix(4);
-        const std::string_view id = l.substr(0, l.find(' '));
-        if (all_digits(id)) return std::string(id);
+    // "job N at DATE", wherever it is in the output.
+    for (auto pos = out.find("job "); pos != std::string_view::npos;
+         pos = out.find("job ", pos + 1)) {
+        if (pos > 0 && !std::isspace(static_cast<unsigned char>(out[pos - 1]))) continue;
+        std::string_view rest = out.substr(pos + 4);
+        const std::string_view id = rest.substr(0, rest.find(' '));
+        if (all_digits(id) && rest.substr(id.size()).rfind(" at ", 0) == 0) return std::string(id);
     }
     return std::nullopt;
 }

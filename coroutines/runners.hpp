@@ -40,11 +40,6 @@ std::string slurm_header(const std::string& job_name, const std::string& job_dir
                          const std::vector<std::pair<std::string, std::string>>& directives,
                          const std::optional<config::Interval>& time_limit);
 
-// A directive key as Slurm takes it, or an error: "--time", "-p" and
-// "time" (-> "--time") are keys; one with a space or newline, or a value
-// with a newline, is refused (it would break the header).
-std::optional<std::string> slurm_directive_error(const std::string& key, const std::string& value);
-
 // `sbatch --parsable` prints "ID" or "ID;CLUSTER": the id, if that is what
 // it printed.
 std::optional<std::string> parse_sbatch(std::string_view out);

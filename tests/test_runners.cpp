@@ -32,18 +32,11 @@ TEST_SUITE("runners") {
         CHECK(set.find("--time=2") == std::string::npos);
     }
 
-    TEST_CASE("directives that would break the header are refused") {
-        CHECK_FALSE(slurm_directive_error("--mem", "4G"));
-        CHECK(slurm_directive_error("--mem 4G", ""));
-        CHECK(slurm_directive_error("--mem=4G", ""));
-        CHECK(slurm_directive_error("--comment", "a\nb"));
-        CHECK(slurm_directive_error("", "x"));
-    }
-
     TEST_CASE("sbatch --parsable: the id, with or without a cluster") {
         CHECK(parse_sbatch("1234\n") == "1234");
         CHECK(parse_sbatch("77;tock-test\n") == "77");
         CHECK(parse_sbatch("sbatch: warning: something\n88\n") == "88");
+        CHECK(parse_sbatch("sbatch: warning: 2 things 99") == "99");
         CHECK_FALSE(parse_sbatch("sbatch: error: Batch job submission failed: Invalid account\n"));
         CHECK_FALSE(parse_sbatch(""));
     }
@@ -83,6 +76,9 @@ TEST_SUITE("runners") {
     TEST_CASE("at and atq") {
         CHECK(parse_at("warning: commands will be executed using /bin/sh\n"
                        "job 7 at Sat Dec  5 23:30:00 2026\n") == "7");
+        CHECK(parse_at("warning: commands will be executed using /bin/sh job 12 at Sat Dec  5 "
+                       "23:39:00 2026") == "12");
+        CHECK_FALSE(parse_at("blowjob 5 at noon"));
         CHECK_FALSE(parse_at("Can't open /var/run/atd.pid to signal atd. No atd running?\n"));
         const auto q = parse_atq(
             "7\tSat Dec  5 23:30:00 2026 a root\n"

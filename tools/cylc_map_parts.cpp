@@ -9,8 +9,12 @@ namespace tock::cylc::parts {
 const char* const kMail =
     "tock sends no mail: run a command that mails from an event handler instead";
 const char* const kPlatform =
-    "tock runs every job on this host, with the background runner (set job_runner for slurm "
-    "or at); Cylc's platforms are defined in global.cylc, which tock does not read";
+    "Cylc's platforms are defined in global.cylc, which tock does not read: define the "
+    "platform under platforms (docs/platforms.md) and give the task platform: NAME";
+const char* const kDirectives =
+    "directives are for a Slurm platform, which Cylc defines in global.cylc: define one under "
+    "platforms (docs/platforms.md), give the task platform: NAME, and write them under "
+    "directives";
 const char* const kPolling =
     "tock hears of job events from the job itself and polls only on `tock poll`";
 const char* const kCylc7 = "a Cylc 7 setting that Cylc 8 reads only in back-compat mode";

@@ -20,6 +20,7 @@ using yout::Node;
 // Why, for settings that recur.
 extern const char* const kMail;
 extern const char* const kPlatform;
+extern const char* const kDirectives;
 extern const char* const kPolling;
 extern const char* const kCylc7;
 extern const char* const kUnknown;

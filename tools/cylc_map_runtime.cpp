@@ -193,8 +193,9 @@ void Runtime::namespace_(const Section& s, Node& out, const std::string& path) {
             Node& o = out.child("outputs");
             for (const auto& i : sub->items) o.set(i.key, text(i.value));
         } else if (sub->name == "directives") {
-            Node& d = out.child("directives");
-            for (const auto& i : sub->items) d.set(i.key, text(i.value));
+            // Directives go to a Slurm platform, which Cylc defines in
+            // global.cylc: tock cannot tell which runner they were for.
+            for (const auto& i : sub->items) n_.note(out, p, i, kDirectives);
         } else if (sub->name == "meta") {
             n_.meta(*sub, out.child("meta"), p);
         } else if (sub->name == "events") {

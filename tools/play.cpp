@@ -560,8 +560,9 @@ namespace {
 void recall_install(store::RunDb& db, PlayOptions& o) {
     o.mode = db.param("mode").value_or("live");
     o.fast = db.param("fast").value_or("0") == "1";
-    o.overrides = {db.param("initial_cycle"), db.param("final_cycle"), db.param("stop_after"),
-                   db.param("hold_after"), recorded_vars(db.param("vars"))};
+    o.overrides = {db.param("initial_cycle"),       db.param("final_cycle"),
+                   db.param("stop_after"),          db.param("hold_after"),
+                   recorded_vars(db.param("vars")), {}};
     o.start_tasks =
         Json::parse(db.param("start_tasks").value_or("[]")).get<std::vector<std::string>>();
     o.start_cycle_point = db.param("start_cycle_point").value_or("");
@@ -628,9 +629,10 @@ std::optional<std::string> latest_run(const std::string& name) {
 }
 
 // The global configuration: $TOCK_GLOBAL_CONFIG, or ~/.config/tock/global.yaml
-// if it exists. Today it holds one setting, the TCP endpoint for commands
-// (`commands: {host_port: HOST:PORT}`), used when --host-port is not given.
-// Anything else in it is refused: a setting tock accepts does what it says.
+// if it exists. It holds the TCP endpoint for commands (`commands:
+// {host_port: HOST:PORT}`), used when --host-port is not given, and
+// `platforms:`, which Workflow::load reads (docs/platforms.md). Anything
+// else in it is refused: a setting tock accepts does what it says.
 bool read_global_config(PlayOptions& o) {
     const char* env = std::getenv("TOCK_GLOBAL_CONFIG");
     const char* home = std::getenv("HOME");
@@ -650,9 +652,11 @@ bool read_global_config(PlayOptions& o) {
         if (!g.IsMap()) throw std::runtime_error("the file must be a mapping");
         for (const auto& kv : g) {
             const std::string key = kv.first.as<std::string>();
+            if (key == "platforms") continue;  // read with the workflow (docs/platforms.md)
             if (key != "commands")
-                throw std::runtime_error(fmt::format("{}: unknown key '{}' (known: commands)",
-                                                     kv.first.Mark().line + 1, key));
+                throw std::runtime_error(
+                    fmt::format("{}: unknown key '{}' (known: commands, platforms)",
+                                kv.first.Mark().line + 1, key));
             if (!kv.second.IsMap())
                 throw std::runtime_error("commands: must be a mapping, such as {host_port: '*:0'}");
             for (const auto& c : kv.second) {

@@ -27,6 +27,12 @@ dir=$(cd "$dir" && pwd)
 host=$(hostname -s)
 
 stop() {
+    # Jobs first: a job step outlives slurmd, and would hold the node busy
+    # for the next start.
+    if [[ -f $dir/slurmctld.pid ]] && kill -0 "$(cat "$dir/slurmctld.pid")" 2>/dev/null; then
+        SLURM_CONF=$dir/slurm.conf scancel --full --quiet --user="$(id -un)" 2>/dev/null || true
+    fi
+    pkill -f "slurmstepd: \[" 2>/dev/null || true
     for d in slurmd slurmctld munged; do
         if [[ -f $dir/$d.pid ]]; then
             kill "$(cat "$dir/$d.pid")" 2>/dev/null || true
@@ -114,7 +120,8 @@ start() {
     munged --force --key-file="$dir/munge.key" --socket="$dir/munge.sock" \
         --pid-file="$dir/munged.pid" --log-file="$dir/log/munged.log" \
         --seed-file="$dir/munged.seed"
-    slurmctld -i -f "$dir/slurm.conf"
+    # -c: no state from an earlier start (jobs, node states).
+    slurmctld -c -i -f "$dir/slurm.conf"
     slurmd -f "$dir/slurm.conf"
     for _ in $(seq 300); do
         if sinfo -h -n "$host" -o '%t' 2>/dev/null | grep -qx 'idle'; then
@@ -125,7 +132,7 @@ start() {
     done
     echo "cluster.sh: the node did not become idle in 60 s; logs in $dir/log" >&2
     sinfo -N -l >&2 || true
-    tail -20 "$dir/log/slurmctld.log" "$dir/log/slurmd.log" >&2 || true
+    tail -n 20 "$dir/log/slurmctld.log" "$dir/log/slurmd.log" >&2 || true
     stop
     exit 1
 }
