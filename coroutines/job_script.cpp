@@ -63,10 +63,12 @@ std::string job_script(const JobInfo& j, const config::Runtime& rt) {
     // message. The pid comes first in job.status: a restart that finds it
     // looks for that process. With a pipe, the runner has reported
     // `started` already (the exec of this script succeeded): the header
-    // only records it. Comments are left out: bash reads each character.
+    // only records it. job.status is written in append mode: `tock message`
+    // appends to it too (communication: poll). Comments are left out: bash
+    // reads each character.
     s +=
         R"(tock_send() { { printf '%s\n' "${*//$'\n'/ }" >&"$TOCK_MESSAGE_FD"; } 2>&- || { TOCK_MESSAGE_FD=; "$TOCK_BIN" message --job "$TOCK_TASK_JOB" "$@" 2>>"$TOCK_JOB_DIR/job.err" || true; }; }
-exec {TOCK_STATUS_FD}>"$TOCK_JOB_DIR/job.status"
+: >"$TOCK_JOB_DIR/job.status"; exec {TOCK_STATUS_FD}>>"$TOCK_JOB_DIR/job.status"
 printf 'TOCK_JOB_PID=%s\n%s started\n' $$ $EPOCHSECONDS >&$TOCK_STATUS_FD
 trap : PIPE
 [[ -n ${TOCK_MESSAGE_FD-} ]] || tock_send started

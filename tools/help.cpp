@@ -64,7 +64,8 @@ Operating a running workflow (ids: NAME//CYCLE/TASK, globs, :STATE):
   version    print tock's version
 
 Topics: tock help parameters (ensembles written once), tock help vars
-(--set values for one file's test and real runs).
+(--set values for one file's test and real runs), tock help platforms
+(jobs through Slurm or at).
 
 Every command also takes --help. The documentation is in docs/: workflow.md
 for writing workflows, commands.md for the commands, architecture.md for
@@ -106,6 +107,28 @@ Example:
 
 Example:
   tock list examples/ensemble.yaml --tree --set members=1..3
+)~"},
+    {"platforms", R"~(Platforms and job runners (docs/platforms.md)
+
+  platforms:                   # in the workflow, or ~/.config/tock/global.yaml
+    hpc:
+      job_runner: slurm        # background (default), at, slurm
+      poll_interval: PT30S     # squeue while jobs are queued or running
+      communication: zmq       # zmq (this host), tcp (--host-port), poll (job.status)
+      submit_command: sbatch --account=ops    # also poll_command, kill_command
+  runtime:
+    model:
+      platform: hpc
+      directives: {--mem: 4G, --ntasks: "8"}  # #SBATCH lines; Slurm tasks only
+      time_limit: PT50M                       # also --time=50
+
+Refused jobs are submit-failed with Slurm's reason (retries: {submission:
+[...]} apply); tock kill runs scancel; a restart finds each job by its Slurm
+id and submits none twice. The runner's commands run on this host.
+
+Example (a single-node Slurm on this machine, as root):
+  tests/slurm/cluster.sh start /tmp/slurm && export SLURM_CONF=/tmp/slurm/slurm.conf
+  tock play tests/slurm/fifty.yaml --no-detach
 )~"},
     {"vars", R"~(Variables (docs/workflow.md, "Variables")
 

@@ -978,8 +978,8 @@ int message(const std::string& job_arg, const std::vector<std::string>& words) {
     // scheduler to call: its messages go to its job.status, which its runner
     // reads (the job's own start and end are written there by its script).
     if (*endpoint == '\0') {
-        const char* dir = std::getenv("TOCK_JOB_DIR");
-        if (!dir || (!job_arg.empty() && (!env_job || job_arg != env_job))) {
+        const char* run = std::getenv("TOCK_RUN_DIR");
+        if (!run || !env_job || (!job_arg.empty() && job_arg != env_job)) {
             fmt::print(stderr,
                        "tock message: this job reports by job.status: it can send only "
                        "its own messages\n");
@@ -989,7 +989,9 @@ int message(const std::string& job_arg, const std::vector<std::string>& words) {
             text.rfind("failed ", 0) == 0)
             return 0;
         std::replace(text.begin(), text.end(), '\n', ' ');
-        std::ofstream st(std::string(dir) + "/job.status", std::ios::app);
+        // The job's directory: RUN/log/job/CYCLE/TASK/NN.
+        const std::string dir = fmt::format("{}/log/job/{}", run, env_job);
+        std::ofstream st(dir + "/job.status", std::ios::app);
         st << std::chrono::duration_cast<std::chrono::seconds>(
                   std::chrono::system_clock::now().time_since_epoch())
                   .count()
