@@ -15,7 +15,8 @@ if ! pgrep -x atd >/dev/null; then
     started_atd=1
 fi
 work=$(mktemp -d)
-trap '[ -n "$started_atd" ] && pkill -x atd; rm -rf "$work"' EXIT
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$started_atd" ] && pkill -x atd; rm -rf "$work"' EXIT
 run=$work/run
 state() { sqlite3 "$run/db" "SELECT state FROM task_states WHERE name = '$1'" 2>/dev/null; }
 "$tock" play "$flow" --no-detach --run-dir "$run" >"$work/out" 2>&1 &

@@ -16,9 +16,15 @@ export SLURM_CONF=$cluster/slurm.conf
 host=$(hostname -s)
 work=$(mktemp -d)
 cleanup() {
+    # A scheduler a failed test left running goes with it.
+    local j
+    for j in $(jobs -p); do kill "$j" 2>/dev/null || true; done
     # Leave the node usable for the next test, whatever happened.
     scontrol update nodename="$host" state=resume >/dev/null 2>&1 || true
-    scancel --name=never-mine >/dev/null 2>&1 || true
+    # ... and so do the Slurm jobs of this test's run.
+    local ids
+    ids=$(squeue -h -o '%i %o' 2>/dev/null | awk -v w="$work/" 'index($2, w) == 1 {print $1}')
+    [ -z "$ids" ] || scancel $ids >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
