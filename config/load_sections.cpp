@@ -652,19 +652,8 @@ void Loader::special_tasks(const YAML::Node& n) {
 void Loader::platforms(const YAML::Node& n) {
     wf_.platforms = ov_.platforms;  // the global configuration's
     wf_.platforms["localhost"] = with_runner_defaults(Platform{}, false);
-    if (n.IsDefined() && n.IsMap()) {
-        for (const auto& kv : n) {
-            if (kv.first.Scalar() == "localhost")
-                r_.error(kv.first,
-                         "platform 'localhost' is this host's background runner: give yours "
-                         "another name");
-        }
-    }
-    std::map<std::string, Platform> own;
-    read_platforms(n, own,
+    read_platforms(n, wf_.platforms,
                    [&](const YAML::Node& at, const std::string& msg) { r_.error(at, msg); });
-    own.erase("localhost");
-    for (auto& [name, p] : own) wf_.platforms[name] = std::move(p);
 }
 
 // Directives are written for Slurm: a task whose jobs go elsewhere would

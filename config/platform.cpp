@@ -90,6 +90,14 @@ void read_platforms(const YAML::Node& n, std::map<std::string, Platform>& out,
             bad(kv.first, "a platform's name has no spaces, '/' or ':'");
             continue;
         }
+        // localhost is this host's background runner; a job runner's own
+        // name is that runner on this host (job_runner: slurm alone).
+        if (name == "localhost" || name == "background" || name == "slurm" || name == "at") {
+            bad(kv.first,
+                "the name is tock's own (localhost, background, slurm and at are the "
+                "runners on this host): give yours another");
+            continue;
+        }
         if (!body.IsMap()) {
             bad(body, "its settings are a mapping, such as {job_runner: slurm}");
             continue;

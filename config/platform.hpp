@@ -28,7 +28,7 @@ struct Platform {
     // scheduler), "zmq" (`tock message` to the scheduler's local socket: a
     // job on this host), "tcp" (`tock message` to the scheduler's TCP
     // endpoint, CurveZMQ: the scheduler listens with --host-port), or "poll"
-    // (the job writes job.status; the runner reads it as it polls).
+    // (the job writes job.status; the runner reads it when the job is over).
     std::string communication = "pipe";
     // While one of its jobs is queued or running, the runner asks the batch
     // system this often (not for background jobs: their exits are seen).

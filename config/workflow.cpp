@@ -27,6 +27,11 @@ Workflow Workflow::load(const std::string& path, const Overrides& ov) {
     Overrides with_global = ov;
     const GlobalConfigPath g = global_config_path();
     std::ifstream gin(g.path, std::ios::binary);
+    if (!gin && g.must_exist) {
+        throw ConfigErrors(
+            {{Location{g.path, 0, 0}, "TOCK_GLOBAL_CONFIG names this file, which cannot be read: " +
+                                          std::string(std::strerror(errno))}});
+    }
     if (gin) {
         std::stringstream gs;
         gs << gin.rdbuf();

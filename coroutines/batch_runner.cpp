@@ -99,14 +99,21 @@ BatchRunner::BatchRunner(Loop& loop, Outbox& out, config::Platform platform, std
       tasks_(loop) {}
 
 std::string BatchRunner::header(const config::Runtime& rt, const std::string& workflow,
-                                const std::string& job_dir, const Json& fields) const {
+                                const Json& fields) const {
     if (!slurm(platform_)) return "";
     const std::string name = fmt::format("{}.{}.{}", fields.at("task").get<std::string>(),
                                          fields.at("cycle").get<std::string>(), workflow);
-    return runners::slurm_header(name, job_dir, rt.directives, rt.time_limit);
+    return runners::slurm_header(name, rt.directives, rt.time_limit);
 }
 
 Task<void> BatchRunner::submit(std::vector<BatchJob> jobs) {
+    for (const auto& j : jobs) submitting_.insert(j.name);
+    // A kill that came while the batch system had not answered is done
+    // once it has: the job is cancelled as soon as it has an id.
+    auto heard_of = [&](const std::string& name) {
+        submitting_.erase(name);
+        if (kill_on_submit_.erase(name)) tasks_.spawn(kill(name));
+    };
     // One bash for the batch: for each job, its submit command, the output
     // into the job's job-activity.log, and one line "INDEX STATUS OUTPUT".
     std::string prog =
@@ -118,29 +125,49 @@ Task<void> BatchRunner::submit(std::vector<BatchJob> jobs) {
         const BatchJob& j = jobs[i];
         std::vector<std::string> cmd = platform_.submit_command;
         if (slurm(platform_)) {
-            cmd.insert(cmd.end(), {"--parsable", j.job_dir + "/job"});
+            // The log files on the command line, where the path is one
+            // argument whatever it holds ('%' is sbatch's pattern sign).
+            auto literal = [](std::string s) {
+                std::string out;
+                for (char c : s) out += c == '%' ? std::string("%%") : std::string(1, c);
+                return out;
+            };
+            cmd.insert(cmd.end(),
+                       {"--parsable", "--output=" + literal(j.job_dir + "/job.out"),
+                        "--error=" + literal(j.job_dir + "/job.err"), j.job_dir + "/job"});
         } else {
-            // at runs a line of sh: the job's script, its output in its files.
-            std::ofstream(j.job_dir + "/job.at") << fmt::format(
-                "exec bash {0}/job >{0}/job.out 2>{0}/job.err\n", jobs::shell_quote(j.job_dir));
+            // at runs a line of sh: the job's script in a session of its
+            // own (atd's process group is atd's), its output in its files.
+            std::ofstream(j.job_dir + "/job.at")
+                << fmt::format("exec setsid bash {0}/job >{0}/job.out 2>{0}/job.err\n",
+                               jobs::shell_quote(j.job_dir));
             cmd.insert(cmd.end(), {"-f", j.job_dir + "/job.at", "now"});
         }
         prog += fmt::format("sub {} {}", i, jobs::shell_quote(j.job_dir));
         for (const auto& a : cmd) prog += " " + jobs::shell_quote(a);
         prog += "\n";
     }
+    // The program goes in a file: a batch of thousands of jobs is more than
+    // one argument may hold.
+    const std::string file =
+        fmt::format("{}/.service/submit-{}-{}.sh", run_dir_, platform_.name, ++batches_);
     std::optional<Process> p;
     try {
-        p.emplace(Process::spawn(loop_, {.argv = {"bash", "-c", prog},
-                                         .cwd = run_dir_,
-                                         .message_pipe = true,
-                                         .message_fd = 1}));
+        {
+            std::ofstream f(file);
+            f << prog;
+            if (!f.flush()) throw std::runtime_error("cannot write " + file);
+        }
+        p.emplace(Process::spawn(
+            loop_,
+            {.argv = {"bash", file}, .cwd = run_dir_, .message_pipe = true, .message_fd = 1}));
     } catch (const std::exception& e) {
         for (auto& j : jobs) {
             Json b = j.fields;
             b["error"] =
                 fmt::format("cannot run {}: {}", joined(platform_.submit_command, ' '), e.what());
             out_.post("job.submit-failed", b);
+            heard_of(j.name);
         }
         co_return;
     }
@@ -169,6 +196,7 @@ Task<void> BatchRunner::submit(std::vector<BatchJob> jobs) {
             e["error"] = fmt::format("{} refused the job (exit {}): {}",
                                      platform_.submit_command[0], rc, one_line(text));
             out_.post("job.submit-failed", e);
+            heard_of(j.name);
             continue;
         }
         j.id = *id;
@@ -177,14 +205,18 @@ Task<void> BatchRunner::submit(std::vector<BatchJob> jobs) {
         s["job_id"] = j.id;
         s["at"] = unix_micros();
         out_.post("job.submitted", s);
+        const std::string name = j.name;
         track(std::move(j));
+        heard_of(name);
     }
     (void)co_await p->wait();
+    std::remove(file.c_str());
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         if (heard[i]) continue;
         Json e = jobs[i].fields;
         e["error"] = "the submission ended before it said what became of this job";
         out_.post("job.submit-failed", e);
+        heard_of(jobs[i].name);
     }
 }
 
@@ -202,34 +234,69 @@ void BatchRunner::adopt(BatchJob j) {
     out_.post("job.submitted", s);
     j.adopted = true;
     if (j.id.empty()) {
-        unknown_.push_back(std::move(j));
-        work_.set();
-        return;
+        // The scheduler died before it heard the id: the submission wrote
+        // its output to the job's job-activity.log, id and all.
+        std::ifstream log(j.job_dir + "/job-activity.log");
+        std::string line, said;
+        bool in_submit = false;
+        while (std::getline(log, line)) {
+            if (line.rfind('[', 0) == 0) {
+                in_submit = line.find("] submit: ") != std::string::npos;
+                if (in_submit) said.clear();
+            } else if (in_submit) {
+                said += line + "\n";
+            }
+        }
+        if (auto id = slurm(platform_) ? runners::parse_sbatch(said) : runners::parse_at(said)) {
+            j.id = *id;
+        } else if (!read_status(j.job_dir).exists) {
+            // It never reached the batch system, and never ran: submitted
+            // now, once.
+            std::vector<BatchJob> again{std::move(j)};
+            tasks_.spawn(submit(std::move(again)));
+            return;
+        } else {
+            // It ran, and no id says where: its job.status is all there is.
+            j.id = "unknown";
+        }
     }
     track(std::move(j));
 }
 
 Task<void> BatchRunner::kill(std::string name) {
+    if (submitting_.count(name)) {
+        kill_on_submit_.insert(name);
+        co_return;
+    }
     auto it = jobs_.find(name);
     if (it == jobs_.end()) co_return;
     BatchJob& j = it->second;
     const std::string job_dir = j.job_dir;
     std::vector<std::string> cmd = platform_.kill_command;
-    if (!slurm(platform_) && j.started) {
-        // A running at job is a process of this host: its script's process
-        // group goes, as a background job's does.
+    if (!slurm(platform_)) {
+        // An at job that has started is a process of this host, the leader
+        // of its own session (job.at's setsid): its group goes, SIGTERM
+        // then SIGKILL, as a background job's does. One not started yet
+        // leaves atq with atrm.
         const JobStatus st = read_status(job_dir);
-        if (st.pid) {
-            const pid_t pg = ::getpgid(*st.pid);
-            if (pg > 0 && pg != ::getpgrp()) {
-                ::kill(-pg, SIGTERM);
-            } else {
-                ::kill(*st.pid, SIGTERM);
+        const std::string script = job_dir + "/job";
+        auto alive = [&] {
+            return st.pid && ::getpgid(*st.pid) == *st.pid &&
+                   read_proc_file(fmt::format("/proc/{}/cmdline", *st.pid)).find(script) !=
+                       std::string::npos;
+        };
+        if (alive()) {
+            ::kill(-*st.pid, SIGTERM);
+            activity(job_dir, fmt::format("kill: SIGTERM to process group {}", *st.pid));
+            poke_.set();
+            co_await loop_.clock().sleep_for(std::chrono::seconds(10));
+            if (alive()) {
+                ::kill(-*st.pid, SIGKILL);
+                activity(job_dir, fmt::format("kill: SIGKILL to process group {}", *st.pid));
             }
-            activity(job_dir, fmt::format("kill: SIGTERM to pid {}", *st.pid));
+            poke_.set();
+            co_return;
         }
-        poke_.set();
-        co_return;
     }
     cmd.push_back(j.id);
     const CommandOutput r = co_await run_command(loop_, cmd, run_dir_);
@@ -245,7 +312,7 @@ Task<void> BatchRunner::wake_after(std::chrono::milliseconds d) {
 
 Task<void> BatchRunner::run() {
     for (;;) {
-        while (jobs_.empty() && unknown_.empty()) {
+        while (jobs_.empty()) {
             co_await work_.wait();
             work_.reset();
         }
@@ -294,18 +361,23 @@ Task<void> BatchRunner::poll() {
     // its answer, and is left for the next.
     std::set<std::string> asked;
     for (const auto& [name, j] : jobs_) asked.insert(name);
-    std::vector<BatchJob> unknown = std::move(unknown_);
-    unknown_.clear();
     std::vector<std::string> cmd = platform_.poll_command;
+    bool ask = true;
     if (slurm(platform_)) {
-        cmd.insert(cmd.end(), {"-h", "-t", "all", "-o", "%i|%T|%r|%o"});
-        if (unknown.empty()) {
-            std::vector<std::string> ids;
-            for (const auto& name : asked) ids.push_back(jobs_.at(name).id);
-            cmd.insert(cmd.end(), {"-j", joined(ids, ',')});
+        // Only real ids: one that is not (a job whose id was never heard)
+        // would make squeue refuse the whole list.
+        std::vector<std::string> ids;
+        for (const auto& name : asked) {
+            const std::string& id = jobs_.at(name).id;
+            if (!id.empty() && id.find_first_not_of("0123456789") == std::string::npos)
+                ids.push_back(id);
         }
+        cmd.insert(cmd.end(), {"-h", "-t", "all", "-o", "%i|%T|%r|%o", "-j", joined(ids, ',')});
+        ask = !ids.empty();
     }
-    const CommandOutput r = co_await run_command(loop_, cmd, run_dir_);
+    // (An if, not ?: gcc 12 miscompiles a co_await inside a conditional.)
+    CommandOutput r;
+    if (ask) r = co_await run_command(loop_, cmd, run_dir_);
     const std::vector<runners::RunnerState> seen =
         slurm(platform_) ? runners::parse_squeue(r.text) : runners::parse_atq(r.text);
     // squeue that knows none of the ids says "Invalid job id specified" and
@@ -314,36 +386,21 @@ Task<void> BatchRunner::poll() {
         r.status.ok() || (slurm(platform_) && r.text.find("Invalid job id") != std::string::npos);
     if (!answered) {
         // The batch system did not answer: ask again at the next interval.
-        for (auto& j : unknown) unknown_.push_back(std::move(j));
-        for (auto& [name, j] : jobs_) {
-            activity(j.job_dir, fmt::format("poll: {} failed (exit {}): {}", cmd[0],
-                                            r.status.exit_code, one_line(r.text)));
+        // Each job's log says so once, not at every interval.
+        if (!poll_failing_) {
+            for (auto& [name, j] : jobs_) {
+                activity(j.job_dir, fmt::format("poll: {} failed (exit {}): {}; asking again "
+                                                "every {} s",
+                                                cmd[0], r.status.exit_code, one_line(r.text),
+                                                platform_.poll_interval.count() / 1000));
+            }
         }
+        poll_failing_ = true;
         co_return;
     }
+    poll_failing_ = false;
     std::map<std::string, const runners::RunnerState*> by_id;
     for (const auto& s : seen) by_id[s.id] = &s;
-    // Adopted jobs without an id: found by their script, or never submitted.
-    for (auto& j : unknown) {
-        const std::string script = j.job_dir + "/job";
-        for (const auto& s : seen) {
-            if (s.command == script || s.command == j.job_dir + "/job.at") j.id = s.id;
-        }
-        if (j.id.empty()) {
-            const JobStatus st = read_status(j.job_dir);
-            if (!st.exists) {
-                // Never reached the batch system: it is submitted now, once.
-                std::vector<BatchJob> again{std::move(j)};
-                tasks_.spawn(submit(std::move(again)));
-                continue;
-            }
-            // It ran and the batch system has forgotten it: its job.status
-            // is all there is.
-            j.id = "gone";
-        }
-        asked.insert(j.name);
-        track(std::move(j));
-    }
     std::vector<std::string> over;
     for (auto& [name, j] : jobs_) {
         if (!asked.count(name)) continue;
@@ -380,9 +437,6 @@ Task<void> BatchRunner::poll() {
                 }
                 break;
             case runners::Phase::ended:
-                finish(j, fmt::format("{} job {}: {}", platform_.job_runner, j.id, st.reason));
-                over.push_back(name);
-                break;
             case runners::Phase::failed:
                 finish(j, fmt::format("{} job {}: {}", platform_.job_runner, j.id, st.reason));
                 over.push_back(name);

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,14 +63,17 @@ class BatchRunner {
     const config::Platform& platform() const { return platform_; }
     // The job directory's header lines for this runner (#SBATCH ...).
     std::string header(const config::Runtime& rt, const std::string& workflow,
-                       const std::string& job_dir, const Json& fields) const;
+                       const Json& fields) const;
     // Submit jobs whose scripts are written, as one batch.
     Task<void> submit(std::vector<BatchJob> jobs);
     // A job that was submitted before a restart: track it from here on.
-    // Without an id (the scheduler died before it heard one), it is looked
-    // for by its script; not found and never started, it is submitted.
+    // Without an id (the scheduler died before it heard one), the id is read
+    // from the submission's output in job-activity.log; with none there and
+    // no job.status, it never reached the batch system and is submitted.
     void adopt(BatchJob job);
-    bool tracks(const std::string& name) const { return jobs_.count(name) > 0; }
+    bool tracks(const std::string& name) const {
+        return jobs_.count(name) > 0 || submitting_.count(name) > 0;
+    }
     Task<void> kill(std::string name);
     // Ask the batch system now (`tock poll`).
     void poll_now() { poke_.set(); }
@@ -88,9 +92,12 @@ class BatchRunner {
     config::Platform platform_;
     std::string run_dir_;
     std::map<std::string, BatchJob> jobs_;  // name -> job, while queued or running
-    std::vector<BatchJob> unknown_;         // adopted without an id
+    std::set<std::string> submitting_;      // names whose submission is under way
+    std::set<std::string> kill_on_submit_;  // ... and those killed meanwhile
     Event work_, poke_;
-    Scope tasks_;  // submissions of adopted jobs that never reached it
+    bool poll_failing_ = false;  // the last poll had no answer
+    unsigned batches_ = 0;       // submissions so far (each one's program file)
+    Scope tasks_;                // submissions of adopted jobs that never reached it
 };
 
 // The output of a command run to its end: its exit and every line it wrote

@@ -212,7 +212,7 @@ struct Submitter {
                                                        : opts.scheduler_endpoint);
         try {
             make_job_dir(j.job_dir);
-            j.header = r.header(rt, wf.name, j.job_dir, job);
+            j.header = r.header(rt, wf.name, job);
             write_script(j.job_dir + "/job", jobs::job_script(j, rt));
         } catch (const std::exception& e) {
             Json b = fields(job);

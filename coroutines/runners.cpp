@@ -41,13 +41,11 @@ std::string dashed(const std::string& key) {
 
 }  // namespace
 
-std::string slurm_header(const std::string& job_name, const std::string& job_dir,
+std::string slurm_header(const std::string& job_name,
                          const std::vector<std::pair<std::string, std::string>>& directives,
                          const std::optional<config::Interval>& time_limit) {
     std::string h;
     h += fmt::format("#SBATCH --job-name={}\n", job_name);
-    h += fmt::format("#SBATCH --output={}/job.out\n", job_dir);
-    h += fmt::format("#SBATCH --error={}/job.err\n", job_dir);
     bool has_time = false;
     for (const auto& [k, v] : directives) {
         const std::string key = dashed(k);

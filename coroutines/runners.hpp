@@ -31,12 +31,13 @@ struct RunnerState {
 
 // ---- Slurm ----------------------------------------------------------------
 
-// The #SBATCH lines of a job: its name, its output and error files in its
-// job directory, then the task's directives in order (`--time: "10"` ->
+// The #SBATCH lines of a job: its name, then the task's directives in order (`--time: "10"` ->
 // `#SBATCH --time=10`, `--exclusive: ""` -> `#SBATCH --exclusive`). A task
 // with an execution time limit and no --time directive gets --time from it,
 // in whole minutes rounded up, as in Cylc.
-std::string slurm_header(const std::string& job_name, const std::string& job_dir,
+// (The job's output and error files go on sbatch's command line, where a
+// path with spaces is one argument.)
+std::string slurm_header(const std::string& job_name,
                          const std::vector<std::pair<std::string, std::string>>& directives,
                          const std::optional<config::Interval>& time_limit);
 

@@ -8,14 +8,12 @@
 using namespace tock::runners;
 
 TEST_SUITE("runners") {
-    TEST_CASE("the #SBATCH header: name, log files, directives in order") {
+    TEST_CASE("the #SBATCH header: name, then directives in order") {
         const std::string h = slurm_header(
-            "a.1.flow", "/r/log/job/1/a/01",
-            {{"--time", "10"}, {"mem", "4G"}, {"-p", "debug"}, {"--exclusive", ""}}, std::nullopt);
+            "a.1.flow", {{"--time", "10"}, {"mem", "4G"}, {"-p", "debug"}, {"--exclusive", ""}},
+            std::nullopt);
         CHECK(h ==
               "#SBATCH --job-name=a.1.flow\n"
-              "#SBATCH --output=/r/log/job/1/a/01/job.out\n"
-              "#SBATCH --error=/r/log/job/1/a/01/job.err\n"
               "#SBATCH --time=10\n"
               "#SBATCH --mem=4G\n"
               "#SBATCH -p debug\n"
@@ -24,10 +22,10 @@ TEST_SUITE("runners") {
 
     TEST_CASE("an execution time limit becomes --time in minutes, rounded up, unless set") {
         const tock::config::Interval limit{0, 0, 90};
-        CHECK(slurm_header("n", "/d", {}, limit).find("#SBATCH --time=2\n") != std::string::npos);
-        CHECK(slurm_header("n", "/d", {}, tock::config::Interval{0, 0, 5})
-                  .find("#SBATCH --time=1\n") != std::string::npos);
-        const std::string set = slurm_header("n", "/d", {{"--time", "30"}}, limit);
+        CHECK(slurm_header("n", {}, limit).find("#SBATCH --time=2\n") != std::string::npos);
+        CHECK(slurm_header("n", {}, tock::config::Interval{0, 0, 5}).find("#SBATCH --time=1\n") !=
+              std::string::npos);
+        const std::string set = slurm_header("n", {{"--time", "30"}}, limit);
         CHECK(set.find("--time=30") != std::string::npos);
         CHECK(set.find("--time=2") == std::string::npos);
     }

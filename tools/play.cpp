@@ -634,12 +634,10 @@ std::optional<std::string> latest_run(const std::string& name) {
 // `platforms:`, which Workflow::load reads (docs/platforms.md). Anything
 // else in it is refused: a setting tock accepts does what it says.
 bool read_global_config(PlayOptions& o) {
-    const char* env = std::getenv("TOCK_GLOBAL_CONFIG");
-    const char* home = std::getenv("HOME");
-    const std::string path =
-        env ? env : std::string(home ? home : ".") + "/.config/tock/global.yaml";
+    const config::GlobalConfigPath g = config::global_config_path();
+    const std::string& path = g.path;
     if (!fs::exists(path)) {
-        if (env) {
+        if (g.must_exist) {
             fmt::print(stderr, "tock play: TOCK_GLOBAL_CONFIG names {}, which does not exist\n",
                        path);
             return false;
@@ -974,34 +972,37 @@ int message(const std::string& job_arg, const std::vector<std::string>& words) {
     }
     std::string text;
     for (std::size_t i = 0; i < words.size(); ++i) text += (i ? " " : "") + words[i];
-    // A job whose platform reports by polling (communication: poll) has no
-    // scheduler to call: its messages go to its job.status, which its runner
-    // reads (the job's own start and end are written there by its script).
-    if (*endpoint == '\0') {
-        const char* run = std::getenv("TOCK_RUN_DIR");
-        if (!run || !env_job || (!job_arg.empty() && job_arg != env_job)) {
-            fmt::print(stderr,
-                       "tock message: this job reports by job.status: it can send only "
-                       "its own messages\n");
-            return 1;
-        }
-        if (text == "started" || text == "succeeded" || text == "failed" ||
-            text.rfind("failed ", 0) == 0)
-            return 0;
-        std::replace(text.begin(), text.end(), '\n', ' ');
+    // A job's own messages are written to its job.status as well (its
+    // script writes its start and end there itself): what a scheduler that
+    // was down never heard is read there when it restarts, and a job whose
+    // platform reports by polling (communication: poll, no scheduler to
+    // call) is heard only there.
+    const bool own = env_job && (job_arg.empty() || job_arg == env_job);
+    const char* run_dir = std::getenv("TOCK_RUN_DIR");
+    const bool status_word = text == "started" || text == "succeeded" || text == "failed" ||
+                             text.rfind("failed ", 0) == 0;
+    if (*endpoint == '\0' && !(own && run_dir)) {
+        fmt::print(stderr,
+                   "tock message: this job reports by job.status: it can send only its own "
+                   "messages\n");
+        return 1;
+    }
+    if (own && run_dir && !status_word) {
+        std::string line = text;
+        std::replace(line.begin(), line.end(), '\n', ' ');
         // The job's directory: RUN/log/job/CYCLE/TASK/NN.
-        const std::string dir = fmt::format("{}/log/job/{}", run, env_job);
+        const std::string dir = fmt::format("{}/log/job/{}", run_dir, env_job);
         std::ofstream st(dir + "/job.status", std::ios::app);
         st << std::chrono::duration_cast<std::chrono::seconds>(
                   std::chrono::system_clock::now().time_since_epoch())
                   .count()
-           << ' ' << text << '\n';
-        if (!st.flush()) {
+           << ' ' << line << '\n';
+        if (!st.flush() && *endpoint == '\0') {
             fmt::print(stderr, "tock message: cannot write {}/job.status\n", dir);
             return 1;
         }
-        return 0;
     }
+    if (*endpoint == '\0') return 0;
     // A local job's message pipe, when it has one and the message is its own.
     if (const char* fd_text = std::getenv("TOCK_MESSAGE_FD");
         fd_text && (job_arg.empty() || (env_job && job_arg == env_job))) {
@@ -1026,7 +1027,7 @@ int message(const std::string& job_arg, const std::vector<std::string>& words) {
     std::string to = tcp ? "" : endpoint;
     ChannelOptions co{.heartbeat_interval = std::chrono::seconds(1),
                       .heartbeat_timeout = std::chrono::seconds(5)};
-    if (const char* run = std::getenv("TOCK_RUN_DIR")) {
+    if (const char* run = run_dir) {
         std::ifstream in(std::string(run) + "/.service/contact");
         const Json c = in ? Json::parse(in, nullptr, false) : Json();
         const char* key = tcp ? "messages_tcp" : "endpoint";

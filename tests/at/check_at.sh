@@ -29,5 +29,8 @@ for t in first second after_long; do
     [ "$(state $t)" = succeeded ] || fail "$t is $(state $t)"
 done
 [ "$(state long)" = failed ] || fail "long is $(state long), not failed"
+# The kill reached the job's own process group, not atd's.
+pgrep -x atd >/dev/null || fail "atd died with the killed job"
+[ -f "$run/log/job/1/first/01/job.at" ] || fail "first did not go through at"
 grep -q "submitted (job 01, at job" "$work/out" || fail "the log does not name the at jobs"
 echo "at: two jobs succeeded through atd, a running one killed"

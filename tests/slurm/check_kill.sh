@@ -22,4 +22,5 @@ done
 [ "$(task_state after_queued)" = succeeded ] || fail "after_queued did not run"
 [ "$(task_state after_running)" = succeeded ] || fail "after_running did not run"
 grep -q "scancel $q" "$run/log/job/1/queued/01/job-activity.log" || fail "no scancel of $q logged"
+grep -q "scancel $r" "$run/log/job/1/running/01/job-activity.log" || fail "no scancel of $r logged"
 echo "a queued and a running job killed: both CANCELLED in Slurm, both tasks failed"

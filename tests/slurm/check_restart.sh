@@ -15,6 +15,7 @@ wait_for 30 active || { kill -9 $pid; tail "$work/first.out"; fail "the jobs wer
 pending=$(squeue -h -t PENDING -o %o | grep -c "$run/log/job")
 kill -9 $pid
 wait $pid 2>/dev/null
+[ "$pending" -ge 1 ] || fail "no job was pending in Slurm when the scheduler died"
 sleep 4  # some jobs end while no scheduler listens
 "$tock" play --run-dir "$run" --no-detach >"$work/restart.out" 2>&1 || {
     tail -20 "$work/restart.out"; fail "the restart did not complete"; }

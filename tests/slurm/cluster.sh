@@ -11,7 +11,7 @@
 #
 # Slurm 22.05 from Debian; proctrack/linuxproc and task/none, so that no
 # cgroups are needed; accounting through slurmdbd is not set up, so the
-# scheduler's reconciliation uses squeue and scontrol (docs/platforms.md).
+# scheduler's reconciliation uses squeue (docs/platforms.md).
 # Exits 77 (ctest's "skipped") when the cluster cannot be started here: not
 # root and no Slurm installed.
 set -euo pipefail
