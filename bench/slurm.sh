@@ -2,8 +2,9 @@
 # Jobs through Slurm beside the same jobs through the background runner: N
 # trivial independent jobs (`script: "true"`), medians of ROUNDS runs
 # alternating the two. Prints wall time, the submission rate (jobs from the
-# first submission to the last, per second), and the scheduler's own CPU
-# (user + system of `tock play`), and the ratios. Cylc 8 runs the same
+# first submission to the last, per second), and the CPU of `tock play` and
+# the children it waits for (sbatch and squeue for Slurm; the jobs
+# themselves for the background runner), and the ratios. Cylc 8 runs the same
 # workflow if `cylc` is installed; it is not on a machine set up by
 # ./setup.sh, and the table says so.
 #   bench/slurm.sh [--quick] [BUILD_DIR] [CLUSTER_DIR]
