@@ -1,8 +1,9 @@
 // xtriggers: satisfies the external triggers the task pool waits for.
 //
 // wall_clock and clock triggers are timers on the scheduler's clock (real or
-// virtual): nothing runs until they are due. file_exists is checked at the
-// xtrigger's call interval (default PT10S), as Cylc calls xtrigger functions.
+// virtual): nothing runs until they are due. file_exists is an inotify watch
+// (triggers/file_watch.hpp): no wake-up until the file, or a directory on
+// its way, appears; an interval given with it adds a look at that interval.
 // In simulation and skip modes every other xtrigger is satisfied at once.
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include "coroutines/task_pool.hpp"
 #include "coroutines/wire.hpp"
 #include "scheduler/clock.hpp"
+#include "triggers/file_watch.hpp"
 
 namespace tock::comp {
 
@@ -68,11 +70,15 @@ struct XTriggers {
             co_await loop.clock().sleep_until(wall_time(wf.cycling.add(p, offset)));
         } else if (mode == RunMode::live && function == "file_exists" &&
                    decl != wf.xtriggers.end()) {
+            // Told by inotify, not polled; an interval written with the
+            // trigger (file_exists(...):PT1M) adds a look at that interval,
+            // for file systems that raise no event for changes made on
+            // another host.
             const std::string path = expand(arg(decl->second, "path", 0), label, p);
-            const Duration every = decl->second.interval ? to_duration(*decl->second.interval)
-                                                         : std::chrono::seconds(10);
-            std::error_code ec;
-            while (!std::filesystem::exists(path, ec)) co_await loop.clock().sleep_for(every);
+            std::optional<Duration> every;
+            if (decl->second.interval) every = to_duration(*decl->second.interval);
+            triggers::FileWatch watch(loop, path);
+            co_await watch.wait(every);
         }
         Json b = {{"label", label}, {"point", p.value}, {"cycle", wf.cycling.format(p)}};
         out.post("xtrigger.satisfied", b);
