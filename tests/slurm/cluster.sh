@@ -9,7 +9,8 @@
 #   tests/slurm/cluster.sh env DIR     print the environment a client needs
 #                                      (SLURM_CONF), for eval
 #
-# Slurm 22.05 from Debian; proctrack/linuxproc and task/none, so that no
+# Slurm 22.05 from Debian, on 127.0.0.1 whatever the host name resolves to;
+# proctrack/linuxproc and task/none, so that no
 # cgroups are needed; accounting through slurmdbd is not set up, so the
 # scheduler's reconciliation uses squeue (docs/platforms.md).
 # Exits 77 (ctest's "skipped") when the cluster cannot be started here: not
@@ -76,7 +77,7 @@ configure() {
     mem=$(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 / 2))
     cat >"$dir/slurm.conf" <<CONF
 ClusterName=tock-test
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -107,7 +108,7 @@ SlurmdTimeout=60
 InactiveLimit=0
 KillWait=5
 MpiDefault=none
-NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 CONF
 }
