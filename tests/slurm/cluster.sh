@@ -33,20 +33,21 @@ stop() {
     if [[ -f $dir/slurmctld.pid ]] && kill -0 "$(cat "$dir/slurmctld.pid")" 2>/dev/null; then
         SLURM_CONF=$dir/slurm.conf scancel --full --quiet --user="$(id -un)" 2>/dev/null || true
     fi
-    pkill -f "slurmstepd: \[" 2>/dev/null || true
+    pkill -x slurmstepd 2>/dev/null || true
+    # The pids first: a daemon removes its pid file as it exits.
+    local pids=()
     for d in slurmd slurmctld munged; do
-        if [[ -f $dir/$d.pid ]]; then
-            kill "$(cat "$dir/$d.pid")" 2>/dev/null || true
-        fi
+        pids+=("$(cat "$dir/$d.pid" 2>/dev/null || true)")
     done
-    for d in slurmd slurmctld munged; do
-        if [[ -f $dir/$d.pid ]]; then
-            pid=$(cat "$dir/$d.pid")
-            for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            kill -9 "$pid" 2>/dev/null || true
-            rm -f "$dir/$d.pid"
-        fi
+    for pid in "${pids[@]}"; do
+        [[ -n $pid ]] && kill "$pid" 2>/dev/null || true
     done
+    for pid in "${pids[@]}"; do
+        [[ -n $pid ]] || continue
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+    done
+    rm -f "$dir"/slurmd.pid "$dir"/slurmctld.pid "$dir"/munged.pid
 }
 
 install() {
