@@ -133,8 +133,8 @@ Task<void> BatchRunner::submit(std::vector<BatchJob> jobs) {
                 return out;
             };
             cmd.insert(cmd.end(),
-                       {"--parsable", "--output=" + literal(j.job_dir + "/job.out"),
-                        "--error=" + literal(j.job_dir + "/job.err"), j.job_dir + "/job"});
+                       {"--parsable", fmt::format("--output={}/job.out", literal(j.job_dir)),
+                        fmt::format("--error={}/job.err", literal(j.job_dir)), j.job_dir + "/job"});
         } else {
             // at runs a line of sh: the job's script in a session of its
             // own (atd's process group is atd's), its output in its files.
@@ -144,7 +144,10 @@ Task<void> BatchRunner::submit(std::vector<BatchJob> jobs) {
             cmd.insert(cmd.end(), {"-f", j.job_dir + "/job.at", "now"});
         }
         prog += fmt::format("sub {} {}", i, jobs::shell_quote(j.job_dir));
-        for (const auto& a : cmd) prog += " " + jobs::shell_quote(a);
+        for (const auto& a : cmd) {
+            prog += ' ';
+            prog += jobs::shell_quote(a);
+        }
         prog += "\n";
     }
     // The program goes in a file: a batch of thousands of jobs is more than
@@ -156,7 +159,7 @@ Task<void> BatchRunner::submit(std::vector<BatchJob> jobs) {
         {
             std::ofstream f(file);
             f << prog;
-            if (!f.flush()) throw std::runtime_error("cannot write " + file);
+            if (!f.flush()) throw std::runtime_error(fmt::format("cannot write {}", file));
         }
         p.emplace(Process::spawn(
             loop_,

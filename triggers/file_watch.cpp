@@ -1,5 +1,6 @@
 #include "triggers/file_watch.hpp"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <stdexcept>
@@ -59,7 +60,7 @@ bool FileWatch::rewatch() {
             if (uv_fs_event_init(loop_.uv(), handle_) != 0) {
                 delete handle_;
                 handle_ = nullptr;
-                throw std::runtime_error("cannot watch " + dir);
+                throw std::runtime_error(fmt::format("cannot watch {}", dir));
             }
             handle_->data = this;
             const int rc = uv_fs_event_start(
@@ -70,7 +71,7 @@ bool FileWatch::rewatch() {
                 dir.c_str(), 0);
             if (rc != 0) {
                 stop();
-                throw std::runtime_error("cannot watch " + dir + ": " + uv_strerror(rc));
+                throw std::runtime_error(fmt::format("cannot watch {}: {}", dir, uv_strerror(rc)));
             }
             dir_ = dir;
         }
