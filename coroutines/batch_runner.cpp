@@ -139,7 +139,7 @@ Task<void> BatchRunner::submit(std::vector<BatchJob> jobs) {
             // at runs a line of sh: the job's script in a session of its
             // own (atd's process group is atd's), its output in its files.
             std::ofstream(j.job_dir + "/job.at")
-                << fmt::format("exec setsid bash {0}/job >{0}/job.out 2>{0}/job.err\n",
+                << fmt::format("exec setsid -w bash {0}/job >{0}/job.out 2>{0}/job.err\n",
                                jobs::shell_quote(j.job_dir));
             cmd.insert(cmd.end(), {"-f", j.job_dir + "/job.at", "now"});
         }

@@ -23,6 +23,9 @@ state() { sqlite3 "$run/db" "SELECT state FROM task_states WHERE name = '$1'" 2>
 pid=$!
 for _ in $(seq 300); do [ "$(state long)" = running ] && break; sleep 0.1; done
 [ "$(state long)" = running ] || { kill $pid; cat "$work/out"; fail "long did not start"; }
+# Polled twice more (every second), it is still running: atq still has it.
+sleep 2.5
+[ "$(state long)" = running ] || { cat "$work/out"; fail "long was taken for over while it ran"; }
 "$tock" kill "$run//1/long" >/dev/null || fail "tock kill failed"
 wait $pid || { tail -20 "$work/out"; fail "the workflow did not end well"; }
 for t in first second after_long; do
