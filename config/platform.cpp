@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "config/reader.hpp"
 #include "config/workflow.hpp"
 
 namespace tock::config {
@@ -58,12 +59,6 @@ bool this_host(const std::string& h) {
 const std::vector<std::string> kKeys = {
     "job_runner",     "hosts",        "communication", "poll_interval",
     "submit_command", "poll_command", "kill_command",  "meta"};
-
-std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-    return s;
-}
 
 }  // namespace
 
@@ -134,7 +129,7 @@ void read_platforms(const YAML::Node& n, std::map<std::string, Platform>& out,
                 if (!v.IsScalar() ||
                     std::find(known.begin(), known.end(), v.Scalar()) == known.end())
                     bad(v, fmt::format("unknown job runner '{}': use {}",
-                                       v.IsScalar() ? v.Scalar() : "", join(known)));
+                                       v.IsScalar() ? v.Scalar() : "", detail::join(known)));
                 else
                     p.job_runner = v.Scalar();
             } else if (key == "hosts") {
@@ -179,7 +174,7 @@ void read_platforms(const YAML::Node& n, std::map<std::string, Platform>& out,
             } else if (key == "kill_command") {
                 p.kill_command = command(v, key);
             } else if (key != "meta") {
-                bad(s.first, fmt::format("unknown key '{}' (known: {})", key, join(kKeys)));
+                bad(s.first, fmt::format("unknown key '{}' (known: {})", key, detail::join(kKeys)));
             }
         }
         p = with_runner_defaults(std::move(p), communication_set);

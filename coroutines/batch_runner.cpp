@@ -35,6 +35,19 @@ JobStatus read_status(const std::string& job_dir) {
     return st;
 }
 
+void tell_status(Outbox& out, const Json& fields, const JobStatus& st, std::size_t& told) {
+    for (; told < st.messages.size(); ++told) {
+        Json said = fields;
+        said["message"] = st.messages[told];
+        out.post("job.said", said);
+    }
+}
+
+std::string job_dir_of(const std::string& run_dir, const std::string& cycle,
+                       const std::string& task, int num) {
+    return fmt::format("{}/log/job/{}/{}/{:02}", run_dir, cycle, task, num);
+}
+
 Task<CommandOutput> run_command(Loop& loop, std::vector<std::string> argv, std::string cwd) {
     // stderr joins stdout, so that the text is in the order it was written.
     std::vector<std::string> args = {"bash", "-c", "exec 2>&1; exec \"$@\"", "tock-runner"};
@@ -330,19 +343,11 @@ Task<void> BatchRunner::run() {
     }
 }
 
-void BatchRunner::tell(BatchJob& j, const JobStatus& st) {
-    for (; j.told < st.messages.size(); ++j.told) {
-        Json said = j.fields;
-        said["message"] = st.messages[j.told];
-        out_.post("job.said", said);
-    }
-}
-
 void BatchRunner::finish(BatchJob& j, const std::string& reason) {
     const JobStatus st = read_status(j.job_dir);
     // What the job wrote while nobody listened: all of it when it reports
     // by job.status, or when it ran across a restart.
-    if (platform_.communication == "poll" || j.adopted) tell(j, st);
+    if (platform_.communication == "poll" || j.adopted) tell_status(out_, j.fields, st, j.told);
     Json e = j.fields;
     if (st.exit) {
         e["exit"] = *st.exit == "SUCCEEDED" ? 0 : 1;

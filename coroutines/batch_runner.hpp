@@ -41,6 +41,12 @@ struct JobStatus {
     std::optional<std::string> exit;  // SUCCEEDED, or why it failed
 };
 JobStatus read_status(const std::string& job_dir);
+// Pass on the messages of `st` from the `told`th on, as job.said for the job
+// whose fields are `fields`; `told` ends past the last.
+void tell_status(Outbox& out, const Json& fields, const JobStatus& st, std::size_t& told);
+// A job's log directory: RUN_DIR/log/job/CYCLE/TASK/NN.
+std::string job_dir_of(const std::string& run_dir, const std::string& cycle,
+                       const std::string& task, int num);
 
 // One job in a batch system.
 struct BatchJob {
@@ -84,7 +90,6 @@ class BatchRunner {
     Task<void> wake_after(std::chrono::milliseconds d);
     Task<void> poll();
     void finish(BatchJob& j, const std::string& reason);
-    void tell(BatchJob& j, const JobStatus& st);
     void track(BatchJob j);
 
     Loop& loop_;

@@ -186,15 +186,9 @@ struct Submitter {
         const std::string cycle = job.at("cycle").get<std::string>();
         const std::string task = job.at("task").get<std::string>();
         const int num = job.at("num").get<int>();
-        return {wf.name,
-                task,
-                cycle,
-                num,
-                opts.run_dir,
-                fmt::format("{}/log/job/{}/{}/{:02}", opts.run_dir, cycle, task, num),
-                endpoint,
-                opts.tock_bin,
-                ""};
+        return {wf.name,  task,          cycle,
+                num,      opts.run_dir,  job_dir_of(opts.run_dir, cycle, task, num),
+                endpoint, opts.tock_bin, ""};
     }
 
     // A job for a batch system, its directory and script written; nullopt
@@ -356,8 +350,7 @@ struct Submitter {
             co_await simulated(std::move(job));
             co_return;
         }
-        const std::string job_dir =
-            fmt::format("{}/log/job/{}/{}/{:02}", opts.run_dir, r.cycle, r.name, r.submit_num);
+        const std::string job_dir = job_dir_of(opts.run_dir, r.cycle, r.name, r.submit_num);
         // A batch system's job: its runner tracks it from its id (or finds
         // it by its script), and launches nothing twice. The job's runner is
         // the one it was submitted to, whatever the platform says now.
@@ -400,15 +393,9 @@ struct Submitter {
         if (pid) sub["pid"] = *pid;
         sub["adopted"] = true;
         out.post("job.submitted", sub);
+        const Json head = fields(job);
         std::size_t told = 0;
-        auto tell = [&](const JobStatus& now) {
-            for (; told < now.messages.size(); ++told) {
-                Json said = fields(job);
-                said["message"] = now.messages[told];
-                out.post("job.said", said);
-            }
-        };
-        tell(st);
+        tell_status(out, head, st, told);
         if (!st.exit && alive) {
             adopted[name] = *pid;
             ExitWatch watch(loop, *pid);
@@ -422,7 +409,7 @@ struct Submitter {
             }
             adopted.erase(name);
             st = read_status(job_dir);
-            tell(st);
+            tell_status(out, head, st, told);
         }
         Json e = fields(job);
         // Not our child: its exit status is what it wrote, and a job that
@@ -445,16 +432,12 @@ struct Submitter {
             }
         }
         if (!real_jobs(opts.mode) || running.count(name) || adopted.count(name)) return;
-        const std::string job_dir =
-            fmt::format("{}/log/job/{}/{}/{:02}", opts.run_dir, job.at("cycle").get<std::string>(),
-                        job.at("task").get<std::string>(), job.at("num").get<int>());
-        const JobStatus st = read_status(job_dir);
+        const JobStatus st =
+            read_status(job_dir_of(opts.run_dir, job.at("cycle").get<std::string>(),
+                                   job.at("task").get<std::string>(), job.at("num").get<int>()));
         if (!st.exists || !st.exit) return;
-        for (const auto& m : st.messages) {
-            Json said = fields(job);
-            said["message"] = m;
-            out.post("job.said", said);
-        }
+        std::size_t told = 0;
+        tell_status(out, fields(job), st, told);
         Json e = fields(job);
         e["exit"] = *st.exit == "SUCCEEDED" ? 0 : 1;
         e["signal"] = 0;
