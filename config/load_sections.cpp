@@ -10,6 +10,8 @@
 #include <map>
 #include <set>
 
+#include <unistd.h>
+
 #include "config/loader.hpp"
 
 namespace tock::config::detail {
@@ -17,7 +19,8 @@ namespace tock::config::detail {
 namespace {
 
 const std::vector<std::string> kTopKeys = {"name",       "meta",    "vars",       "scheduler",
-                                           "parameters", "runtime", "scheduling", "platforms"};
+                                           "parameters", "runtime", "scheduling", "platforms",
+                                           "plugins"};
 const std::vector<std::string> kSchedulerKeys = {
     "utc_mode", "cycle_point_format", "cycle_point_time_zone", "allow_implicit_tasks", "events"};
 const std::vector<std::string> kWorkflowEventKeys = {"stall_timeout",
@@ -65,6 +68,7 @@ void Loader::run() {
         r_.error(r_.loc(top), "missing 'scheduling': a workflow needs at least scheduling.graph");
         throw ConfigErrors(errs_);
     }
+    plugins(r_.get(top, "plugins"));
     scheduling(sched);
     platforms(r_.get(top, "platforms"));
     parameters(r_.get(top, "parameters"));
@@ -358,8 +362,52 @@ void Loader::xtriggers(const YAML::Node& n) {
                 }
             }
         }
+        if (!x.function.empty() && !builtin_xtrigger(x.function)) check_plugin(x, kv.second);
         wf_.xtriggers[x.label] = std::move(x);
     }
+}
+
+void Loader::plugins(const YAML::Node& n) {
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!r_.keys(n, "plugins", {"path", "heartbeat"})) return;
+    const YAML::Node path = r_.get(n, "path");
+    if (path.IsDefined() && !path.IsNull()) {
+        if (!path.IsSequence()) {
+            r_.error(path, "plugins.path is a list of directories");
+        } else {
+            for (const auto& d : path) {
+                if (auto s = r_.str(d, "a plugins.path directory")) wf_.plugins.path.push_back(*s);
+            }
+        }
+    }
+    const YAML::Node hb = r_.get(n, "heartbeat");
+    wf_.plugins.heartbeat = exact_interval(hb);
+    if (wf_.plugins.heartbeat && wf_.plugins.heartbeat->months == 0 &&
+        wf_.plugins.heartbeat->seconds < 1) {
+        r_.error(hb, "plugins.heartbeat must be at least PT1S");
+    }
+}
+
+void Loader::check_plugin(const XTrigger& x, const YAML::Node& node) {
+    const auto dot = x.function.find('.');
+    const std::string plugin = x.function.substr(0, dot);
+    std::vector<std::string> dirs = wf_.plugin_dirs();
+    if (const char* path = std::getenv("PATH")) {
+        for (std::string_view rest = path; !rest.empty();) {
+            const auto colon = rest.find(':');
+            dirs.emplace_back(rest.substr(0, colon));
+            rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+        }
+    }
+    const std::string program = "tock-trigger-" + plugin;
+    for (const auto& d : dirs) {
+        const std::string candidate = (d.empty() ? std::string(".") : d) + "/" + program;
+        if (::access(candidate.c_str(), X_OK) == 0) return;
+    }
+    r_.error(node, fmt::format("xtrigger '{}' calls '{}', which is not built in ({}), and no "
+                               "plugin program {} is in the workflow's bin/, plugins.path or PATH "
+                               "(docs/plugins.md)",
+                               x.label, x.function, join(builtin_xtriggers(), ", "), program));
 }
 
 // function(arg, key=value, ...)[:INTERVAL]
@@ -372,7 +420,10 @@ void Loader::parse_xtrigger(const std::string& s, const YAML::Node& node, XTrigg
     }
     x.function = s.substr(0, open);
     x.function.erase(x.function.find_last_not_of(" ") + 1);
-    if (!valid_name(x.function)) {
+    // A plugin's function may be named with its plugin: NAME.function.
+    const auto dot = x.function.find('.');
+    if (!valid_name(x.function.substr(0, dot)) ||
+        (dot != std::string::npos && !valid_name(x.function.substr(dot + 1)))) {
         r_.error(r_.inside(node, 0), fmt::format("'{}' is not a function name", x.function));
     }
     // Split arguments at top-level commas, honouring quotes.

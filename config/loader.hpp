@@ -60,6 +60,10 @@ class Loader {
     std::optional<Interval> interval(const YAML::Node& n, const Cycling& c, const char* example);
     void scheduling(const YAML::Node& n);
     void xtriggers(const YAML::Node& n);
+    void plugins(const YAML::Node& n);
+    // An xtrigger calling a function that is not built in: its plugin's
+    // program must be found.
+    void check_plugin(const XTrigger& x, const YAML::Node& node);
     void parse_xtrigger(const std::string& s, const YAML::Node& node, XTrigger& x);
     static std::string unquote(std::string v);
     void check_templates(const std::string& t, const YAML::Node& node, std::size_t base);

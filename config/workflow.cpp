@@ -1,6 +1,7 @@
 #include "config/workflow.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -66,6 +67,34 @@ Workflow Workflow::parse(const std::string& text, const std::string& file, const
         wf.name = base.empty() ? "workflow" : base;
     }
     return wf;
+}
+
+const std::vector<std::string>& builtin_xtriggers() {
+    static const std::vector<std::string> names = {"wall_clock", "file_exists", "workflow_state",
+                                                   "xrandom",    "echo",        "interval"};
+    return names;
+}
+
+bool builtin_xtrigger(const std::string& function) {
+    const auto& b = builtin_xtriggers();
+    return std::find(b.begin(), b.end(), function) != b.end();
+}
+
+std::vector<std::string> Workflow::plugin_dirs() const {
+    // Relative to the workflow file's directory.
+    std::string base = file.substr(0, file.find_last_of('/') == std::string::npos
+                                          ? 0
+                                          : file.find_last_of('/'));
+    if (base.empty()) base = file.find('/') == 0 ? "/" : ".";
+    std::error_code ec;
+    const std::string abs_base = std::filesystem::absolute(base, ec).lexically_normal().string();
+    auto resolve = [&](const std::string& d) {
+        if (!d.empty() && d[0] == '/') return d;
+        return (std::filesystem::path(abs_base) / d).lexically_normal().string();
+    };
+    std::vector<std::string> out = {resolve("bin")};
+    for (const auto& d : plugins.path) out.push_back(resolve(d));
+    return out;
 }
 
 bool Workflow::is_task(const std::string& n) const {

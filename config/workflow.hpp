@@ -114,6 +114,18 @@ struct XTrigger {
     Location where;
 };
 
+// The xtrigger functions tock runs itself; any other is a plugin's
+// (docs/plugins.md).
+const std::vector<std::string>& builtin_xtriggers();
+bool builtin_xtrigger(const std::string& function);
+
+// `plugins:` (docs/plugins.md): where trigger plugins are found, and how
+// often a plugin with watches outstanding is asked whether it is alive.
+struct PluginSettings {
+    std::vector<std::string> path;     // directories, before PATH (relative: to the file's)
+    std::optional<Interval> heartbeat;  // nullopt: PT30S
+};
+
 struct WorkflowEvents {
     std::optional<Interval> stall_timeout, inactivity_timeout, workflow_timeout;
     bool abort_on_stall_timeout = false;
@@ -200,6 +212,7 @@ class Workflow {
     std::map<std::string, Interval> clock_expire;
     std::map<std::string, Queue> queues;
     std::map<std::string, XTrigger> xtriggers;
+    PluginSettings plugins;
     std::map<std::string, Parameter> parameters;  // task parameters, by name
     std::map<std::string, Runtime> runtime;       // every namespace, root included
     // Platforms by name: the global configuration's, then the workflow's
@@ -211,6 +224,10 @@ class Workflow {
     std::vector<Location> sources;      // graph node locations, see Trigger::source
     // What is allowed but likely a mistake (tock validate prints these).
     std::vector<Diagnostic> warnings;
+
+    // Where trigger plugins' programs are looked for before PATH: the
+    // workflow's bin/, then plugins.path, as absolute directories.
+    std::vector<std::string> plugin_dirs() const;
 
     // Where a task's jobs run: its `platform`, or for `job_runner` alone
     // that runner on this host with its defaults, or localhost.

@@ -153,10 +153,6 @@ struct MessagesOptions {
 // `ready` is set once the server listens.
 Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
                         MessagesOptions opts, Event* ready = nullptr);
-// Why a live run cannot take this workflow ("" if it can): an xtrigger
-// calling a function this version cannot run live. `tock play` refuses such
-// a file, and `tock reload` refuses it before anything changes.
-std::string live_refusal(const config::Workflow& wf);
 Task<void> xtriggers(Loop& loop, const config::Workflow& wf, const Endpoints& ep, RunMode mode,
                      std::string run_dir);
 // `adopt`: on a restart, the jobs that were active; those that had started

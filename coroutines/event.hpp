@@ -21,6 +21,7 @@ struct BusEvent {
     std::string_view label, kind;
     bool restart = false;
     std::optional<std::string> settings;  // a settings event's settings, as JSON text
+    std::optional<std::string> results;   // a satisfied xtrigger's results, as JSON text
     bool adopted = false;                 // a job found running on a restart
     // The task or job.
     std::int64_t point = 0;

@@ -6,6 +6,7 @@
 // reply leaves (docs/protocol.md lists every op).
 #include <fmt/format.h>
 
+#include <cctype>
 #include <ctime>
 
 #include "coroutines/pool_driver.hpp"
@@ -155,6 +156,28 @@ Json Driver::job_broadcast(const TaskId& id) const {
         }
     }
     return out;
+}
+
+void Driver::add_xtrigger_env(const TaskId& id, Json& settings) const {
+    auto name = [](const std::string& s) {
+        std::string out;
+        for (const char c : s) {
+            out += std::isalnum(static_cast<unsigned char>(c))
+                       ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+                       : '_';
+        }
+        return out;
+    };
+    for (const auto& x : pool.xtriggers_of(id)) {
+        auto it = xtrigger_results.find(x);
+        if (it == xtrigger_results.end()) continue;
+        for (const auto& [k, v] : it->second.items()) {
+            const std::string key =
+                fmt::format("environment.TOCK_XTRIGGER_{}_{}", name(x.first), name(k));
+            // An operator's broadcast of the same variable wins.
+            if (!settings.contains(key)) settings[key] = v.is_string() ? v : Json(v.dump());
+        }
+    }
 }
 
 void Driver::command(const Json& c) {

@@ -18,7 +18,7 @@ Task<void> task_pool(Loop& loop, const config::Workflow& wf, const Endpoints& ep
     Publisher pub(loop, "task_pool", ep.task_pool);
     Subscriber sub(loop, "task_pool");
     listen(sub, {ep.job_messages, ep.xtriggers, ep.health, ep.commands},
-           {"job.", "xtrigger.satisfied", "stop", "timeout", "command"});
+           {"job.", "xtrigger.", "stop", "timeout", "command"});
     co_await sub.ready();
     co_await pub.wait_for_subscribers(ep.task_pool_subscribers);
     Outbox out(loop, pub);

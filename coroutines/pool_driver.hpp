@@ -29,6 +29,9 @@ struct Driver {
     Event dirty;
     Event finished;
     std::set<std::pair<std::string, config::Point>> wanted_sent;
+    // What satisfied xtriggers returned, for their dependent jobs'
+    // environment (TOCK_XTRIGGER_<LABEL>_<NAME>).
+    std::map<std::pair<std::string, config::Point>, Json> xtrigger_results;
     std::set<TaskId> armed_retries, armed_expiry;
     std::vector<TaskId> to_arm;  // tasks that may have a retry delay to wait
     bool stalled = false, held = false, done = false;
@@ -65,6 +68,9 @@ struct Driver {
         out.post("workflow", Json{{"event", "settings"}, {"settings", std::move(s)}});
     }
     Json job_broadcast(const TaskId& id) const;
+    // TOCK_XTRIGGER_<LABEL>_<NAME> for each result of the xtriggers the
+    // task waited for, into its job's settings (as a broadcast would).
+    void add_xtrigger_env(const TaskId& id, Json& settings) const;
     void arm_wall_stop();
     Json show(const TaskId& id);
     Json dump();
@@ -243,7 +249,17 @@ struct Driver {
             tasks.push_back(std::move(t));
         }
         std::vector<std::pair<std::string, config::Point>> xts;
-        for (const auto& [label, p] : snap.xtriggers) xts.emplace_back(label, config::Point{p});
+        for (const auto& x : snap.xtriggers) {
+            xts.emplace_back(x.label, config::Point{x.point});
+            if (!x.results.empty()) {
+                try {
+                    xtrigger_results[{x.label, config::Point{x.point}}] = Json::parse(x.results);
+                } catch (const std::exception&) {
+                    // Written by the store from JSON: cannot happen; the
+                    // job then goes without these variables.
+                }
+            }
+        }
         pool.restore(tasks, xts, start_tasks);
         for (const auto& [id, at] : retries) {
             const auto left =
@@ -318,10 +334,9 @@ struct Driver {
                 if (jobs.size() > 1) jobs += ',';
                 JsonText job;
                 job.task(wf, id.point, id.name, t->submit_num);
-                if (!broadcasts.empty()) {
-                    const Json b = job_broadcast(id);
-                    if (!b.empty()) job.raw("broadcast", b.dump());
-                }
+                Json b = broadcasts.empty() ? Json::object() : job_broadcast(id);
+                if (!xtrigger_results.empty()) add_xtrigger_env(id, b);
+                if (!b.empty()) job.raw("broadcast", b.dump());
                 jobs += job.take();
                 const std::vector<std::string> met = pool.met(id);
                 post("triggered", id, nullptr, &met);
@@ -429,11 +444,27 @@ struct Driver {
     void other(const std::string& topic, const Json& body) {
         if (done) return;
         if (topic == "xtrigger.satisfied") {
-            pool.xtrigger(body.at("label").get<std::string>(), point_of(body));
-            out.post("workflow", Json{{"event", "xtrigger"},
+            const std::string label = body.at("label").get<std::string>();
+            pool.xtrigger(label, point_of(body));
+            Json e = {{"event", "xtrigger"},
+                      {"label", body["label"]},
+                      {"point", body["point"]},
+                      {"cycle", body["cycle"]}};
+            if (body.contains("results") && body["results"].is_object()) {
+                xtrigger_results[{label, point_of(body)}] = body["results"];
+                e["results"] = body["results"];
+            }
+            out.post("workflow", e);
+        } else if (topic == "xtrigger.failed") {
+            pool.xtrigger_failed(body.at("label").get<std::string>(), point_of(body),
+                                 body.value("reason", ""));
+            out.post("workflow", Json{{"event", "xtrigger-failed"},
                                       {"label", body["label"]},
                                       {"point", body["point"]},
-                                      {"cycle", body["cycle"]}});
+                                      {"cycle", body["cycle"]},
+                                      {"reason", body.value("reason", "")}});
+        } else if (topic == "xtrigger.note") {
+            out.post("workflow", Json{{"event", "xtrigger-note"}, {"text", body.value("text", "")}});
         } else if (topic == "timeout" && body.contains("workflow")) {
             // A workflow timer passed and the workflow stays up.
             out.post("workflow", Json{{"event", "timeout"},

@@ -378,6 +378,12 @@ Task<Outcome> reporter(Loop& loop, const config::Workflow& wf, const Endpoints& 
             } else if (ev == "xtrigger") {
                 r.line(body.at("cycle").get<std::string>(),
                        fmt::format("xtrigger {} satisfied", body.at("label").get<std::string>()));
+            } else if (ev == "xtrigger-failed") {
+                r.line(body.at("cycle").get<std::string>(),
+                       fmt::format("xtrigger {} cannot be satisfied: {}",
+                                   body.at("label").get<std::string>(), body.value("reason", "")));
+            } else if (ev == "xtrigger-note") {
+                r.line(wf.name, body.value("text", ""));
             }
         }
     };

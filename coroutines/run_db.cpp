@@ -77,6 +77,7 @@ CREATE TABLE IF NOT EXISTS xtriggers (
     point INTEGER NOT NULL,
     cycle TEXT NOT NULL,
     time  TEXT NOT NULL,
+    results TEXT,
     PRIMARY KEY (label, point)
 ) WITHOUT ROWID;
 )";
@@ -188,6 +189,16 @@ RunDb::RunDb(const std::string& path) : path_(path) {
         exec("PRAGMA synchronous=NORMAL");
         exec("PRAGMA foreign_keys=OFF");
         exec(kSchema);
+        // A run database from before xtriggers kept their results.
+        bool has_results = false;
+        query("SELECT name FROM pragma_table_info('xtriggers')", nullptr,
+              [&](sqlite3_stmt* s) {
+                  const auto* name = sqlite3_column_text(s, 0);
+                  has_results = has_results ||
+                                (name && std::string_view(reinterpret_cast<const char*>(name)) ==
+                                             "results");
+              });
+        if (!has_results) exec("ALTER TABLE xtriggers ADD COLUMN results TEXT");
         upsert_task_ = prepare(
             "INSERT INTO task_states (point, name, cycle, state, submit_num, retries_used, "
             "submit_retries_used, retry_at, held, in_pool, outputs, updated) VALUES "
@@ -222,7 +233,8 @@ RunDb::RunDb(const std::string& path) : path_(path) {
             "exit_code = COALESCE(?11, exit_code), signal = COALESCE(?12, signal) "
             "WHERE point = ?1 AND name = ?2 AND submit_num = ?3");
         insert_xtrigger_ = prepare(
-            "INSERT OR IGNORE INTO xtriggers (label, point, cycle, time) VALUES (?1, ?2, ?3, ?4)");
+            "INSERT OR IGNORE INTO xtriggers (label, point, cycle, time, results) VALUES (?1, ?2, ?3, "
+            "?4, ?5)");
         begin_ = prepare("BEGIN IMMEDIATE");
         commit_ = prepare("COMMIT");
         set_param_ = prepare(
@@ -359,12 +371,14 @@ void RunDb::apply(const comp::BusEvent& e, std::int64_t now) {
     const std::string& time = stamp(now);
     if (e.topic == "workflow") {
         if (e.event == "xtrigger") {
-            if (Binder(insert_xtrigger_)
-                    .text(1, e.label)
-                    .integer(2, e.point)
-                    .text(3, e.cycle)
-                    .text(4, time)
-                    .step() != SQLITE_DONE)
+            Binder b(insert_xtrigger_);
+            b.text(1, e.label).integer(2, e.point).text(3, e.cycle).text(4, time);
+            if (e.results) {
+                b.text(5, *e.results);
+            } else {
+                b.null(5);
+            }
+            if (b.step() != SQLITE_DONE)
                 fail("recording an xtrigger");
         } else if (e.event == "startup") {
             if (!e.restart) set_param("started", time);
@@ -563,8 +577,8 @@ Snapshot RunDb::snapshot() {
             if (sqlite3_column_type(s, 7) != SQLITE_NULL) j.started_at = sqlite3_column_int64(s, 7);
             snap.active_jobs.push_back(std::move(j));
         });
-    query("SELECT label, point FROM xtriggers", nullptr, [&](sqlite3_stmt* s) {
-        snap.xtriggers.emplace_back(text(s, 0), sqlite3_column_int64(s, 1));
+    query("SELECT label, point, results FROM xtriggers", nullptr, [&](sqlite3_stmt* s) {
+        snap.xtriggers.push_back({text(s, 0), sqlite3_column_int64(s, 1), text(s, 2)});
     });
     snap.settings = param("settings");
     return snap;

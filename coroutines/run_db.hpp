@@ -53,7 +53,12 @@ struct JobRow {
 struct Snapshot {
     std::vector<TaskRow> tasks;
     std::vector<JobRow> active_jobs;
-    std::vector<std::pair<std::string, std::int64_t>> xtriggers;  // label, point
+    struct XTriggerRow {
+        std::string label;
+        std::int64_t point = 0;
+        std::string results;  // JSON object text, "" for none
+    };
+    std::vector<XTriggerRow> xtriggers;  // the satisfied ones
     std::optional<std::string> settings;  // what operators set (JSON), if any
 };
 

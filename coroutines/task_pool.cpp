@@ -592,7 +592,12 @@ bool TaskPool::expire(const TaskId& id) {
 }
 
 void TaskPool::xtrigger(const std::string& label, Point p) {
+    failed_xtriggers_.erase({label, p});
     if (xtriggers_.insert({label, p}).second) recheck_all();
+}
+
+void TaskPool::xtrigger_failed(const std::string& label, Point p, std::string reason) {
+    if (!xtriggers_.count({label, p})) failed_xtriggers_[{label, p}] = std::move(reason);
 }
 
 void TaskPool::maybe_remove(const TaskId& id) {
@@ -666,7 +671,8 @@ std::set<std::pair<std::string, Point>> TaskPool::wanted_xtriggers() const {
         if (t.state != State::waiting || t.runahead) continue;
         for (const auto& p : t.prereqs) {
             each_trigger(p, [&](const config::Trigger& tr) {
-                if (!tr.xtrigger.empty() && !xtriggers_.count({tr.xtrigger, tr.point})) {
+                if (!tr.xtrigger.empty() && !xtriggers_.count({tr.xtrigger, tr.point}) &&
+                    !failed_xtriggers_.count({tr.xtrigger, tr.point})) {
                     out.insert({tr.xtrigger, tr.point});
                 }
             });
@@ -697,6 +703,18 @@ std::vector<std::string> TaskPool::met(const TaskId& id) const {
     }
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::vector<std::pair<std::string, Point>> TaskPool::xtriggers_of(const TaskId& id) const {
+    std::vector<std::pair<std::string, Point>> out;
+    auto it = pool_.find(id);
+    if (it == pool_.end()) return out;
+    for (const auto& p : it->second.prereqs) {
+        each_trigger(p, [&](const config::Trigger& tr) {
+            if (!tr.xtrigger.empty()) out.emplace_back(tr.xtrigger, tr.point);
+        });
+    }
     return out;
 }
 
@@ -742,6 +760,13 @@ std::string TaskPool::stall_reason() const {
         std::vector<std::string> waits;
         for (const auto& p : t.prereqs) {
             each_trigger(p, [&](const config::Trigger& tr) {
+                if (!tr.xtrigger.empty()) {
+                    auto failed = failed_xtriggers_.find({tr.xtrigger, tr.point});
+                    if (failed != failed_xtriggers_.end()) {
+                        waits.push_back(fmt::format("@{} ({})", tr.xtrigger, failed->second));
+                    }
+                    return;
+                }
                 if (tr.task.empty() || tr.pre_initial) return;
                 Prereq leaf;
                 leaf.trigger = tr;

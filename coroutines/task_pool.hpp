@@ -132,6 +132,10 @@ class TaskPool {
     bool expire(const TaskId& id);
     // An xtrigger (by label) is satisfied for cycle point `p`.
     void xtrigger(const std::string& label, Point p);
+    // An xtrigger can never be satisfied (its plugin says so, or cannot be
+    // run): its tasks wait, no longer counted as waiting on something that
+    // may come, and the stall reason says why.
+    void xtrigger_failed(const std::string& label, Point p, std::string reason);
 
     // What the driver needs to know.
     bool complete() const;  // nothing left to do: shut down
@@ -140,6 +144,8 @@ class TaskPool {
     // The prerequisites of a task that are met now ("CYCLE/TASK:OUTPUT",
     // "@xtrigger"), sorted: what triggered it, for the record.
     std::vector<std::string> met(const TaskId& id) const;
+    // The xtriggers a task's prerequisites name, as (label, point).
+    std::vector<std::pair<std::string, Point>> xtriggers_of(const TaskId& id) const;
     std::string stall_reason() const;
     // xtriggers that unspawned-or-waiting tasks wait for: (label, point).
     std::set<std::pair<std::string, Point>> wanted_xtriggers() const;
@@ -278,6 +284,7 @@ class TaskPool {
     std::vector<TaskId> spawned_;
     std::vector<Removal> removed_;
     std::set<std::pair<std::string, Point>> xtriggers_;
+    std::map<std::pair<std::string, Point>, std::string> failed_xtriggers_;
     std::map<std::pair<std::string, std::string>, std::vector<Downstream>> downstream_;
     std::map<Point, std::vector<config::TaskAt>> at_cache_;
     std::optional<Point> next_parentless_;  // the next point whose parentless tasks are unspawned

@@ -123,6 +123,8 @@ BusEvent read_event(std::string_view topic, element body) {
             e.kind = v.get_string().value();
         } else if (k == "settings") {
             e.settings = simdjson::minify(v);
+        } else if (k == "results") {
+            e.results = simdjson::minify(v);
         } else if (k == "restart") {
             e.restart = v.get_bool().value();
         } else if (k == "adopted") {
