@@ -197,6 +197,14 @@ class Plugin {
         fds_.push_back({fd, std::move(ready)});
         return *this;
     }
+    // Connect to `endpoint` rather than $TOCK_PLUGIN_ENDPOINT: a plugin in
+    // the scheduler's own process (a thread) passes the scheduler's ZeroMQ
+    // context and an inproc:// endpoint; the protocol is the same.
+    Plugin& connect_to(std::string endpoint, zmq::context_t* context = nullptr) {
+        endpoint_ = std::move(endpoint);
+        if (context) ctx_ = context;
+        return *this;
+    }
     // Call `forget` whenever a watch ends (satisfied, failed or unwatched),
     // to release what its check set up.
     Plugin& on_forget(std::function<void(const Watch&)> forget) {
@@ -269,7 +277,8 @@ class Plugin {
     }
 
     bool connect() {
-        const char* endpoint = std::getenv("TOCK_PLUGIN_ENDPOINT");
+        const char* endpoint =
+            endpoint_.empty() ? std::getenv("TOCK_PLUGIN_ENDPOINT") : endpoint_.c_str();
         if (!endpoint || !*endpoint) {
             complain(
                 "TOCK_PLUGIN_ENDPOINT is not set: this is a tock trigger plugin, which the "
@@ -287,7 +296,7 @@ class Plugin {
             return false;
         }
         try {
-            sock_.emplace(ctx_, zmq::socket_type::dealer);
+            sock_.emplace(*ctx_, zmq::socket_type::dealer);
             // Whatever is still queued at exit gets a moment, not forever:
             // the scheduler that said stop is leaving too.
             sock_->set(zmq::sockopt::linger, 200);
@@ -458,7 +467,9 @@ class Plugin {
     std::map<std::string, Pending> pending_;
     std::chrono::milliseconds heartbeat_{30000};
     Clock::time_point heard_;
-    zmq::context_t ctx_;
+    std::string endpoint_;
+    zmq::context_t own_ctx_;
+    zmq::context_t* ctx_ = &own_ctx_;
     std::optional<zmq::socket_t> sock_;
 };
 

@@ -92,6 +92,10 @@ void PluginHost::drop(const std::string& who, const std::string& why, const std:
     say(fmt::format("plugin {}: dropped a message ({}): {}", who, why, excerpt(text)));
 }
 
+std::string PluginHost::last_endpoint() const {
+    return const_cast<ZSocket&>(sock_).raw().get(zmq::sockopt::last_endpoint);
+}
+
 int PluginHost::pid(const std::string& plugin) const {
     auto it = plugins_.find(plugin);
     if (it == plugins_.end() || !it->second->proc || it->second->proc->exited()) return 0;

@@ -86,6 +86,8 @@ class PluginHost {
     // Asks every plugin to exit (the scheduler is shutting down).
     void stop();
 
+    // The endpoint last bound, with the port the system chose for tcp://*:0.
+    std::string last_endpoint() const;
     // What was dropped (messages that made no sense), for the log and tests.
     std::uint64_t dropped() const noexcept { return dropped_; }
     // The running process of a plugin (0 if none): for tests.
