@@ -59,6 +59,7 @@ Workflow Workflow::load(const std::string& path, const Overrides& ov) {
 Workflow Workflow::parse(const std::string& text, const std::string& file, const Overrides& ov) {
     Workflow wf;
     wf.file = file;
+    wf.source = ov.source.empty() ? file : ov.source;
     detail::Loader(wf, text, file, ov).run();
     if (wf.name.empty()) {
         // The file's name without directory or extension, as Cylc names by directory.
@@ -81,11 +82,10 @@ bool builtin_xtrigger(const std::string& function) {
 }
 
 std::vector<std::string> Workflow::plugin_dirs() const {
-    // Relative to the workflow file's directory.
-    std::string base = file.substr(0, file.find_last_of('/') == std::string::npos
-                                          ? 0
-                                          : file.find_last_of('/'));
-    if (base.empty()) base = file.find('/') == 0 ? "/" : ".";
+    // Relative to the workflow file's directory (the source's, for a run's
+    // copy).
+    const auto slash = source.find_last_of('/');
+    std::string base = slash == std::string::npos ? "." : slash == 0 ? "/" : source.substr(0, slash);
     std::error_code ec;
     const std::string abs_base = std::filesystem::absolute(base, ec).lexically_normal().string();
     auto resolve = [&](const std::string& d) {

@@ -177,6 +177,9 @@ struct Overrides {
     // Platforms from the global configuration (Workflow::load reads them;
     // the workflow's own add to them).
     std::map<std::string, Platform> platforms;
+    // The file a run was installed from, when the file loaded is the run's
+    // copy: the workflow's bin/ and relative plugins.path are beside it.
+    std::string source;
 };
 
 struct GraphSection {
@@ -196,6 +199,7 @@ class Workflow {
 
     std::string name;
     std::string file;
+    std::string source;  // the file relative paths start from (file, or Overrides::source)
     Cycling cycling{CyclingSettings{}};
     Point initial;
     std::optional<Point> final;

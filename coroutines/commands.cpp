@@ -95,7 +95,9 @@ void stage_reload(const CommandsOptions& o, const std::string& name, Json& args)
     if (file.empty()) throw std::runtime_error("this run does not know its workflow file");
     std::optional<config::Workflow> wf;
     try {
-        wf = config::Workflow::load(file, o.overrides);
+        config::Overrides ov = o.overrides;
+        ov.source = file;
+        wf = config::Workflow::load(file, ov);
     } catch (const config::ConfigErrors& e) {
         std::string all = fmt::format("{} is not a valid workflow; nothing changed:", file);
         for (const auto& d : e.errors)

@@ -562,7 +562,7 @@ void recall_install(store::RunDb& db, PlayOptions& o) {
     o.fast = db.param("fast").value_or("0") == "1";
     o.overrides = {db.param("initial_cycle"),       db.param("final_cycle"),
                    db.param("stop_after"),          db.param("hold_after"),
-                   recorded_vars(db.param("vars")), {}};
+                   recorded_vars(db.param("vars")), {}, {}};
     o.start_tasks =
         Json::parse(db.param("start_tasks").value_or("[]")).get<std::vector<std::string>>();
     o.start_cycle_point = db.param("start_cycle_point").value_or("");
@@ -753,6 +753,7 @@ int play(const PlayOptions& given) {
             return 1;
         }
         o.flow = restart_dir + "/flow.yaml";
+        o.overrides.source = flow_source;
     }
     const comp::RunMode mode = o.mode == "simulation" ? comp::RunMode::simulation
                                : o.mode == "skip"     ? comp::RunMode::skip
