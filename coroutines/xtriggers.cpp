@@ -116,7 +116,16 @@ struct XTriggers {
         for (const auto& a : x.args) args.push_back(expand(a, label, p));
         for (const auto& [k, v] : x.kwargs) kwargs.emplace_back(k, expand(v, label, p));
         const auto [plugin, fn] = triggers::plugin_of(function);
-        co_return co_await plugins->watch(plugin, fn, std::move(args), std::move(kwargs));
+        // The interval written after the call goes to the plugin, which
+        // looks at that interval; the scheduler itself never polls.
+        std::string interval;
+        if (x.interval) {
+            interval = fmt::format(
+                "PT{}S",
+                std::chrono::duration_cast<std::chrono::seconds>(to_duration(*x.interval)).count());
+        }
+        co_return co_await plugins->watch(plugin, fn, std::move(args), std::move(kwargs),
+                                          std::move(interval));
     }
 };
 

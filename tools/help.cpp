@@ -65,7 +65,8 @@ Operating a running workflow (ids: NAME//CYCLE/TASK, globs, :STATE):
 
 Topics: tock help parameters (ensembles written once), tock help vars
 (--set values for one file's test and real runs), tock help platforms
-(jobs through Slurm or at).
+(jobs through Slurm or at), tock help plugins (external triggers as
+programs of their own).
 
 Every command also takes --help. The documentation is in docs/: workflow.md
 for writing workflows, commands.md for the commands, architecture.md for
@@ -129,6 +130,27 @@ id and submits none twice. The runner's commands run on this host.
 Example (a single-node Slurm on this machine, as root):
   tests/slurm/cluster.sh start /tmp/slurm && export SLURM_CONF=/tmp/slurm/slurm.conf
   tock play tests/slurm/fifty.yaml --no-detach
+)~"},
+    {"plugins", R"~(Trigger plugins (docs/plugins.md)
+
+  scheduling:
+    xtriggers:
+      obs: files(dir=/data/obs/%(point)s, count=3)   # plugin tock-trigger-files
+      db: site.db_up(name=ops):PT1M                   # function db_up of tock-trigger-site
+  plugins:
+    path: [/opt/site/tock-plugins]   # after the workflow's bin/, before PATH
+    heartbeat: PT30S                 # ping plugins with watches this often
+
+A function that is not built in (wall_clock, file_exists, workflow_state,
+xrandom, echo, interval) is a plugin's: a program started on first use that
+speaks the plugin protocol over ZeroMQ (register, watch, satisfied, failed,
+ping/pong). A plugin that crashes or hangs is restarted with backoff and
+sent its watches again. Results reach the jobs as TOCK_XTRIGGER_<LABEL>_<NAME>.
+A watch that can never hold leaves its task waiting, with the reason in the
+stall. Write one in C++ with triggers/plugin.hpp, or in Python with pyzmq.
+
+Example:
+  tock play examples/plugins/files.yaml --no-detach
 )~"},
     {"vars", R"~(Variables (docs/workflow.md, "Variables")
 

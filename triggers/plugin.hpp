@@ -128,6 +128,11 @@ struct Watch {
     std::string id, function;
     std::vector<std::string> args;
     std::map<std::string, std::string> kwargs;
+    // The interval written after the call in the workflow (`f(...):PT10S`),
+    // 0 if none: how often the workflow asks this watch to be looked at.
+    // A pending watch is checked again at this interval unless its check
+    // says otherwise (Outcome::not_yet(again_in)).
+    std::chrono::milliseconds interval{0};
 
     // The argument given as `key=...`, else the one at position `pos`, else
     // `fallback`: the same argument may be written either way.
@@ -403,6 +408,8 @@ class Plugin {
             for (const auto& v : *a) w.args.push_back(as_text(v));
         if (auto k = msg.find("kwargs"); k != msg.end() && k->is_object())
             for (const auto& [key, v] : k->items()) w.kwargs[key] = as_text(v);
+        if (auto i = msg.find("interval"); i != msg.end() && i->is_string())
+            w.interval = parse_duration(*i).value_or(std::chrono::milliseconds{0});
         const std::string id = w.id;
         pending_[id] = {std::move(w), Clock::now()};
         check(id);
@@ -439,7 +446,10 @@ class Plugin {
             case Outcome::Kind::never:
                 return failed(id, std::move(out.reason));
             case Outcome::Kind::not_yet: {
-                const auto again = out.again_in.count() > 0 ? out.again_in : every_;
+                const auto interval = it->second.watch.interval;
+                const auto again = out.again_in.count() > 0 ? out.again_in
+                                   : interval.count() > 0   ? interval
+                                                            : every_;
                 it->second.due =
                     again.count() > 0 ? Clock::now() + again : Clock::time_point::max();
             }

@@ -38,6 +38,7 @@ struct PluginHost::Watch {
     explicit Watch(Loop& loop) : done(loop) {}
     std::string id, plugin, function;
     Json args, kwargs;
+    std::string interval;
     std::optional<Results> results;
     std::string failed;  // why it never will be satisfied
     Event done;
@@ -129,11 +130,13 @@ void PluginHost::send_watch(Plugin& p, Watch& w) {
         return;
     }
     ++watches_sent_;
-    send(p, Json{{"type", "watch"},
-                 {"id", w.id},
-                 {"function", w.function},
-                 {"args", w.args},
-                 {"kwargs", w.kwargs}});
+    Json m = {{"type", "watch"},
+              {"id", w.id},
+              {"function", w.function},
+              {"args", w.args},
+              {"kwargs", w.kwargs}};
+    if (!w.interval.empty()) m["interval"] = w.interval;
+    send(p, m);
 }
 
 void PluginHost::finish(Watch& w, std::optional<Results> results, std::string why) {
@@ -170,7 +173,8 @@ void PluginHost::release(Watch& w) {
 
 Task<Results> PluginHost::watch(std::string plugin_name, std::string function,
                                 std::vector<std::string> args,
-                                std::vector<std::pair<std::string, std::string>> kwargs) {
+                                std::vector<std::pair<std::string, std::string>> kwargs,
+                                std::string interval) {
     Json a = args, k = Json::object();
     for (auto& [key, v] : kwargs) k[key] = v;
     const std::string key = plugin_name + '\0' + function + '\0' + a.dump() + k.dump();
@@ -182,6 +186,7 @@ Task<Results> PluginHost::watch(std::string plugin_name, std::string function,
         slot->function = std::move(function);
         slot->args = std::move(a);
         slot->kwargs = std::move(k);
+        slot->interval = std::move(interval);
         by_id_[slot->id] = slot.get();
     }
     Watch& w = *slot;

@@ -81,8 +81,12 @@ class PluginHost {
     Task<void> run();
     // Returns when `plugin` says function(args, kwargs) holds; throws
     // TriggerError when it says it never will, or cannot be run.
+    // `interval`: the one written after the call (`:PT10S`), passed on for
+    // a plugin that looks at that interval ("" for none); calls differing
+    // only in it are one watch, at the first one's interval.
     Task<Results> watch(std::string plugin, std::string function, std::vector<std::string> args,
-                        std::vector<std::pair<std::string, std::string>> kwargs);
+                        std::vector<std::pair<std::string, std::string>> kwargs,
+                        std::string interval = "");
     // Asks every plugin to exit (the scheduler is shutting down).
     void stop();
 
