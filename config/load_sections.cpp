@@ -11,6 +11,7 @@
 #include <set>
 
 #include "config/loader.hpp"
+#include "config/xtrigger_args.hpp"
 
 namespace tock::config::detail {
 
@@ -358,6 +359,8 @@ void Loader::xtriggers(const YAML::Node& n) {
                 }
             }
         }
+        for (auto& problem : builtin_xtrigger_problems(x.function, x.args, x.kwargs))
+            r_.error(kv.second, std::move(problem));
         wf_.xtriggers[x.label] = std::move(x);
     }
 }
