@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config/loader.hpp"
+#include "config/xtrigger_args.hpp"
 
 namespace tock::config::detail {
 
@@ -363,6 +364,8 @@ void Loader::xtriggers(const YAML::Node& n) {
             }
         }
         if (!x.function.empty() && !builtin_xtrigger(x.function)) check_plugin(x, kv.second);
+        for (auto& problem : builtin_xtrigger_problems(x.function, x.args, x.kwargs))
+            r_.error(kv.second, std::move(problem));
         wf_.xtriggers[x.label] = std::move(x);
     }
 }

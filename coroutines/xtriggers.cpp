@@ -21,6 +21,7 @@
 #include "coroutines/task_pool.hpp"
 #include "coroutines/wire.hpp"
 #include "scheduler/clock.hpp"
+#include "triggers/builtins.hpp"
 #include "triggers/file_watch.hpp"
 #include "triggers/plugin_host.hpp"
 
@@ -115,6 +116,11 @@ struct XTriggers {
         std::vector<std::pair<std::string, std::string>> kwargs;
         for (const auto& a : x.args) args.push_back(expand(a, label, p));
         for (const auto& [k, v] : x.kwargs) kwargs.emplace_back(k, expand(v, label, p));
+        if (triggers::is_builtin(function)) {
+            triggers::Call call{label, function, std::move(args), std::move(kwargs), std::nullopt};
+            if (x.interval) call.interval = to_duration(*x.interval);
+            co_return co_await triggers::run_builtin(loop, std::move(call));
+        }
         const auto [plugin, fn] = triggers::plugin_of(function);
         // The interval written after the call goes to the plugin, which
         // looks at that interval; the scheduler itself never polls.

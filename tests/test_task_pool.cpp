@@ -255,7 +255,7 @@ scheduling:
   cycling: integer
   final: 1
   xtriggers:
-    upstream: workflow_state(workflow=other)
+    upstream: workflow_state(workflow=other, task=foo, point=%(point)s)
   graph:
     R1: "@upstream => a"
 )");
