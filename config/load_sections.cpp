@@ -2,6 +2,7 @@
 // scheduler settings, scheduling (cycling, points, exclusions, runahead),
 // xtriggers, vars, queues and special tasks.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -10,8 +11,6 @@
 #include <map>
 #include <set>
 
-#include <unistd.h>
-
 #include "config/loader.hpp"
 #include "config/xtrigger_args.hpp"
 
@@ -19,9 +18,9 @@ namespace tock::config::detail {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name",       "meta",    "vars",       "scheduler",
-                                           "parameters", "runtime", "scheduling", "platforms",
-                                           "plugins"};
+const std::vector<std::string> kTopKeys = {"name",       "meta",       "vars",
+                                           "scheduler",  "parameters", "runtime",
+                                           "scheduling", "platforms",  "plugins"};
 const std::vector<std::string> kSchedulerKeys = {
     "utc_mode", "cycle_point_format", "cycle_point_time_zone", "allow_implicit_tasks", "events"};
 const std::vector<std::string> kWorkflowEventKeys = {"stall_timeout",

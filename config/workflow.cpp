@@ -1,9 +1,9 @@
 #include "config/workflow.hpp"
 
 #include <algorithm>
-#include <filesystem>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -85,7 +85,9 @@ std::vector<std::string> Workflow::plugin_dirs() const {
     // Relative to the workflow file's directory (the source's, for a run's
     // copy).
     const auto slash = source.find_last_of('/');
-    std::string base = slash == std::string::npos ? "." : slash == 0 ? "/" : source.substr(0, slash);
+    std::string base = slash == std::string::npos ? "."
+                       : slash == 0               ? "/"
+                                                  : source.substr(0, slash);
     std::error_code ec;
     const std::string abs_base = std::filesystem::absolute(base, ec).lexically_normal().string();
     auto resolve = [&](const std::string& d) {

@@ -122,7 +122,7 @@ bool builtin_xtrigger(const std::string& function);
 // `plugins:` (docs/plugins.md): where trigger plugins are found, and how
 // often a plugin with watches outstanding is asked whether it is alive.
 struct PluginSettings {
-    std::vector<std::string> path;     // directories, before PATH (relative: to the file's)
+    std::vector<std::string> path;      // directories, before PATH (relative: to the file's)
     std::optional<Interval> heartbeat;  // nullopt: PT30S
 };
 

@@ -464,7 +464,8 @@ struct Driver {
                                       {"cycle", body["cycle"]},
                                       {"reason", body.value("reason", "")}});
         } else if (topic == "xtrigger.note") {
-            out.post("workflow", Json{{"event", "xtrigger-note"}, {"text", body.value("text", "")}});
+            out.post("workflow",
+                     Json{{"event", "xtrigger-note"}, {"text", body.value("text", "")}});
         } else if (topic == "timeout" && body.contains("workflow")) {
             // A workflow timer passed and the workflow stays up.
             out.post("workflow", Json{{"event", "timeout"},

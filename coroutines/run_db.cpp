@@ -191,13 +191,12 @@ RunDb::RunDb(const std::string& path) : path_(path) {
         exec(kSchema);
         // A run database from before xtriggers kept their results.
         bool has_results = false;
-        query("SELECT name FROM pragma_table_info('xtriggers')", nullptr,
-              [&](sqlite3_stmt* s) {
-                  const auto* name = sqlite3_column_text(s, 0);
-                  has_results = has_results ||
-                                (name && std::string_view(reinterpret_cast<const char*>(name)) ==
-                                             "results");
-              });
+        query("SELECT name FROM pragma_table_info('xtriggers')", nullptr, [&](sqlite3_stmt* s) {
+            const auto* name = sqlite3_column_text(s, 0);
+            has_results =
+                has_results ||
+                (name && std::string_view(reinterpret_cast<const char*>(name)) == "results");
+        });
         if (!has_results) exec("ALTER TABLE xtriggers ADD COLUMN results TEXT");
         upsert_task_ = prepare(
             "INSERT INTO task_states (point, name, cycle, state, submit_num, retries_used, "
@@ -233,7 +232,8 @@ RunDb::RunDb(const std::string& path) : path_(path) {
             "exit_code = COALESCE(?11, exit_code), signal = COALESCE(?12, signal) "
             "WHERE point = ?1 AND name = ?2 AND submit_num = ?3");
         insert_xtrigger_ = prepare(
-            "INSERT OR IGNORE INTO xtriggers (label, point, cycle, time, results) VALUES (?1, ?2, ?3, "
+            "INSERT OR IGNORE INTO xtriggers (label, point, cycle, time, results) VALUES (?1, ?2, "
+            "?3, "
             "?4, ?5)");
         begin_ = prepare("BEGIN IMMEDIATE");
         commit_ = prepare("COMMIT");
@@ -378,8 +378,7 @@ void RunDb::apply(const comp::BusEvent& e, std::int64_t now) {
             } else {
                 b.null(5);
             }
-            if (b.step() != SQLITE_DONE)
-                fail("recording an xtrigger");
+            if (b.step() != SQLITE_DONE) fail("recording an xtrigger");
         } else if (e.event == "startup") {
             if (!e.restart) set_param("started", time);
         } else if (e.event == "settings" && e.settings) {

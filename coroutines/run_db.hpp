@@ -58,7 +58,7 @@ struct Snapshot {
         std::int64_t point = 0;
         std::string results;  // JSON object text, "" for none
     };
-    std::vector<XTriggerRow> xtriggers;  // the satisfied ones
+    std::vector<XTriggerRow> xtriggers;   // the satisfied ones
     std::optional<std::string> settings;  // what operators set (JSON), if any
 };
 

@@ -106,7 +106,8 @@ TEST_SUITE("plugin_host") {
         // A stranger's key, and no key at all: each sends a register that
         // must never arrive.
         zmq::context_t ctx;
-        zmq::socket_t with_key(ctx, zmq::socket_type::dealer), without(ctx, zmq::socket_type::dealer);
+        zmq::socket_t with_key(ctx, zmq::socket_type::dealer),
+            without(ctx, zmq::socket_type::dealer);
         with_key.set(zmq::sockopt::curve_serverkey, server.public_key);
         with_key.set(zmq::sockopt::curve_publickey, stranger.public_key);
         with_key.set(zmq::sockopt::curve_secretkey, stranger.secret_key);
@@ -163,8 +164,7 @@ TEST_SUITE("plugin_host") {
             // real one, which would take its watches.
             R"({"type":"register","name":"fuzzer","protocol":1,"functions":["double"]})",
             R"({"type":"satisfied","id":"w1","results":{"a":"b"}})",
-            R"({"type":"failed","id":"w1","reason":"no"})",
-            R"({"type":"pong","seq":1})",
+            R"({"type":"failed","id":"w1","reason":"no"})", R"({"type":"pong","seq":1})",
             R"({"type":"log","text":"hello"})"};
         int sent = 0;
         for (int i = 0; i < 3000; ++i) {
@@ -177,14 +177,21 @@ TEST_SUITE("plugin_host") {
                 case 1:  // a byte flipped, dropped or doubled
                     for (int k = 0; k < 3; ++k) {
                         const std::size_t at = pick(m.size());
-                        if (pick(3) == 0) m.erase(at, 1);
-                        else if (pick(2) == 0) m.insert(at, 1, m[at]);
-                        else m[at] = static_cast<char>(rng());
+                        if (pick(3) == 0)
+                            m.erase(at, 1);
+                        else if (pick(2) == 0)
+                            m.insert(at, 1, m[at]);
+                        else
+                            m[at] = static_cast<char>(rng());
                     }
                     break;
                 case 2: {  // a value of the wrong type
                     auto j = nlohmann::json::parse(m);
-                    const std::vector<nlohmann::json> odd = {nullptr, 7, -1.5, true, "x",
+                    const std::vector<nlohmann::json> odd = {nullptr,
+                                                             7,
+                                                             -1.5,
+                                                             true,
+                                                             "x",
                                                              nlohmann::json::array({1}),
                                                              nlohmann::json::object()};
                     auto it = j.begin();
@@ -207,8 +214,7 @@ TEST_SUITE("plugin_host") {
         // connects again by itself).
         fuzz.send(zmq::buffer(std::string(2 << 20, '{')), zmq::send_flags::dontwait);
         test::run_guarded(
-            loop,
-            [](Loop& l) -> Task<void> { co_await l.clock().sleep_for(500ms); }(loop), 10s,
+            loop, [](Loop& l) -> Task<void> { co_await l.clock().sleep_for(500ms); }(loop), 10s,
             "the fuzz");
         CHECK(host.dropped() > 1000);
         // The fuzz's registers and logs that did parse are still the host's to

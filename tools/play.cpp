@@ -560,9 +560,13 @@ namespace {
 void recall_install(store::RunDb& db, PlayOptions& o) {
     o.mode = db.param("mode").value_or("live");
     o.fast = db.param("fast").value_or("0") == "1";
-    o.overrides = {db.param("initial_cycle"),       db.param("final_cycle"),
-                   db.param("stop_after"),          db.param("hold_after"),
-                   recorded_vars(db.param("vars")), {}, {}};
+    o.overrides = {db.param("initial_cycle"),
+                   db.param("final_cycle"),
+                   db.param("stop_after"),
+                   db.param("hold_after"),
+                   recorded_vars(db.param("vars")),
+                   {},
+                   {}};
     o.start_tasks =
         Json::parse(db.param("start_tasks").value_or("[]")).get<std::vector<std::string>>();
     o.start_cycle_point = db.param("start_cycle_point").value_or("");

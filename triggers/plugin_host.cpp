@@ -146,7 +146,8 @@ void PluginHost::finish(Watch& w, std::optional<Results> results, std::string wh
     } else {
         w.failed = why.empty() ? "failed" : std::move(why);
     }
-    if (auto it = plugins_.find(w.plugin); it != plugins_.end()) it->second->outstanding.erase(w.id);
+    if (auto it = plugins_.find(w.plugin); it != plugins_.end())
+        it->second->outstanding.erase(w.id);
     w.done.set();
 }
 
@@ -330,7 +331,8 @@ Task<void> PluginHost::external_heartbeat(Plugin& p) {
         co_await loop_.clock().sleep_for(opts_.heartbeat);
         if (!p.registered || p.identity != identity || p.outstanding.empty()) continue;
         if (p.awaiting_pong) {
-            say(fmt::format("plugin {} did not answer its heartbeat within {}: waiting for it to "
+            say(
+                fmt::format("plugin {} did not answer its heartbeat within {}: waiting for it to "
                             "register again",
                             p.name, seconds(opts_.heartbeat)));
             by_identity_.erase(p.identity);
@@ -347,7 +349,8 @@ Task<void> PluginHost::run() {
     for (;;) {
         Multipart parts = co_await sock_.recv();
         if (parts.size() != 2) {
-            auto known = parts.empty() ? by_identity_.end() : by_identity_.find(parts[0].to_string());
+            auto known =
+                parts.empty() ? by_identity_.end() : by_identity_.find(parts[0].to_string());
             drop(known != by_identity_.end() ? known->second : "(unregistered)",
                  fmt::format("{} frames, not 1", parts.empty() ? 0 : parts.size() - 1), "");
             continue;
@@ -444,7 +447,8 @@ void PluginHost::on_register(const std::string& identity, const Json& m) {
     if (opts_.external.count(name)) plugin(name);
     auto it = plugins_.find(name);
     if (name.empty() || it == plugins_.end()) {
-        drop(name.empty() ? "(unnamed)" : name, "register from a plugin nobody asked for", m.dump());
+        drop(name.empty() ? "(unnamed)" : name, "register from a plugin nobody asked for",
+             m.dump());
         return;
     }
     const Json protocol = m.contains("protocol") ? m["protocol"] : Json();
@@ -467,9 +471,9 @@ void PluginHost::on_register(const std::string& identity, const Json& m) {
     send(p, Json{{"type", "welcome"},
                  {"protocol", kProtocol},
                  {"heartbeat",
-                  fmt::format("PT{}S", std::chrono::duration_cast<std::chrono::seconds>(
-                                           opts_.heartbeat)
-                                           .count())}});
+                  fmt::format(
+                      "PT{}S",
+                      std::chrono::duration_cast<std::chrono::seconds>(opts_.heartbeat).count())}});
     say(fmt::format("plugin {} registered, serving {}; {} watch{} to send", name,
                     p.functions.empty() ? std::string("nothing")
                                         : fmt::format("{}", fmt::join(p.functions, ", ")),

@@ -106,8 +106,8 @@ class PluginHost {
     Task<void> heartbeat(Plugin& p);
     Task<void> external_heartbeat(Plugin& p);
     void on_message(const std::string& identity, const std::string& text);
-    void on_object(const std::string& identity, const std::string& who,
-                   const nlohmann::json& m, const std::string& text);
+    void on_object(const std::string& identity, const std::string& who, const nlohmann::json& m,
+                   const std::string& text);
     void on_register(const std::string& identity, const nlohmann::json& m);
     void send(const Plugin& p, const nlohmann::json& m);
     void send_watch(Plugin& p, Watch& w);
@@ -122,7 +122,7 @@ class PluginHost {
     PluginHostOptions opts_;
     ZSocket sock_;
     std::map<std::string, std::unique_ptr<Plugin>> plugins_;
-    std::map<std::string, std::string> by_identity_;          // routing id -> plugin
+    std::map<std::string, std::string> by_identity_;         // routing id -> plugin
     std::map<std::string, std::unique_ptr<Watch>> watches_;  // by signature
     std::map<std::string, Watch*> by_id_;
     std::uint64_t next_id_ = 0, dropped_ = 0, watches_sent_ = 0;
