@@ -51,5 +51,7 @@ class FileWatch {
 // to the working directory): `path` itself if it is a directory, else its
 // parent, and so on; "/" at worst.
 std::string nearest_existing_dir(const std::string& path);
+// Whether `path` is a directory (following links).
+bool is_dir(const std::string& path);
 
 }  // namespace tock::triggers

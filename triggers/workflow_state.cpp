@@ -34,11 +34,6 @@ bool exists(const std::string& p) {
     return ::stat(p.c_str(), &st) == 0;
 }
 
-bool is_dir(const std::string& p) {
-    struct stat st {};
-    return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 // N for a directory named runN, else 0.
 int run_number(const std::string& name) {
     if (name.size() <= 3 || name.size() >= 12 || name.compare(0, 3, "run") != 0) return 0;
