@@ -153,8 +153,10 @@ struct MessagesOptions {
 // `ready` is set once the server listens.
 Task<void> job_messages(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
                         MessagesOptions opts, Event* ready = nullptr);
+// `plugin_endpoint`: where trigger plugins connect (ipc://, in the run's
+// socket directory), bound in a live run of a workflow that uses a plugin.
 Task<void> xtriggers(Loop& loop, const config::Workflow& wf, const Endpoints& ep, RunMode mode,
-                     std::string run_dir);
+                     std::string run_dir, std::string plugin_endpoint);
 // `adopt`: on a restart, the jobs that were active; those that had started
 // have their time limits and execution timeouts armed again for the time
 // they have left.

@@ -138,7 +138,7 @@ struct XTriggers {
 }  // namespace
 
 Task<void> xtriggers(Loop& loop, const config::Workflow& wf, const Endpoints& ep, RunMode mode,
-                     std::string run_dir) {
+                     std::string run_dir, std::string plugin_endpoint) {
     Publisher pub(loop, "xtriggers", ep.xtriggers);
     Subscriber sub(loop, "xtriggers");
     listen(sub, {ep.store}, {"xtrigger.want"});
@@ -149,10 +149,13 @@ Task<void> xtriggers(Loop& loop, const config::Workflow& wf, const Endpoints& ep
     // Plugins are started on first use, only in live runs.
     std::optional<triggers::PluginHost> host;
     Scope host_scope(loop);
-    if (mode == RunMode::live) {
+    const bool uses_plugins = std::any_of(wf.xtriggers.begin(), wf.xtriggers.end(), [](auto& kv) {
+        return !config::builtin_xtrigger(kv.second.function);
+    });
+    if (mode == RunMode::live && uses_plugins) {
         triggers::PluginHostOptions po;
         po.dirs = wf.plugin_dirs();
-        po.endpoints = {"ipc://" + run_dir + "/.service/plugins"};
+        po.endpoints = {std::move(plugin_endpoint)};
         po.log_dir = run_dir + "/log/plugins";
         std::error_code ec;
         std::filesystem::create_directories(po.log_dir, ec);
