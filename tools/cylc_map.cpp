@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "config/workflow.hpp"
 #include "tools/cylc_map_parts.hpp"
 
 namespace tock::cylc {
@@ -402,12 +403,11 @@ class Mapper {
                 continue;
             }
             const std::string function = trim(call.substr(0, call.find('(')));
-            if (function != "wall_clock" && function != "file_exists") {
-                out.comment(
-                    fmt::format("{}: tock play runs only wall_clock and file_exists "
-                                "live; in simulation and dummy modes it is satisfied "
-                                "at once",
-                                function));
+            if (!config::builtin_xtrigger(function)) {
+                out.comment(fmt::format(
+                    "{}: not built into tock: a plugin program tock-trigger-{} serves it "
+                    "(docs/plugins.md), in the workflow's bin/, plugins.path or PATH",
+                    function, function));
             }
             out.set(i.key, text(call));
         }
