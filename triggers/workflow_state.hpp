@@ -10,6 +10,10 @@
 // that same database, after the commit, and forgets tasks that finished
 // cycles ago, so the database is as early and always complete.
 //
+// Each wait keeps its own read-only connection open while it waits (two
+// file descriptors): a connection closed after each read would touch the
+// WAL as it goes, and so wake every wait on the run again.
+//
 // A run that does not exist yet is waited for: the watch is on the nearest
 // existing directory on the way to ~/tock-run/NAME, moves down as the
 // directories appear, then onto the newest runN until its db appears. With
