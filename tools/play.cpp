@@ -213,9 +213,9 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
                                                  s.server_keys.secret_key, &msg_tcp},
                                                 &messages_up),
                              "job_messages", end));
-    components.spawn(guarded(comp::xtriggers(loop, wf, ep, s.mode, s.run_dir,
-                                             "ipc://" + s.sockets + "/plugins.sock"),
-                             "xtriggers", end));
+    components.spawn(guarded(
+        comp::xtriggers(loop, wf, ep, s.mode, s.run_dir, "ipc://" + s.sockets + "/plugins.sock"),
+        "xtriggers", end));
     // Simulated jobs adopted on a restart run again from their start.
     components.spawn(guarded(
         comp::health(loop, wf, ep, real ? adopt : std::vector<store::JobRow>{}), "health", end));
@@ -846,9 +846,8 @@ int play(const PlayOptions& given) {
         fmt::print(stderr, "tock play: {}\n", why);
         return 1;
     }
-    const std::array<const char*, 5> socket_files = {"scheduler.sock", "commands.sock",
-                                                     "updates.sock", "snapshots.sock",
-                                                     "plugins.sock"};
+    const std::array<const char*, 5> socket_files = {
+        "scheduler.sock", "commands.sock", "updates.sock", "snapshots.sock", "plugins.sock"};
     auto remove_sockets = [&] {
         std::error_code ec;
         for (const char* f : socket_files) fs::remove(sockets + "/" + f, ec);
