@@ -13,6 +13,7 @@
 
 #include "config/loader.hpp"
 #include "config/xtrigger_args.hpp"
+#include "config/placement.hpp"
 
 namespace tock::config::detail {
 
@@ -20,7 +21,8 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {"name",       "meta",       "vars",
                                            "scheduler",  "parameters", "runtime",
-                                           "scheduling", "platforms",  "plugins"};
+                                           "scheduling", "platforms",  "plugins",
+                                           "placement"};
 const std::vector<std::string> kSchedulerKeys = {
     "utc_mode", "cycle_point_format", "cycle_point_time_zone", "allow_implicit_tasks", "events"};
 const std::vector<std::string> kWorkflowEventKeys = {"stall_timeout",
@@ -69,6 +71,7 @@ void Loader::run() {
         throw ConfigErrors(errs_);
     }
     plugins(r_.get(top, "plugins"));
+    placement(r_.get(top, "placement"));
     scheduling(sched);
     platforms(r_.get(top, "platforms"));
     parameters(r_.get(top, "parameters"));
@@ -387,6 +390,29 @@ void Loader::plugins(const YAML::Node& n) {
     if (wf_.plugins.heartbeat && wf_.plugins.heartbeat->months == 0 &&
         wf_.plugins.heartbeat->seconds < 1) {
         r_.error(hb, "plugins.heartbeat must be at least PT1S");
+    }
+}
+
+void Loader::placement(const YAML::Node& n) {
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!n.IsMap()) {
+        r_.error(n, "placement is a mapping of components to inproc, thread, process or "
+                    "tcp://HOST:PORT");
+        return;
+    }
+    for (const auto& kv : n) {
+        const auto key = r_.str(kv.first, "a component");
+        const auto where = r_.str(kv.second, "a placement");
+        if (!key || !where) continue;
+        if (*key == "host") {
+            wf_.placement_host = *where;
+            continue;
+        }
+        if (std::string problem = place_problem(*key, *where); !problem.empty()) {
+            r_.error(kv.second, "placement." + *key + ": " + problem);
+            continue;
+        }
+        wf_.placement.emplace_back(*key, *where);
     }
 }
 

@@ -61,6 +61,7 @@ class Loader {
     void scheduling(const YAML::Node& n);
     void xtriggers(const YAML::Node& n);
     void plugins(const YAML::Node& n);
+    void placement(const YAML::Node& n);
     // An xtrigger calling a function that is not built in: its plugin's
     // program must be found.
     void check_plugin(const XTrigger& x, const YAML::Node& node);

@@ -217,6 +217,11 @@ class Workflow {
     std::map<std::string, Queue> queues;
     std::map<std::string, XTrigger> xtriggers;
     PluginSettings plugins;
+    // `placement:` (docs/placement.md): component (or *) -> inproc, thread,
+    // process or tcp://HOST:PORT, in the file's order; and `host`, where
+    // components on other hosts reach this scheduler ("" = its host name).
+    std::vector<std::pair<std::string, std::string>> placement;
+    std::string placement_host;
     std::map<std::string, Parameter> parameters;  // task parameters, by name
     std::map<std::string, Runtime> runtime;       // every namespace, root included
     // Platforms by name: the global configuration's, then the workflow's

@@ -1,6 +1,10 @@
 #include "scheduler/bus.hpp"
 
+#include "scheduler/curve.hpp"
+
 #include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
 
 #include <cstring>
 
@@ -70,11 +74,19 @@ Publisher::Publisher(Loop& loop, std::string sender_id, const std::string& endpo
     : sock_(loop, zmq::socket_type::xpub), id_(std::move(sender_id)), joined_(loop), scope_(loop) {
     sock_.raw().set(zmq::sockopt::sndhwm, opts.hwm);
     if (opts.policy == HwmPolicy::block) sock_.raw().set(zmq::sockopt::xpub_nodrop, 1);
+    secure_tcp(sock_.raw(), endpoint, true);
     sock_.bind(endpoint);
     scope_.spawn(serve_subscriptions());
+    loop.publishers().insert(this);
+}
+
+void Publisher::describe(nlohmann::json& out) const {
+    out = nlohmann::json::object();
+    for (const auto& [topic, seq] : last_on_topic_) out[topic] = seq;
 }
 
 Publisher::~Publisher() {
+    sock_.loop().publishers().erase(this);
     try {
         sock_.raw().unbind(endpoint());
     } catch (const zmq::error_t&) {
@@ -156,13 +168,29 @@ Task<void> Publisher::serve_subscriptions() {
 Subscriber::Subscriber(Loop& loop, std::string subscriber_id, int hwm)
     : sock_(loop, zmq::socket_type::sub), id_(std::move(subscriber_id)) {
     sock_.raw().set(zmq::sockopt::rcvhwm, hwm);
+    loop.subscribers().insert(this);
 }
+
+Subscriber::~Subscriber() { sock_.loop().subscribers().erase(this); }
 
 void Subscriber::subscribe(std::string_view prefix) {
     sock_.raw().set(zmq::sockopt::subscribe, prefix);
+    topics_.emplace_back(prefix);
+}
+
+void Subscriber::describe(nlohmann::json& out) const {
+    out = {{"id", id_}, {"topics", topics_}, {"chains", nlohmann::json::object()}};
+    for (const auto& [sender, c] : chains_) {
+        if (!c.welcomed) continue;
+        auto& j = out["chains"][sender];
+        j["welcome"] = c.welcome_seq;
+        j["last"] = nlohmann::json::object();
+        for (const auto& [topic, seq] : c.last_on_topic) j["last"][topic] = seq;
+    }
 }
 
 void Subscriber::connect(const std::string& endpoint) {
+    secure_tcp(sock_.raw(), endpoint, false);
     sock_.connect(endpoint);
     ++publishers_;
 }
@@ -172,6 +200,14 @@ Task<void> Subscriber::ready() {
     hello_ = std::string(kHelloPrefix) + id_ + '\0' + std::to_string(round_);
     welcomed_this_round_.clear();
     sock_.raw().set(zmq::sockopt::subscribe, hello_);
+    // Under the virtual clock, time waits for the handshake: until the
+    // welcomes are in, messages may be on their way that no count shows.
+    Loop& loop = sock_.loop();
+    loop.hold();
+    struct Unhold {
+        Loop& l;
+        ~Unhold() { l.unhold(); }
+    } unhold{loop};
     while (welcomed_this_round_.size() < publishers_) {
         Multipart parts = co_await sock_.recv();
         BusMessage m = decode_bus_frame(parts);

@@ -32,12 +32,15 @@
 // the message that revealed the gap, and the subscriber carries on after it.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <deque>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "scheduler/scope.hpp"
 #include "scheduler/zsocket.hpp"
@@ -85,6 +88,8 @@ class Publisher {
 
     const std::string& id() const noexcept { return id_; }
     std::uint64_t seq() const noexcept { return seq_; }
+    // {topic: seq of its last message sent}, for a TimeSync.
+    void describe(nlohmann::json& out) const;
     // The bound endpoint, with a tcp port chosen by the system resolved.
     std::string endpoint() const;
 
@@ -123,6 +128,7 @@ class Publisher {
 class Subscriber {
   public:
     Subscriber(Loop& loop, std::string subscriber_id, int hwm = 10000);
+    ~Subscriber();
     Subscriber(const Subscriber&) = delete;
     Subscriber& operator=(const Subscriber&) = delete;
 
@@ -136,6 +142,10 @@ class Subscriber {
     Task<BusMessage> recv();
 
     const std::string& id() const noexcept { return id_; }
+    // Its topics and what it has taken of each sender's ({"topics": [...],
+    // "chains": {sender: {"welcome": seq, "last": {topic: seq}}}}), for a
+    // TimeSync.
+    void describe(nlohmann::json& out) const;
 
   private:
     struct Chain {
@@ -156,6 +166,7 @@ class Subscriber {
     std::unordered_set<std::string> welcomed_this_round_;
     std::unordered_map<std::string, Chain> chains_;
     std::deque<BusMessage> early_;  // data that arrived during ready()
+    std::vector<std::string> topics_;  // the prefixes subscribed to
 };
 
 // Decode a bus frame (bus.cpp gives its layout); throws std::invalid_argument

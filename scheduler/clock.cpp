@@ -62,4 +62,9 @@ bool VirtualClock::advance() {
     return true;
 }
 
+void VirtualClock::advance_to(TimePoint t) {
+    if (t > now_) now_ = t;
+    fire_due(now_);
+}
+
 }  // namespace tock

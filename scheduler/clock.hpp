@@ -96,6 +96,12 @@ class VirtualClock final : public Clock {
     TimePoint now() const override { return now_; }
     // Jump to the earliest deadline and resume its sleepers; false if none.
     bool advance();
+    // Jump to t (never back) and resume the sleepers due by then: the time
+    // another loop's TimeSync decided.
+    void advance_to(TimePoint t);
+    // Start at t (before anything sleeps): loops that share time share it
+    // from the first instant.
+    void set(TimePoint t) { now_ = t; }
 
   private:
     void rearm() override {}

@@ -1,5 +1,7 @@
 #include "scheduler/curve.hpp"
 
+#include <optional>
+
 #include <zmq.h>
 
 #include <stdexcept>
@@ -24,6 +26,33 @@ void enforce_zap(zmq::socket_t& s) noexcept {
     constexpr int kZapEnforceDomain = 93;  // ZMQ_ZAP_ENFORCE_DOMAIN (draft API)
     const int on = 1;
     zmq_setsockopt(s.handle(), kZapEnforceDomain, &on, sizeof on);
+}
+
+namespace {
+std::optional<TcpCurve>& tcp_keys() {
+    static std::optional<TcpCurve> keys;
+    return keys;
+}
+}  // namespace
+
+void set_tcp_curve(TcpCurve keys) { tcp_keys() = std::move(keys); }
+
+void secure_tcp(zmq::socket_t& s, const std::string& endpoint, bool server) {
+    if (endpoint.rfind("tcp://", 0) != 0) return;
+    const auto& keys = tcp_keys();
+    if (!keys) return;  // the runtime's own tests; tock sets the keys at start
+    if (endpoint.find('[') != std::string::npos || endpoint.rfind("tcp://*", 0) == 0)
+        s.set(zmq::sockopt::ipv6, 1);
+    if (server) {
+        s.set(zmq::sockopt::curve_server, 1);
+        s.set(zmq::sockopt::curve_secretkey, keys->server_secret);
+        s.set(zmq::sockopt::zap_domain, "tock");
+        enforce_zap(s);
+    } else {
+        s.set(zmq::sockopt::curve_serverkey, keys->server_public);
+        s.set(zmq::sockopt::curve_publickey, keys->client_public);
+        s.set(zmq::sockopt::curve_secretkey, keys->client_secret);
+    }
 }
 
 ZapHandler::ZapHandler(Loop& loop, std::set<std::string> allowed)

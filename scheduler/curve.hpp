@@ -36,6 +36,21 @@ std::string curve_public_of(const std::string& secret_z85);
 // Refuse connections on `s` while no ZAP handler answers (if libzmq can).
 void enforce_zap(zmq::socket_t& s) noexcept;
 
+// The run's keys for tcp:// endpoints between components placed on other
+// hosts (the bus, virtual time, placement control). Set once per process
+// before any such socket, by the scheduler and by `tock component`.
+struct TcpCurve {
+    std::string server_secret, server_public;  // the run's server keypair
+    std::string client_public, client_secret;  // the run's client keypair
+};
+void set_tcp_curve(TcpCurve keys);
+// Call before binding (server) or connecting `endpoint` on `s`: a tcp://
+// endpoint becomes a CurveZMQ server with ZAP domain `tock`, or a client
+// with the run's client keys; other endpoints are left as they are. A
+// process that never set the keys (the runtime's own tests) leaves tcp://
+// in the clear; `tock play` and `tock component` always set them.
+void secure_tcp(zmq::socket_t& s, const std::string& endpoint, bool server);
+
 // The ZAP handler of `loop`'s ZeroMQ context (one per context): lets in
 // CurveZMQ clients whose public key is in `allowed` (z85), with that key as
 // their User-Id, and connections without a security mechanism (NULL: local

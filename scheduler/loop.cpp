@@ -157,6 +157,15 @@ void Loop::run_virtual() {
         if (stop_) break;
         if (fired_ != before || !ready_.empty()) continue;
         // A whole non-blocking turn resumed nothing: every coroutine is blocked.
+        if (sync_) {
+            // Time is shared: it moves when every loop is idle (the TimeSync
+            // resumes this loop's sleepers), and this loop waits for that
+            // or for work.
+            if (holds_ == 0) sync_->idle();
+            if (!ready_.empty()) continue;
+            uv_run(&uv_, UV_RUN_ONCE);
+            continue;
+        }
         if (holds_ == 0 && vclock.advance()) continue;
         if (alive == 0 && clock_->pending() == 0) break;
         uv_run(&uv_, UV_RUN_ONCE);

@@ -35,6 +35,18 @@ namespace tock {
 
 class Clock;
 class ReadyList;
+class Publisher;
+class Subscriber;
+
+// Keeps a virtual clock in step with other loops (scheduler/timesync.hpp):
+// a loop under the virtual clock that has one tells it when it is idle,
+// rather than move its own time.
+class TimeSync {
+  public:
+    virtual ~TimeSync() = default;
+    // A whole non-blocking turn resumed nothing and nothing is held.
+    virtual void idle() = 0;
+};
 
 // A node that can be queued to run on the loop. Either resumes `handle` or
 // calls `fn`. Destroying a queued node unlinks it.
@@ -127,6 +139,16 @@ class Loop {
 
     // How many Ready nodes have fired; tests and benchmarks read it.
     std::uint64_t fired() const noexcept { return fired_; }
+    // Nothing posted and nothing held: what the virtual clock waits for.
+    bool quiet() const noexcept { return ready_.empty() && holds_ == 0; }
+
+    // Virtual time shared with other loops: with a TimeSync, an idle loop
+    // tells it so, and its time moves only when the TimeSync moves it.
+    void set_time_sync(TimeSync* s) noexcept { sync_ = s; }
+    // The bus endpoints living on this loop (they add themselves), which a
+    // TimeSync reads to prove that no message is in flight between loops.
+    std::unordered_set<Publisher*>& publishers() noexcept { return publishers_; }
+    std::unordered_set<Subscriber*>& subscribers() noexcept { return subscribers_; }
 
   private:
     friend class Process;
@@ -147,6 +169,9 @@ class Loop {
     int holds_ = 0;
     bool stop_ = false;
     std::function<void(std::exception_ptr)> error_sink_;
+    TimeSync* sync_ = nullptr;
+    std::unordered_set<Publisher*> publishers_;
+    std::unordered_set<Subscriber*> subscribers_;
     // Children still running (Process states), let go when the loop ends.
     std::unordered_set<void*> children_;
 };

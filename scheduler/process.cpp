@@ -36,6 +36,7 @@ struct Process::State {
     // The message pipe (ProcessOptions::message_fd in the child).
     uv_pipe_t pipe{};
     bool has_pipe = false;
+    bool holds_time = true;  // holds the virtual clock while it runs
     bool pipe_open = false;  // not yet closing
     bool pipe_closed = true;
     std::string partial;
@@ -82,7 +83,7 @@ struct Process::State {
             status = ExitStatus{0, SIGKILL};  // gone, how unknown
         }
         loop->children_.erase(this);
-        loop->unhold();
+        if (holds_time) loop->unhold();
         if (has_pipe) finish_pipe();
         while (Ready* r = waiters.pop_front()) loop->post(*r);
         close_exit_watch();
@@ -396,7 +397,8 @@ Process Process::spawn(Loop& loop, const ProcessOptions& opts) {
         st->lines_done = true;
     }
     loop.children_.insert(st);
-    loop.hold();
+    st->holds_time = opts.holds_time;
+    if (opts.holds_time) loop.hold();
     return Process(st);
 }
 

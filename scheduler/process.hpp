@@ -46,6 +46,11 @@ struct ProcessOptions {
     // Start the child in a session (and process group) of its own, so that
     // kill_group() reaches everything it started.
     bool own_group = false;
+    // Under the virtual clock, time waits while the child runs (its exit is
+    // a real event to come). Not for a child that runs as long as the
+    // scheduler, such as a component in a process of its own, whose loop
+    // shares the virtual time (scheduler/timesync.hpp).
+    bool holds_time = true;
 };
 
 class Process {

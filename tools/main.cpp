@@ -8,6 +8,7 @@
 #include "tools/demo.hpp"
 #include "tools/help.hpp"
 #include "tools/import.hpp"
+#include "tools/placement.hpp"
 #include "tools/play.hpp"
 #include "tools/run_cmds.hpp"
 #include "tools/workflow_cmds.hpp"
@@ -103,6 +104,10 @@ int main(int argc, char** argv) {
     play->add_option("--host-port", play_opts.host_port,
                      "HOST:PORT: also take commands over TCP, with CurveZMQ (PORT 0: any free "
                      "ports)");
+    play->add_option("--place", play_opts.place,
+                     "COMPONENT=WHERE: run a component inproc, in a thread, in a process or at "
+                     "tcp://HOST:PORT (repeatable; * for every component; see tock help "
+                     "placement)");
     play->add_flag("--reloaded", play_opts.reloaded)->group("");  // tock reload's restart
     // For the store benchmark only (docs/performance.md): a run that cannot restart.
     play->add_flag("--db-in-memory", play_opts.db_in_memory)->group("");
@@ -114,6 +119,16 @@ int main(int argc, char** argv) {
 
     std::string job;
     std::vector<std::string> words;
+    std::string component_name, component_connect, component_keys;
+    auto* component =
+        app.add_subcommand("component", "run one component of a scheduler (placement)");
+    component->add_option("NAME", component_name, "the component: task_pool, store, ...")
+        ->required();
+    component->add_option("--connect", component_connect,
+                          "the scheduler's placement endpoint (ipc:// or tcp://)")
+        ->required();
+    component->add_option("--keys", component_keys,
+                          "a directory with the run's server.key and client.key (tcp://)");
     auto* message = app.add_subcommand("message", "send a message from a job to its scheduler");
     message->add_option("--job", job, "CYCLE/TASK/NN (default $TOCK_TASK_JOB)");
     message->add_option("MESSAGE", words, "the message: started, an output's message, ...")
@@ -185,6 +200,8 @@ int main(int argc, char** argv) {
         if (app.got_subcommand(play)) return tock::cmd::play(play_opts);
         if (app.got_subcommand(history)) return tock::cmd::history(history_run, history_task);
         if (app.got_subcommand(message)) return tock::cmd::message(job, words);
+        if (app.got_subcommand(component))
+            return tock::cmd::component(component_name, component_connect, component_keys);
         if (app.got_subcommand(scan)) return tock::cmd::scan(scan_opts);
         if (app.got_subcommand(cat_log)) return tock::cmd::cat_log(cat_log_opts);
         if (app.got_subcommand(clean)) return tock::cmd::clean(clean_opts);

@@ -24,8 +24,13 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <sstream>
 
+#include "config/placement.hpp"
 #include "coroutines/components.hpp"
+#include "coroutines/topology.hpp"
+#include "scheduler/timesync.hpp"
+#include "tools/placement.hpp"
 #include "coroutines/run_db.hpp"
 #include "scheduler/curve.hpp"
 #include "scheduler/rpc.hpp"
@@ -46,27 +51,27 @@ struct Ending {
     std::string error;
 };
 
-Task<void> guarded(Task<void> component, std::string name, Ending& end) {
+// Runs one component of the scheduler's own loop; the reporter's result is
+// the run's outcome, and any other component that ends has ended early.
+Task<void> guarded(Task<Json> component, std::string name, Ending& end) {
     try {
-        co_await std::move(component);
-        end.error = name + " ended early";
+        Json r = co_await std::move(component);
+        if (name == "reporter") {
+            end.outcome = comp::Outcome{r.at("rc").get<int>(), r.at("summary").get<std::string>(),
+                                        r.at("reload").get<bool>()};
+        } else {
+            end.error = name + " ended early";
+        }
     } catch (const std::exception& e) {
         end.error = name + ": " + e.what();
     }
     end.over.set();
 }
 
-Task<void> report(Task<comp::Outcome> reporter, Ending& end) {
-    try {
-        end.outcome = co_await std::move(reporter);
-    } catch (const std::exception& e) {
-        end.error = std::string("reporter: ") + e.what();
-    }
-    end.over.set();
-}
-
 struct Setup {
     comp::RunMode mode;
+    std::string mode_name;  // as given: live, simulation, dummy, skip
+    bool fast = false;      // the virtual clock
     std::string run_dir, endpoint, tock_bin, db_path;
     std::string sockets;  // the directory of the local endpoints (socket_dir)
     bool progress = false, echo = true;
@@ -77,6 +82,8 @@ struct Setup {
     bool paused = false;
     CurveKeys server_keys;
     std::string client_public;
+    comp::Placement placement;  // where each component runs (docs/placement.md)
+    bool* recover = nullptr;    // set when a placed run failed: start again from the database
     // Once the commands and the state stream listen: their endpoints (the
     // contact file is written then).
     std::function<void(const Json&)> on_listening;
@@ -142,25 +149,34 @@ std::array<std::string, 3> tcp_endpoints(const std::string& host_port) {
     return out;
 }
 
+// The contact file, once the commands, the state stream and job_messages
+// listen (wherever they are placed): the local endpoints and what they bound
+// on TCP.
 Task<void> announce(Event& commands, Event& stream, Event& messages, const Setup& s, Json endpoints,
-                    const std::string& cmd_tcp, const std::string& upd_tcp,
-                    const std::string& snap_tcp, const std::string& msg_tcp) {
+                    const Json& bound) {
     co_await commands.wait();
     co_await stream.wait();
     co_await messages.wait();
-    if (!msg_tcp.empty()) endpoints["messages_tcp"] = msg_tcp;
-    if (!cmd_tcp.empty()) {
-        endpoints["commands_tcp"] = cmd_tcp;
-        endpoints["updates_tcp"] = upd_tcp;
-        endpoints["snapshots_tcp"] = snap_tcp;
-        endpoints["server_public_key"] = s.server_keys.public_key;
-    }
+    for (const auto& [k, v] : bound.items()) endpoints[k] = v;
+    if (bound.contains("commands_tcp")) endpoints["server_public_key"] = s.server_keys.public_key;
     if (s.on_listening) s.on_listening(endpoints);
 }
 
+// The host name components on other hosts reach this scheduler by.
+std::string placement_host(const comp::Placement& p) {
+    if (!p.host.empty()) return p.host;
+    char name[256] = "";
+    ::gethostname(name, sizeof name - 1);
+    return name;
+}
+
 Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
-    const comp::Endpoints ep;
     const bool real = comp::real_jobs(s.mode);  // jobs are processes
+    const comp::Placement& placement = s.placement;
+    const bool remote = placement.any(comp::Where::remote);
+    const std::string host = remote ? placement_host(placement) : "";
+    const comp::Endpoints ep =
+        placement.placed() ? comp::topology(placement, s.sockets, host) : comp::Endpoints{};
     Ending end(loop);
     // A coroutine inside a component that fails (nothing in a component
     // joins its timers, jobs and senders) ends the run, as the component's
@@ -186,72 +202,122 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     // kept until every component is gone.
     std::optional<ZapHandler> zap;
     Scope zap_scope(loop);
-    if (!s.host_port.empty()) {
+    if (!s.host_port.empty() || remote) {
         zap.emplace(loop, std::set<std::string>{s.client_public});
         zap_scope.spawn(zap->run());
     }
-    Scope components(loop);
-    components.spawn(guarded(
-        comp::task_pool(loop, wf, ep,
-                        {s.start_tasks, s.start_cycle_point, s.restore, real, s.paused, s.run_dir}),
-        "task_pool", end));
-    components.spawn(guarded(comp::store(loop, ep, s.db_path), "store", end));
+    // Virtual time shared with the components in threads and processes.
+    std::optional<TimeMaster> clock;
+    std::size_t followers = 0;
+    for (const auto& [n, p] : placement.of)
+        if (p.where == comp::Where::thread || p.where == comp::Where::process) ++followers;
+    const std::string clock_ipc = "ipc://" + s.sockets + "/clock.sock";
+    if (s.fast && followers > 0) {
+        std::vector<std::string> at = {"inproc://tock/clock"};
+        if (placement.any(comp::Where::process)) at.push_back(clock_ipc);
+        clock.emplace(loop, at, followers);
+    }
     std::vector<store::JobRow> adopt;
     if (s.restore) adopt = s.restore->active_jobs;
-    components.spawn(
-        guarded(comp::job_submit(loop, wf, ep, {s.mode, s.run_dir, s.endpoint, s.tock_bin, adopt}),
-                "job_submit", end));
     // Jobs on platforms that report over TCP reach job_messages there, on a
     // port the system picks, with the run's CurveZMQ keys.
-    std::string msg_tcp;
-    Event messages_up(loop);
     std::string msg_tcp_endpoint;
     if (real && !s.host_port.empty())
         msg_tcp_endpoint = fmt::format("tcp://{}:*", s.host_port.substr(0, s.host_port.rfind(':')));
-    components.spawn(guarded(comp::job_messages(loop, wf, ep,
-                                                {real ? s.endpoint : "", msg_tcp_endpoint,
-                                                 s.server_keys.secret_key, &msg_tcp},
-                                                &messages_up),
-                             "job_messages", end));
-    components.spawn(guarded(
-        comp::xtriggers(loop, wf, ep, s.mode, s.run_dir, "ipc://" + s.sockets + "/plugins.sock"),
-        "xtriggers", end));
-    // Simulated jobs adopted on a restart run again from their start.
-    components.spawn(guarded(
-        comp::health(loop, wf, ep, real ? adopt : std::vector<store::JobRow>{}), "health", end));
-    components.spawn(guarded(comp::events(loop, wf, ep, s.run_dir), "events", end));
+    std::array<std::string, 3> tcp;
+    if (!s.host_port.empty()) tcp = tcp_endpoints(s.host_port);
+    // The run, as every component is started from it (tools/placement.hpp).
+    const Json run = {
+        {"mode", s.mode_name},
+        {"fast", s.fast},
+        {"run_dir", s.run_dir},
+        {"db_path", s.db_path},
+        {"sockets", s.sockets},
+        {"endpoint", s.endpoint},
+        {"tock_bin", s.tock_bin},
+        {"start_tasks", s.start_tasks},
+        {"start_cycle_point", s.start_cycle_point},
+        {"restore", s.restore.has_value()},
+        {"paused", s.paused},
+        {"messages_tcp", msg_tcp_endpoint},
+        {"tcp", tcp},
+        {"server_secret", s.server_keys.secret_key},
+        {"client_public", s.client_public},
+        {"curve", remote || !s.host_port.empty()},
+        {"adopt", job_rows_json(adopt)},
+        {"progress", s.progress},
+        {"echo", s.echo},
+        {"flow_source", s.flow_source},
+        {"endpoints", comp::endpoints_json(ep)},
+        {"placement_host", host},
+        {"clock_inproc", "inproc://tock/clock"},
+        {"clock_ipc", clock_ipc},
+        {"start_time", std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           loop.clock().now().time_since_epoch())
+                           .count()}};
+    const Extras extras{s.restore ? &*s.restore : nullptr, zap ? &*zap : nullptr, s.overrides};
     const std::string service = "ipc://" + s.sockets + "/";
     Json local = {{"commands", service + "commands.sock"},
                   {"updates", service + "updates.sock"},
                   {"snapshots", service + "snapshots.sock"}};
-    std::array<std::string, 3> tcp;
-    if (!s.host_port.empty()) tcp = tcp_endpoints(s.host_port);
-    std::string cmd_tcp, upd_tcp, snap_tcp;
-    Event commands_up(loop), stream_up(loop);
-    components.spawn(guarded(
-        comp::commands(
-            loop, wf, ep,
-            {s.run_dir, local["commands"], tcp[0], s.server_keys.secret_key, zap ? &*zap : nullptr,
-             &cmd_tcp, s.flow_source, s.overrides, real, s.start_tasks},
-            &commands_up),
-        "commands", end));
-    components.spawn(guarded(comp::publisher(loop, wf, ep,
-                                             {local["updates"], local["snapshots"], tcp[1], tcp[2],
-                                              s.server_keys.secret_key, &upd_tcp, &snap_tcp},
-                                             &stream_up),
-                             "publisher", end));
+    Json bound = Json::object();
+    Event commands_up(loop), stream_up(loop), messages_up(loop);
+    auto on_ready = [&](const std::string& name, const Json& b) {
+        for (const auto& [k, v] : b.items())
+            if (v.is_string() && !v.get<std::string>().empty()) bound[k] = v;
+        if (name == "commands") commands_up.set();
+        if (name == "publisher") stream_up.set();
+        if (name == "job_messages") messages_up.set();
+    };
+    bool lost = false;
+    std::optional<Placer> placer;
+    if (placement.placed()) {
+        placer.emplace(
+            loop, placement, run, wf, s.overrides, s.sockets,
+            Placer::Callbacks{
+                on_ready,
+                [&end](const std::string& name, const Json& r) {
+                    if (name == "reporter" && r.is_object()) {
+                        end.outcome = comp::Outcome{r.at("rc").get<int>(),
+                                                    r.at("summary").get<std::string>(),
+                                                    r.at("reload").get<bool>()};
+                    } else if (end.error.empty()) {
+                        end.error = name + " ended early";
+                    }
+                    end.over.set();
+                },
+                [&end, &lost](const std::string& name, const std::string& why) {
+                    if (end.error.empty()) end.error = "component " + name + " lost: " + why;
+                    lost = true;
+                    end.over.set();
+                }});
+    }
+    Scope components(loop);
+    for (const auto& name : config::component_names()) {
+        if (placement.where(name) != comp::Where::inproc) continue;
+        components.spawn(guarded(start_component(name, loop, wf, run, ep, extras,
+                                                 [&on_ready, name](Json b) { on_ready(name, b); }),
+                                 name, end));
+    }
+    if (placer) {
+        placer->start(components);
+        fmt::print("tock play: components placed: {}\n", placement.describe());
+        std::fflush(stdout);
+    }
     Scope announcing(loop);
-    announcing.spawn(announce(commands_up, stream_up, messages_up, s, local, cmd_tcp, upd_tcp,
-                              snap_tcp, msg_tcp));
-    components.spawn(
-        report(comp::reporter(loop, wf, ep, {s.run_dir, s.progress, s.echo, real}), end));
+    announcing.spawn(announce(commands_up, stream_up, messages_up, s, local, bound));
     co_await end.over.wait();
     // A moment for the last replies to operators (`tock stop --now`) to
     // leave before the sockets close.
     co_await loop.clock().sleep_for(std::chrono::milliseconds(50));
+    if (placer) co_await placer->stop();
     components.cancel();
     if (!end.outcome) {
         fmt::print(stderr, "tock play: the scheduler failed: {}\n", end.error);
+        // With components in other processes, a lost one (or a gap in the
+        // bus between them) is recovered from: the run starts again in
+        // place from its database (docs/placement.md).
+        if ((lost || placement.out_of_process()) && s.recover) *s.recover = true;
         co_return 1;
     }
     fmt::print("{}\n", end.outcome->summary);
@@ -574,6 +640,34 @@ void recall_install(store::RunDb& db, PlayOptions& o) {
     o.start_cycle_point = db.param("start_cycle_point").value_or("");
 }
 
+}  // namespace
+
+std::optional<LoadedRun> load_run(const std::string& run_dir, std::string& why) {
+    try {
+        PlayOptions o;
+        store::RunDb db(run_dir + "/db");
+        recall_install(db, o);
+        o.overrides.source = db.param("flow_source").value_or("");
+        return LoadedRun{config::Workflow::load(run_dir + "/flow.yaml", o.overrides), o.overrides};
+    } catch (const config::ConfigErrors& e) {
+        why = run_dir + "/flow.yaml is not a valid workflow";
+        for (const auto& d : e.errors) why += "\n" + d.where.str() + ": " + d.message;
+    } catch (const std::exception& e) {
+        why = "cannot read the run in " + run_dir + ": " + e.what();
+    }
+    return std::nullopt;
+}
+
+CurveKeys read_keys(const std::string& path) {
+    std::ifstream in(path);
+    Json j = in ? Json::parse(in, nullptr, false) : Json();
+    if (!j.is_object() || !j.contains("public") || !j.contains("secret"))
+        throw std::runtime_error("cannot read a key pair from " + path);
+    return {j["public"].get<std::string>(), j["secret"].get<std::string>()};
+}
+
+namespace {
+
 // PATH as a directory of this user's that no one else may enter: made
 // (0700) if `create` and missing; refused if it is a link, another user's,
 // or open to others.
@@ -639,7 +733,7 @@ std::optional<std::string> latest_run(const std::string& name) {
 // {host_port: HOST:PORT}`), used when --host-port is not given, and
 // `platforms:`, which Workflow::load reads (docs/platforms.md). Anything
 // else in it is refused: a setting tock accepts does what it says.
-bool read_global_config(PlayOptions& o) {
+bool read_global_config(PlayOptions& o, std::vector<std::string>& global_place) {
     const config::GlobalConfigPath g = config::global_config_path();
     const std::string& path = g.path;
     if (!fs::exists(path)) {
@@ -657,9 +751,19 @@ bool read_global_config(PlayOptions& o) {
         for (const auto& kv : g) {
             const std::string key = kv.first.as<std::string>();
             if (key == "platforms") continue;  // read with the workflow (docs/platforms.md)
+            if (key == "placement") {
+                // Where components run by default (docs/placement.md); the
+                // workflow's placement and --place come after it.
+                if (!kv.second.IsMap())
+                    throw std::runtime_error("placement: must be a mapping, such as {'*': thread}");
+                for (const auto& c : kv.second)
+                    global_place.push_back(c.first.as<std::string>() + "=" +
+                                           c.second.as<std::string>());
+                continue;
+            }
             if (key != "commands")
                 throw std::runtime_error(
-                    fmt::format("{}: unknown key '{}' (known: commands, platforms)",
+                    fmt::format("{}: unknown key '{}' (known: commands, placement, platforms)",
                                 kv.first.Mark().line + 1, key));
             if (!kv.second.IsMap())
                 throw std::runtime_error("commands: must be a mapping, such as {host_port: '*:0'}");
@@ -679,10 +783,51 @@ bool read_global_config(PlayOptions& o) {
     return true;
 }
 
+namespace {
+
+// Where each component runs: $TOCK_PLACE, then the global configuration's
+// placement, then the workflow's, then --place, each over the one before
+// (docs/placement.md). Items are NAME=WHERE, or host=ADDRESS.
+bool resolve_placement(const PlayOptions& o, const std::vector<std::string>& global,
+                       const config::Workflow& wf, comp::Placement& p) {
+    auto apply = [&p](const std::string& item, const std::string& from) {
+        std::string why;
+        if (item.rfind("host=", 0) == 0) {
+            p.host = item.substr(5);
+            return true;
+        }
+        if (p.set(item, why)) return true;
+        fmt::print(stderr, "tock play: {}: {}\n", from, why);
+        return false;
+    };
+    if (const char* env = std::getenv("TOCK_PLACE")) {
+        std::string item;
+        for (std::istringstream in(env); in >> item;)
+            if (!apply(item, "TOCK_PLACE")) return false;
+    }
+    for (const auto& item : global)
+        if (!apply(item, "the global configuration's placement")) return false;
+    if (!wf.placement_host.empty()) p.host = wf.placement_host;
+    for (const auto& [name, where] : wf.placement)
+        if (!apply(name + "=" + where, "the workflow's placement")) return false;
+    for (const auto& item : o.place)
+        if (!apply(item, "--place")) return false;
+    if (o.fast && p.any(comp::Where::remote)) {
+        fmt::print(stderr,
+                   "tock play: --fast keeps one virtual clock for the components of this host: "
+                   "place components on other hosts in a run on the real clock\n");
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 int play(const PlayOptions& given) {
     PlayOptions o = given;
     int run_lock = -1;
-    if (!read_global_config(o)) return 1;
+    std::vector<std::string> global_place;
+    if (!read_global_config(o, global_place)) return 1;
     if (!o.host_port.empty()) {
         std::string why;
         const auto hp = check_host_port(o.host_port, why);
@@ -787,6 +932,8 @@ int play(const PlayOptions& given) {
         return 1;
     }
     if (!check_start_tasks(*wf, o.start_tasks)) return 1;
+    comp::Placement placement;
+    if (!resolve_placement(o, global_place, *wf, placement)) return 2;
     if (restart_dir.empty() && !check_start_cycle_point(*wf, o)) return 1;
     if (mode == comp::RunMode::live) {
         // Jobs that report over TCP need the scheduler to listen there.
@@ -833,6 +980,9 @@ int play(const PlayOptions& given) {
     }
     Setup s;
     s.mode = mode;
+    s.mode_name = o.mode;
+    s.fast = o.fast;
+    s.placement = placement;
     s.run_dir = *dir;
     s.db_path = o.db_in_memory ? ":memory:" : *dir + "/db";
     s.restore = std::move(snapshot);
@@ -866,7 +1016,11 @@ int play(const PlayOptions& given) {
     s.paused = o.paused;
     try {
         s.server_keys = run_keys(*dir, "server");
-        s.client_public = run_keys(*dir, "client").public_key;
+        const CurveKeys client = run_keys(*dir, "client");
+        s.client_public = client.public_key;
+        // Every tcp:// endpoint between components is CurveZMQ with these.
+        set_tcp_curve({s.server_keys.secret_key, s.server_keys.public_key, client.public_key,
+                       client.secret_key});
     } catch (const std::exception& e) {
         fmt::print(stderr, "tock play: {}\n", e.what());
         return 1;
@@ -875,6 +1029,8 @@ int play(const PlayOptions& given) {
     s.overrides = o.overrides;
     bool reload = false;
     s.reload = &reload;
+    bool recover = false;
+    s.recover = &recover;
     int ready = -1;  // detached: the pipe to tell the parent the contact file is written
     if (o.reloaded) {
         // Started again by `tock reload` in a detached scheduler's place.
@@ -925,16 +1081,9 @@ int play(const PlayOptions& given) {
     std::error_code ec;
     std::filesystem::remove(*dir + "/.service/contact", ec);
     remove_sockets();
-    if (reload) {
-        // `tock reload`: the new definition in place, and this process
-        // becomes the scheduler again (same pid), restarting from the run
-        // database as after any stop: the jobs left running are adopted.
-        std::filesystem::rename(*dir + "/flow.yaml.new", *dir + "/flow.yaml", ec);
-        if (ec) {
-            fmt::print(stderr, "tock play: reload: cannot install the new definition: {}\n",
-                       ec.message());
-            return 1;
-        }
+    // This process becomes the scheduler again (same pid), restarting from
+    // the run database as after any stop: the jobs left running are adopted.
+    auto start_again = [&](const char* why) {
         std::fflush(stdout);
         std::fflush(stderr);
         const std::string exe = self_exe();
@@ -943,6 +1092,15 @@ int play(const PlayOptions& given) {
         if (!o.host_port.empty()) {
             args.push_back("--host-port");
             args.push_back(o.host_port);
+        }
+        std::istringstream placed(placement.describe());
+        for (std::string item; placed >> item;) {
+            args.push_back("--place");
+            args.push_back(item);
+        }
+        if (!placement.host.empty()) {
+            args.push_back("--place");
+            args.push_back("host=" + placement.host);
         }
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
@@ -955,8 +1113,41 @@ int play(const PlayOptions& given) {
             ::setenv("TOCK_RUN_LOCK_FD", std::to_string(run_lock).c_str(), 1);
         }
         ::execv(exe.c_str(), argv.data());
-        fmt::print(stderr, "tock play: reload: cannot start again: {}\n", std::strerror(errno));
+        fmt::print(stderr, "tock play: {}: cannot start again: {}\n", why, std::strerror(errno));
         return 1;
+    };
+    if (reload) {
+        // `tock reload`: the new definition in place, then start again.
+        std::filesystem::rename(*dir + "/flow.yaml.new", *dir + "/flow.yaml", ec);
+        if (ec) {
+            fmt::print(stderr, "tock play: reload: cannot install the new definition: {}\n",
+                       ec.message());
+            return 1;
+        }
+        return start_again("reload");
+    }
+    if (recover) {
+        // A component placed out of this process was lost (or the bus
+        // between processes had a gap): start again from the database, at
+        // most three times within a minute of each other.
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        const char* at = std::getenv("TOCK_RECOVERED_AT");
+        const char* count = std::getenv("TOCK_RECOVERIES");
+        int n = count ? std::atoi(count) : 0;
+        if (!at || now - std::atoll(at) > 60) n = 0;
+        if (n >= 3) {
+            fmt::print(stderr,
+                       "tock play: gave up after {} recoveries within a minute; the run database "
+                       "is consistent: restart with tock play --run-dir {}\n",
+                       n, *dir);
+            return rc;
+        }
+        ::setenv("TOCK_RECOVERIES", std::to_string(n + 1).c_str(), 1);
+        ::setenv("TOCK_RECOVERED_AT", std::to_string(now).c_str(), 1);
+        fmt::print(stderr, "tock play: recovering: starting again from the run database\n");
+        return start_again("recovery");
     }
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/workflow.hpp"
+#include "scheduler/curve.hpp"
 
 namespace tock::cmd {
 
@@ -24,8 +25,19 @@ struct PlayOptions {
     std::string host_port;      // --host-port HOST:PORT: also listen on TCP (CurveZMQ)
     bool db_in_memory = false;  // benchmarks only: the store writes to memory (no restart)
     bool vars_given = false;    // --set or --set-file was given (refused on a restart)
+    std::vector<std::string> place;  // --place COMPONENT=WHERE (docs/placement.md)
 };
 int play(const PlayOptions& o);
+
+// A run's workflow as a restart loads it: RUN_DIR/flow.yaml with the options
+// the run was installed with (its database). nullopt with `why` if not.
+struct LoadedRun {
+    config::Workflow wf;
+    config::Overrides overrides;
+};
+std::optional<LoadedRun> load_run(const std::string& run_dir, std::string& why);
+// A key pair file of a run's .service directory ({"public", "secret"}).
+CurveKeys read_keys(const std::string& path);
 // The --set values a run was installed with, from its database's "vars"
 // parameter (JSON; nullopt or unreadable: none).
 std::map<std::string, std::string> recorded_vars(const std::optional<std::string>& json);
