@@ -2,8 +2,20 @@
 # Set up, build, and run the whole test suite through ctest.
 #   ./test.sh              normal build (build/)
 #   ./test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
+#   ./test.sh --place WHERE   the functional and reference workflow tests (and the
+#                          component-kill test) with every component placed at
+#                          WHERE: thread or process (docs/placement.md), on the
+#                          normal build
 set -euo pipefail
 cd "$(dirname "$0")"
+if [[ ${1:-} == --place ]]; then
+  where=${2:?"--place thread|process"}
+  build=$(./setup.sh | tail -n 1)
+  export TOCK_PLACE="*=$where"
+  ctest --test-dir "$build" --output-on-failure -j 2 --timeout 900 \
+    -R '^(play|run|restart|cli|slurm|triggers|placement)\.'
+  exit
+fi
 build=$(./setup.sh "$@" | tail -n 1)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -66,7 +66,8 @@ Operating a running workflow (ids: NAME//CYCLE/TASK, globs, :STATE):
 Topics: tock help parameters (ensembles written once), tock help vars
 (--set values for one file's test and real runs), tock help platforms
 (jobs through Slurm or at), tock help plugins (external triggers as
-programs of their own).
+programs of their own), tock help placement (components in threads,
+processes or on other hosts).
 
 Every command also takes --help. The documentation is in docs/: workflow.md
 for writing workflows, commands.md for the commands, architecture.md for
@@ -151,6 +152,32 @@ stall. Write one in C++ with triggers/plugin.hpp, or in Python with pyzmq.
 
 Example:
   tock play examples/plugins/files.yaml --no-detach
+)~"},
+    {"placement", R"~(Placement (docs/placement.md)
+
+  tock play FLOW.yaml --place '*=thread'                 every component on its own thread
+  tock play FLOW.yaml --place job_submit=process         one component in a process of its own
+  tock play FLOW.yaml --place host=10.0.0.1 --place store=tcp://10.0.0.2:7100
+
+  placement:                     # in the workflow, or ~/.config/tock/global.yaml
+    job_submit: process
+    store: tcp://10.0.0.2:7100   # its bus publisher listens there, on that host
+    host: 10.0.0.1               # where components on other hosts reach the scheduler
+
+Components: task_pool, store, job_submit, job_messages, xtriggers, health,
+events, commands, publisher, reporter. Each runs inproc (the default), in a
+thread, in a process (tock starts `tock component NAME` and watches it) or
+on another host (you start `tock component NAME --connect tcp://... --keys DIR`
+there, with the run's server.key and client.key, and the run directory on a
+shared filesystem; every tcp:// connection is CurveZMQ). commands, publisher,
+job_messages and reporter stay on the scheduler's host. $TOCK_PLACE holds
+default items (such as '*=process'); the global configuration, the workflow
+and --place come after it, in that order. A component whose process dies,
+or whose host stops beating, makes the run start again in place from its
+database, as a restart does (at most three times within a minute).
+
+Example:
+  tock play examples/forecast.yaml --mode simulation --fast --no-detach --place '*=process'
 )~"},
     {"vars", R"~(Variables (docs/workflow.md, "Variables")
 

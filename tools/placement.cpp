@@ -105,6 +105,8 @@ Task<void> when_ready(Event& ev, std::function<Json()> bound, std::function<void
 Task<Json> start_component(const std::string& name, Loop& loop, const config::Workflow& wf,
                            const Json& run, const comp::Endpoints& ep, const Extras& extras,
                            std::function<void(Json)> on_ready) {
+    // Every option is a named local before it is awaited on: gcc 12 destroys
+    // a braced temporary in a co_await operand twice.
     const comp::RunMode mode = mode_of(str(run, "mode"));
     const bool real = comp::real_jobs(mode);
     const std::string run_dir = str(run, "run_dir");
@@ -114,46 +116,68 @@ Task<Json> start_component(const std::string& name, Loop& loop, const config::Wo
                                      : std::vector<store::JobRow>{};
     const std::string secret = str(run, "server_secret");
     const Json tcp = run.value("tcp", Json::array({"", "", ""}));
+    const std::vector<std::string> start_tasks =
+        run.value("start_tasks", std::vector<std::string>{});
     if (name == "task_pool") {
-        std::optional<store::Snapshot> restore;
-        if (extras.restore) restore = *extras.restore;
-        co_await comp::task_pool(
-            loop, wf, ep,
-            {run.value("start_tasks", std::vector<std::string>{}), str(run, "start_cycle_point"),
-             std::move(restore), real, run.value("paused", false), run_dir});
+        comp::PoolOptions o;
+        o.start_tasks = start_tasks;
+        o.start_cycle_point = str(run, "start_cycle_point");
+        if (extras.restore) o.restore = *extras.restore;
+        o.live = real;
+        o.paused = run.value("paused", false);
+        o.run_dir = run_dir;
+        co_await comp::task_pool(loop, wf, ep, std::move(o));
     } else if (name == "store") {
-        co_await comp::store(loop, ep, str(run, "db_path"));
+        std::string db = str(run, "db_path");
+        co_await comp::store(loop, ep, std::move(db));
     } else if (name == "job_submit") {
-        co_await comp::job_submit(
-            loop, wf, ep, {mode, run_dir, str(run, "endpoint"), str(run, "tock_bin"), adopt});
+        comp::SubmitOptions o;
+        o.mode = mode;
+        o.run_dir = run_dir;
+        o.scheduler_endpoint = str(run, "endpoint");
+        o.tock_bin = str(run, "tock_bin");
+        o.adopt = adopt;
+        co_await comp::job_submit(loop, wf, ep, std::move(o));
     } else if (name == "job_messages") {
         std::string bound;
         Event up(loop);
         Scope watching(loop);
         watching.spawn(when_ready(
             up, [&bound] { return Json{{"messages_tcp", bound}}; }, on_ready));
-        co_await comp::job_messages(
-            loop, wf, ep,
-            {real ? str(run, "endpoint") : "", str(run, "messages_tcp"), secret, &bound}, &up);
+        comp::MessagesOptions o;
+        o.local_endpoint = real ? str(run, "endpoint") : "";
+        o.tcp_endpoint = str(run, "messages_tcp");
+        o.server_secret = secret;
+        o.tcp_bound = &bound;
+        co_await comp::job_messages(loop, wf, ep, std::move(o), &up);
     } else if (name == "xtriggers") {
-        co_await comp::xtriggers(loop, wf, ep, mode, run_dir,
-                                 "ipc://" + sockets + "/plugins.sock");
+        std::string plugins = "ipc://" + sockets + "/plugins.sock";
+        std::string dir = run_dir;
+        co_await comp::xtriggers(loop, wf, ep, mode, std::move(dir), std::move(plugins));
     } else if (name == "health") {
-        co_await comp::health(loop, wf, ep, real ? adopt : std::vector<store::JobRow>{});
+        std::vector<store::JobRow> running = real ? adopt : std::vector<store::JobRow>{};
+        co_await comp::health(loop, wf, ep, std::move(running));
     } else if (name == "events") {
-        co_await comp::events(loop, wf, ep, run_dir);
+        std::string dir = run_dir;
+        co_await comp::events(loop, wf, ep, std::move(dir));
     } else if (name == "commands") {
         std::string bound;
         Event up(loop);
         Scope watching(loop);
         watching.spawn(when_ready(
             up, [&bound] { return Json{{"commands_tcp", bound}}; }, on_ready));
-        co_await comp::commands(
-            loop, wf, ep,
-            {run_dir, "ipc://" + sockets + "/commands.sock", tcp[0].get<std::string>(), secret,
-             extras.zap, &bound, str(run, "flow_source"), extras.overrides, real,
-             run.value("start_tasks", std::vector<std::string>{})},
-            &up);
+        comp::CommandsOptions o;
+        o.run_dir = run_dir;
+        o.local_endpoint = "ipc://" + sockets + "/commands.sock";
+        o.tcp_endpoint = tcp[0].get<std::string>();
+        o.server_secret = secret;
+        o.zap = extras.zap;
+        o.tcp_bound = &bound;
+        o.flow_source = str(run, "flow_source");
+        o.overrides = extras.overrides;
+        o.live = real;
+        o.start_tasks = start_tasks;
+        co_await comp::commands(loop, wf, ep, std::move(o), &up);
     } else if (name == "publisher") {
         std::string updates, snapshots;
         Event up(loop);
@@ -164,16 +188,23 @@ Task<Json> start_component(const std::string& name, Loop& loop, const config::Wo
                 return Json{{"updates_tcp", updates}, {"snapshots_tcp", snapshots}};
             },
             on_ready));
-        co_await comp::publisher(
-            loop, wf, ep,
-            {"ipc://" + sockets + "/updates.sock", "ipc://" + sockets + "/snapshots.sock",
-             tcp[1].get<std::string>(), tcp[2].get<std::string>(), secret, &updates, &snapshots},
-            &up);
+        comp::StreamOptions o;
+        o.local_updates = "ipc://" + sockets + "/updates.sock";
+        o.local_snapshots = "ipc://" + sockets + "/snapshots.sock";
+        o.tcp_updates = tcp[1].get<std::string>();
+        o.tcp_snapshots = tcp[2].get<std::string>();
+        o.server_secret = secret;
+        o.updates_bound = &updates;
+        o.snapshots_bound = &snapshots;
+        co_await comp::publisher(loop, wf, ep, std::move(o), &up);
     } else if (name == "reporter") {
-        const comp::Outcome o = co_await comp::reporter(
-            loop, wf, ep,
-            {run_dir, run.value("progress", false), run.value("echo", true), real});
-        co_return outcome_json(o);
+        comp::ReporterOptions o;
+        o.run_dir = run_dir;
+        o.progress = run.value("progress", false);
+        o.echo = run.value("echo", true);
+        o.job_times = real;
+        const comp::Outcome outcome = co_await comp::reporter(loop, wf, ep, std::move(o));
+        co_return outcome_json(outcome);
     } else {
         throw std::invalid_argument("no component '" + name + "'");
     }
@@ -248,6 +279,8 @@ void Placer::start(Scope& scope) {
         secure_tcp(remote_sock_->raw(), ep, true);
         remote_sock_->bind(ep);
         remote_endpoint_ = remote_sock_->raw().get(zmq::sockopt::last_endpoint);
+        // For scripts that start the remote hosts: RUN/.service/placement.
+        std::ofstream(str(run_, "run_dir") + "/.service/placement") << remote_endpoint_ << "\n";
         scope.spawn(serve(*remote_sock_));
     }
     scope.spawn(serve(sock_));
@@ -263,10 +296,12 @@ void Placer::start(Scope& scope) {
             h->thread = std::thread([n, this, hp = h.get()] {
                 host(n, "inproc://tock/control", loop_.zmq(), &wf_, &overrides_, false);
                 {
+                    // Notified under the lock: the Host may go as soon as
+                    // the scheduler sees `finished`.
                     std::lock_guard lock(hp->m);
                     hp->finished = true;
+                    hp->cv.notify_all();
                 }
-                hp->cv.notify_all();
                 for (;;) ::pause();
             });
         } else if (w == comp::Where::process) {
@@ -408,17 +443,21 @@ struct HostEnd {
     int rc = 0;
 };
 
-Task<void> send_json(ZSocket& s, Json msg) { co_await s.send(frames(msg)); }
+Task<void> send_json(ZSocket& s, Json msg) {
+    Multipart m = frames(msg);
+    co_await s.send(std::move(m));
+}
 
 Task<void> host_component(const std::string& name, Loop& loop, const config::Workflow& wf,
                           const Json& run, const comp::Endpoints& ep, const Extras& extras,
                           ZSocket& control, HostEnd& end) {
     try {
-        Json result = co_await start_component(
-            name, loop, wf, run, ep, extras, [&control, name](Json bound) {
-                control.send_later(frames(message("ready", name, "bound", std::move(bound))));
-            });
-        co_await send_json(control, message("done", name, "result", std::move(result)));
+        std::function<void(Json)> ready = [&control, name](Json bound) {
+            control.send_later(frames(message("ready", name, "bound", std::move(bound))));
+        };
+        Json result = co_await start_component(name, loop, wf, run, ep, extras, std::move(ready));
+        Json done = message("done", name, "result", std::move(result));
+        co_await send_json(control, std::move(done));
     } catch (const std::exception& e) {
         end.rc = 1;
         control.send_later(frames(message("failed", name, "error", name + ": " + e.what())));
@@ -438,7 +477,8 @@ Task<void> host_listen(ZSocket& control, HostEnd& end) {
 
 Task<void> host_beats(Loop& loop, ZSocket& control, std::string name) {
     for (;;) {
-        co_await send_json(control, message("beat", name));
+        Json beat = message("beat", name);
+        co_await send_json(control, std::move(beat));
         co_await loop.clock().sleep_for(kBeat);
     }
 }
@@ -487,7 +527,8 @@ Task<int> host_main(Loop& loop, const std::string& name, const std::string& conn
     HostEnd end(loop);
     Scope scope(loop);
     // This socket is the one the scheduler answers from now on.
-    co_await send_json(control, message("attach", name));
+    Json attach = message("attach", name);
+    co_await send_json(control, std::move(attach));
     scope.spawn(host_listen(control, end));
     if (beats) scope.spawn(host_beats(loop, control, name));
     scope.spawn(host_component(name, loop, wf, run, ep, ex, control, end));
