@@ -17,6 +17,7 @@
 // server key.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -60,13 +61,14 @@ class ZapHandler {
   public:
     ZapHandler(Loop& loop, std::set<std::string> allowed);
     Task<void> run();
+    // Read by components in other threads of the process (atomic).
     std::uint64_t refused() const noexcept { return refused_; }
     std::uint64_t accepted() const noexcept { return accepted_; }
 
   private:
     ZSocket sock_;
     std::set<std::string> allowed_;
-    std::uint64_t refused_ = 0, accepted_ = 0;
+    std::atomic<std::uint64_t> refused_ = 0, accepted_ = 0;
 };
 
 }  // namespace tock

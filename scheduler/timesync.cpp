@@ -239,14 +239,20 @@ void TimeFollower::drain() {
 }
 
 void TimeFollower::idle() {
-    if (!must_report_ && loop_.fired() == reported_fired_) return;
-    must_report_ = false;
-    reported_fired_ = loop_.fired();
-    json r = report_of(loop_, epoch_);
-    r["name"] = name_;
-    sock_.send(zmq::buffer(r.dump()), zmq::send_flags::dontwait);
-    // A send can take the edge of the descriptor that says a reply waits.
+    // A message that came without a signal of the descriptor (a pipe is
+    // signalled only once it has been read dry) is found here, and so is
+    // one that the sending of a report found: a new time with no sleeper
+    // due here still calls for a report.
     drain();
+    while (must_report_ || loop_.fired() != reported_fired_) {
+        if (!loop_.quiet()) return;  // the new time woke sleepers here
+        must_report_ = false;
+        reported_fired_ = loop_.fired();
+        json r = report_of(loop_, epoch_);
+        r["name"] = name_;
+        sock_.send(zmq::buffer(r.dump()), zmq::send_flags::dontwait);
+        drain();
+    }
 }
 
 }  // namespace tock

@@ -262,7 +262,7 @@ namespace {
 // in one of its threads, null for a process (which loads the run's).
 int host(const std::string& name, const std::string& connect, zmq::context_t& ctx,
          const config::Workflow* shared_wf, const config::Overrides* shared_overrides,
-         bool beats);
+         const ZapHandler* shared_zap, bool beats);
 
 }  // namespace
 
@@ -294,7 +294,7 @@ void Placer::start(Scope& scope) {
         h->last_beat = loop_.clock().now();
         if (w == comp::Where::thread) {
             h->thread = std::thread([n, this, hp = h.get()] {
-                host(n, "inproc://tock/control", loop_.zmq(), &wf_, &overrides_, false);
+                host(n, "inproc://tock/control", loop_.zmq(), &wf_, &overrides_, zap_, false);
                 {
                     // Notified under the lock: the Host may go as soon as
                     // the scheduler sees `finished`.
@@ -382,9 +382,17 @@ Task<void> Placer::serve(ZSocket& via) {
             if (cb_.done) cb_.done(name, m.value("result", Json()));
         } else if (type == "failed") {
             h->ended = true;
-            if (!stopping_ && cb_.lost) cb_.lost(name, m.value("error", std::string("failed")));
+            const std::string error = m.value("error", std::string("failed"));
+            // A component that fails in a thread fails the run as it would
+            // in the scheduler's loop; one in another process is recovered.
+            if (h->where == comp::Where::thread) {
+                if (cb_.failed) cb_.failed(name, error);
+            } else if (!stopping_ && cb_.lost) {
+                cb_.lost(name, error);
+            }
         }
-        // "attach" and "beat": who it is and when it was heard are all
+        if (type == "beat") send(via, rid, message("beat", ""));  // the host watches these
+        // "attach": who it is and when it was heard are all
     }
 }
 
@@ -416,6 +424,15 @@ Task<void> Placer::watch_beats(Host& h) {
     }
 }
 
+void Placer::signal(const std::string& name, int signum) {
+    for (auto& h : hosts_) {
+        if (h->name != name || !h->joined || !h->via || h->ended) continue;
+        Json m = message("signal", "");
+        m["signal"] = signum;
+        send(*h->via, h->rid, m);
+    }
+}
+
 Task<void> Placer::stop() {
     stopping_ = true;
     for (auto& h : hosts_) {
@@ -441,6 +458,7 @@ struct HostEnd {
     explicit HostEnd(Loop& l) : over(l) {}
     Event over;
     int rc = 0;
+    TimePoint heard{};  // the scheduler's last answer to a heartbeat
 };
 
 Task<void> send_json(ZSocket& s, Json msg) {
@@ -470,16 +488,32 @@ Task<void> host_listen(ZSocket& control, HostEnd& end) {
         Multipart parts = co_await control.recv();
         if (parts.size() != 1) continue;
         Json m = Json::parse(parts[0].to_string_view(), nullptr, false);
-        if (m.is_object() && m.value("type", "") == "stop") break;
+        if (!m.is_object()) continue;
+        const std::string type = m.value("type", "");
+        if (type == "stop") break;
+        if (type == "beat") end.heard = control.loop().clock().now();
+        // SIGINT or SIGTERM the scheduler took, for health: as if sent here.
+        if (type == "signal") ::kill(::getpid(), m.value("signal", SIGTERM));
     }
     end.over.set();
 }
 
-Task<void> host_beats(Loop& loop, ZSocket& control, std::string name) {
+// Beats to the scheduler, which answers each: a host that hears nothing
+// for kMissedBeats beats ends (a scheduler on another host that died).
+Task<void> host_beats(Loop& loop, ZSocket& control, std::string name, HostEnd& end) {
+    end.heard = loop.clock().now();
     for (;;) {
         Json beat = message("beat", name);
         co_await send_json(control, std::move(beat));
         co_await loop.clock().sleep_for(kBeat);
+        if (loop.clock().now() - end.heard > kBeat * kMissedBeats) {
+            fmt::print(stderr, "tock component {}: no answer from the scheduler for {} beats: "
+                               "ending\n",
+                       name, kMissedBeats);
+            end.rc = 1;
+            end.over.set();
+            co_return;
+        }
     }
 }
 
@@ -530,7 +564,7 @@ Task<int> host_main(Loop& loop, const std::string& name, const std::string& conn
     Json attach = message("attach", name);
     co_await send_json(control, std::move(attach));
     scope.spawn(host_listen(control, end));
-    if (beats) scope.spawn(host_beats(loop, control, name));
+    if (beats) scope.spawn(host_beats(loop, control, name, end));
     scope.spawn(host_component(name, loop, wf, run, ep, ex, control, end));
     co_await end.over.wait();
     scope.cancel();
@@ -539,7 +573,7 @@ Task<int> host_main(Loop& loop, const std::string& name, const std::string& conn
 
 int host(const std::string& name, const std::string& connect, zmq::context_t& ctx,
          const config::Workflow* shared_wf, const config::Overrides* shared_overrides,
-         bool beats) {
+         const ZapHandler* shared_zap, bool beats) {
     const Json run = join(name, connect, ctx);
     if (run.is_null()) return 1;
     const bool fast = run.value("fast", false);
@@ -555,6 +589,7 @@ int host(const std::string& name, const std::string& connect, zmq::context_t& ct
         extras.overrides = loaded->overrides;
     } else {
         extras.overrides = *shared_overrides;
+        extras.zap = shared_zap;  // the context's, which a thread shares
     }
     const config::Workflow& wf = shared_wf ? *shared_wf : loaded->wf;
     std::optional<store::Snapshot> restore;
@@ -617,7 +652,7 @@ int component(const std::string& name, const std::string& connect, const std::st
         }
     }
     zmq::context_t ctx;
-    return host(name, connect, ctx, nullptr, nullptr, true);
+    return host(name, connect, ctx, nullptr, nullptr, nullptr, true);
 }
 
 }  // namespace tock::cmd

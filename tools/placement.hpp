@@ -63,6 +63,8 @@ class Placer {
         // The component is gone: its process exited, its heartbeat stopped,
         // or it failed.
         std::function<void(const std::string& name, const std::string& why)> lost;
+        // A component in a thread failed: the run fails, as in its loop.
+        std::function<void(const std::string& name, const std::string& error)> failed;
     };
     // `run` is the run's description; `sockets` the run's socket directory.
     // `wf` and `overrides` are the scheduler's, given to hosts in its
@@ -79,6 +81,11 @@ class Placer {
     // Tell every host to stop its component and wait for the processes
     // to end; threads are joined by the destructor.
     Task<void> stop();
+    // Pass SIGINT or SIGTERM on to component `name` on its host.
+    void signal(const std::string& name, int signum);
+    // The ZAP handler of the scheduler's context, which hosts in its
+    // threads share (for the commands component's counts).
+    void set_zap(const ZapHandler* zap) { zap_ = zap; }
     // Where a host on another host joins (tcp://, resolved), or "".
     const std::string& remote_endpoint() const { return remote_endpoint_; }
 
@@ -101,6 +108,7 @@ class Placer {
     std::string remote_endpoint_;
     std::vector<std::unique_ptr<Host>> hosts_;
     bool stopping_ = false;
+    const ZapHandler* zap_ = nullptr;
 };
 
 // `tock component NAME --connect ENDPOINT [--keys DIR]`: a host in a process

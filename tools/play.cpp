@@ -32,7 +32,9 @@
 #include "scheduler/timesync.hpp"
 #include "tools/placement.hpp"
 #include "coroutines/run_db.hpp"
+#include "scheduler/bus.hpp"
 #include "scheduler/curve.hpp"
+#include "scheduler/process.hpp"
 #include "scheduler/rpc.hpp"
 #include "scheduler/scope.hpp"
 
@@ -49,6 +51,7 @@ struct Ending {
     Event over;
     std::optional<comp::Outcome> outcome;
     std::string error;
+    bool gap = false;  // a component found a gap in the bus
 };
 
 // Runs one component of the scheduler's own loop; the reporter's result is
@@ -62,6 +65,9 @@ Task<void> guarded(Task<Json> component, std::string name, Ending& end) {
         } else {
             end.error = name + " ended early";
         }
+    } catch (const BusGap& e) {
+        end.error = name + ": " + e.what();
+        end.gap = true;
     } catch (const std::exception& e) {
         end.error = name + ": " + e.what();
     }
@@ -168,6 +174,15 @@ std::string placement_host(const comp::Placement& p) {
     char name[256] = "";
     ::gethostname(name, sizeof name - 1);
     return name;
+}
+
+// SIGINT and SIGTERM are health's (it stops the run); with health in a
+// process of its own, the scheduler passes them on to it.
+Task<void> forward_signal(Loop& loop, Placer& placer, int signum) {
+    for (;;) {
+        co_await SignalWait(loop, signum);
+        placer.signal("health", signum);
+    }
 }
 
 Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
@@ -290,7 +305,12 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
                     if (end.error.empty()) end.error = "component " + name + " lost: " + why;
                     lost = true;
                     end.over.set();
+                },
+                [&end](const std::string&, const std::string& error) {
+                    if (end.error.empty()) end.error = error;
+                    end.over.set();
                 }});
+        placer->set_zap(zap ? &*zap : nullptr);
     }
     Scope components(loop);
     for (const auto& name : config::component_names()) {
@@ -301,6 +321,11 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     }
     if (placer) {
         placer->start(components);
+        const comp::Where h = placement.where("health");
+        if (h == comp::Where::process || h == comp::Where::remote) {
+            components.spawn(forward_signal(loop, *placer, SIGINT));
+            components.spawn(forward_signal(loop, *placer, SIGTERM));
+        }
         fmt::print("tock play: components placed: {}\n", placement.describe());
         std::fflush(stdout);
     }
@@ -317,7 +342,7 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
         // With components in other processes, a lost one (or a gap in the
         // bus between them) is recovered from: the run starts again in
         // place from its database (docs/placement.md).
-        if ((lost || placement.out_of_process()) && s.recover) *s.recover = true;
+        if ((lost || (end.gap && placement.out_of_process())) && s.recover) *s.recover = true;
         co_return 1;
     }
     fmt::print("{}\n", end.outcome->summary);
