@@ -12,8 +12,13 @@ if [[ ${1:-} == --place ]]; then
   where=${2:?"--place thread|process"}
   build=$(./setup.sh | tail -n 1)
   export TOCK_PLACE="*=$where"
+  # In processes, the year of simulated cycles (play.chain_simulation) is
+  # minutes of lockstep virtual time between ten processes (it passes, in
+  # about 170 s: docs/performance.md); CI's time goes to the rest.
+  skip='^$'
+  [[ $where == process ]] && skip='^play\.chain_simulation$'
   ctest --test-dir "$build" --output-on-failure -j 2 --timeout 900 \
-    -R '^(play|run|restart|cli|slurm|triggers|placement)\.'
+    -R '^(play|run|restart|cli|slurm|triggers|placement)\.' -E "$skip"
   exit
 fi
 build=$(./setup.sh "$@" | tail -n 1)

@@ -12,17 +12,16 @@
 #include <set>
 
 #include "config/loader.hpp"
-#include "config/xtrigger_args.hpp"
 #include "config/placement.hpp"
+#include "config/xtrigger_args.hpp"
 
 namespace tock::config::detail {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name",       "meta",       "vars",
-                                           "scheduler",  "parameters", "runtime",
-                                           "scheduling", "platforms",  "plugins",
-                                           "placement"};
+const std::vector<std::string> kTopKeys = {"name",       "meta",     "vars",       "scheduler",
+                                           "parameters", "runtime",  "scheduling", "platforms",
+                                           "plugins",    "placement"};
 const std::vector<std::string> kSchedulerKeys = {
     "utc_mode", "cycle_point_format", "cycle_point_time_zone", "allow_implicit_tasks", "events"};
 const std::vector<std::string> kWorkflowEventKeys = {"stall_timeout",
@@ -396,8 +395,9 @@ void Loader::plugins(const YAML::Node& n) {
 void Loader::placement(const YAML::Node& n) {
     if (!n.IsDefined() || n.IsNull()) return;
     if (!n.IsMap()) {
-        r_.error(n, "placement is a mapping of components to inproc, thread, process or "
-                    "tcp://HOST:PORT");
+        r_.error(n,
+                 "placement is a mapping of components to inproc, thread, process or "
+                 "tcp://HOST:PORT");
         return;
     }
     for (const auto& kv : n) {

@@ -1,14 +1,15 @@
 #include "config/placement.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace tock::config {
 
 const std::vector<std::string>& component_names() {
     static const std::vector<std::string> names = {
-        "task_pool", "store",    "job_submit", "job_messages", "xtriggers",
-        "health",    "events",   "commands",   "publisher",    "reporter"};
+        "task_pool", "store",  "job_submit", "job_messages", "xtriggers",
+        "health",    "events", "commands",   "publisher",    "reporter"};
     return names;
 }
 
@@ -39,9 +40,10 @@ std::string place_problem(const std::string& name, const std::string& where) {
         if (colon == std::string::npos || colon == 0 || port.empty() || port.size() > 5 ||
             !std::all_of(port.begin(), port.end(), ::isdigit) || std::stoi(port) == 0 ||
             std::stoi(port) > 65535)
-            return fmt::format("'{}': give the host and port its bus publisher listens on, as "
-                               "tcp://HOST:PORT (a port from 1 to 65535)",
-                               where);
+            return fmt::format(
+                "'{}': give the host and port its bus publisher listens on, as "
+                "tcp://HOST:PORT (a port from 1 to 65535)",
+                where);
         if (name == "*")
             return "* cannot go to one tcp:// address: place each component on its own port";
         if (stays_on_this_host(name))

@@ -197,10 +197,11 @@ Task<void> commands(Loop& loop, const config::Workflow& wf, const Endpoints& ep,
         server.handle(op, [&c, op](Json args) { return forward(c, op, std::move(args)); });
     }
     const ZapHandler* zap = opts.zap;
-    server.handle("ping", [&c, &wf, &server, zap](Json) -> Task<Json> {
+    const int pid = opts.scheduler_pid ? opts.scheduler_pid : ::getpid();
+    server.handle("ping", [&c, &wf, &server, zap, pid](Json) -> Task<Json> {
         co_return Json{{"workflow", wf.name},
                        {"status", c.over ? "stopping" : c.status},
-                       {"pid", ::getpid()},
+                       {"pid", pid},
                        {"version", TOCK_VERSION},
                        {"malformed", server.malformed()},
                        {"refused_clients", zap ? zap->refused() : 0}};

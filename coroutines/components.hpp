@@ -101,6 +101,7 @@ struct CommandsOptions {
     config::Overrides overrides;
     bool live = true;
     std::vector<std::string> start_tasks;
+    int scheduler_pid = 0;  // the scheduler's, for ping (0: this process's)
 };
 
 // The publisher component: the live state stream for clients.

@@ -1,11 +1,10 @@
 #include "coroutines/topology.hpp"
 
+#include <fmt/format.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -65,9 +64,8 @@ int free_port(const std::string& host) {
         sockaddr_storage a{};
         socklen_t len = sizeof a;
         if (::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-            port = a.ss_family == AF_INET
-                       ? ntohs(reinterpret_cast<sockaddr_in*>(&a)->sin_port)
-                       : ntohs(reinterpret_cast<sockaddr_in6*>(&a)->sin6_port);
+            port = a.ss_family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in*>(&a)->sin_port)
+                                          : ntohs(reinterpret_cast<sockaddr_in6*>(&a)->sin6_port);
         }
     }
     if (fd >= 0) ::close(fd);
@@ -77,7 +75,9 @@ int free_port(const std::string& host) {
     return port;
 }
 
-bool in_scheduler(Where w) { return w == Where::inproc || w == Where::thread; }
+bool in_scheduler(Where w) {
+    return w == Where::inproc || w == Where::thread;
+}
 
 }  // namespace
 
@@ -118,8 +118,8 @@ bool Placement::set(const std::string& name, const std::string& where, std::stri
 bool Placement::set(const std::string& item, std::string& why) {
     const auto eq = item.find('=');
     if (eq == std::string::npos) {
-        why = fmt::format("'{}': use COMPONENT=WHERE, such as job_submit=process or *=thread",
-                          item);
+        why =
+            fmt::format("'{}': use COMPONENT=WHERE, such as job_submit=process or *=thread", item);
         return false;
     }
     return set(item.substr(0, eq), item.substr(eq + 1), why);

@@ -1,12 +1,11 @@
 #include "scheduler/bus.hpp"
 
-#include "scheduler/curve.hpp"
-
 #include <fmt/format.h>
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 
-#include <cstring>
+#include "scheduler/curve.hpp"
 
 namespace tock {
 
@@ -171,7 +170,9 @@ Subscriber::Subscriber(Loop& loop, std::string subscriber_id, int hwm)
     loop.subscribers().insert(this);
 }
 
-Subscriber::~Subscriber() { sock_.loop().subscribers().erase(this); }
+Subscriber::~Subscriber() {
+    sock_.loop().subscribers().erase(this);
+}
 
 void Subscriber::subscribe(std::string_view prefix) {
     sock_.raw().set(zmq::sockopt::subscribe, prefix);

@@ -32,10 +32,9 @@
 // the message that revealed the gap, and the subscriber carries on after it.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <cstdint>
 #include <deque>
+#include <nlohmann/json_fwd.hpp>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -165,7 +164,7 @@ class Subscriber {
     std::string hello_;
     std::unordered_set<std::string> welcomed_this_round_;
     std::unordered_map<std::string, Chain> chains_;
-    std::deque<BusMessage> early_;  // data that arrived during ready()
+    std::deque<BusMessage> early_;     // data that arrived during ready()
     std::vector<std::string> topics_;  // the prefixes subscribed to
 };
 

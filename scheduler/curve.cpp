@@ -1,9 +1,8 @@
 #include "scheduler/curve.hpp"
 
-#include <optional>
-
 #include <zmq.h>
 
+#include <optional>
 #include <stdexcept>
 
 namespace tock {
@@ -35,7 +34,9 @@ std::optional<TcpCurve>& tcp_keys() {
 }
 }  // namespace
 
-void set_tcp_curve(TcpCurve keys) { tcp_keys() = std::move(keys); }
+void set_tcp_curve(TcpCurve keys) {
+    tcp_keys() = std::move(keys);
+}
 
 void secure_tcp(zmq::socket_t& s, const std::string& endpoint, bool server) {
     if (endpoint.rfind("tcp://", 0) != 0) return;

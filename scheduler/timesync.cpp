@@ -40,7 +40,9 @@ void unwatch(uv_poll_t* h) {
              [](uv_handle_t* x) { delete reinterpret_cast<uv_poll_t*>(x); });
 }
 
-bool readable(zmq::socket_t& s) { return (s.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0; }
+bool readable(zmq::socket_t& s) {
+    return (s.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0;
+}
 
 json report_of(Loop& loop, std::uint64_t epoch) {
     json r = bus_state(loop);
@@ -101,8 +103,7 @@ bool bus_quiet(const std::vector<const json*>& states, std::string& why) {
     return true;
 }
 
-TimeMaster::TimeMaster(Loop& loop, const std::vector<std::string>& endpoints,
-                       std::size_t followers)
+TimeMaster::TimeMaster(Loop& loop, const std::vector<std::string>& endpoints, std::size_t followers)
     : loop_(loop), sock_(loop.zmq(), zmq::socket_type::router), followers_(followers) {
     sock_.set(zmq::sockopt::linger, 0);
     for (const auto& e : endpoints) sock_.bind(e);
@@ -115,7 +116,9 @@ TimeMaster::~TimeMaster() {
     unwatch(poll_);
 }
 
-void TimeMaster::on_poll(uv_poll_t* h, int, int) { static_cast<TimeMaster*>(h->data)->drain(); }
+void TimeMaster::on_poll(uv_poll_t* h, int, int) {
+    static_cast<TimeMaster*>(h->data)->drain();
+}
 
 void TimeMaster::drain() {
     bool changed = false;

@@ -60,6 +60,8 @@ Operating a running workflow (ids: NAME//CYCLE/TASK, globs, :STATE):
   clean      delete a run directory (never one whose scheduler is alive)
   demo       run the runtime demo: a ticker, a worker and a monitor talking
              over the bus and the RPC channel, with real child processes
+  component  run one component of a scheduler placed in a process or on another
+             host (tock help placement)
   help       show this overview, or the help of one command: tock help demo
   version    print tock's version
 

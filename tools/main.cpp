@@ -124,8 +124,9 @@ int main(int argc, char** argv) {
         app.add_subcommand("component", "run one component of a scheduler (placement)");
     component->add_option("NAME", component_name, "the component: task_pool, store, ...")
         ->required();
-    component->add_option("--connect", component_connect,
-                          "the scheduler's placement endpoint (ipc:// or tcp://)")
+    component
+        ->add_option("--connect", component_connect,
+                     "the scheduler's placement endpoint (ipc:// or tcp://)")
         ->required();
     component->add_option("--keys", component_keys,
                           "a directory with the run's server.key and client.key (tcp://)");

@@ -6,9 +6,9 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <csignal>
 #include <fstream>
+#include <mutex>
 
 #include "config/placement.hpp"
 #include "scheduler/clock.hpp"
@@ -37,7 +37,9 @@ Multipart frames(const Json& msg) {
     return m;
 }
 
-std::string str(const Json& run, const char* key) { return run.value(key, std::string()); }
+std::string str(const Json& run, const char* key) {
+    return run.value(key, std::string());
+}
 
 // A control message (built outside the coroutines: gcc 12 miscompiles
 // braced JSON initialisers in coroutine bodies).
@@ -63,8 +65,8 @@ Json outcome_json(const comp::Outcome& o) {
 Json job_rows_json(const std::vector<store::JobRow>& rows) {
     Json out = Json::array();
     for (const auto& r : rows) {
-        Json j = {{"point", r.point},   {"cycle", r.cycle},   {"name", r.name},
-                  {"num", r.submit_num}, {"state", r.state},   {"runner", r.runner},
+        Json j = {{"point", r.point},    {"cycle", r.cycle}, {"name", r.name},
+                  {"num", r.submit_num}, {"state", r.state}, {"runner", r.runner},
                   {"job_id", r.job_id}};
         if (r.pid) j["pid"] = *r.pid;
         if (r.started_at) j["started_at"] = *r.started_at;
@@ -111,9 +113,9 @@ Task<Json> start_component(const std::string& name, Loop& loop, const config::Wo
     const bool real = comp::real_jobs(mode);
     const std::string run_dir = str(run, "run_dir");
     const std::string sockets = str(run, "sockets");
-    const std::vector<store::JobRow> adopt =
-        real || name == "job_submit" ? job_rows_from(run.value("adopt", Json::array()))
-                                     : std::vector<store::JobRow>{};
+    const std::vector<store::JobRow> adopt = real || name == "job_submit"
+                                                 ? job_rows_from(run.value("adopt", Json::array()))
+                                                 : std::vector<store::JobRow>{};
     const std::string secret = str(run, "server_secret");
     const Json tcp = run.value("tcp", Json::array({"", "", ""}));
     const std::vector<std::string> start_tasks =
@@ -143,7 +145,11 @@ Task<Json> start_component(const std::string& name, Loop& loop, const config::Wo
         Event up(loop);
         Scope watching(loop);
         watching.spawn(when_ready(
-            up, [&bound] { return Json{{"messages_tcp", bound}}; }, on_ready));
+            up,
+            [&bound] {
+                return Json{{"messages_tcp", bound}};
+            },
+            on_ready));
         comp::MessagesOptions o;
         o.local_endpoint = real ? str(run, "endpoint") : "";
         o.tcp_endpoint = str(run, "messages_tcp");
@@ -165,7 +171,11 @@ Task<Json> start_component(const std::string& name, Loop& loop, const config::Wo
         Event up(loop);
         Scope watching(loop);
         watching.spawn(when_ready(
-            up, [&bound] { return Json{{"commands_tcp", bound}}; }, on_ready));
+            up,
+            [&bound] {
+                return Json{{"commands_tcp", bound}};
+            },
+            on_ready));
         comp::CommandsOptions o;
         o.run_dir = run_dir;
         o.local_endpoint = "ipc://" + sockets + "/commands.sock";
@@ -177,6 +187,7 @@ Task<Json> start_component(const std::string& name, Loop& loop, const config::Wo
         o.overrides = extras.overrides;
         o.live = real;
         o.start_tasks = start_tasks;
+        o.scheduler_pid = run.value("pid", 0);
         co_await comp::commands(loop, wf, ep, std::move(o), &up);
     } else if (name == "publisher") {
         std::string updates, snapshots;
@@ -216,8 +227,8 @@ Task<Json> start_component(const std::string& name, Loop& loop, const config::Wo
 struct Placer::Host {
     std::string name;
     comp::Where where;
-    std::string rid;            // its control connection's routing id, once joined
-    ZSocket* via = nullptr;     // the control socket it joined on
+    std::string rid;         // its control connection's routing id, once joined
+    ZSocket* via = nullptr;  // the control socket it joined on
     std::optional<Process> process;
     std::thread thread;
     // A host thread, once its loop has ended: it then waits for the process
@@ -229,9 +240,8 @@ struct Placer::Host {
     bool joined = false, ended = false;
 };
 
-Placer::Placer(Loop& loop, const comp::Placement& placement, Json run,
-               const config::Workflow& wf, const config::Overrides& overrides,
-               const std::string& sockets, Callbacks cb)
+Placer::Placer(Loop& loop, const comp::Placement& placement, Json run, const config::Workflow& wf,
+               const config::Overrides& overrides, const std::string& sockets, Callbacks cb)
     : loop_(loop),
       placement_(placement),
       run_(std::move(run)),
@@ -244,11 +254,9 @@ Placer::Placer(Loop& loop, const comp::Placement& placement, Json run,
 Placer::~Placer() {
     for (auto& h : hosts_)
         if (h->thread.joinable()) {
-            // Wait for its loop to end, then let the thread be: a thread
-            // that exits hands its allocator's heap back, and with
-            // mimalloc 2.0 (Debian 12) threads doing so together, with
-            // blocks each freed for the other, can spin for good. The
-            // threads end with the process.
+            // Wait for its loop to end, then let the thread be: threads
+            // that exited together were seen spinning in mimalloc 2.0's
+            // thread teardown (Debian 12). They end with the process.
             std::unique_lock lock(h->m);
             h->cv.wait(lock, [&] { return h->finished; });
             h->thread.detach();
@@ -347,8 +355,9 @@ Task<void> Placer::serve(ZSocket& via) {
         for (auto& x : hosts_)
             if (x->name == name) h = x.get();
         if (!h) {
-            fmt::print(stderr, "tock play: placement: a host asked for '{}', which is not placed "
-                               "out of the scheduler's loop: ignored\n",
+            fmt::print(stderr,
+                       "tock play: placement: a host asked for '{}', which is not placed "
+                       "out of the scheduler's loop: ignored\n",
                        name);
             continue;
         }
@@ -400,10 +409,9 @@ Task<void> Placer::watch_process(Host& h) {
     const ExitStatus st = co_await h.process->wait();
     if (stopping_ || h.ended) co_return;
     if (cb_.lost) {
-        cb_.lost(h.name, st.term_signal ? fmt::format("its process was killed by signal {}",
-                                                      st.term_signal)
-                                        : fmt::format("its process exited with status {}",
-                                                      st.exit_code));
+        cb_.lost(h.name, st.term_signal
+                             ? fmt::format("its process was killed by signal {}", st.term_signal)
+                             : fmt::format("its process exited with status {}", st.exit_code));
     }
 }
 
@@ -443,10 +451,23 @@ Task<void> Placer::stop() {
         m.emplace_back(text.data(), text.size());
         co_await h->via->send(std::move(m));
     }
+    Scope grace(loop_);
     for (auto& h : hosts_) {
         if (!h->process || h->process->exited()) continue;
         if (!h->joined) h->process->kill(SIGTERM);
-        co_await h->process->wait();
+        grace.spawn(kill_late(*h));
+    }
+    for (auto& h : hosts_)
+        if (h->process && !h->process->exited()) co_await h->process->wait();
+}
+
+// A host that has not ended 5 s after it was told to is killed: the run is
+// over, and everything it did is in the run database.
+Task<void> Placer::kill_late(Host& h) {
+    co_await loop_.clock().sleep_for(std::chrono::seconds(5));
+    if (!h.process->exited()) {
+        fmt::print(stderr, "tock play: component {} did not end when told: killed\n", h.name);
+        h.process->kill(SIGKILL);
     }
 }
 
@@ -507,8 +528,9 @@ Task<void> host_beats(Loop& loop, ZSocket& control, std::string name, HostEnd& e
         co_await send_json(control, std::move(beat));
         co_await loop.clock().sleep_for(kBeat);
         if (loop.clock().now() - end.heard > kBeat * kMissedBeats) {
-            fmt::print(stderr, "tock component {}: no answer from the scheduler for {} beats: "
-                               "ending\n",
+            fmt::print(stderr,
+                       "tock component {}: no answer from the scheduler for {} beats: "
+                       "ending\n",
                        name, kMissedBeats);
             end.rc = 1;
             end.over.set();
@@ -543,8 +565,7 @@ Json join(const std::string& name, const std::string& connect, zmq::context_t& c
 }
 
 Task<int> host_main(Loop& loop, const std::string& name, const std::string& connect,
-                    const config::Workflow& wf, const Json& run, const Extras& extras,
-                    bool beats) {
+                    const config::Workflow& wf, const Json& run, const Extras& extras, bool beats) {
     std::optional<ZapHandler> zap;
     Scope zap_scope(loop);
     Extras ex = extras;
@@ -632,7 +653,7 @@ int component(const std::string& name, const std::string& connect, const std::st
     if (const char* parent = std::getenv("TOCK_COMPONENT_PARENT")) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (std::to_string(::getppid()) != parent) return 1;  // it is gone already
-        ::unsetenv("TOCK_COMPONENT_PARENT");  // not for the jobs it starts
+        ::unsetenv("TOCK_COMPONENT_PARENT");                  // not for the jobs it starts
     }
     if (connect.rfind("tcp://", 0) == 0) {
         if (keys_dir.empty()) {
@@ -644,14 +665,17 @@ int component(const std::string& name, const std::string& connect, const std::st
         try {
             const CurveKeys server = read_keys(keys_dir + "/server.key");
             const CurveKeys client = read_keys(keys_dir + "/client.key");
-            set_tcp_curve({server.secret_key, server.public_key, client.public_key,
-                           client.secret_key});
+            set_tcp_curve(
+                {server.secret_key, server.public_key, client.public_key, client.secret_key});
         } catch (const std::exception& e) {
             fmt::print(stderr, "tock component: {}\n", e.what());
             return 1;
         }
     }
     zmq::context_t ctx;
+    // Sockets close at once at the end (the scheduler may be gone): the
+    // process must not wait on messages no one will take.
+    ctx.set(zmq::ctxopt::blocky, false);
     return host(name, connect, ctx, nullptr, nullptr, nullptr, true);
 }
 

@@ -94,6 +94,7 @@ class Placer {
     Task<void> serve(ZSocket& via);
     Task<void> watch_process(Host& h);
     Task<void> watch_beats(Host& h);
+    Task<void> kill_late(Host& h);
     void send(ZSocket& via, const std::string& rid, const Json& msg);
 
     Loop& loop_;
@@ -103,7 +104,7 @@ class Placer {
     const config::Overrides& overrides_;
     std::string sockets_;
     Callbacks cb_;
-    ZSocket sock_;                       // inproc:// (threads) and ipc:// (processes)
+    ZSocket sock_;                        // inproc:// (threads) and ipc:// (processes)
     std::optional<ZSocket> remote_sock_;  // tcp:// with CurveZMQ (other hosts)
     std::string remote_endpoint_;
     std::vector<std::unique_ptr<Host>> hosts_;

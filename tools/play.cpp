@@ -28,15 +28,15 @@
 
 #include "config/placement.hpp"
 #include "coroutines/components.hpp"
-#include "coroutines/topology.hpp"
-#include "scheduler/timesync.hpp"
-#include "tools/placement.hpp"
 #include "coroutines/run_db.hpp"
+#include "coroutines/topology.hpp"
 #include "scheduler/bus.hpp"
 #include "scheduler/curve.hpp"
 #include "scheduler/process.hpp"
 #include "scheduler/rpc.hpp"
 #include "scheduler/scope.hpp"
+#include "scheduler/timesync.hpp"
+#include "tools/placement.hpp"
 
 #ifndef TOCK_VERSION
 #define TOCK_VERSION "unknown"
@@ -242,34 +242,34 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     std::array<std::string, 3> tcp;
     if (!s.host_port.empty()) tcp = tcp_endpoints(s.host_port);
     // The run, as every component is started from it (tools/placement.hpp).
-    const Json run = {
-        {"mode", s.mode_name},
-        {"fast", s.fast},
-        {"run_dir", s.run_dir},
-        {"db_path", s.db_path},
-        {"sockets", s.sockets},
-        {"endpoint", s.endpoint},
-        {"tock_bin", s.tock_bin},
-        {"start_tasks", s.start_tasks},
-        {"start_cycle_point", s.start_cycle_point},
-        {"restore", s.restore.has_value()},
-        {"paused", s.paused},
-        {"messages_tcp", msg_tcp_endpoint},
-        {"tcp", tcp},
-        {"server_secret", s.server_keys.secret_key},
-        {"client_public", s.client_public},
-        {"curve", remote || !s.host_port.empty()},
-        {"adopt", job_rows_json(adopt)},
-        {"progress", s.progress},
-        {"echo", s.echo},
-        {"flow_source", s.flow_source},
-        {"endpoints", comp::endpoints_json(ep)},
-        {"placement_host", host},
-        {"clock_inproc", "inproc://tock/clock"},
-        {"clock_ipc", clock_ipc},
-        {"start_time", std::chrono::duration_cast<std::chrono::nanoseconds>(
-                           loop.clock().now().time_since_epoch())
-                           .count()}};
+    const Json run = {{"mode", s.mode_name},
+                      {"fast", s.fast},
+                      {"pid", ::getpid()},
+                      {"run_dir", s.run_dir},
+                      {"db_path", s.db_path},
+                      {"sockets", s.sockets},
+                      {"endpoint", s.endpoint},
+                      {"tock_bin", s.tock_bin},
+                      {"start_tasks", s.start_tasks},
+                      {"start_cycle_point", s.start_cycle_point},
+                      {"restore", s.restore.has_value()},
+                      {"paused", s.paused},
+                      {"messages_tcp", msg_tcp_endpoint},
+                      {"tcp", tcp},
+                      {"server_secret", s.server_keys.secret_key},
+                      {"client_public", s.client_public},
+                      {"curve", remote || !s.host_port.empty()},
+                      {"adopt", job_rows_json(adopt)},
+                      {"progress", s.progress},
+                      {"echo", s.echo},
+                      {"flow_source", s.flow_source},
+                      {"endpoints", comp::endpoints_json(ep)},
+                      {"placement_host", host},
+                      {"clock_inproc", "inproc://tock/clock"},
+                      {"clock_ipc", clock_ipc},
+                      {"start_time", std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         loop.clock().now().time_since_epoch())
+                                         .count()}};
     const Extras extras{s.restore ? &*s.restore : nullptr, zap ? &*zap : nullptr, s.overrides};
     const std::string service = "ipc://" + s.sockets + "/";
     Json local = {{"commands", service + "commands.sock"},
@@ -289,27 +289,27 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     if (placement.placed()) {
         placer.emplace(
             loop, placement, run, wf, s.overrides, s.sockets,
-            Placer::Callbacks{
-                on_ready,
-                [&end](const std::string& name, const Json& r) {
-                    if (name == "reporter" && r.is_object()) {
-                        end.outcome = comp::Outcome{r.at("rc").get<int>(),
-                                                    r.at("summary").get<std::string>(),
-                                                    r.at("reload").get<bool>()};
-                    } else if (end.error.empty()) {
-                        end.error = name + " ended early";
-                    }
-                    end.over.set();
-                },
-                [&end, &lost](const std::string& name, const std::string& why) {
-                    if (end.error.empty()) end.error = "component " + name + " lost: " + why;
-                    lost = true;
-                    end.over.set();
-                },
-                [&end](const std::string&, const std::string& error) {
-                    if (end.error.empty()) end.error = error;
-                    end.over.set();
-                }});
+            Placer::Callbacks{on_ready,
+                              [&end](const std::string& name, const Json& r) {
+                                  if (name == "reporter" && r.is_object()) {
+                                      end.outcome = comp::Outcome{
+                                          r.at("rc").get<int>(), r.at("summary").get<std::string>(),
+                                          r.at("reload").get<bool>()};
+                                  } else if (end.error.empty()) {
+                                      end.error = name + " ended early";
+                                  }
+                                  end.over.set();
+                              },
+                              [&end, &lost](const std::string& name, const std::string& why) {
+                                  if (end.error.empty())
+                                      end.error = "component " + name + " lost: " + why;
+                                  lost = true;
+                                  end.over.set();
+                              },
+                              [&end](const std::string&, const std::string& error) {
+                                  if (end.error.empty()) end.error = error;
+                                  end.over.set();
+                              }});
         placer->set_zap(zap ? &*zap : nullptr);
     }
     Scope components(loop);
@@ -1021,17 +1021,19 @@ int play(const PlayOptions& given) {
         fmt::print(stderr, "tock play: {}\n", why);
         return 1;
     }
-    const std::array<const char*, 5> socket_files = {
-        "scheduler.sock", "commands.sock", "updates.sock", "snapshots.sock", "plugins.sock"};
-    auto remove_sockets = [&] {
+    // Every socket in it is this run's (the commands, the state stream,
+    // plugins, and with placement the bus, the control channel and the
+    // clock: docs/placement.md).
+    auto clear_sockets = [&] {
         std::error_code ec;
-        for (const char* f : socket_files) fs::remove(sockets + "/" + f, ec);
+        for (const auto& e : fs::directory_iterator(sockets, ec)) fs::remove(e.path(), ec);
+    };
+    auto remove_sockets = [&] {
+        clear_sockets();
+        std::error_code ec;
         fs::remove(sockets, ec);
     };
-    for (const char* f : socket_files) {
-        std::error_code ec;
-        fs::remove(sockets + "/" + f, ec);
-    }
+    clear_sockets();
     s.sockets = sockets;
     s.endpoint = "ipc://" + sockets + "/scheduler.sock";
     s.tock_bin = self_exe();
