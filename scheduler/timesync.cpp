@@ -1,7 +1,5 @@
 #include "scheduler/timesync.hpp"
 
-#include <cstdio>
-#include <cstdlib>
 #include <stdexcept>
 
 #include "scheduler/bus.hpp"
@@ -142,7 +140,6 @@ void TimeMaster::drain() {
         Report& r = reports_[m["name"].get<std::string>()];
         r.rid = rid.to_string();
         r.epoch = m.value("epoch", std::uint64_t{0});
-        r.idle = true;
         r.deadline.reset();
         if (m.contains("deadline")) r.deadline = m["deadline"].get<std::int64_t>();
         r.state = std::move(m);
@@ -160,48 +157,32 @@ void TimeMaster::idle() {
 }
 
 void TimeMaster::evaluate() {
-    static const bool debug = std::getenv("TOCK_DEBUG_TIME") != nullptr;
-    if (!self_idle_ || loop_.fired() != self_fired_ || !loop_.quiet()) {
-        if (debug) fprintf(stderr, "time: master busy\n");
-        return;
-    }
-    if (reports_.size() < followers_) {
-        if (debug) fprintf(stderr, "time: %zu of %zu loops\n", reports_.size(), followers_);
-        return;
-    }
+    if (!self_idle_ || loop_.fired() != self_fired_ || !loop_.quiet()) return;
+    if (reports_.size() < followers_) return;
     std::vector<const json*> states;
     std::optional<std::int64_t> deadline;
     for (const auto& [name, r] : reports_) {
-        if (!r.idle || r.epoch != epoch_) {
-            if (debug) fprintf(stderr, "time: %s not idle in epoch %lu\n", name.c_str(), epoch_);
-            return;
-        }
+        // A report of an earlier epoch was made before time last moved.
+        if (r.epoch != epoch_) return;
         states.push_back(&r.state);
         if (r.deadline && (!deadline || *r.deadline < *deadline)) deadline = r.deadline;
     }
     const json own = bus_state(loop_);
     states.push_back(&own);
     std::string why;
-    if (!bus_quiet(states, why)) {
-        if (debug) fprintf(stderr, "time: in flight: %s\n", why.c_str());
-        return;
-    }
+    if (!bus_quiet(states, why)) return;
     const Clock& c = loop_.clock();
     if (c.pending() > 0) {
         const std::int64_t mine = ns_of(c.next_deadline());
         if (!deadline || mine < *deadline) deadline = mine;
     }
-    if (!deadline) {  // nothing will ever happen by itself
-        if (debug) fprintf(stderr, "time: no deadline\n");
-        return;
-    }
+    if (!deadline) return;  // nothing will ever happen by itself
     ++epoch_;
     ++advances_;
     self_idle_ = false;
     const TimePoint t = std::max(time_of(*deadline), c.now());
     const std::string msg = json{{"now", ns_of(t)}, {"epoch", epoch_}}.dump();
     for (auto& [name, r] : reports_) {
-        r.idle = false;
         sock_.send(zmq::buffer(r.rid), zmq::send_flags::sndmore);
         sock_.send(zmq::buffer(msg), zmq::send_flags::none);
     }

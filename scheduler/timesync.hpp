@@ -73,7 +73,6 @@ class TimeMaster final : public TimeSync {
         std::string rid;
         nlohmann::json state;
         std::uint64_t epoch = 0;
-        bool idle = false;
         std::optional<std::int64_t> deadline;  // ns since the epoch
     };
     std::map<std::string, Report> reports_;  // by loop name

@@ -86,8 +86,6 @@ class Placer {
     // The ZAP handler of the scheduler's context, which hosts in its
     // threads share (for the commands component's counts).
     void set_zap(const ZapHandler* zap) { zap_ = zap; }
-    // Where a host on another host joins (tcp://, resolved), or "".
-    const std::string& remote_endpoint() const { return remote_endpoint_; }
 
   private:
     struct Host;
