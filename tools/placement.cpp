@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "config/placement.hpp"
+#include "scheduler/bus.hpp"
 #include "scheduler/clock.hpp"
 #include "scheduler/curve.hpp"
 #include "scheduler/timesync.hpp"
@@ -392,9 +393,12 @@ Task<void> Placer::serve(ZSocket& via) {
         } else if (type == "failed") {
             h->ended = true;
             const std::string error = m.value("error", std::string("failed"));
-            // A component that fails in a thread fails the run as it would
-            // in the scheduler's loop; one in another process is recovered.
-            if (h->where == comp::Where::thread) {
+            // A component that fails (its code's error, such as a run
+            // database that is locked or full) fails the run as it would in
+            // the scheduler's loop, wherever it runs; a gap in the bus
+            // between processes is a loss, which is recovered.
+            const bool gap = m.value("gap", false) && h->where != comp::Where::thread;
+            if (!gap) {
                 if (cb_.failed) cb_.failed(name, error);
             } else if (!stopping_ && cb_.lost) {
                 cb_.lost(name, error);
@@ -497,6 +501,12 @@ Task<void> host_component(const std::string& name, Loop& loop, const config::Wor
         Json result = co_await start_component(name, loop, wf, run, ep, extras, std::move(ready));
         Json done = message("done", name, "result", std::move(result));
         co_await send_json(control, std::move(done));
+    } catch (const BusGap& e) {
+        // A hole in the bus between processes: the run is recovered.
+        end.rc = 1;
+        Json failed = message("failed", name, "error", name + ": " + e.what());
+        failed["gap"] = true;
+        control.send_later(frames(failed));
     } catch (const std::exception& e) {
         end.rc = 1;
         control.send_later(frames(message("failed", name, "error", name + ": " + e.what())));
