@@ -39,7 +39,7 @@ void unwatch(uv_poll_t* h) {
 }
 
 bool readable(zmq::socket_t& s) {
-    return (s.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0;
+    return (again_on_eintr([&] { return s.get(zmq::sockopt::events); }) & ZMQ_POLLIN) != 0;
 }
 
 json report_of(Loop& loop, std::uint64_t epoch) {
@@ -122,11 +122,11 @@ void TimeMaster::drain() {
     bool changed = false;
     while (readable(sock_)) {
         zmq::message_t rid, body;
-        if (!sock_.recv(rid, zmq::recv_flags::dontwait)) break;
-        if (!rid.more() || !sock_.recv(body, zmq::recv_flags::dontwait)) continue;
+        if (!again_on_eintr([&] { return sock_.recv(rid, zmq::recv_flags::dontwait); })) break;
+        if (!rid.more() || !again_on_eintr([&] { return sock_.recv(body, zmq::recv_flags::dontwait); })) continue;
         while (body.more()) {  // nothing of ours: drop the rest
             zmq::message_t extra;
-            if (!sock_.recv(extra, zmq::recv_flags::dontwait)) break;
+            if (!again_on_eintr([&] { return sock_.recv(extra, zmq::recv_flags::dontwait); })) break;
         }
         json m = json::parse(body.to_string_view(), nullptr, false);
         if (!m.is_object() || !m.contains("name") || !m["name"].is_string()) continue;
@@ -183,8 +183,8 @@ void TimeMaster::evaluate() {
     const TimePoint t = std::max(time_of(*deadline), c.now());
     const std::string msg = json{{"now", ns_of(t)}, {"epoch", epoch_}}.dump();
     for (auto& [name, r] : reports_) {
-        sock_.send(zmq::buffer(r.rid), zmq::send_flags::sndmore);
-        sock_.send(zmq::buffer(msg), zmq::send_flags::none);
+        again_on_eintr([&] { return sock_.send(zmq::buffer(r.rid), zmq::send_flags::sndmore); });
+        again_on_eintr([&] { return sock_.send(zmq::buffer(msg), zmq::send_flags::none); });
     }
     static_cast<VirtualClock&>(loop_.clock()).advance_to(t);
 }
@@ -203,7 +203,7 @@ TimeFollower::~TimeFollower() {
     // The master stops waiting for this loop.
     sock_.set(zmq::sockopt::linger, 1000);
     const std::string gone = json{{"name", name_}, {"gone", true}}.dump();
-    sock_.send(zmq::buffer(gone), zmq::send_flags::dontwait);
+    again_on_eintr([&] { return sock_.send(zmq::buffer(gone), zmq::send_flags::dontwait); });
 }
 
 void TimeFollower::on_poll(uv_poll_t* h, int, int) {
@@ -213,7 +213,7 @@ void TimeFollower::on_poll(uv_poll_t* h, int, int) {
 void TimeFollower::drain() {
     while (readable(sock_)) {
         zmq::message_t m;
-        if (!sock_.recv(m, zmq::recv_flags::dontwait)) break;
+        if (!again_on_eintr([&] { return sock_.recv(m, zmq::recv_flags::dontwait); })) break;
         json j = json::parse(m.to_string_view(), nullptr, false);
         if (!j.is_object() || !j.contains("now")) continue;
         epoch_ = j["epoch"].get<std::uint64_t>();
@@ -234,7 +234,8 @@ void TimeFollower::idle() {
         reported_fired_ = loop_.fired();
         json r = report_of(loop_, epoch_);
         r["name"] = name_;
-        sock_.send(zmq::buffer(r.dump()), zmq::send_flags::dontwait);
+        const std::string text = r.dump();
+        again_on_eintr([&] { return sock_.send(zmq::buffer(text), zmq::send_flags::dontwait); });
         drain();
     }
 }

@@ -31,18 +31,6 @@ ZSocket::~ZSocket() {
 
 namespace {
 
-// A signal (a child's exit, SIGCHLD) can interrupt ZeroMQ's internal poll:
-// that is not an error, so try again.
-template <typename F>
-auto again_on_eintr(F&& f) {
-    for (;;) {
-        try {
-            return f();
-        } catch (const zmq::error_t& e) {
-            if (e.num() != EINTR) throw;
-        }
-    }
-}
 
 }  // namespace
 

@@ -32,6 +32,20 @@ namespace tock {
 
 using Multipart = std::vector<zmq::message_t>;
 
+// A signal (a child's exit, SIGCHLD; SIGTERM) can interrupt ZeroMQ's internal
+// poll, even in a call that does not wait: that is not an error, so try again.
+// Every call on a raw socket goes through this.
+template <typename F>
+auto again_on_eintr(F&& f) {
+    for (;;) {
+        try {
+            return f();
+        } catch (const zmq::error_t& e) {
+            if (e.num() != EINTR) throw;
+        }
+    }
+}
+
 // A multipart message from strings: make_multipart("topic", header, body).
 template <typename... Parts>
 Multipart make_multipart(const Parts&... parts) {
