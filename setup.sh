@@ -18,7 +18,14 @@ packages=(
   python3 python3-isodatetime python3-zmq python3-jinja2 sqlite3 util-linux
   # the batch systems the runner tests drive: Slurm (with munge) and at
   slurm-wlm munge at
+  # tock ui (docs/ui.md): its HTTP server, graphviz for its graph view,
+  # chromium for its browser tests
+  libcpp-httplib-dev graphviz chromium
 )
+# node and npm build the web page (ui/); any install of them will do.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -123,10 +123,13 @@ void TimeMaster::drain() {
     while (readable(sock_)) {
         zmq::message_t rid, body;
         if (!again_on_eintr([&] { return sock_.recv(rid, zmq::recv_flags::dontwait); })) break;
-        if (!rid.more() || !again_on_eintr([&] { return sock_.recv(body, zmq::recv_flags::dontwait); })) continue;
+        if (!rid.more() ||
+            !again_on_eintr([&] { return sock_.recv(body, zmq::recv_flags::dontwait); }))
+            continue;
         while (body.more()) {  // nothing of ours: drop the rest
             zmq::message_t extra;
-            if (!again_on_eintr([&] { return sock_.recv(extra, zmq::recv_flags::dontwait); })) break;
+            if (!again_on_eintr([&] { return sock_.recv(extra, zmq::recv_flags::dontwait); }))
+                break;
         }
         json m = json::parse(body.to_string_view(), nullptr, false);
         if (!m.is_object() || !m.contains("name") || !m["name"].is_string()) continue;

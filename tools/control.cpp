@@ -153,7 +153,7 @@ Json call(const Run& r, const std::string& op, Json args, bool snapshots) {
     const std::string endpoint = endpoint_of(r, snapshots ? "snapshots" : "commands", o);
     Loop loop;
     Channel ch(loop, endpoint, o);
-    if (!snapshots) args["user"] = who();
+    if (!snapshots && !args.contains("user")) args["user"] = who();
     try {
         return run_until(loop, ch.call(op, std::move(args)));
     } catch (const RemoteError& e) {

@@ -54,6 +54,7 @@ Operating a running workflow (ids: NAME//CYCLE/TASK, globs, :STATE):
   show       a task's state, prerequisites, outputs and job
   status     the tasks by cycle point, live;  dump: the whole state as JSON
   watch      a live full-screen view; keys act on the selected task
+  ui         a web page: every workflow live, and commands
   reload     read the workflow file again into the running workflow
   scan       the workflows running (--all: every run, with its last status)
   cat-log    print or follow a scheduler log or a job's file (--tail)
@@ -542,6 +543,31 @@ Exit status: 0; 1 if the workflow is not running.
 
 Example:
   tock watch forecast
+)~"},
+    {"ui", R"~(tock ui [--host ADDRESS] [--port PORT] [--token TOKEN]
+
+Serves a web page that shows every workflow running (as tock scan lists
+them) live, and acts on them. It prints the page's address with its access
+token; open it in a browser. Requests without the token are refused (403).
+  the list      each workflow, its state and its tasks counted by state
+  a workflow    its tasks by cycle point, grouped by family (collapsible);
+                a graph view (graphviz); a task's prerequisites, outputs,
+                xtriggers and job logs, live as they grow
+  commands      hold, release, trigger, kill, set outputs, pause, resume,
+                stop; the destructive ones ask first; each is recorded in
+                the run database's audit as "USER@HOST via tock ui"
+The page changes when a workflow's state stream says something changed:
+nothing is polled.
+  --host   the address to listen on (default 127.0.0.1: this host only)
+  --port   default 8950; 0 for a free one
+  --token  default: a new random one; also $TOCK_UI_TOKEN
+Its HTTP API, for scripts too: docs/ui.md.
+
+Exit status: 0 when stopped (Ctrl-C); 1 if it cannot listen.
+
+Example:
+  tock play examples/quickstart.yaml --mode simulation
+  tock ui
 )~"},
     {"reload", R"~(tock reload NAME [--file FLOW.yaml]
 

@@ -11,6 +11,7 @@
 #include "tools/placement.hpp"
 #include "tools/play.hpp"
 #include "tools/run_cmds.hpp"
+#include "tools/ui.hpp"
 #include "tools/workflow_cmds.hpp"
 
 #ifndef TOCK_VERSION
@@ -140,6 +141,15 @@ int main(int argc, char** argv) {
     scan->add_flag("--all", scan_opts.all, "every run under ~/tock-run, with its last status");
     scan->add_flag("--json", scan_opts.json, "print a JSON array instead of the table");
 
+    tock::cmd::UiOptions ui_opts;
+    auto* ui = app.add_subcommand("ui", "serve the web page: every workflow live, and commands");
+    ui->add_option("--host", ui_opts.host, "the address to listen on (default 127.0.0.1)");
+    ui->add_option("--port", ui_opts.port, "the port (default 8950; 0: a free one)")
+        ->check(CLI::Range(0, 65535));
+    ui->add_option("--token", ui_opts.token,
+                   "the access token (default: a new random one; also $TOCK_UI_TOKEN)")
+        ->envname("TOCK_UI_TOKEN");
+
     tock::cmd::CatLogOptions cat_log_opts;
     auto* cat_log =
         app.add_subcommand("cat-log", "print or follow a scheduler log or a job's file");
@@ -204,6 +214,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand(component))
             return tock::cmd::component(component_name, component_connect, component_keys);
         if (app.got_subcommand(scan)) return tock::cmd::scan(scan_opts);
+        if (app.got_subcommand(ui)) return tock::cmd::ui(ui_opts);
         if (app.got_subcommand(cat_log)) return tock::cmd::cat_log(cat_log_opts);
         if (app.got_subcommand(clean)) return tock::cmd::clean(clean_opts);
         if (const int rc = tock::cmd::run_control(*control, app); rc >= 0) return rc;

@@ -396,13 +396,13 @@ std::optional<std::string> make_run_dir(const PlayOptions& o, const std::string&
     return fs::absolute(dir).lexically_normal().string();
 }
 
+}  // namespace
+
 std::string self_exe() {
     char buf[4096];
     const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
     return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "tock";
 }
-
-}  // namespace
 
 namespace {
 

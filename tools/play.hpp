@@ -41,6 +41,8 @@ CurveKeys read_keys(const std::string& path);
 // The --set values a run was installed with, from its database's "vars"
 // parameter (JSON; nullopt or unreadable: none).
 std::map<std::string, std::string> recorded_vars(const std::optional<std::string>& json);
+// This program's path (/proc/self/exe), to run it again.
+std::string self_exe();
 // The latest run of workflow NAME under ~/tock-run that has a run database.
 std::optional<std::string> latest_run(const std::string& name);
 

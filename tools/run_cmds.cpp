@@ -308,6 +308,41 @@ RunView view_run(const std::string& name, const fs::path& dir) {
 
 }  // namespace
 
+std::vector<LiveRun> live_runs() {
+    std::vector<LiveRun> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(runs_base(), ec)) {
+        std::error_code dir_ec;
+        if (!e.is_directory(dir_ec)) continue;
+        for (const auto& r : runs_in(e.path(), false)) {
+            const Contact c = read_contact(r.dir);
+            if (c.exists && lock_held(r.dir))
+                out.push_back({e.path().filename().string(), r.dir.string(), c.pid});
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const LiveRun& a, const LiveRun& b) {
+        return std::tie(a.name, a.dir) < std::tie(b.name, b.dir);
+    });
+    return out;
+}
+
+std::string run_status(const std::string& dir) {
+    return db_param(dir, "status").value_or("");
+}
+
+std::vector<int> job_numbers(const fs::path& task_dir) {
+    std::vector<int> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(task_dir, ec)) {
+        const std::string n = e.path().filename().string();
+        if (!n.empty() && n.size() <= 6 &&
+            std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            out.push_back(std::stoi(n));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 int scan(const ScanOptions& o) {
     std::vector<RunView> rows;
     std::vector<fs::path> names;
@@ -633,20 +668,6 @@ std::optional<config::Workflow> run_workflow(const fs::path& run) {
     } catch (const std::exception&) {
         return std::nullopt;
     }
-}
-
-// The job numbers in a task's log directory (NN), in order.
-std::vector<int> job_numbers(const fs::path& task_dir) {
-    std::vector<int> out;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(task_dir, ec)) {
-        const std::string n = e.path().filename().string();
-        if (!n.empty() && n.size() <= 6 &&
-            std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }))
-            out.push_back(std::stoi(n));
-    }
-    std::sort(out.begin(), out.end());
-    return out;
 }
 
 std::vector<std::string> split(const std::string& s, char sep) {

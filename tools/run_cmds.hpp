@@ -8,7 +8,9 @@
 // scheduler's leftover.
 #pragma once
 
+#include <filesystem>
 #include <string>
+#include <vector>
 
 namespace tock::cmd {
 
@@ -19,6 +21,19 @@ struct ScanOptions {
     bool json = false;  // a JSON array instead of the table
 };
 int scan(const ScanOptions& o);
+
+// The runs under ~/tock-run whose scheduler is alive (it holds the run's
+// lock and has written its contact file), found from the files alone: no
+// workflow is called. `tock ui` follows these.
+struct LiveRun {
+    std::string name, dir;
+    long pid = 0;
+};
+std::vector<LiveRun> live_runs();
+// The status a run's database records ("" if none): how it ended.
+std::string run_status(const std::string& dir);
+// The job numbers in a task's log directory (RUN/log/job/CYCLE/TASK), in order.
+std::vector<int> job_numbers(const std::filesystem::path& task_dir);
 
 // `tock cat-log ID [-f log|out|err|job|status] [--tail] [--run-dir DIR]`.
 // ID is NAME (the scheduler log) or NAME//CYCLE/TASK[/JOB] (a job's file,
