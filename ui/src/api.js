@@ -26,8 +26,9 @@ export function initToken() {
 // PATH (absolute, e.g. "/api/events") with QUERY (an object) and the token.
 export function apiUrl(path, query) {
   const params = new URLSearchParams(query || {});
-  params.set('token', token);
-  return path + '?' + params.toString();
+  if (token) params.set('token', token); // else the cookie, if any
+  const q = params.toString();
+  return q ? path + '?' + q : path;
 }
 
 export function workflowPath(name, rest) {

@@ -171,8 +171,7 @@ export class Grid {
       }
     }
     this.tasks = tasks;
-    const points = Array.from(pts.keys()).sort((a, b) => a - b);
-    for (let i = 0; i < points.length; i++) pts.get(points[i]).col = i;
+    const points = this.numberColumns();
     const ncol = points.length;
 
     // Rows: families and the tasks of no family, by name; members by name.
@@ -198,12 +197,8 @@ export class Grid {
     }
     top.sort(byKey);
 
-    // Fixed widths: narrow columns with upright labels when there are many.
-    const many = ncol > 8;
-    let label = 1;
-    for (const p of pts.values()) if (p.cycle.length > label) label = p.cycle.length;
-    const colW = many ? 20 : Math.max(26, label * 8 + 12);
-    const nameW = Math.min(longest, 44) * 8 + 44;
+    this.nameW = Math.min(longest, 44) * 8 + 44;
+    const z = this.sizes();
 
     // The HTML, pushed in pieces on OUT and joined once at the end (far less
     // garbage than +=); it stays one-byte (no literal non-Latin-1 text).
@@ -315,11 +310,11 @@ export class Grid {
     // A new table, filled before it goes in (the old one is dropped whole).
     const table = document.createElement('table');
     table.id = 'grid';
-    if (many) table.className = 'many';
+    if (z.many) table.className = 'many';
     const st = table.style;
-    st.setProperty('--col', colW + 'px');
-    st.setProperty('--name', nameW + 'px');
-    st.width = nameW + ncol * (colW + 2) + 12 + 'px';
+    st.setProperty('--col', z.colW + 'px');
+    st.setProperty('--name', this.nameW + 'px');
+    st.width = z.width + 'px';
     table.innerHTML = html;
     this.table.replaceWith(table);
     this.table = table;
@@ -345,45 +340,66 @@ export class Grid {
 
   // Applies a delta: CHANGED tasks (already in this.tasks) and the tasks
   // GONE (already removed from this.tasks; the task objects that were
-  // there). Rebuilds only when a row or a column appears or goes.
+  // there). A cycle point that comes or goes adds or removes a column in
+  // place; the table is built again only when a row comes or goes.
   update(changed, gone) {
-    let rebuild = false;
+    const pts = this.points;
+    const names = this.names;
+    // a delta that changes much of the table: as fast to build it again
+    let rebuild = changed.length + gone.length > 1000 && changed.length + gone.length > this.tasks.size / 3;
     const dirty = new Map(); // family -> Set of points
-    const touch = (name, point) => {
-      const info = this.names.get(name);
+    const touch = (t) => {
+      const info = names.get(t.task);
       const fam = info && info.fam;
       if (!fam) return;
       let s = dirty.get(fam);
       if (s === undefined) { s = new Set(); dirty.set(fam, s); }
-      s.add(point);
+      s.add(t.point);
     };
+    for (let i = 0; i < gone.length && !rebuild; i++) {
+      const t = gone[i];
+      const td = this.cellOf(t);
+      if (td === undefined || td.getAttribute('data-id') !== t.id) continue;
+      clearCell(td);
+      this.cellCache.delete(t.id);
+      pts.get(t.point).n--;
+      if (--names.get(t.task).n <= 0) rebuild = true;
+      touch(t);
+    }
+    let added = null;
+    for (let i = 0; i < changed.length && !rebuild; i++) {
+      const t = changed[i];
+      if (!names.has(t.task)) { rebuild = true; break; }
+      const p = pts.get(t.point);
+      if (p === undefined) {
+        pts.set(t.point, { cycle: t.cycle, n: 0, col: -1, safe: !UNSAFE.test(t.cycle) });
+        (added || (added = [])).push(t.point);
+      } else if (p.cycle !== t.cycle) { rebuild = true; break; }
+    }
+    if (rebuild) { this.render(this.tasks); return; }
+    if (added !== null) this.addColumns(added);
     for (const t of changed) {
       const td = this.cellOf(t);
-      if (td === undefined) { rebuild = true; continue; }
-      if (!td.hasAttribute('data-id')) {
+      if (td.getAttribute('data-id') !== t.id) {
         // a task comes at a row and a column that are there already
         td.setAttribute('data-id', t.id);
-        this.points.get(t.point).n++;
-        this.names.get(t.task).n++;
+        pts.get(t.point).n++;
+        names.get(t.task).n++;
         if (t.id === this.selected) td.setAttribute('aria-selected', 'true');
       }
       setCell(td, t);
-      touch(t.task, t.point);
+      touch(t);
     }
-    for (const t of gone) {
-      const td = this.cellOf(t);
-      if (td === undefined || !td.hasAttribute('data-id')) continue;
-      clearCell(td);
-      if (--this.points.get(t.point).n <= 0) rebuild = true;
-      if (--this.names.get(t.task).n <= 0) rebuild = true;
-      touch(t.task, t.point);
-    }
-    if (rebuild) { this.render(this.tasks); return; }
+    let empty = null;
+    for (const [p, info] of pts) if (info.n <= 0) (empty || (empty = [])).push(p);
+    if (empty !== null) this.removeColumns(empty);
     for (const [fam, points] of dirty) {
       const tr = this.famRow(fam);
       if (tr === undefined) continue;
       for (const p of points) {
-        const td = tr.cells[this.points.get(p).col + 1];
+        const info = pts.get(p);
+        if (info === undefined) continue; // its column went
+        const td = tr.cells[info.col + 1];
         const s = this.worst(fam, p);
         if (s === null) {
           if (td.hasAttribute('data-state')) { td.removeAttribute('data-state'); td.className = 'fam'; }
@@ -394,6 +410,77 @@ export class Grid {
         if (td.title) td.title = '';
       }
     }
+  }
+
+  // Gives every point its column number, in order; returns the points.
+  numberColumns() {
+    const points = Array.from(this.points.keys()).sort((a, b) => a - b);
+    for (let i = 0; i < points.length; i++) this.points.get(points[i]).col = i;
+    return points;
+  }
+
+  // Inserts an empty column for each of POINTS (new in this.points).
+  addColumns(points) {
+    this.numberColumns();
+    const cols = points.map((p) => this.points.get(p).col).sort((a, b) => a - b);
+    const rows = this.rows();
+    const fam = new Set(this.famRowOf.values());
+    for (const c of cols) {
+      const p = this.pointAt(c);
+      const info = this.points.get(p);
+      const th = document.createElement('th');
+      th.className = 'cycle';
+      th.setAttribute('data-point', String(p));
+      th.title = info.cycle;
+      const span = document.createElement('span');
+      span.textContent = info.cycle;
+      th.append(span);
+      const head = rows[0];
+      head.insertBefore(th, head.cells[c + 1] || null);
+      for (let r = 1; r < rows.length; r++) {
+        const tr = rows[r];
+        if (fam.has(r)) tr.insertCell(c + 1).className = 'fam';
+        else tr.insertCell(c);
+      }
+    }
+    this.resize();
+  }
+
+  // Removes the columns of POINTS (no task left there).
+  removeColumns(points) {
+    const cols = points.map((p) => this.points.get(p).col).sort((a, b) => b - a);
+    for (const p of points) this.points.delete(p);
+    const rows = this.rows();
+    const fam = new Set(this.famRowOf.values());
+    for (const c of cols) {
+      rows[0].deleteCell(c + 1);
+      for (let r = 1; r < rows.length; r++) rows[r].deleteCell(fam.has(r) ? c + 1 : c);
+    }
+    this.numberColumns();
+    this.resize();
+  }
+
+  pointAt(col) {
+    for (const [p, info] of this.points) if (info.col === col) return p;
+    return undefined;
+  }
+
+  // The widths of the columns and of the table (fixed: a fixed layout is
+  // much faster); narrow columns with upright labels when there are many.
+  sizes() {
+    const ncol = this.points.size;
+    const many = ncol > 8;
+    let label = 1;
+    for (const p of this.points.values()) if (p.cycle.length > label) label = p.cycle.length;
+    const colW = many ? 20 : Math.max(26, label * 8 + 12);
+    return { many, colW, width: this.nameW + ncol * (colW + 2) + 12 };
+  }
+
+  resize() {
+    const z = this.sizes();
+    this.table.classList.toggle('many', z.many);
+    this.table.style.setProperty('--col', z.colW + 'px');
+    this.table.style.width = z.width + 'px';
   }
 
   select(id) {
