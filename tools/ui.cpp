@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <condition_variable>
 #include <csignal>
 #include <deque>
@@ -49,6 +50,7 @@ struct Stats {
     std::atomic<long> snapshots{0};     // snapshots taken from workflows
     std::atomic<long> commands{0};      // commands passed on
     std::atomic<long> streams_open{0};  // event streams open now
+    std::atomic<bool> stopping{false};  // the server is stopping: streams end
 };
 
 std::string sse(const std::string& event, const std::string& data) {
@@ -114,6 +116,7 @@ struct Flow {
     std::map<std::string, Json> tasks;  // by id
     std::uint64_t seq = 0;
     bool loaded = false;  // a snapshot has come
+    bool broken = false;  // its stream failed while the scheduler ran on
     Json families = Json::object();
     std::vector<std::shared_ptr<Feed>> feeds;
     std::unique_ptr<Scope> following;
@@ -305,6 +308,9 @@ class Hub {
             // reached: the page shows the last state it had.
             fmt::print(stderr, "tock ui: {}: the state stream ended: {}\n", f.name, e.what());
         }
+        // The next scan follows it again if its scheduler still runs.
+        std::lock_guard lock(m_);
+        f.broken = true;
     }
 
     void ended(Flow& f) {
@@ -362,6 +368,15 @@ class Hub {
                     }
                     flows_[name] = f;
                     start.push_back(f);
+                }
+            }
+            {
+                std::lock_guard lock(m_);
+                for (auto& [name, f] : flows_) {
+                    if (f->live && f->broken) {
+                        f->broken = false;
+                        start.push_back(f);
+                    }
                 }
             }
             for (auto& f : start) {
@@ -434,6 +449,7 @@ void tail(httplib::Response& res, const fs::path& file, Stats& stats) {
         std::uint64_t offset = 0;
         bool said_missing = false;
         int in = -1;
+        std::chrono::steady_clock::time_point wrote = std::chrono::steady_clock::now();
         ~State() {
             if (in >= 0) ::close(in);
         }
@@ -477,13 +493,15 @@ void tail(httplib::Response& res, const fs::path& file, Stats& stats) {
                         "data",
                         Json{{"text", text}}.dump(-1, ' ', false, Json::error_handler_t::replace));
                     ++stats.events;
-                    if (!sink.write(ev.data(), ev.size())) return false;
-                    return true;
+                    st->wrote = std::chrono::steady_clock::now();
+                    return sink.write(ev.data(), ev.size());
                 }
             }
+            // A second at most between looks: the server may be stopping.
+            if (stats.stopping) return false;
             if (st->in >= 0) {
                 pollfd p{st->in, POLLIN, 0};
-                if (::poll(&p, 1, 15000) > 0) {
+                if (::poll(&p, 1, 1000) > 0) {
                     char buf[4096];
                     while (::read(st->in, buf, sizeof buf) > 0) {
                     }
@@ -492,6 +510,9 @@ void tail(httplib::Response& res, const fs::path& file, Stats& stats) {
             } else {
                 std::this_thread::sleep_for(1s);
             }
+            // A comment line every 15 s: a page that went is found out.
+            if (std::chrono::steady_clock::now() - st->wrote < 15s) return true;
+            st->wrote = std::chrono::steady_clock::now();
             static const std::string keep = ": keep-alive\n\n";
             return sink.write(keep.data(), keep.size());
         },
@@ -762,6 +783,7 @@ int ui(const UiOptions& o) {
     signals.spawn(on_signal(loop, quit, SIGINT));
     signals.spawn(on_signal(loop, quit, SIGTERM));
     run_until(loop, hub.run(quit));
+    stats.stopping = true;
     http.stop();
     server.join();
     fmt::print("tock ui: stopped\n");
