@@ -9,6 +9,7 @@
 #include <string>
 
 #include "scheduler/rpc.hpp"
+#include "scheduler/zsocket.hpp"
 
 namespace tock::cmd {
 
@@ -29,6 +30,9 @@ Run find_run(const std::string& name);
 // reach it: TCP with the run's client key when the scheduler is on another
 // host (or TOCK_CLIENT_TCP is set) and listens on TCP, else ipc.
 std::string endpoint_of(const Run& r, const std::string& which, ChannelOptions& o);
+// Connects `sub` to the run's updates (the state stream's deltas, topic
+// "delta"), over CurveZMQ when the endpoint is TCP.
+void subscribe_updates(ZSocket& sub, const Run& r);
 // One call to the commands endpoint (or the snapshots one); the reply, or
 // Refusal with the scheduler's error.
 Json call(const Run& r, const std::string& op, Json args, bool snapshots = false);

@@ -148,6 +148,18 @@ std::string endpoint_of(const Run& r, const std::string& which, ChannelOptions& 
     return r.contact.value(which + "_tcp", "");
 }
 
+void subscribe_updates(ZSocket& sub, const Run& r) {
+    ChannelOptions o;
+    const std::string ep = endpoint_of(r, "updates", o);
+    if (!o.curve_server_key.empty()) {
+        sub.raw().set(zmq::sockopt::curve_serverkey, o.curve_server_key);
+        sub.raw().set(zmq::sockopt::curve_publickey, o.curve_public_key);
+        sub.raw().set(zmq::sockopt::curve_secretkey, o.curve_secret_key);
+    }
+    sub.raw().set(zmq::sockopt::subscribe, "delta");
+    sub.connect(ep);
+}
+
 Json call(const Run& r, const std::string& op, Json args, bool snapshots) {
     ChannelOptions o;
     const std::string endpoint = endpoint_of(r, snapshots ? "snapshots" : "commands", o);

@@ -401,7 +401,14 @@ std::optional<std::string> make_run_dir(const PlayOptions& o, const std::string&
 std::string self_exe() {
     char buf[4096];
     const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "tock";
+    std::string path = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "tock";
+    // A binary replaced while it runs (a rebuild) reads "PATH (deleted)":
+    // PATH is the new one, which is what to run.
+    const std::string deleted = " (deleted)";
+    if (path.size() > deleted.size() &&
+        path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0)
+        path.resize(path.size() - deleted.size());
+    return path;
 }
 
 namespace {

@@ -220,8 +220,13 @@ class Hub {
         return out;
     }
     static std::string snapshot_locked(const Flow& f) {
+        // Without their outputs (a page asks for a task's details when it
+        // shows them): a tenth less to send, parse and keep per page.
         Json tasks = Json::array();
-        for (const auto& [id, t] : f.tasks) tasks.push_back(t);
+        for (const auto& [id, t] : f.tasks) {
+            Json& out = tasks.emplace_back(t);
+            out.erase("outputs");
+        }
         return Json{{"seq", f.seq},
                     {"workflow", f.workflow},
                     {"tasks", std::move(tasks)},
@@ -273,15 +278,7 @@ class Hub {
         try {
             const Run r = find_run(f.dir);
             ZSocket sub(loop_, zmq::socket_type::sub);
-            ChannelOptions o;
-            const std::string ep = endpoint_of(r, "updates", o);
-            if (!o.curve_server_key.empty()) {
-                sub.raw().set(zmq::sockopt::curve_serverkey, o.curve_server_key);
-                sub.raw().set(zmq::sockopt::curve_publickey, o.curve_public_key);
-                sub.raw().set(zmq::sockopt::curve_secretkey, o.curve_secret_key);
-            }
-            sub.raw().set(zmq::sockopt::subscribe, "delta");
-            sub.connect(ep);
+            subscribe_updates(sub, r);
             ChannelOptions so;
             const std::string sep = endpoint_of(r, "snapshots", so);
             Channel snapshots(loop_, sep, so);
@@ -572,6 +569,15 @@ void json_reply(httplib::Response& res, int status, const Json& body) {
     res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
 }
 
+// The run of the workflow the path names, or a 404 reply.
+std::optional<std::pair<std::string, bool>> known(Hub& hub, const httplib::Request& req,
+                                                  httplib::Response& res) {
+    auto run = hub.run_of(req.matches[1]);
+    if (!run)
+        json_reply(res, 404, {{"error", "no workflow '" + std::string(req.matches[1]) + "'"}});
+    return run;
+}
+
 const std::set<std::string> kOps = {"hold", "release", "trigger", "kill",
                                     "set",  "pause",   "resume",  "stop"};
 
@@ -640,72 +646,59 @@ int ui(const UiOptions& o) {
     http.Get("/api/events", [&](const httplib::Request&, httplib::Response& res) {
         stream(res, hub, hub.watch_list(), stats);
     });
-    http.Get(R"(/api/workflows/([^/]+)/events)", [&](const httplib::Request& req,
-                                                     httplib::Response& res) {
-        auto feed = hub.watch(req.matches[1]);
-        if (!feed) {
-            json_reply(res, 404, {{"error", "no workflow '" + std::string(req.matches[1]) + "'"}});
-            return;
-        }
-        stream(res, hub, feed, stats);
-    });
-    http.Get(R"(/api/workflows/([^/]+)/task)", [&](const httplib::Request& req,
-                                                   httplib::Response& res) {
-        const auto run = hub.run_of(req.matches[1]);
-        if (!run) {
-            json_reply(res, 404, {{"error", "no workflow '" + std::string(req.matches[1]) + "'"}});
-            return;
-        }
-        try {
-            const Run r = find_run(run->first);
-            json_reply(
-                res, 200,
-                call(r, "show",
-                     {{"ids", {req.get_param_value("id")}}, {"user", who() + " via tock ui"}}));
-        } catch (const std::exception& e) {
-            json_reply(res, 409, {{"error", e.what()}});
-        }
-    });
-    http.Get(R"(/api/workflows/([^/]+)/log)", [&](const httplib::Request& req,
-                                                  httplib::Response& res) {
-        const auto run = hub.run_of(req.matches[1]);
-        std::string cycle, task;
-        static const std::map<std::string, std::string> files = {
-            {"out", "job.out"}, {"err", "job.err"}, {"job", "job"}, {"status", "job.status"}};
-        const std::string kind = req.has_param("file") ? req.get_param_value("file") : "out";
-        if (!run) {
-            json_reply(res, 404, {{"error", "no workflow '" + std::string(req.matches[1]) + "'"}});
-            return;
-        }
-        if (!plain_id(req.get_param_value("id"), cycle, task) || !files.count(kind)) {
-            json_reply(res, 400, {{"error", "give id=CYCLE/TASK and file=out|err|job|status"}});
-            return;
-        }
-        const fs::path task_dir = fs::path(run->first) / "log" / "job" / cycle / task;
-        int num = 0;
-        if (req.has_param("num")) {
+    http.Get(R"(/api/workflows/([^/]+)/events)",
+             [&](const httplib::Request& req, httplib::Response& res) {
+                 if (!known(hub, req, res)) return;
+                 if (auto feed = hub.watch(req.matches[1])) stream(res, hub, feed, stats);
+             });
+    http.Get(
+        R"(/api/workflows/([^/]+)/task)", [&](const httplib::Request& req, httplib::Response& res) {
+            const auto run = known(hub, req, res);
+            if (!run) return;
             try {
-                num = std::stoi(req.get_param_value("num"));
-            } catch (const std::exception&) {
-                num = -1;
+                const Run r = find_run(run->first);
+                json_reply(
+                    res, 200,
+                    call(r, "show",
+                         {{"ids", {req.get_param_value("id")}}, {"user", who() + " via tock ui"}}));
+            } catch (const std::exception& e) {
+                json_reply(res, 409, {{"error", e.what()}});
             }
-            if (num < 1 || num > 999999) {
-                json_reply(res, 400, {{"error", "num: a job number, 1 or more"}});
+        });
+    http.Get(
+        R"(/api/workflows/([^/]+)/log)", [&](const httplib::Request& req, httplib::Response& res) {
+            const auto run = known(hub, req, res);
+            if (!run) return;
+            std::string cycle, task;
+            static const std::map<std::string, std::string> files = {
+                {"out", "job.out"}, {"err", "job.err"}, {"job", "job"}, {"status", "job.status"}};
+            const std::string kind = req.has_param("file") ? req.get_param_value("file") : "out";
+            if (!plain_id(req.get_param_value("id"), cycle, task) || !files.count(kind)) {
+                json_reply(res, 400, {{"error", "give id=CYCLE/TASK and file=out|err|job|status"}});
                 return;
             }
-        } else {
-            const auto nums = job_numbers(task_dir);
-            num = nums.empty() ? 1 : nums.back();
-        }
-        tail(res, task_dir / fmt::format("{:02}", num) / files.at(kind), stats);
-    });
+            const fs::path task_dir = fs::path(run->first) / "log" / "job" / cycle / task;
+            int num = 0;
+            if (req.has_param("num")) {
+                try {
+                    num = std::stoi(req.get_param_value("num"));
+                } catch (const std::exception&) {
+                    num = -1;
+                }
+                if (num < 1 || num > 999999) {
+                    json_reply(res, 400, {{"error", "num: a job number, 1 or more"}});
+                    return;
+                }
+            } else {
+                const auto nums = job_numbers(task_dir);
+                num = nums.empty() ? 1 : nums.back();
+            }
+            tail(res, task_dir / fmt::format("{:02}", num) / files.at(kind), stats);
+        });
     http.Get(R"(/api/workflows/([^/]+)/graph)", [&](const httplib::Request& req,
                                                     httplib::Response& res) {
-        const auto run = hub.run_of(req.matches[1]);
-        if (!run) {
-            json_reply(res, 404, {{"error", "no workflow '" + std::string(req.matches[1]) + "'"}});
-            return;
-        }
+        const auto run = known(hub, req, res);
+        if (!run) return;
         std::string cmd = shell_quote(self_exe()) + " graph " +
                           shell_quote(run->first + "/flow.yaml") + " --format dot";
         std::string why;
@@ -727,36 +720,33 @@ int ui(const UiOptions& o) {
         }
         res.set_content(out, "image/svg+xml");
     });
-    http.Post(R"(/api/workflows/([^/]+)/command)", [&](const httplib::Request& req,
-                                                       httplib::Response& res) {
-        const auto run = hub.run_of(req.matches[1]);
-        if (!run) {
-            json_reply(res, 404, {{"error", "no workflow '" + std::string(req.matches[1]) + "'"}});
-            return;
-        }
-        const Json body = Json::parse(req.body, nullptr, false);
-        if (!body.is_object() || !body.contains("op") || !body["op"].is_string() ||
-            !kOps.count(body["op"].get<std::string>())) {
-            json_reply(res, 400,
-                       {{"error",
-                         "give {\"op\": OP, \"args\": {...}}, OP one of hold, "
-                         "release, trigger, kill, set, pause, resume, stop"}});
-            return;
-        }
-        Json args = body.value("args", Json::object());
-        if (!args.is_object()) {
-            json_reply(res, 400, {{"error", "the arguments must be an object"}});
-            return;
-        }
-        args["user"] = who() + " via tock ui";
-        ++stats.commands;
-        try {
-            const Run r = find_run(run->first);
-            json_reply(res, 200, {{"ok", call(r, body["op"].get<std::string>(), args)}});
-        } catch (const std::exception& e) {
-            json_reply(res, 409, {{"error", e.what()}});
-        }
-    });
+    http.Post(R"(/api/workflows/([^/]+)/command)",
+              [&](const httplib::Request& req, httplib::Response& res) {
+                  const auto run = known(hub, req, res);
+                  if (!run) return;
+                  const Json body = Json::parse(req.body, nullptr, false);
+                  if (!body.is_object() || !body.contains("op") || !body["op"].is_string() ||
+                      !kOps.count(body["op"].get<std::string>())) {
+                      json_reply(res, 400,
+                                 {{"error",
+                                   "give {\"op\": OP, \"args\": {...}}, OP one of hold, "
+                                   "release, trigger, kill, set, pause, resume, stop"}});
+                      return;
+                  }
+                  Json args = body.value("args", Json::object());
+                  if (!args.is_object()) {
+                      json_reply(res, 400, {{"error", "the arguments must be an object"}});
+                      return;
+                  }
+                  args["user"] = who() + " via tock ui";
+                  ++stats.commands;
+                  try {
+                      const Run r = find_run(run->first);
+                      json_reply(res, 200, {{"ok", call(r, body["op"].get<std::string>(), args)}});
+                  } catch (const std::exception& e) {
+                      json_reply(res, 409, {{"error", e.what()}});
+                  }
+              });
 
     int port = o.port;
     if (port == 0) {

@@ -166,15 +166,7 @@ struct Watch {
 
     Task<void> stream() {
         ZSocket sub(loop, zmq::socket_type::sub);
-        ChannelOptions o;
-        const std::string ep = endpoint_of(run, "updates", o);
-        if (!o.curve_server_key.empty()) {
-            sub.raw().set(zmq::sockopt::curve_serverkey, o.curve_server_key);
-            sub.raw().set(zmq::sockopt::curve_publickey, o.curve_public_key);
-            sub.raw().set(zmq::sockopt::curve_secretkey, o.curve_secret_key);
-        }
-        sub.raw().set(zmq::sockopt::subscribe, "delta");
-        sub.connect(ep);
+        subscribe_updates(sub, run);
         // Subscribed first, then the snapshot: deltas it already holds are
         // dropped by their seq.
         try {
