@@ -13,6 +13,9 @@
 #include <poll.h>
 #include <sys/inotify.h>
 #include <unistd.h>
+#ifdef TOCK_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 #include <atomic>
 #include <cctype>
@@ -115,9 +118,9 @@ struct Flow {
     Json workflow = Json::object();
     std::map<std::string, Json> tasks;  // by id
     std::uint64_t seq = 0;
-    bool loaded = false;  // a snapshot has come
-    bool broken = false;  // its stream failed while the scheduler ran on
-    Json families = Json::object();
+    bool loaded = false;               // a snapshot has come
+    bool broken = false;               // its stream failed while the scheduler ran on
+    std::string families_text = "{}";  // each task's families, JSON
     std::vector<std::shared_ptr<Feed>> feeds;
     std::unique_ptr<Scope> following;
 };
@@ -220,18 +223,26 @@ class Hub {
         return out;
     }
     static std::string snapshot_locked(const Flow& f) {
-        // Without their outputs (a page asks for a task's details when it
-        // shows them): a tenth less to send, parse and keep per page.
-        Json tasks = Json::array();
+        // Written task by task: a copy of 10,000 tasks as one JSON value
+        // would take a dozen MB for a moment, in whichever server thread
+        // asked, and the allocator keeps such peaks per thread.
+        std::string out = fmt::format(R"({{"seq":{},"workflow":{},"families":{},"tasks":[)", f.seq,
+                                      f.workflow.dump(), f.families_text);
+        bool first = true;
         for (const auto& [id, t] : f.tasks) {
-            Json& out = tasks.emplace_back(t);
-            out.erase("outputs");
+            if (!first) out += ',';
+            first = false;
+            out += t.dump(-1, ' ', false, Json::error_handler_t::replace);
         }
-        return Json{{"seq", f.seq},
-                    {"workflow", f.workflow},
-                    {"tasks", std::move(tasks)},
-                    {"families", f.families}}
-            .dump();
+        out += "]}";
+        return out;
+    }
+    // A task as the hub keeps it and sends it in snapshots: without its
+    // outputs (a page asks for a task's details when it shows them), a
+    // tenth less to keep, send and parse.
+    static void keep(Flow& f, const Json& t) {
+        Json& kept = f.tasks[t.value("id", "")] = t;
+        kept.erase("outputs");
     }
     void push_locked(Flow& f, const std::string& ev) {
         for (auto& feed : f.feeds) {
@@ -250,7 +261,7 @@ class Hub {
     void load(Flow& f, const Json& snap) {
         std::lock_guard lock(m_);
         f.tasks.clear();
-        for (const auto& t : snap.at("tasks")) f.tasks[t.value("id", "")] = t;
+        for (const auto& t : snap.at("tasks")) keep(f, t);
         f.workflow = snap.at("workflow");
         f.seq = snap.at("seq").get<std::uint64_t>();
         f.loaded = true;
@@ -264,7 +275,7 @@ class Hub {
         const auto s = d.at("seq").get<std::uint64_t>();
         if (s <= f.seq) return true;
         if (s != f.seq + 1) return false;
-        for (const auto& t : d.at("tasks")) f.tasks[t.value("id", "")] = t;
+        for (const auto& t : d.at("tasks")) keep(f, t);
         for (const auto& g : d.at("gone")) f.tasks.erase(g.get<std::string>());
         if (d.contains("workflow")) f.workflow = d["workflow"];
         f.seq = s;
@@ -355,13 +366,15 @@ class Hub {
                     f->pid = r.pid;
                     std::string why;
                     if (auto run = load_run(r.dir, why)) {
+                        Json families = Json::object();
                         for (const auto& t : run->wf.tasks) {
                             const auto rt = run->wf.runtime.find(t);
                             if (rt == run->wf.runtime.end()) continue;
                             const auto& lin = rt->second.lineage;
-                            f->families[t] = std::vector<std::string>(
+                            families[t] = std::vector<std::string>(
                                 lin.size() > 1 ? lin.begin() + 1 : lin.end(), lin.end());
                         }
+                        f->families_text = families.dump();
                     }
                     flows_[name] = f;
                     start.push_back(f);
@@ -592,6 +605,13 @@ int ui(const UiOptions& o) {
                    "install them (apt-get install nodejs npm) and build again\n");
         return 1;
     }
+#ifdef TOCK_WITH_MIMALLOC
+    // Memory a server thread freed goes back to the system at once: with
+    // mimalloc's default delay, each of the pool's threads that once sent a
+    // 10,000-task snapshot kept its pages, some 7 MB a thread (bench/ui.sh).
+    mi_option_set(mi_option_decommit_delay, 0);
+    mi_option_set(mi_option_segment_decommit_delay, 0);
+#endif
     const std::string token = !o.token.empty() ? o.token : new_token();
     Stats stats;
     Loop loop;

@@ -106,6 +106,7 @@ export class GraphView {
       const title = g.querySelector('title');
       if (!title) continue;
       const id = title.textContent.trim();
+      if (id.startsWith('@') || !id.includes('/')) continue; // an xtrigger, not a task
       g.setAttribute('data-id', id);
       this.nodes.set(id, g);
     }

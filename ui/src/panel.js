@@ -69,6 +69,13 @@ export class TaskPanel {
     this.el.hidden = false;
     this.q('#task-id').textContent = id;
     const t = this.tasks().get(id);
+    if (!same) {
+      const st = this.q('#task-state');
+      st.textContent = '';
+      st.className = 'state-text';
+      st.removeAttribute('data-state');
+      this.q('#task-flags').innerHTML = '';
+    }
     this.showStreamState(t);
     if (!same) {
       this.clearDetails();
@@ -92,7 +99,10 @@ export class TaskPanel {
   }
 
   clearDetails() {
-    for (const sel of ['#task-prereqs', '#task-xtriggers', '#task-outputs']) this.q(sel).innerHTML = '';
+    for (const sel of ['#task-prereqs', '#task-xtriggers', '#task-outputs']) {
+      this.q(sel).innerHTML = '';
+      this.q(sel).removeAttribute('data-empty');
+    }
     this.q('#task-job').textContent = '–';
     this.q('#task-note').hidden = true;
     const sel = this.q('#set-output');
@@ -102,10 +112,7 @@ export class TaskPanel {
   // The state as the stream has it (before, and between, fetches).
   showStreamState(t) {
     const el = this.q('#task-state');
-    if (!t) {
-      if (!el.textContent) el.textContent = '';
-      return;
-    }
+    if (!t) return;
     el.textContent = t.state;
     el.className = 'state-text state-' + stateClass(t.state);
     el.setAttribute('data-state', t.state);

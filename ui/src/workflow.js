@@ -89,18 +89,21 @@ export function workflowView(root, name) {
     '</section>';
 
   const $ = (id) => root.querySelector('#' + id);
-  let tasks = new Map();
-  let counts = Object.create(null);
   let seq = 0;
   let ended = false;
   let es = null;
 
   const grid = new Grid(root.querySelector('.grid-wrap'), (id) => selectTask(id));
+  let tasks = grid.tasks; // the model (grid.js's Tasks): get(id), size, counts
   const graph = new GraphView($('graph'), name, (id) => selectTask(id));
   const panel = new TaskPanel($('task-panel'), name, () => tasks, () => {
     grid.select(null);
     graph.select(null);
   });
+
+  // For tests and benchmarks: a task of the model (whether its row is in
+  // the DOM or not).
+  window.tockTask = (id) => tasks.get(id);
 
   function selectTask(id) {
     grid.select(id);
@@ -134,6 +137,7 @@ export function workflowView(root, name) {
     countsQueued = true;
     requestAnimationFrame(() => {
       countsQueued = false;
+      const counts = tasks.counts;
       let html = '';
       for (const s of STATES) {
         if (counts[s]) html += `<span class="badge state-${s}" title="${s}"><b>${counts[s]}</b> ${s}</span>`;
@@ -156,14 +160,8 @@ export function workflowView(root, name) {
     const t0 = performance.now();
     let d;
     try { d = JSON.parse(e.data); } catch (err) { return; }
-    const list = d.tasks || [];
-    counts = Object.create(null);
-    for (let i = 0; i < list.length; i++) {
-      const s = list[i].state;
-      counts[s] = (counts[s] || 0) + 1;
-    }
     grid.setFamilies(d.families);
-    tasks = grid.load(list);
+    tasks = grid.load(Array.isArray(d.tasks) ? d.tasks : []);
     seq = d.seq || 0;
     window.tockSeq = seq;
     setWorkflow(d.workflow);
@@ -181,32 +179,21 @@ export function workflowView(root, name) {
     let d;
     try { d = JSON.parse(e.data); } catch (err) { return; }
     if (typeof d.seq === 'number' && d.seq <= seq) return; // in the snapshot already
-    const changed = d.tasks || [];
-    const gone = [];
-    let touched = panel.id === null;
-    for (const t of changed) {
-      const old = tasks.get(t.id);
-      if (old !== undefined) counts[old.state]--;
-      counts[t.state] = (counts[t.state] || 0) + 1;
-      tasks.set(t.id, t);
-      if (t.id === panel.id) touched = true;
-    }
-    for (const id of d.gone || []) {
-      const old = tasks.get(id);
-      if (old === undefined) continue;
-      counts[old.state]--;
-      tasks.delete(id);
-      gone.push(old);
-      if (id === panel.id) touched = true;
-    }
+    const changed = Array.isArray(d.tasks) ? d.tasks : [];
+    const gone = Array.isArray(d.gone) ? d.gone : [];
     grid.update(changed, gone);
+    let touched = false;
+    if (panel.id !== null) {
+      for (let i = 0; i < changed.length && !touched; i++) touched = changed[i].id === panel.id;
+      touched = touched || gone.includes(panel.id);
+    }
     if (graph.nodes.size) {
       graph.colour(changed.map((t) => t.id), tasks);
-      graph.colour(d.gone || [], tasks);
+      graph.colour(gone, tasks);
     }
     if (d.workflow) setWorkflow(d.workflow);
     if (typeof d.seq === 'number') { seq = d.seq; window.tockSeq = seq; }
-    if (panel.id !== null && touched) panel.changed(tasks.get(panel.id));
+    if (touched) panel.changed(tasks.get(panel.id));
     $('grid-empty').hidden = tasks.size > 0;
     showCounts();
     forceLayout();
@@ -223,9 +210,13 @@ export function workflowView(root, name) {
     st.className = 'wf-status wf-' + status.replace(/[^a-z-]/gi, '') + ' wf-ended';
     $('wf-note').textContent = 'the scheduler has ended';
     setConn('ended', 'the scheduler has ended');
-    for (const id of ['btn-pause', 'btn-resume', 'btn-stop', 'stop-mode']) $(id).disabled = true;
+    for (const id of ['btn-pause', 'btn-resume', 'btn-stop', 'stop-mode', 'btn-hold', 'btn-release',
+      'btn-trigger', 'btn-kill', 'btn-set', 'set-output']) $(id).disabled = true;
     if (es) { es.close(); es = null; }
   }
+
+  // The page laid out now, before the first snapshot comes.
+  forceLayout();
 
   const url = apiUrl(workflowPath(name, 'events'));
   function connect() {
@@ -308,14 +299,8 @@ export function workflowView(root, name) {
   $('graph-zoom-out').addEventListener('click', () => graph.setZoom(graph.zoom / 1.25));
   $('graph-fit').addEventListener('click', () => graph.fit());
   $('graph-actual').addEventListener('click', () => graph.setZoom(1));
-  $('expand-all').addEventListener('click', () => {
-    grid.collapsed.clear();
-    grid.render(tasks);
-  });
-  $('collapse-all').addEventListener('click', () => {
-    for (const f of grid.famRow.keys()) grid.collapsed.add(f);
-    grid.render(tasks);
-  });
+  $('expand-all').addEventListener('click', () => grid.expandAll());
+  $('collapse-all').addEventListener('click', () => grid.collapseAll());
 
   const onKey = (e) => {
     if (e.key === 'Escape' && document.getElementById('confirm').hidden && panel.id !== null) panel.close();
@@ -328,5 +313,7 @@ export function workflowView(root, name) {
     panel.destroy();
     document.removeEventListener('keydown', onKey);
     graph.destroy();
+    grid.destroy();
+    window.tockTask = () => undefined;
   };
 }

@@ -126,6 +126,12 @@ await page.waitForSelector(`${cell('1/flaky')}[data-state="succeeded"]`, T);
 check('1/flaky triggered and succeeded', true);
 await page.waitForSelector(`${cell('1/after')}[data-state="succeeded"]`, T);
 check('1/after then succeeded', true);
+// The model behind the table (its rows are in the DOM only when on screen).
+const model = await page.evaluate(() => ({ tasks: document.getElementById('grid').getAttribute('data-tasks'),
+  after: window.tockTask('1/after')?.state, none: window.tockTask('1/nothing') === undefined,
+  cells: document.querySelectorAll('#grid td[data-id]').length }));
+check('the model: #grid[data-tasks] and tockTask(id)',
+  model.after === 'succeeded' && model.none && Number(model.tasks) === model.cells, JSON.stringify(model));
 await page.waitForFunction(
   () => !['running', 'paused', 'stopping', ''].includes(document.getElementById('workflow-status')?.textContent.trim()), T);
 const status = await page.$eval('#workflow-status', (e) => e.textContent.trim());
