@@ -103,6 +103,14 @@ check("1/greet's job.out shown", true);
 // flaky fails; the workflow waits for it.
 await page.waitForSelector(`${cell('1/flaky')}[data-state="failed"]`, T);
 check('1/flaky seen failed', true);
+if (process.env.SCREENSHOT) {
+  // For docs/ui.md: the workflow stalled on 1/flaky, greet's log open.
+  await page.click(cell('1/greet'));
+  await page.waitForFunction(() => document.getElementById('task-id')?.textContent.includes('1/greet'), T);
+  await page.click('button[data-log="out"]');
+  await new Promise((r) => setTimeout(r, 800));
+  await page.screenshot({ path: process.env.SCREENSHOT });
+}
 
 // Hold and release 1/flaky (failed, so in the pool; after is not spawned
 // until flaky succeeds).
@@ -136,12 +144,6 @@ await page.waitForFunction(
   () => !['running', 'paused', 'stopping', ''].includes(document.getElementById('workflow-status')?.textContent.trim()), T);
 const status = await page.$eval('#workflow-status', (e) => e.textContent.trim());
 check('the workflow ended, as the page says', /complete|succeeded|finished/.test(status), status);
-if (process.env.SCREENSHOT) {
-  await page.click(cell('1/greet'));
-  await page.click('button[data-log="out"]');
-  await new Promise((r) => setTimeout(r, 500));
-  await page.screenshot({ path: process.env.SCREENSHOT });
-}
 
 // What the page did is in the run database's audit, as the command line's.
 const runDir = JSON.parse(execFileSync(tock, ['scan', '--all', '--json']).toString())
