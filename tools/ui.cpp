@@ -628,6 +628,13 @@ int ui(const UiOptions& o) {
             if (auth.rfind("token ", 0) == 0) given = auth.substr(6);
         }
         if (given.empty()) given = cookie_token(req);
+        // No other site may frame the page (its buttons act on workflows),
+        // and what it loads comes from this server only.
+        res.set_header("X-Frame-Options", "DENY");
+        res.set_header("X-Content-Type-Options", "nosniff");
+        res.set_header("Content-Security-Policy",
+                       "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' "
+                       "data:; frame-ancestors 'none'");
         if (!same_text(given, token)) {
             ++stats.refused;
             res.status = 403;

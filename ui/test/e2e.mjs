@@ -112,6 +112,14 @@ if (process.env.SCREENSHOT) {
   await page.screenshot({ path: process.env.SCREENSHOT });
 }
 
+// The graph view: graphviz's drawing, its nodes coloured by state.
+await page.click('#tab-graph');
+await page.waitForSelector('#graph svg g.node', T);
+const nodes = await page.$$eval('#graph svg g.node title', (ts) => ts.map((t) => t.textContent));
+check('the graph shows the tasks', ['1/greet', '1/flaky', '1/after'].every((n) => nodes.includes(n)), nodes.join(' '));
+await page.click('#tab-table');
+await page.waitForSelector(cell('1/flaky'), { visible: true, ...T });
+
 // Hold and release 1/flaky (failed, so in the pool; after is not spawned
 // until flaky succeeds).
 await page.click(cell('1/flaky'));
