@@ -122,11 +122,17 @@ try {
   for (let i = 1; i < 10; ++i) more.push(await openPage());
   const ten = await updates(more.map((m) => m.page), rounds);
   const loads = more.map((m) => m.loadMs);
+  // The first render of each of the 10 pages (each its own snapshot).
+  const firsts = [];
+  for (const m of more) firsts.push(await m.page.evaluate(() => window.tockPerf.snapshot[0]));
   const deltas = perf.delta.filter((x) => x > 0);
-  const row = (what, value, target) => console.log(`${what.padEnd(58)} ${value.padStart(12)}  ${target}`);
+  const row = (what, value, target) => console.log(`${what.padEnd(72)} ${value.padStart(12)}  ${target}`);
   console.log(`\ntock ui, a workflow of ${N} active tasks, ${rounds} updates of 100 tasks each (headless chromium)\n`);
   row('measure', 'value', 'target');
-  row('first full render (snapshot applied and laid out), ms', perf.snapshot[0].toFixed(1), `< 100 (${(perf.snapshot[0] / 100).toFixed(2)}x of it)`);
+  const later = firsts.slice(1);
+  row('first full render (snapshot applied and laid out), one page open, ms', firsts[0].toFixed(1), `< 100 (${(firsts[0] / 100).toFixed(2)}x of it)`);
+  row('first full render, pages 2-10 (the others open), median ms', median(later).toFixed(1), `${(median(later) / 100).toFixed(2)}x of 100`);
+  row('first full render, pages 2-10 (the others open), max ms', max(later).toFixed(1), '');
   row('update of 100 tasks applied and laid out, median ms', median(deltas).toFixed(1), `< 100 (${(median(deltas) / 100).toFixed(2)}x)`);
   row('update of 100 tasks applied and laid out, max ms', max(deltas).toFixed(1), '< 100');
   row('page load to the table shown (fetch, 10,000-task snapshot), median ms', String(median(loads)), '');
@@ -136,7 +142,7 @@ try {
   row('server CPU per update, 10 pages open, ms', ten.cpuPerUpdate.toFixed(1), `${(ten.cpuPerUpdate / Math.max(one.cpuPerUpdate, 0.1)).toFixed(2)}x of 1 page`);
   row('server RSS, 1 page open, MB', one.rssMB.toFixed(1), '');
   row('server RSS, 10 pages open, MB', ten.rssMB.toFixed(1), '');
-  const ok = perf.snapshot[0] < 100 && max(deltas) < 100;
+  const ok = firsts[0] < 100 && max(deltas) < 100;
   console.log(ok ? '\nwithin the targets' : '\nOVER A TARGET');
   await finish(0);
 } catch (e) {
