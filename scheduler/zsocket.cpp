@@ -29,8 +29,6 @@ ZSocket::~ZSocket() {
     }
 }
 
-namespace {}  // namespace
-
 void ZSocket::on_poll(uv_poll_t* h, int, int) {
     if (auto* self = static_cast<ZSocket*>(h->data)) self->drain();
 }
