@@ -393,16 +393,9 @@ Task<void> Placer::serve(ZSocket& via) {
         } else if (type == "failed") {
             h->ended = true;
             const std::string error = m.value("error", std::string("failed"));
-            // A component that fails (its code's error, such as a run
-            // database that is locked or full) fails the run as it would in
-            // the scheduler's loop, wherever it runs; a gap in the bus
-            // between processes is a loss, which is recovered.
-            const bool gap = m.value("gap", false) && h->where != comp::Where::thread;
-            if (!gap) {
-                if (cb_.failed) cb_.failed(name, error);
-            } else if (!stopping_ && cb_.lost) {
-                cb_.lost(name, error);
-            }
+            // Wherever it runs, a component that fails ends the run as it
+            // would in the scheduler's loop (play decides on recovery).
+            if (cb_.failed) cb_.failed(name, error, m.value("gap", false));
         }
         if (type == "beat") send(via, rid, message("beat", ""));  // the host watches these
         // "attach": who it is and when it was heard are all
@@ -502,7 +495,8 @@ Task<void> host_component(const std::string& name, Loop& loop, const config::Wor
         Json done = message("done", name, "result", std::move(result));
         co_await send_json(control, std::move(done));
     } catch (const BusGap& e) {
-        // A hole in the bus between processes: the run is recovered.
+        // A hole in the bus: said as such (play recovers from it when
+        // components run out of its process).
         end.rc = 1;
         Json failed = message("failed", name, "error", name + ": " + e.what());
         failed["gap"] = true;

@@ -60,11 +60,12 @@ class Placer {
     struct Callbacks {
         std::function<void(const std::string& name, const Json& bound)> ready;
         std::function<void(const std::string& name, const Json& result)> done;
-        // The component is gone: its process exited, its heartbeat stopped,
-        // or it failed.
+        // The component is gone: its process exited or its heartbeat
+        // stopped.
         std::function<void(const std::string& name, const std::string& why)> lost;
-        // A component in a thread failed: the run fails, as in its loop.
-        std::function<void(const std::string& name, const std::string& error)> failed;
+        // A component failed: its code's error, or (gap) a hole in the bus
+        // it found. The run ends as it would in the scheduler's loop.
+        std::function<void(const std::string& name, const std::string& error, bool gap)> failed;
     };
     // `run` is the run's description; `sockets` the run's socket directory.
     // `wf` and `overrides` are the scheduler's, given to hosts in its

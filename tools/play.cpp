@@ -306,8 +306,9 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
                                   lost = true;
                                   end.over.set();
                               },
-                              [&end](const std::string&, const std::string& error) {
+                              [&end](const std::string&, const std::string& error, bool gap) {
                                   if (end.error.empty()) end.error = error;
+                                  end.gap = end.gap || gap;
                                   end.over.set();
                               }});
         placer->set_zap(zap ? &*zap : nullptr);
