@@ -54,17 +54,25 @@ struct Ending {
     bool gap = false;  // a component found a gap in the bus
 };
 
+// A component's loop ended with result `r`: the reporter's is the run's
+// outcome; any other component has ended early.
+void component_ended(Ending& end, const std::string& name, const Json& r) {
+    if (name == "reporter" && r.is_object()) {
+        end.outcome = comp::Outcome{r.at("rc").get<int>(), r.at("summary").get<std::string>(),
+                                    r.at("reload").get<bool>()};
+    } else if (end.error.empty()) {
+        end.error = name + " ended early";
+    }
+    end.over.set();
+}
+
 // Runs one component of the scheduler's own loop; the reporter's result is
 // the run's outcome, and any other component that ends has ended early.
 Task<void> guarded(Task<Json> component, std::string name, Ending& end) {
     try {
         Json r = co_await std::move(component);
-        if (name == "reporter") {
-            end.outcome = comp::Outcome{r.at("rc").get<int>(), r.at("summary").get<std::string>(),
-                                        r.at("reload").get<bool>()};
-        } else {
-            end.error = name + " ended early";
-        }
+        component_ended(end, name, r);
+        co_return;
     } catch (const BusGap& e) {
         end.error = name + ": " + e.what();
         end.gap = true;
@@ -289,28 +297,19 @@ Task<int> scheduler(Loop& loop, const config::Workflow& wf, const Setup& s) {
     if (placement.placed()) {
         placer.emplace(
             loop, placement, run, wf, s.overrides, s.sockets,
-            Placer::Callbacks{on_ready,
-                              [&end](const std::string& name, const Json& r) {
-                                  if (name == "reporter" && r.is_object()) {
-                                      end.outcome = comp::Outcome{
-                                          r.at("rc").get<int>(), r.at("summary").get<std::string>(),
-                                          r.at("reload").get<bool>()};
-                                  } else if (end.error.empty()) {
-                                      end.error = name + " ended early";
-                                  }
-                                  end.over.set();
-                              },
-                              [&end, &lost](const std::string& name, const std::string& why) {
-                                  if (end.error.empty())
-                                      end.error = "component " + name + " lost: " + why;
-                                  lost = true;
-                                  end.over.set();
-                              },
-                              [&end](const std::string&, const std::string& error, bool gap) {
-                                  if (end.error.empty()) end.error = error;
-                                  end.gap = end.gap || gap;
-                                  end.over.set();
-                              }});
+            Placer::Callbacks{
+                on_ready,
+                [&end](const std::string& name, const Json& r) { component_ended(end, name, r); },
+                [&end, &lost](const std::string& name, const std::string& why) {
+                    if (end.error.empty()) end.error = "component " + name + " lost: " + why;
+                    lost = true;
+                    end.over.set();
+                },
+                [&end](const std::string&, const std::string& error, bool gap) {
+                    if (end.error.empty()) end.error = error;
+                    end.gap = end.gap || gap;
+                    end.over.set();
+                }});
         placer->set_zap(zap ? &*zap : nullptr);
     }
     Scope components(loop);

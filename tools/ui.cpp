@@ -178,12 +178,12 @@ class Hub {
         std::lock_guard lock(m_);
         return list_locked();
     }
-    // The run directory of a workflow the hub knows, and whether it is live.
-    std::optional<std::pair<std::string, bool>> run_of(const std::string& name) {
+    // The run directory of a workflow the hub knows.
+    std::optional<std::string> run_of(const std::string& name) {
         std::lock_guard lock(m_);
         auto it = flows_.find(name);
         if (it == flows_.end()) return std::nullopt;
-        return std::make_pair(it->second->dir, it->second->live);
+        return it->second->dir;
     }
     // The cycle points of the active tasks, lowest and highest.
     std::optional<std::pair<std::string, std::string>> active_points(const std::string& name) {
@@ -583,8 +583,7 @@ void json_reply(httplib::Response& res, int status, const Json& body) {
 }
 
 // The run of the workflow the path names, or a 404 reply.
-std::optional<std::pair<std::string, bool>> known(Hub& hub, const httplib::Request& req,
-                                                  httplib::Response& res) {
+std::optional<std::string> known(Hub& hub, const httplib::Request& req, httplib::Response& res) {
     auto run = hub.run_of(req.matches[1]);
     if (!run)
         json_reply(res, 404, {{"error", "no workflow '" + std::string(req.matches[1]) + "'"}});
@@ -683,7 +682,7 @@ int ui(const UiOptions& o) {
             const auto run = known(hub, req, res);
             if (!run) return;
             try {
-                const Run r = find_run(run->first);
+                const Run r = find_run(*run);
                 json_reply(
                     res, 200,
                     call(r, "show",
@@ -704,7 +703,7 @@ int ui(const UiOptions& o) {
                 json_reply(res, 400, {{"error", "give id=CYCLE/TASK and file=out|err|job|status"}});
                 return;
             }
-            const fs::path task_dir = fs::path(run->first) / "log" / "job" / cycle / task;
+            const fs::path task_dir = fs::path(*run) / "log" / "job" / cycle / task;
             int num = 0;
             if (req.has_param("num")) {
                 try {
@@ -726,10 +725,10 @@ int ui(const UiOptions& o) {
                                                     httplib::Response& res) {
         const auto run = known(hub, req, res);
         if (!run) return;
-        std::string cmd = shell_quote(self_exe()) + " graph " +
-                          shell_quote(run->first + "/flow.yaml") + " --format dot";
+        std::string cmd = shell_quote(self_exe()) + " graph " + shell_quote(*run + "/flow.yaml") +
+                          " --format dot";
         std::string why;
-        if (const auto loaded = load_run(run->first, why))
+        if (const auto loaded = load_run(*run, why))
             for (const auto& [k, v] : loaded->overrides.vars)
                 cmd += " --set " + shell_quote(k + "=" + v);
         if (const auto pts = hub.active_points(req.matches[1]))
@@ -768,7 +767,7 @@ int ui(const UiOptions& o) {
                   args["user"] = who() + " via tock ui";
                   ++stats.commands;
                   try {
-                      const Run r = find_run(run->first);
+                      const Run r = find_run(*run);
                       json_reply(res, 200, {{"ok", call(r, body["op"].get<std::string>(), args)}});
                   } catch (const std::exception& e) {
                       json_reply(res, 409, {{"error", e.what()}});
